@@ -1,0 +1,3 @@
+from needlelog.cli import main
+
+raise SystemExit(main())

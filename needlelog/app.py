@@ -1,0 +1,27 @@
+"""Composition root: settings -> engine -> services -> MainWindow. The only place things are wired."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run(target: str, *, exit_after: float | None = None) -> int:
+    """Open the program on the chart at ``target``; returns the exit code."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from needlelog.services.store import open_chart
+    from needlelog.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("needlelog")
+    services = open_chart(target)
+    try:
+        window = MainWindow(services)
+        window.show()
+        if exit_after is not None:
+            # For smoke tests of an installed or packaged program: show the window, then leave.
+            QTimer.singleShot(int(exit_after * 1000), app.quit)
+        return app.exec()
+    finally:
+        services.close()

@@ -1,0 +1,191 @@
+"""The command line (SPEC §8). Imports stay lazy: `needlelog check` never loads Qt.
+
+A user error prints one line on stderr and exits 2; `check` exits 1 when it finds a problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from needlelog import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in what was asked; shown as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `needlelog --help`)")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give a count of 0 or more")
+    return value
+
+
+def _db_option(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=argparse.SUPPRESS,
+        help="SQLite file or database URL (default: $NEEDLELOG_DB, then the user data folder)",
+        required=required and not os.environ.get("NEEDLELOG_DB"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="needlelog",
+        description="Chart dry needling / IMS sessions; print signed visit notes.",
+    )
+    parser.add_argument("--version", action="version", version=f"needlelog {__version__}")
+    _db_option(parser)
+    parser.add_argument("--exit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="open the program on a demo clinic, created on first use")
+    _db_option(demo)
+    demo.add_argument("--no-window", action="store_true", help="create the demo clinic and exit")
+    demo.add_argument("--exit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+
+    seed = commands.add_parser("seed", help="fill a database with synthetic, realistic data")
+    _db_option(seed, required=True)
+    seed.add_argument("--patients", type=_count, required=True)
+    seed.add_argument("--sessions", type=_count, required=True)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument(
+        "--clinicians",
+        type=_count,
+        default=None,
+        help="how many clinicians (default 3, or 10 above 200 patients)",
+    )
+
+    check = commands.add_parser("check", help="integrity, foreign keys, schema at head; exit 1 on failure")
+    _db_option(check, required=True)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="bring the schema to this program's version (after a backup)")
+    _db_option(upgrade, required=True)
+    return parser
+
+
+def _target(args: argparse.Namespace, fallback: Path | None = None) -> str:
+    target = getattr(args, "db", None) or os.environ.get("NEEDLELOG_DB")
+    if target:
+        return str(target)
+    if fallback is None:
+        raise UsageError("--db is required")
+    return str(fallback)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    import time
+
+    from needlelog.services.seeding import seed_chart
+    from needlelog.services.store import engine_at_head
+
+    if args.sessions and not args.patients:
+        raise UsageError("--sessions needs at least one patient (--patients 1 or more)")
+    started = time.perf_counter()
+    engine = engine_at_head(_target(args))
+    try:
+        result = seed_chart(
+            engine,
+            args.patients,
+            args.sessions,
+            seed=args.seed,
+            clinicians=args.clinicians,
+        )
+    finally:
+        engine.dispose()
+    _say(
+        f"seeded {result.patients} patients, {result.sessions} sessions, {result.sites} needling sites, "
+        f"{result.clinicians} clinicians in {time.perf_counter() - started:.1f} s"
+    )
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from needlelog.services.store import check_database
+
+    target = _target(args)
+    problems = check_database(target)
+    for problem in problems:
+        print(f"needlelog check: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_PROBLEMS
+    _say(f"{target}: ok (integrity, foreign keys, schema at head)")
+    return EXIT_OK
+
+
+def _cmd_upgrade(args: argparse.Namespace) -> int:
+    from needlelog.services.store import upgrade_database
+
+    before, after = upgrade_database(_target(args))
+    _say(f"schema already at {after}" if before == after else f"schema upgraded from {before or 'empty'} to {after}")
+    return EXIT_OK
+
+
+def _ensure_demo(target: str) -> None:
+    from needlelog.services.demo import ensure_demo_clinic
+
+    created = ensure_demo_clinic(target)
+    if created:
+        _say(f"demo clinic created in {target}")
+
+
+def _open_window(target: str, exit_after: float | None) -> int:
+    from needlelog.app import run
+
+    return run(target, exit_after=exit_after)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from needlelog import paths
+
+    if args.command == "seed":
+        return _cmd_seed(args)
+    if args.command == "check":
+        return _cmd_check(args)
+    if args.command == "db":
+        return _cmd_upgrade(args)
+    if args.command == "demo":
+        target = _target(args, paths.demo_database())
+        _ensure_demo(target)
+        return EXIT_OK if args.no_window else _open_window(target, args.exit_after)
+    return _open_window(_target(args, paths.default_database()), args.exit_after)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from needlelog.domain.errors import NeedlelogError
+
+    try:
+        args = build_parser().parse_args(argv)
+        return dispatch(args)
+    except UsageError as exc:
+        print(f"needlelog: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except NeedlelogError as exc:
+        print(f"needlelog: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("needlelog: interrupted", file=sys.stderr)
+        return 130

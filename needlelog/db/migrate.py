@@ -1,0 +1,97 @@
+"""Bring a database to the program's schema: back up, refuse a newer one, upgrade atomically.
+
+Start-up reads the schema revision with one plain query; Alembic is imported only when
+the database actually needs upgrading (it costs start-up time otherwise).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+from needlelog.db.engine import sqlite_path
+from needlelog.domain.errors import StorageError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# Every revision this program knows, oldest first; a test checks them against the scripts.
+KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+HEAD = KNOWN_REVISIONS[-1]
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for an empty database."""
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" not in tables:
+            if tables:
+                raise StorageError(
+                    "This database has tables but no needlelog schema version; it is not a needlelog database."
+                )
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def check_not_newer(revision: str | None) -> None:
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise StorageError(
+            f"This database uses schema {revision}, newer than this needlelog knows (up to {HEAD}); "
+            "install the newer needlelog that made it."
+        )
+
+
+def is_at_head(engine: Engine) -> bool:
+    revision = schema_revision(engine)
+    check_not_newer(revision)
+    return revision == HEAD
+
+
+def alembic_config():  # type: ignore[no-untyped-def]  # alembic is imported lazily
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = None) -> Path | None:
+    """Copy a SQLite database aside (online backup API) before changing its schema."""
+    path = sqlite_path(engine.url)
+    if path is None:
+        return None
+    folder = folder or path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = folder / f"{path.stem}.before-upgrade-from-{revision}.{stamp}{path.suffix or '.sqlite'}"
+    source = sqlite3.connect(path)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+            if copy.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+                raise StorageError(f"The backup {target} failed its integrity check; the upgrade was not started.")
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    target.chmod(0o600)
+    return target
+
+
+def upgrade(engine: Engine, backup_folder: Path | None = None) -> str | None:
+    """Upgrade to HEAD in one transaction; returns the revision it started from."""
+    revision = schema_revision(engine)
+    check_not_newer(revision)
+    if revision == HEAD:
+        return revision
+    if revision is not None:
+        backup_before_upgrade(engine, revision, backup_folder)
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return revision

@@ -1,0 +1,245 @@
+"""SQLAlchemy 2 models: the tables of a clinic's chart.
+
+Row classes end in ``Row`` so they are never mistaken for the domain's value objects;
+repositories translate between the two. Indexes serve SPEC §9: patient search by name
+key, chart number and date of birth; a patient's sessions by date; sessions by date range
+and by clinician.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from needlelog.db.types import Code, CodeSet, UtcDateTime
+from needlelog.domain.vocab import (
+    AdverseEventKind,
+    Aftercare,
+    BodyRegion,
+    Condition,
+    ConsentMethod,
+    FigureView,
+    Precaution,
+    Reaction,
+    SessionStatus,
+    Side,
+    Soreness,
+    Technique,
+    TreatmentPlan,
+    TwitchResponse,
+)
+
+# Named constraints, so that migrations can refer to them on every engine.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ClinicRow(Base):
+    __tablename__ = "clinic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    default_dwell_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    consent_valid_months: Mapped[int] = mapped_column(Integer, default=12)
+
+
+class ClinicianRow(Base):
+    __tablename__ = "clinician"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    credentials: Mapped[str] = mapped_column(String(200), default="")
+    registration_number: Mapped[str] = mapped_column(String(80), default="")
+    authorised_to_needle: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PatientRow(Base):
+    __tablename__ = "patient"
+    __table_args__ = (
+        Index(None, "family_key", "given_key"),
+        Index(None, "given_key"),
+        Index(None, "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chart_number: Mapped[str] = mapped_column(String(40), unique=True)
+    family_name: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    # Lower-case, accent-free copies of the names, so that "zoe" finds "Zoë" with an index.
+    family_key: Mapped[str] = mapped_column(String(200))
+    given_key: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(200), default="")
+    precautions: Mapped[frozenset[Precaution]] = mapped_column(CodeSet(Precaution), default=frozenset())
+    surgery_region: Mapped[BodyRegion | None] = mapped_column(Code(BodyRegion))
+    treatment_plan: Mapped[TreatmentPlan | None] = mapped_column(Code(TreatmentPlan))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    consents: Mapped[list[ConsentRow]] = relationship(
+        back_populates="patient",
+        order_by="ConsentRow.given_on",
+        cascade="all, delete-orphan",
+    )
+
+
+class ConsentRow(Base):
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    given_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[ConsentMethod] = mapped_column(Code(ConsentMethod))
+    obtained_by: Mapped[str] = mapped_column(String(200))
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    patient: Mapped[PatientRow] = relationship(back_populates="consents")
+
+
+class SessionRow(Base):
+    __tablename__ = "treatment_session"
+    __table_args__ = (
+        Index(None, "patient_id", "service_start"),
+        Index(None, "service_start"),
+        Index(None, "clinician_id", "service_start"),
+        Index(None, "status", "service_start"),
+        CheckConstraint(
+            "pain_before IS NULL OR (pain_before BETWEEN 0 AND 10)",
+            name="pain_before_range",
+        ),
+        CheckConstraint(
+            "pain_after IS NULL OR (pain_after BETWEEN 0 AND 10)",
+            name="pain_after_range",
+        ),
+        CheckConstraint("needle_count BETWEEN 0 AND 60", name="needle_count_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))
+    service_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    service_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    condition: Mapped[Condition | None] = mapped_column(Code(Condition))
+    technique: Mapped[Technique | None] = mapped_column(Code(Technique))
+    electrical_stimulation: Mapped[bool] = mapped_column(Boolean, default=False)
+    pain_before: Mapped[int | None] = mapped_column(Integer)
+    pain_after: Mapped[int | None] = mapped_column(Integer)
+    # Kept with the row so that a history of 200 visits is read without touching the sites.
+    site_count: Mapped[int] = mapped_column(Integer, default=0)
+    needle_count: Mapped[int] = mapped_column(Integer, default=0)
+    needles_removed: Mapped[int] = mapped_column(Integer, default=0)
+    sharps_disposed: Mapped[bool] = mapped_column(Boolean, default=False)
+    soreness: Mapped[Soreness | None] = mapped_column(Code(Soreness))
+    reactions: Mapped[frozenset[Reaction]] = mapped_column(CodeSet(Reaction), default=frozenset())
+    reaction_other: Mapped[str] = mapped_column(Text, default="")
+    aftercare: Mapped[frozenset[Aftercare]] = mapped_column(CodeSet(Aftercare), default=frozenset())
+    precautions_acknowledged: Mapped[frozenset[Precaution]] = mapped_column(CodeSet(Precaution), default=frozenset())
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[SessionStatus] = mapped_column(Code(SessionStatus), default=SessionStatus.DRAFT)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+    sites: Mapped[list[SiteRow]] = relationship(
+        back_populates="session",
+        order_by="SiteRow.position",
+        cascade="all, delete-orphan",
+    )
+    adverse_events: Mapped[list[AdverseEventRow]] = relationship(
+        back_populates="session",
+        order_by="AdverseEventRow.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class SiteRow(Base):
+    __tablename__ = "needling_site"
+    __table_args__ = (
+        UniqueConstraint("session_id", "position"),
+        CheckConstraint("needles IS NULL OR (needles BETWEEN 1 AND 20)", name="needles_range"),
+        CheckConstraint(
+            "dwell_minutes IS NULL OR (dwell_minutes BETWEEN 5 AND 15)",
+            name="dwell_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    region: Mapped[BodyRegion | None] = mapped_column(Code(BodyRegion))
+    side: Mapped[Side | None] = mapped_column(Code(Side))
+    muscle: Mapped[str] = mapped_column(String(200), default="")
+    needles: Mapped[int | None] = mapped_column(Integer)
+    needle_size: Mapped[str] = mapped_column(String(200), default="")
+    needle_lot: Mapped[str] = mapped_column(String(200), default="")
+    dwell_minutes: Mapped[int | None] = mapped_column(Integer)
+    twitch: Mapped[TwitchResponse | None] = mapped_column(Code(TwitchResponse))
+
+    session: Mapped[SessionRow] = relationship(back_populates="sites")
+    trigger_points: Mapped[list[TriggerPointRow]] = relationship(
+        back_populates="site",
+        order_by="TriggerPointRow.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class TriggerPointRow(Base):
+    __tablename__ = "trigger_point"
+    __table_args__ = (
+        UniqueConstraint("site_id", "position"),
+        CheckConstraint("x BETWEEN 0 AND 1 AND y BETWEEN 0 AND 1", name="position_on_figure"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("needling_site.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    view: Mapped[FigureView] = mapped_column(Code(FigureView))
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+
+    site: Mapped[SiteRow] = relationship(back_populates="trigger_points")
+
+
+class AdverseEventRow(Base):
+    __tablename__ = "adverse_event"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[AdverseEventKind] = mapped_column(Code(AdverseEventKind))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[SessionRow] = relationship(back_populates="adverse_events")

@@ -1,0 +1,482 @@
+"""Queries and writes the services use, translating rows to the domain's value objects.
+
+Functions take the caller's ORM session: the service owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from needlelog.db.models import (
+    AdverseEventRow,
+    ClinicianRow,
+    ClinicRow,
+    ConsentRow,
+    PatientRow,
+    SessionRow,
+    SiteRow,
+    TriggerPointRow,
+)
+from needlelog.domain.errors import ConflictError, NotFoundError
+from needlelog.domain.model import (
+    AdverseEvent,
+    Clinic,
+    Clinician,
+    Consent,
+    NeedlingSite,
+    Patient,
+    PatientSummary,
+    Reactions,
+    Screening,
+    SessionSummary,
+    TreatmentSession,
+    TriggerPoint,
+)
+from needlelog.domain.search import (
+    PatientQuery,
+    chart_key,
+    prefix_upper_bound,
+    search_key,
+)
+from needlelog.domain.vocab import SessionStatus
+
+# --- clinic and clinicians -------------------------------------------------------------
+
+
+def clinic_from_row(row: ClinicRow) -> Clinic:
+    return Clinic(
+        name=row.name,
+        address=row.address,
+        phone=row.phone,
+        default_dwell_minutes=row.default_dwell_minutes,
+        consent_valid_months=row.consent_valid_months,
+        id=row.id,
+    )
+
+
+def get_clinic(db: Session) -> Clinic | None:
+    row = db.scalars(select(ClinicRow).order_by(ClinicRow.id).limit(1)).first()
+    return None if row is None else clinic_from_row(row)
+
+
+def save_clinic(db: Session, clinic: Clinic) -> Clinic:
+    row = db.get(ClinicRow, clinic.id) if clinic.id is not None else None
+    if row is None:
+        row = ClinicRow()
+        db.add(row)
+    row.name, row.address, row.phone = clinic.name, clinic.address, clinic.phone
+    row.default_dwell_minutes = clinic.default_dwell_minutes
+    row.consent_valid_months = clinic.consent_valid_months
+    db.flush()
+    return clinic_from_row(row)
+
+
+def clinician_from_row(row: ClinicianRow) -> Clinician:
+    return Clinician(
+        display_name=row.display_name,
+        username=row.username,
+        credentials=row.credentials,
+        registration_number=row.registration_number,
+        authorised_to_needle=row.authorised_to_needle,
+        id=row.id,
+    )
+
+
+def add_clinician(db: Session, clinician: Clinician) -> Clinician:
+    row = ClinicianRow(
+        username=clinician.username,
+        display_name=clinician.display_name,
+        credentials=clinician.credentials,
+        registration_number=clinician.registration_number,
+        authorised_to_needle=clinician.authorised_to_needle,
+        active=True,
+    )
+    db.add(row)
+    db.flush()
+    return clinician_from_row(row)
+
+
+def get_clinician(db: Session, clinician_id: int) -> Clinician:
+    row = db.get(ClinicianRow, clinician_id)
+    if row is None:
+        raise NotFoundError(f"No clinician with id {clinician_id}.")
+    return clinician_from_row(row)
+
+
+def list_clinicians(db: Session) -> list[Clinician]:
+    rows = db.scalars(select(ClinicianRow).where(ClinicianRow.active).order_by(ClinicianRow.display_name))
+    return [clinician_from_row(r) for r in rows]
+
+
+def clinician_by_username(db: Session, username: str) -> Clinician | None:
+    row = db.scalars(select(ClinicianRow).where(ClinicianRow.username == username)).first()
+    return None if row is None else clinician_from_row(row)
+
+
+# --- patients ----------------------------------------------------------------------------
+
+
+def patient_from_row(row: PatientRow) -> Patient:
+    consent = None
+    if row.consents:
+        latest = row.consents[-1]
+        consent = Consent(latest.given_on, latest.method, latest.obtained_by, latest.revoked_on)
+    return Patient(
+        chart_number=row.chart_number,
+        family_name=row.family_name,
+        given_name=row.given_name,
+        date_of_birth=row.date_of_birth,
+        phone=row.phone,
+        screening=Screening(row.precautions, row.surgery_region),
+        treatment_plan=row.treatment_plan,
+        consent=consent,
+        id=row.id,
+        version=row.version,
+    )
+
+
+def _fill_patient(row: PatientRow, patient: Patient) -> None:
+    row.chart_number = chart_key(patient.chart_number)
+    row.family_name = patient.family_name.strip()
+    row.given_name = patient.given_name.strip()
+    row.family_key = search_key(patient.family_name)
+    row.given_key = search_key(patient.given_name)
+    row.date_of_birth = patient.date_of_birth
+    row.phone = patient.phone.strip()
+    row.precautions = patient.screening.positive
+    row.surgery_region = patient.screening.surgery_region
+    row.treatment_plan = patient.treatment_plan
+
+
+def _record_consent(db: Session, row: PatientRow, consent: Consent | None, now: datetime) -> None:
+    """Consent is a history: a changed consent appends a record, it never rewrites the old one."""
+    if consent is None:
+        return
+    latest = row.consents[-1] if row.consents else None
+    if latest is not None and (latest.given_on, latest.method, latest.obtained_by) == (
+        consent.given_on,
+        consent.method,
+        consent.obtained_by,
+    ):
+        latest.revoked_on = consent.revoked_on
+        return
+    row.consents.append(
+        ConsentRow(
+            given_on=consent.given_on,
+            method=consent.method,
+            obtained_by=consent.obtained_by,
+            revoked_on=consent.revoked_on,
+            recorded_at=now,
+        )
+    )
+
+
+def chart_number_taken(db: Session, chart_number: str, except_id: int | None = None) -> bool:
+    query = select(PatientRow.id).where(PatientRow.chart_number == chart_key(chart_number))
+    if except_id is not None:
+        query = query.where(PatientRow.id != except_id)
+    return db.scalars(query).first() is not None
+
+
+def add_patient(db: Session, patient: Patient, now: datetime) -> Patient:
+    row = PatientRow(version=1, created_at=now, updated_at=now)
+    _fill_patient(row, patient)
+    db.add(row)
+    _record_consent(db, row, patient.consent, now)
+    db.flush()
+    return patient_from_row(row)
+
+
+def update_patient(db: Session, patient: Patient, now: datetime) -> Patient:
+    if patient.id is None:
+        raise NotFoundError("This patient has not been saved yet.")
+    row = _patient_row(db, patient.id)
+    if row.version != patient.version:
+        raise ConflictError(
+            f"{row.given_name} {row.family_name} was changed by someone else since you opened the record; "
+            "your changes were kept on screen so you can compare and save again."
+        )
+    _fill_patient(row, patient)
+    _record_consent(db, row, patient.consent, now)
+    row.version += 1
+    row.updated_at = now
+    db.flush()
+    return patient_from_row(row)
+
+
+def _patient_row(db: Session, patient_id: int) -> PatientRow:
+    row = db.get(PatientRow, patient_id, options=[selectinload(PatientRow.consents)])
+    if row is None:
+        raise NotFoundError(f"No patient with id {patient_id}.")
+    return row
+
+
+def get_patient(db: Session, patient_id: int) -> Patient:
+    return patient_from_row(_patient_row(db, patient_id))
+
+
+def _patient_search(
+    query: PatientQuery,
+) -> Select[tuple[int, str, str, str, object, str]]:
+    stmt = select(
+        PatientRow.id,
+        PatientRow.chart_number,
+        PatientRow.family_name,
+        PatientRow.given_name,
+        PatientRow.date_of_birth,
+        PatientRow.precautions,
+    )
+    for word in query.words:
+        upper = prefix_upper_bound(word)
+        chart = word.upper()
+        stmt = stmt.where(
+            or_(
+                and_(PatientRow.family_key >= word, PatientRow.family_key < upper),
+                and_(PatientRow.given_key >= word, PatientRow.given_key < upper),
+                and_(
+                    PatientRow.chart_number >= chart,
+                    PatientRow.chart_number < prefix_upper_bound(chart),
+                ),
+            )
+        )
+    if query.date_of_birth is not None:
+        stmt = stmt.where(PatientRow.date_of_birth == query.date_of_birth)
+    return stmt  # type: ignore[return-value]
+
+
+def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 0) -> list[PatientSummary]:
+    stmt = (
+        _patient_search(query)
+        .order_by(PatientRow.family_key, PatientRow.given_key, PatientRow.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        PatientSummary(
+            id=r.id,
+            chart_number=r.chart_number,
+            family_name=r.family_name,
+            given_name=r.given_name,
+            date_of_birth=r.date_of_birth,
+            flags=r.precautions,
+        )
+        for r in db.execute(stmt)
+    ]
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def session_from_row(row: SessionRow) -> TreatmentSession:
+    return TreatmentSession(
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        service_start=row.service_start,
+        service_end=row.service_end,
+        condition=row.condition,
+        technique=row.technique,
+        electrical_stimulation=row.electrical_stimulation,
+        sites=tuple(
+            NeedlingSite(
+                region=s.region,
+                side=s.side,
+                muscle=s.muscle,
+                needles=s.needles,
+                needle_size=s.needle_size,
+                needle_lot=s.needle_lot,
+                dwell_minutes=s.dwell_minutes,
+                twitch=s.twitch,
+                trigger_points=tuple(TriggerPoint(p.view, p.x, p.y) for p in s.trigger_points),
+            )
+            for s in row.sites
+        ),
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        needles_removed=row.needles_removed,
+        sharps_disposed=row.sharps_disposed,
+        reactions=Reactions(row.soreness, row.reactions, row.reaction_other),
+        adverse_events=tuple(AdverseEvent(e.kind, e.description) for e in row.adverse_events),
+        aftercare=row.aftercare,
+        precautions_acknowledged=row.precautions_acknowledged,
+        notes=row.notes,
+        status=row.status,
+        id=row.id,
+        version=row.version,
+        created_at=row.created_at,
+        signed_at=row.signed_at,
+        signed_by_id=row.signed_by_id,
+        fingerprint=row.fingerprint,
+    )
+
+
+def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
+    row.patient_id = session.patient_id
+    row.clinician_id = session.clinician_id
+    row.service_start = session.service_start
+    row.service_end = session.service_end
+    row.condition = session.condition
+    row.technique = session.technique
+    row.electrical_stimulation = session.electrical_stimulation
+    row.pain_before = session.pain_before
+    row.pain_after = session.pain_after
+    row.site_count = len(session.sites)
+    row.needle_count = session.needles_inserted
+    row.needles_removed = session.needles_removed
+    row.sharps_disposed = session.sharps_disposed
+    row.soreness = session.reactions.soreness
+    row.reactions = session.reactions.others
+    row.reaction_other = session.reactions.other_text
+    row.aftercare = session.aftercare
+    row.precautions_acknowledged = session.precautions_acknowledged
+    row.notes = session.notes
+    row.sites = [
+        SiteRow(
+            position=i,
+            region=s.region,
+            side=s.side,
+            muscle=s.muscle,
+            needles=s.needles,
+            needle_size=s.needle_size,
+            needle_lot=s.needle_lot,
+            dwell_minutes=s.dwell_minutes,
+            twitch=s.twitch,
+            trigger_points=[
+                TriggerPointRow(position=j, view=p.view, x=p.x, y=p.y) for j, p in enumerate(s.trigger_points)
+            ],
+        )
+        for i, s in enumerate(session.sites)
+    ]
+    row.adverse_events = [
+        AdverseEventRow(position=i, kind=e.kind, description=e.description)
+        for i, e in enumerate(session.adverse_events)
+    ]
+
+
+_FULL_SESSION = (
+    selectinload(SessionRow.sites).selectinload(SiteRow.trigger_points),
+    selectinload(SessionRow.adverse_events),
+)
+
+
+def _session_row(db: Session, session_id: int) -> SessionRow:
+    row = db.get(SessionRow, session_id, options=_FULL_SESSION)
+    if row is None:
+        raise NotFoundError(f"No session with id {session_id}.")
+    return row
+
+
+def get_session(db: Session, session_id: int) -> TreatmentSession:
+    return session_from_row(_session_row(db, session_id))
+
+
+def add_session(db: Session, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    row = SessionRow(
+        status=SessionStatus.DRAFT,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        fingerprint="",
+    )
+    _fill_session(row, session)
+    db.add(row)
+    db.flush()
+    return session_from_row(row)
+
+
+def lock_session_for_update(db: Session, session_id: int, expected_version: int) -> SessionRow:
+    """Claim the row at the version the caller read, or raise :class:`ConflictError`.
+
+    The version is bumped by a conditional UPDATE first, so two writers can never both pass.
+    """
+    claimed = db.execute(
+        update(SessionRow)
+        .where(SessionRow.id == session_id, SessionRow.version == expected_version)
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        exists = db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.id == session_id))
+        if not exists:
+            raise NotFoundError(f"No session with id {session_id}.")
+        raise ConflictError(
+            "This session was saved from another window or PC since you opened it; "
+            "your text is kept on screen so you can merge it and save again."
+        )
+    row = _session_row(db, session_id)
+    db.refresh(row, attribute_names=["version"])
+    return row
+
+
+def save_session(db: Session, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    if session.id is None:
+        raise NotFoundError("This session has not been saved yet.")
+    row = lock_session_for_update(db, session.id, session.version)
+    save_session_content(db, row, session, now)
+    return session_from_row(row)
+
+
+def save_session_content(db: Session, row: SessionRow, session: TreatmentSession, now: datetime) -> None:
+    _fill_session(row, session)
+    row.updated_at = now
+    db.flush()
+
+
+def mark_signed(db: Session, row: SessionRow, signer_id: int, signed_at: datetime, digest: str) -> TreatmentSession:
+    row.status = SessionStatus.SIGNED
+    row.signed_at = signed_at
+    row.signed_by_id = signer_id
+    row.fingerprint = digest
+    row.updated_at = signed_at
+    db.flush()
+    return session_from_row(row)
+
+
+def list_patient_sessions(db: Session, patient_id: int, limit: int, offset: int = 0) -> list[SessionSummary]:
+    stmt = (
+        select(
+            SessionRow.id,
+            SessionRow.service_start,
+            ClinicianRow.display_name,
+            SessionRow.condition,
+            SessionRow.site_count,
+            SessionRow.needle_count,
+            SessionRow.pain_before,
+            SessionRow.pain_after,
+            SessionRow.status,
+        )
+        .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
+        .where(SessionRow.patient_id == patient_id)
+        .order_by(SessionRow.service_start.desc(), SessionRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [SessionSummary(*r) for r in db.execute(stmt)]
+
+
+def count_patient_sessions(db: Session, patient_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.patient_id == patient_id)) or 0
+
+
+def last_session_id(db: Session, patient_id: int) -> int | None:
+    return db.scalar(
+        select(SessionRow.id)
+        .where(SessionRow.patient_id == patient_id)
+        .order_by(SessionRow.service_start.desc(), SessionRow.id.desc())
+        .limit(1)
+    )
+
+
+def without_ids(session: TreatmentSession) -> TreatmentSession:
+    return replace(
+        session,
+        id=None,
+        version=0,
+        created_at=None,
+        signed_at=None,
+        signed_by_id=None,
+        fingerprint="",
+    )

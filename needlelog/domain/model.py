@@ -1,0 +1,185 @@
+"""Value objects of a clinic's chart: plain, immutable Python.
+
+Nothing here knows about Qt or the database. Ids are ``None`` until storage gives one.
+Change a value with :func:`dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from needlelog.domain.vocab import (
+    AdverseEventKind,
+    Aftercare,
+    BodyRegion,
+    Condition,
+    ConsentMethod,
+    FigureView,
+    Precaution,
+    Reaction,
+    SessionStatus,
+    Side,
+    Soreness,
+    Technique,
+    TreatmentPlan,
+    TwitchResponse,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Clinic:
+    name: str
+    address: str = ""
+    phone: str = ""
+    default_dwell_minutes: int = 10
+    consent_valid_months: int = 12
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clinician:
+    display_name: str
+    username: str
+    credentials: str = ""
+    registration_number: str = ""
+    authorised_to_needle: bool = True
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The patient's answers to the needling screening questions (SPEC §2)."""
+
+    positive: frozenset[Precaution] = frozenset()
+    surgery_region: BodyRegion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    given_on: date
+    method: ConsentMethod
+    obtained_by: str
+    revoked_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    chart_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    phone: str = ""
+    screening: Screening = Screening()
+    treatment_plan: TreatmentPlan | None = None
+    consent: Consent | None = None
+    id: int | None = None
+    version: int = 0
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def sort_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerPoint:
+    """A marker on the body chart, position normalised to 0-1 of the figure's box."""
+
+    view: FigureView
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True)
+class NeedlingSite:
+    region: BodyRegion | None = None
+    side: Side | None = None
+    muscle: str = ""
+    needles: int | None = None
+    needle_size: str = ""
+    needle_lot: str = ""
+    dwell_minutes: int | None = None
+    twitch: TwitchResponse | None = None
+    trigger_points: tuple[TriggerPoint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    kind: AdverseEventKind
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reactions:
+    soreness: Soreness | None = None
+    others: frozenset[Reaction] = frozenset()
+    other_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TreatmentSession:
+    """One dry-needling visit, from draft to signed note."""
+
+    patient_id: int
+    clinician_id: int
+    service_start: datetime
+    service_end: datetime | None = None
+    condition: Condition | None = None
+    technique: Technique | None = None
+    electrical_stimulation: bool = False
+    sites: tuple[NeedlingSite, ...] = ()
+    pain_before: int | None = None
+    pain_after: int | None = None
+    needles_removed: int = 0
+    sharps_disposed: bool = False
+    reactions: Reactions = Reactions()
+    adverse_events: tuple[AdverseEvent, ...] = ()
+    aftercare: frozenset[Aftercare] = frozenset()
+    precautions_acknowledged: frozenset[Precaution] = frozenset()
+    notes: str = ""
+    status: SessionStatus = SessionStatus.DRAFT
+    id: int | None = None
+    version: int = 0
+    created_at: datetime | None = None
+    signed_at: datetime | None = None
+    signed_by_id: int | None = None
+    fingerprint: str = ""
+
+    @property
+    def needles_inserted(self) -> int:
+        return sum(site.needles or 0 for site in self.sites)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status is SessionStatus.SIGNED
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """One row of a patient's session history, without the sites themselves."""
+
+    id: int
+    service_start: datetime
+    clinician_name: str
+    condition: Condition | None
+    site_count: int
+    needles: int
+    pain_before: int | None
+    pain_after: int | None
+    status: SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PatientSummary:
+    """One row of the patient search."""
+
+    id: int
+    chart_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    flags: frozenset[Precaution] = field(default_factory=frozenset)

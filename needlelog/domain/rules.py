@@ -1,0 +1,369 @@
+"""The clinic's rules, in one place: ranges, the needle ledger, consent, sign preconditions.
+
+Every check returns :class:`FieldProblem` values, one per field, each with a message a
+clinician can act on. Nothing here raises for bad input: callers decide what to do with
+the list (refuse a save, list what stops a signature).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from needlelog.domain.model import Clinician, Patient, TreatmentSession
+from needlelog.domain.vocab import Coded, Precaution
+
+DWELL_MIN, DWELL_MAX = 5, 15
+NEEDLES_PER_SITE_MIN, NEEDLES_PER_SITE_MAX = 1, 20
+NEEDLES_PER_SESSION_MAX = 60
+PAIN_MIN, PAIN_MAX = 0, 10
+MIN_NEEDLING_AGE = 12
+LATE_ENTRY_AFTER = timedelta(hours=24)
+# Two clinic PCs rarely agree to the second; a service time this far ahead is still "now".
+CLOCK_GRACE = timedelta(minutes=5)
+TEXT_MAX = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """A problem with one field: ``field`` is a stable path such as ``sites[2].dwell_minutes``."""
+
+    field: str
+    message: str
+
+
+def site_field(index: int, name: str) -> str:
+    return f"sites[{index}].{name}"
+
+
+def _site_label(index: int) -> str:
+    return f"Site {index + 1}"
+
+
+def _in_range(value: int | None, low: int, high: int) -> bool:
+    return value is None or low <= value <= high
+
+
+def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProblem]:
+    """Values that are wrong, not merely missing: a draft with any of these is not saved."""
+    problems: list[FieldProblem] = []
+    for i, site in enumerate(session.sites):
+        if not _in_range(site.needles, NEEDLES_PER_SITE_MIN, NEEDLES_PER_SITE_MAX):
+            problems.append(
+                FieldProblem(
+                    site_field(i, "needles"),
+                    f"{_site_label(i)}: needle count must be "
+                    f"{NEEDLES_PER_SITE_MIN} to {NEEDLES_PER_SITE_MAX} (got {site.needles}).",
+                )
+            )
+        if not _in_range(site.dwell_minutes, DWELL_MIN, DWELL_MAX):
+            problems.append(
+                FieldProblem(
+                    site_field(i, "dwell_minutes"),
+                    f"{_site_label(i)}: dwell time must be {DWELL_MIN} to {DWELL_MAX} "
+                    f"minutes (got {site.dwell_minutes}).",
+                )
+            )
+        for j, point in enumerate(site.trigger_points):
+            if not (0.0 <= point.x <= 1.0 and 0.0 <= point.y <= 1.0):
+                problems.append(
+                    FieldProblem(
+                        site_field(i, f"trigger_points[{j}]"),
+                        f"{_site_label(i)}: trigger point {j + 1} lies outside the body chart.",
+                    )
+                )
+        for name in ("muscle", "needle_size", "needle_lot"):
+            if len(getattr(site, name)) > 200:
+                problems.append(
+                    FieldProblem(
+                        site_field(i, name),
+                        f"{_site_label(i)}: {name.replace('_', ' ')} is longer than 200 characters.",
+                    )
+                )
+    total = session.needles_inserted
+    if total > NEEDLES_PER_SESSION_MAX:
+        problems.append(
+            FieldProblem(
+                "sites",
+                f"A session takes at most {NEEDLES_PER_SESSION_MAX} needles "
+                f"(the sites add up to {total}); check for a typo.",
+            )
+        )
+    for name, label in (("pain_before", "Pain before"), ("pain_after", "Pain after")):
+        value = getattr(session, name)
+        if not _in_range(value, PAIN_MIN, PAIN_MAX):
+            problems.append(FieldProblem(name, f"{label} must be {PAIN_MIN} to {PAIN_MAX} (got {value})."))
+    if session.needles_removed < 0:
+        problems.append(FieldProblem("needles_removed", "Needles removed cannot be negative."))
+    if session.service_start > now + CLOCK_GRACE:
+        problems.append(FieldProblem("service_start", "Service start cannot be in the future."))
+    if session.service_end is not None:
+        if session.service_end <= session.service_start:
+            problems.append(FieldProblem("service_end", "Service end must be after service start."))
+        elif session.service_end > now + CLOCK_GRACE:
+            problems.append(FieldProblem("service_end", "Service end cannot be in the future."))
+    if len(session.notes) > TEXT_MAX:
+        problems.append(FieldProblem("notes", f"Notes are longer than {TEXT_MAX:,} characters."))
+    if len(session.reactions.other_text) > TEXT_MAX:
+        problems.append(
+            FieldProblem(
+                "reactions.other_text",
+                f"Other reaction is longer than {TEXT_MAX:,} characters.",
+            )
+        )
+    return problems
+
+
+def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if not patient.chart_number.strip():
+        problems.append(FieldProblem("chart_number", "Chart number is required."))
+    elif len(patient.chart_number) > 40:
+        problems.append(FieldProblem("chart_number", "Chart number is longer than 40 characters."))
+    if not patient.family_name.strip():
+        problems.append(FieldProblem("family_name", "Family name is required."))
+    if not patient.given_name.strip():
+        problems.append(FieldProblem("given_name", "Given name is required."))
+    for name, label in (
+        ("family_name", "Family name"),
+        ("given_name", "Given name"),
+        ("phone", "Phone"),
+    ):
+        if len(getattr(patient, name)) > 200:
+            problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
+    if patient.date_of_birth > today:
+        problems.append(FieldProblem("date_of_birth", "Date of birth cannot be in the future."))
+    elif patient.date_of_birth.year < 1900:
+        problems.append(FieldProblem("date_of_birth", "Date of birth must be in 1900 or later."))
+    screening = patient.screening
+    if Precaution.RECENT_SURGERY in screening.positive and screening.surgery_region is None:
+        problems.append(
+            FieldProblem(
+                "screening.surgery_region",
+                "Recent surgery: choose the region that was operated on.",
+            )
+        )
+    if patient.consent is not None and patient.consent.given_on > today:
+        problems.append(FieldProblem("consent.given_on", "Consent date cannot be in the future."))
+    if patient.consent is not None and not patient.consent.obtained_by.strip():
+        problems.append(FieldProblem("consent.obtained_by", "Consent: say who obtained it."))
+    return problems
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day at the clinic (this PC's time zone) of an instant."""
+    return moment.astimezone().date() if moment.tzinfo is not None else moment.date()
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    years = day.year - date_of_birth.year
+    if (day.month, day.day) < (date_of_birth.month, date_of_birth.day):
+        years -= 1
+    return years
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def consent_valid_on(patient: Patient, day: date, valid_months: int) -> bool:
+    consent = patient.consent
+    if consent is None or consent.given_on > day:
+        return False
+    if consent.revoked_on is not None and consent.revoked_on <= day:
+        return False
+    return day < add_months(consent.given_on, valid_months)
+
+
+@dataclass(frozen=True, slots=True)
+class NeedleLedger:
+    """Needles in, needles out, sharps confirmed: the count that must balance before signing."""
+
+    inserted: int
+    removed: int
+    sharps_disposed: bool
+
+    @classmethod
+    def of(cls, session: TreatmentSession) -> NeedleLedger:
+        return cls(session.needles_inserted, session.needles_removed, session.sharps_disposed)
+
+    @property
+    def outstanding(self) -> int:
+        return self.inserted - self.removed
+
+    @property
+    def reconciled(self) -> bool:
+        return self.inserted > 0 and self.outstanding == 0 and self.sharps_disposed
+
+    def problems(self) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
+        if self.outstanding > 0:
+            word = "needle" if self.outstanding == 1 else "needles"
+            problems.append(
+                FieldProblem(
+                    "needles_removed",
+                    f"Needle ledger: {self.outstanding} {word} not yet removed "
+                    f"({self.removed} of {self.inserted} counted out).",
+                )
+            )
+        elif self.outstanding < 0:
+            problems.append(
+                FieldProblem(
+                    "needles_removed",
+                    f"Needle ledger: {self.removed} removed but only {self.inserted} inserted; recount.",
+                )
+            )
+        if not self.sharps_disposed:
+            problems.append(
+                FieldProblem(
+                    "sharps_disposed",
+                    "Needle ledger: confirm disposal in the sharps container.",
+                )
+            )
+        return problems
+
+
+def sign_problems(
+    session: TreatmentSession,
+    patient: Patient,
+    signer: Clinician,
+    now: datetime,
+    consent_valid_months: int,
+) -> list[FieldProblem]:
+    """Every condition that stops this session being signed now, in words, all at once (SPEC §3)."""
+    problems: list[FieldProblem] = []
+    if session.is_signed:
+        return [
+            FieldProblem(
+                "status",
+                "This session is already signed; correct it with an amendment.",
+            )
+        ]
+    if not signer.authorised_to_needle:
+        problems.append(
+            FieldProblem(
+                "signer",
+                f"{signer.display_name} is not authorised to needle and cannot sign this note.",
+            )
+        )
+    service_day = local_date(session.service_start)
+    if age_on(patient.date_of_birth, service_day) < MIN_NEEDLING_AGE:
+        problems.append(FieldProblem("patient", "The patient is under 12: dry needling is not permitted."))
+    if not consent_valid_on(patient, service_day, consent_valid_months):
+        problems.append(
+            FieldProblem(
+                "consent",
+                "No valid informed consent to dry needling on the service date; record it first.",
+            )
+        )
+    missing_acks = sorted(
+        (
+            p
+            for p in patient.screening.positive
+            if p is not Precaution.UNDER_12 and p not in session.precautions_acknowledged
+        ),
+        key=lambda p: p.value,
+    )
+    for precaution in missing_acks:
+        problems.append(
+            FieldProblem(
+                f"precautions.{precaution.value}",
+                f"Acknowledge the precaution: {precaution.label}.",
+            )
+        )
+    if session.condition is None:
+        problems.append(FieldProblem("condition", "Choose the condition treated."))
+    if session.service_end is None:
+        problems.append(FieldProblem("service_end", "Enter the service end time."))
+    if not session.sites:
+        problems.append(FieldProblem("sites", "Add at least one needling site."))
+    for i, site in enumerate(session.sites):
+        label = _site_label(i)
+        if site.region is None:
+            problems.append(FieldProblem(site_field(i, "region"), f"{label}: choose the body region."))
+        if site.side is None:
+            problems.append(FieldProblem(site_field(i, "side"), f"{label}: choose the side."))
+        if site.needles is None:
+            problems.append(FieldProblem(site_field(i, "needles"), f"{label}: enter the needle count."))
+        if site.dwell_minutes is None:
+            problems.append(FieldProblem(site_field(i, "dwell_minutes"), f"{label}: enter the dwell time."))
+        if site.twitch is None:
+            problems.append(FieldProblem(site_field(i, "twitch"), f"{label}: mark the twitch response."))
+    problems.extend(value_problems(session, now))
+    problems.extend(NeedleLedger.of(session).problems())
+    # Keep the order a person reads the form in, but never report one field twice.
+    seen: set[tuple[str, str]] = set()
+    unique: list[FieldProblem] = []
+    for problem in problems:
+        key = (problem.field, problem.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(problem)
+    return unique
+
+
+def is_late_entry(service_end: datetime | None, signed_at: datetime | None) -> bool:
+    if service_end is None or signed_at is None:
+        return False
+    return signed_at - service_end > LATE_ENTRY_AFTER
+
+
+def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, signed_at: datetime) -> str:
+    """SHA-256 of the note's content, in a canonical form that does not depend on storage."""
+
+    # Codes are str enums, which json writes as their code: no conversion needed.
+    def code(value: Coded | None) -> str | None:
+        return value
+
+    content = {
+        "patient": [
+            patient.chart_number,
+            patient.family_name,
+            patient.given_name,
+            patient.date_of_birth.isoformat(),
+        ],
+        "clinician": [signer.username, signer.display_name, signer.registration_number],
+        "service": [
+            session.service_start.isoformat(),
+            session.service_end.isoformat() if session.service_end else None,
+        ],
+        "signed_at": signed_at.isoformat(),
+        "condition": code(session.condition),
+        "technique": [code(session.technique), session.electrical_stimulation],
+        "sites": [
+            [
+                code(s.region),
+                code(s.side),
+                s.muscle,
+                s.needles,
+                s.needle_size,
+                s.needle_lot,
+                s.dwell_minutes,
+                code(s.twitch),
+                [[p.view, round(p.x, 4), round(p.y, 4)] for p in s.trigger_points],
+            ]
+            for s in session.sites
+        ],
+        "pain": [session.pain_before, session.pain_after],
+        "ledger": [
+            session.needles_inserted,
+            session.needles_removed,
+            session.sharps_disposed,
+        ],
+        "reactions": [
+            code(session.reactions.soreness),
+            sorted(session.reactions.others),
+            session.reactions.other_text,
+        ],
+        "adverse_events": [[e.kind, e.description] for e in session.adverse_events],
+        "aftercare": sorted(session.aftercare),
+        "precautions_acknowledged": sorted(session.precautions_acknowledged),
+        "notes": session.notes,
+    }
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -1,0 +1,263 @@
+"""Use cases of the chart: patients and their dry-needling sessions.
+
+Each public method is one use case and one transaction. Bad input raises
+:class:`ValidationError` naming every wrong field, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from needlelog.db import repositories as repo
+from needlelog.domain.errors import ConflictError, NotFoundError, ValidationError
+from needlelog.domain.model import (
+    Clinic,
+    Clinician,
+    Patient,
+    PatientSummary,
+    SessionSummary,
+    TreatmentSession,
+)
+from needlelog.domain.rules import (
+    MIN_NEEDLING_AGE,
+    FieldProblem,
+    age_on,
+    fingerprint,
+    local_date,
+    patient_problems,
+    sign_problems,
+    value_problems,
+)
+from needlelog.domain.search import parse_patient_query
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _UseCases:
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock
+
+    def _transaction(self) -> Session:
+        return self._sessions()
+
+
+class ClinicService(_UseCases):
+    def clinic(self) -> Clinic:
+        with self._transaction() as db, db.begin():
+            clinic = repo.get_clinic(db)
+        if clinic is None:
+            raise NotFoundError("This database has no clinic yet; run `needlelog demo` or set up the clinic.")
+        return clinic
+
+    def clinic_or_none(self) -> Clinic | None:
+        with self._transaction() as db, db.begin():
+            return repo.get_clinic(db)
+
+    def save_clinic(self, clinic: Clinic) -> Clinic:
+        problems = []
+        if not clinic.name.strip():
+            problems.append(FieldProblem("name", "Clinic name is required."))
+        if not 5 <= clinic.default_dwell_minutes <= 15:
+            problems.append(
+                FieldProblem(
+                    "default_dwell_minutes",
+                    "Default dwell time must be 5 to 15 minutes.",
+                )
+            )
+        if not 1 <= clinic.consent_valid_months <= 120:
+            problems.append(FieldProblem("consent_valid_months", "Consent validity must be 1 to 120 months."))
+        if problems:
+            raise ValidationError(problems)
+        with self._transaction() as db, db.begin():
+            return repo.save_clinic(db, clinic)
+
+    def clinicians(self) -> list[Clinician]:
+        with self._transaction() as db, db.begin():
+            return repo.list_clinicians(db)
+
+    def add_clinician(self, clinician: Clinician) -> Clinician:
+        problems = []
+        if not clinician.username.strip():
+            problems.append(FieldProblem("username", "User name is required."))
+        if not clinician.display_name.strip():
+            problems.append(FieldProblem("display_name", "Name is required."))
+        if problems:
+            raise ValidationError(problems)
+        with self._transaction() as db, db.begin():
+            if repo.clinician_by_username(db, clinician.username) is not None:
+                raise ValidationError.single(
+                    "username",
+                    f"The user name {clinician.username!r} is already taken.",
+                )
+            return repo.add_clinician(db, clinician)
+
+
+class PatientService(_UseCases):
+    def create(self, patient: Patient) -> Patient:
+        now = self._clock()
+        self._validate(patient, now)
+        try:
+            with self._transaction() as db, db.begin():
+                if repo.chart_number_taken(db, patient.chart_number):
+                    raise self._chart_taken(patient)
+                return repo.add_patient(db, patient, now)
+        except IntegrityError:
+            raise self._chart_taken(patient) from None
+
+    def edit(self, patient: Patient) -> Patient:
+        now = self._clock()
+        self._validate(patient, now)
+        try:
+            with self._transaction() as db, db.begin():
+                if repo.chart_number_taken(db, patient.chart_number, except_id=patient.id):
+                    raise self._chart_taken(patient)
+                return repo.update_patient(db, patient, now)
+        except IntegrityError:
+            raise self._chart_taken(patient) from None
+
+    def get(self, patient_id: int) -> Patient:
+        with self._transaction() as db, db.begin():
+            return repo.get_patient(db, patient_id)
+
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[PatientSummary]:
+        """Patients whose names, chart number or birth date (YYYY-MM-DD) match what is typed."""
+        with self._transaction() as db, db.begin():
+            return repo.search_patients(db, parse_patient_query(text), limit, offset)
+
+    @staticmethod
+    def _validate(patient: Patient, now: datetime) -> None:
+        problems = patient_problems(patient, local_date(now))
+        if problems:
+            raise ValidationError(problems)
+
+    @staticmethod
+    def _chart_taken(patient: Patient) -> ValidationError:
+        return ValidationError.single(
+            "chart_number",
+            f"Chart number {patient.chart_number.strip()} belongs to another patient.",
+        )
+
+
+class SessionService(_UseCases):
+    def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            patient = repo.get_patient(db, patient_id)
+            repo.get_clinician(db, clinician_id)
+            draft = TreatmentSession(
+                patient_id=patient_id,
+                clinician_id=clinician_id,
+                service_start=service_start or now.replace(second=0, microsecond=0),
+            )
+            self._refuse_young(patient, draft)
+            self._refuse_bad_values(draft, now)
+            return repo.add_session(db, draft, now)
+
+    def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
+        """A new draft that starts from the patient's previous session's condition and sites."""
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            patient = repo.get_patient(db, patient_id)
+            repo.get_clinician(db, clinician_id)
+            last_id = repo.last_session_id(db, patient_id)
+            if last_id is None:
+                raise NotFoundError(f"{patient.full_name} has no earlier session to copy.")
+            last = repo.get_session(db, last_id)
+            draft = TreatmentSession(
+                patient_id=patient_id,
+                clinician_id=clinician_id,
+                service_start=now.replace(second=0, microsecond=0),
+                condition=last.condition,
+                technique=last.technique,
+                electrical_stimulation=last.electrical_stimulation,
+                sites=tuple(replace(site, twitch=None) for site in last.sites),
+                aftercare=last.aftercare,
+            )
+            self._refuse_young(patient, draft)
+            return repo.add_session(db, draft, now)
+
+    def get(self, session_id: int) -> TreatmentSession:
+        with self._transaction() as db, db.begin():
+            return repo.get_session(db, session_id)
+
+    def save_draft(self, session: TreatmentSession) -> TreatmentSession:
+        """Save what is on screen; the caller's version must still be the stored one."""
+        now = self._clock()
+        if session.is_signed:
+            raise ConflictError("A signed session cannot be changed; add an amendment instead.")
+        self._refuse_bad_values(session, now)
+        with self._transaction() as db, db.begin():
+            stored = repo.get_session(db, self._id(session))
+            if stored.is_signed:
+                raise ConflictError("This session was signed in the meantime; add an amendment instead.")
+            return repo.save_session(db, session, now)
+
+    def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:
+        """Everything that stops ``session`` (as it is on screen) being signed by this clinician now."""
+        with self._transaction() as db, db.begin():
+            return self._sign_problems(db, session, signer_id, self._clock())
+
+    def sign(self, session: TreatmentSession, signer_id: int) -> TreatmentSession:
+        """Save and sign in one step, or raise :class:`ValidationError` listing every unmet condition."""
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            problems = self._sign_problems(db, session, signer_id, now)
+            if problems:
+                raise ValidationError(problems)
+            stored = repo.get_session(db, self._id(session))
+            if stored.is_signed:
+                raise ConflictError("This session is already signed.")
+            patient = repo.get_patient(db, session.patient_id)
+            signer = repo.get_clinician(db, signer_id)
+            row = repo.lock_session_for_update(db, self._id(session), session.version)
+            repo.save_session_content(db, row, session, now)
+            digest = fingerprint(session, patient, signer, now)
+            return repo.mark_signed(db, row, signer_id, now, digest)
+
+    def history(self, patient_id: int, limit: int = 200, offset: int = 0) -> list[SessionSummary]:
+        with self._transaction() as db, db.begin():
+            return repo.list_patient_sessions(db, patient_id, limit, offset)
+
+    def count_for_patient(self, patient_id: int) -> int:
+        with self._transaction() as db, db.begin():
+            return repo.count_patient_sessions(db, patient_id)
+
+    def _sign_problems(
+        self, db: Session, session: TreatmentSession, signer_id: int, now: datetime
+    ) -> list[FieldProblem]:
+        patient = repo.get_patient(db, session.patient_id)
+        signer = repo.get_clinician(db, signer_id)
+        clinic = repo.get_clinic(db)
+        months = clinic.consent_valid_months if clinic else 12
+        return sign_problems(session, patient, signer, now, months)
+
+    @staticmethod
+    def _refuse_bad_values(session: TreatmentSession, now: datetime) -> None:
+        problems = value_problems(session, now)
+        if problems:
+            raise ValidationError(problems)
+
+    @staticmethod
+    def _refuse_young(patient: Patient, session: TreatmentSession) -> None:
+        if age_on(patient.date_of_birth, local_date(session.service_start)) < MIN_NEEDLING_AGE:
+            raise ValidationError.single(
+                "patient",
+                f"{patient.full_name} is under {MIN_NEEDLING_AGE}: dry needling is not permitted.",
+            )
+
+    @staticmethod
+    def _id(session: TreatmentSession) -> int:
+        if session.id is None:
+            raise NotFoundError("This session has not been saved yet.")
+        return session.id

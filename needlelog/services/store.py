@@ -1,0 +1,93 @@
+"""Opening a clinic's chart for use: the engine, the schema, and the services on top."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from needlelog.db import health, migrate
+from needlelog.db.engine import open_engine, sqlite_path
+from needlelog.domain.errors import StorageError
+from needlelog.services.charting import (
+    ClinicService,
+    Clock,
+    PatientService,
+    SessionService,
+    utc_now,
+)
+
+
+@dataclass
+class Services:
+    """Everything the window and the command line may ask of the chart."""
+
+    clinic: ClinicService
+    patients: PatientService
+    sessions: SessionService
+    _engine: Engine = field(repr=False)
+
+    @property
+    def location(self) -> str:
+        """Where the chart lives, as a person would say it: a file path or a server URL without password."""
+        path = sqlite_path(self._engine.url)
+        return str(path) if path is not None else self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
+    return Services(
+        ClinicService(engine, clock),
+        PatientService(engine, clock),
+        SessionService(engine, clock),
+        engine,
+    )
+
+
+def engine_at_head(target: str | os.PathLike[str]) -> Engine:
+    """An engine on ``target`` (created if it is a new SQLite file) whose schema is at this program's head."""
+    engine = open_engine(target)
+    try:
+        if not migrate.is_at_head(engine):
+            migrate.upgrade(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def open_chart(target: str | os.PathLike[str], clock: Clock = utc_now) -> Services:
+    """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL."""
+    return build_services(engine_at_head(target), clock)
+
+
+def upgrade_database(target: str | os.PathLike[str]) -> tuple[str | None, str]:
+    """Bring the schema to this program's head; returns (from, to)."""
+    engine = open_engine(target, create=False)
+    try:
+        return migrate.upgrade(engine), migrate.HEAD
+    finally:
+        engine.dispose()
+
+
+def check_database(target: str | os.PathLike[str]) -> list[str]:
+    """Every problem found with the stored chart, in words; empty when it is sound."""
+    engine = open_engine(target, create=False)
+    try:
+        problems = health.integrity_problems(engine)
+        try:
+            revision = migrate.schema_revision(engine)
+        except StorageError as exc:
+            return [*problems, str(exc)]
+        if revision is None:
+            problems.append("schema: the database is empty (no needlelog schema)")
+        elif revision not in migrate.KNOWN_REVISIONS:
+            problems.append(f"schema: revision {revision} is newer than this program knows ({migrate.HEAD})")
+        elif revision != migrate.HEAD:
+            problems.append(f"schema: at revision {revision}, this program expects {migrate.HEAD}")
+        return problems
+    finally:
+        engine.dispose()

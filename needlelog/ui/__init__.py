@@ -1,0 +1,1 @@
+"""The Qt user interface. Qt lives here and only here; the database never does."""

@@ -1,0 +1,1 @@
+"""Qt item models, fed rows by the window (never querying themselves)."""

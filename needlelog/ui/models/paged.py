@@ -1,0 +1,92 @@
+"""A table model over rows that arrive a page at a time (``canFetchMore`` / ``fetchMore``).
+
+The model never queries: it is given the first page and a ``fetch_page(offset, limit)``
+callable by its owner, so 500,000 sessions cost what one screen shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+Row = TypeVar("Row")
+Index = QModelIndex | QPersistentModelIndex
+PAGE = 100
+
+
+class PagedTableModel(QAbstractTableModel, Generic[Row]):
+    headers: Sequence[str] = ()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self._fetch: Callable[[int, int], list[Row]] | None = None
+        self._exhausted = True
+
+    # --- feeding ---------------------------------------------------------------------
+    def set_rows(
+        self,
+        first_page: list[Row],
+        fetch_page: Callable[[int, int], list[Row]] | None = None,
+    ) -> None:
+        """Replace the rows; ``fetch_page`` brings more when the view scrolls near the end."""
+        self.beginResetModel()
+        self._rows = list(first_page)
+        self._fetch = fetch_page
+        self._exhausted = fetch_page is None or len(first_page) < PAGE
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_rows([])
+
+    def row_at(self, row: int) -> Row | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # --- Qt model API ----------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self.headers):
+                return self.headers[section]
+        return None
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() or self._exhausted or self._fetch is None:
+            return
+        more = self._fetch(len(self._rows), PAGE)
+        self._exhausted = len(more) < PAGE
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+            self._rows.extend(more)
+            self.endInsertRows()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, index.column())
+        return None
+
+    def display(self, row: Row, column: int) -> str:
+        raise NotImplementedError
+
+    def tooltip(self, row: Row, column: int) -> str | None:
+        return None
