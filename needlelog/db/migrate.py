@@ -9,11 +9,15 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
 from needlelog.db.engine import sqlite_path
 from needlelog.domain.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Every revision this program knows, oldest first; a test checks them against the scripts.
@@ -48,8 +52,8 @@ def is_at_head(engine: Engine) -> bool:
     return revision == HEAD
 
 
-def alembic_config():  # type: ignore[no-untyped-def]  # alembic is imported lazily
-    from alembic.config import Config
+def alembic_config() -> Config:
+    from alembic.config import Config  # imported here: start-up does not need Alembic
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
