@@ -1,0 +1,99 @@
+"""Shared fixtures: a real SQLite file per test, copied from one migrated template.
+
+Every application folder is redirected into the test's own temporary folder, Qt runs
+offscreen, and the clock is injected so that no test depends on today's date.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening  # noqa: E402
+from needlelog.domain.vocab import ConsentMethod  # noqa: E402
+from needlelog.services.store import Services, build_services, engine_at_head, open_chart  # noqa: E402
+
+NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEEDLELOG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("NEEDLELOG_DB", raising=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    engine_at_head(path).dispose()
+    return path
+
+
+@pytest.fixture
+def db_path(template_db: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "chart.sqlite"
+    shutil.copyfile(template_db, path)
+    return path
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def services(db_path: Path, clock: FakeClock) -> Iterator[Services]:
+    chart = open_chart(db_path, clock=clock)
+    chart.clinic.save_clinic(Clinic(name="Bow River Physiotherapy", address="12 Centre Ave W", phone="403-555-0142"))
+    yield chart
+    chart.close()
+
+
+@pytest.fixture
+def clinician(services: Services) -> Clinician:
+    return services.clinic.add_clinician(
+        Clinician("Dana Whitford", "dwhitford", "PT, MScPT", "PT-04417", authorised_to_needle=True)
+    )
+
+
+def make_patient(chart: str = "C100", **changes: object) -> Patient:
+    values: dict[str, object] = {
+        "chart_number": chart,
+        "family_name": "Nguyễn",
+        "given_name": "Zoë",
+        "date_of_birth": date(1984, 5, 17),
+        "screening": Screening(),
+        "consent": Consent(date(2026, 1, 5), ConsentMethod.WRITTEN, "Dana Whitford"),
+    }
+    values.update(changes)
+    return Patient(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def patient(services: Services) -> Patient:
+    return services.patients.create(make_patient())
+
+
+def rebuild(db_path: Path, clock: FakeClock) -> Services:
+    """A second, independent opening of the same file (another window, another PC)."""
+    return build_services(engine_at_head(db_path), clock)

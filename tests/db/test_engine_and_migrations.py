@@ -1,0 +1,132 @@
+"""Storage: SQLite opened as a legal record deserves, migrations that never drift, refusals in words."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from needlelog.db import migrate
+from needlelog.db.engine import open_engine, refuse_shared_location
+from needlelog.db.models import Base
+from needlelog.domain.errors import StorageError
+from needlelog.services.store import engine_at_head
+
+
+def test_models_and_migrations_do_not_drift(db_path: Path) -> None:
+    engine = open_engine(db_path)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_known_revisions_are_the_scripts_in_order() -> None:
+    scripts = ScriptDirectory.from_config(migrate.alembic_config())
+    ordered = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+    assert tuple(ordered) == migrate.KNOWN_REVISIONS
+    assert scripts.get_current_head() == migrate.HEAD
+
+
+def test_a_new_file_is_created_at_head_with_the_pragmas_and_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    engine = engine_at_head(path)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+    assert migrate.schema_revision(engine) == migrate.HEAD
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_newer_schema_is_refused_in_words(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StorageError, match="schema 9999, newer than this needlelog knows"):
+        engine_at_head(db_path)
+
+
+def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(StorageError, match="not a needlelog database"):
+        engine_at_head(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("this is a letter, not a database " * 100)
+    with pytest.raises(StorageError, match=r"notes.txt is not a needlelog database"):
+        open_engine(path)
+
+
+def test_a_missing_folder_and_a_missing_file_are_named(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="The folder .*nowhere does not exist"):
+        open_engine(tmp_path / "nowhere" / "chart.sqlite")
+    with pytest.raises(StorageError, match="There is no database at"):
+        open_engine(tmp_path / "absent.sqlite", create=False)
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+MOUNTS = [
+    "/dev/sda1 / ext4 rw 0 0",
+    "server:/export /mnt/clinic nfs4 rw 0 0",
+    "//nas/share /mnt/nas cifs rw 0 0",
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/mnt/clinic/chart.sqlite", "network file system (nfs4)"),
+        ("/mnt/nas/sub/chart.sqlite", "network file system (cifs)"),
+        ("/home/ana/Dropbox/chart.sqlite", "cloud-sync folder (Dropbox)"),
+        ("/home/ana/OneDrive/clinic/chart.sqlite", "cloud-sync folder (OneDrive)"),
+        ("\\\\server\\share\\chart.sqlite", "network share"),
+    ],
+)
+def test_network_and_cloud_folders_are_refused_with_a_pointer_to_postgresql(path: str, words: str) -> None:
+    with pytest.raises(StorageError, match="PostgreSQL mode") as refused:
+        refuse_shared_location(Path(path), MOUNTS)
+    assert words in str(refused.value)
+
+
+def test_a_local_disk_is_accepted() -> None:
+    refuse_shared_location(Path("/home/ana/clinic/chart.sqlite"), MOUNTS)
+    refuse_shared_location(Path("/mnt/clinicx/chart.sqlite"), MOUNTS)  # a prefix of a mount is not inside it
+
+
+def test_backup_before_upgrade_is_a_checked_copy(db_path: Path, tmp_path: Path) -> None:
+    engine = open_engine(db_path)
+    copy = migrate.backup_before_upgrade(engine, "0001", tmp_path / "backups")
+    engine.dispose()
+    assert copy is not None and copy.exists()
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    with sqlite3.connect(copy) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+def test_an_interrupted_first_migration_leaves_nothing_half_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "half.sqlite"
+    engine = open_engine(path)
+
+    def fail_late(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("alembic.operations.base.BatchOperations.create_index", fail_late, raising=False)
+    with pytest.raises(RuntimeError, match="power cut"):
+        migrate.upgrade(engine)
+    monkeypatch.undo()
+    assert migrate.schema_revision(engine) is None  # all or nothing: SQLite DDL is transactional
+    migrate.upgrade(engine)
+    assert migrate.is_at_head(engine)
+    engine.dispose()
