@@ -180,11 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return dispatch(args)
-    except UsageError as exc:
-        print(f"needlelog: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except NeedlelogError as exc:
-        print(f"needlelog: {exc}", file=sys.stderr)
+    except (UsageError, NeedlelogError) as exc:
+        # One line, always: drivers sometimes add a hint on a second line.
+        print(f"needlelog: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("needlelog: interrupted", file=sys.stderr)

@@ -16,9 +16,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening  # noqa: E402
-from needlelog.domain.vocab import ConsentMethod  # noqa: E402
-from needlelog.services.store import Services, build_services, engine_at_head, open_chart  # noqa: E402
+from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening
+from needlelog.domain.vocab import ConsentMethod
+from needlelog.services.store import Services, build_services, engine_at_head, open_chart
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
 

@@ -420,6 +420,11 @@ def save_session(db: Session, session: TreatmentSession, now: datetime) -> Treat
 
 
 def save_session_content(db: Session, row: SessionRow, session: TreatmentSession, now: datetime) -> None:
+    # The old sites go first: the unit of work would otherwise insert the new ones before
+    # deleting the old, and (session, position) is unique.
+    row.sites.clear()
+    row.adverse_events.clear()
+    db.flush()
     _fill_session(row, session)
     row.updated_at = now
     db.flush()

@@ -44,6 +44,8 @@ def _table(object_name: str, accessible: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(30)  # large click targets for a gloved hand
     view.horizontalHeader().setHighlightSections(False)
+    _name(view.horizontalHeader(), f"{object_name}Header", f"{accessible} columns")
+    _name(view.verticalHeader(), f"{object_name}RowHeader", f"{accessible} rows")
     return view
 
 

@@ -70,7 +70,7 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_folder_and_a_missing_file_are_named(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="The folder .*nowhere does not exist"):
+    with pytest.raises(StorageError, match=r"The folder .*nowhere does not exist"):
         open_engine(tmp_path / "nowhere" / "chart.sqlite")
     with pytest.raises(StorageError, match="There is no database at"):
         open_engine(tmp_path / "absent.sqlite", create=False)
@@ -115,7 +115,9 @@ def test_backup_before_upgrade_is_a_checked_copy(db_path: Path, tmp_path: Path) 
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
 
 
-def test_an_interrupted_first_migration_leaves_nothing_half_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_first_migration_leaves_nothing_half_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "half.sqlite"
     engine = open_engine(path)
 

@@ -32,7 +32,9 @@ def test_create_and_get_round_trip(services: Services) -> None:
 
 def test_search_by_name_chart_and_birth_date(services: Services) -> None:
     services.patients.create(make_patient("C100"))
-    services.patients.create(make_patient("C200", family_name="Øster", given_name="Øyvind", date_of_birth=date(1990, 1, 2)))
+    services.patients.create(
+        make_patient("C200", family_name="Øster", given_name="Øyvind", date_of_birth=date(1990, 1, 2))
+    )
     services.patients.create(make_patient("D300", family_name="李", given_name="Wei"))
     names = lambda text: [p.given_name for p in services.patients.search(text)]  # noqa: E731
     assert names("nguy") == ["Zoë"]

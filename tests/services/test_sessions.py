@@ -157,7 +157,9 @@ def test_sign_needs_consent_and_acknowledged_precautions(
     services: Services, clinician: Clinician, clock: FakeClock
 ) -> None:
     risky = services.patients.create(
-        make_patient("C900", consent=None, screening=make_patient().screening.__class__(frozenset({Precaution.BLEEDING_RISK})))
+        make_patient(
+            "C900", consent=None, screening=make_patient().screening.__class__(frozenset({Precaution.BLEEDING_RISK}))
+        )
     )
     draft = services.sessions.new_draft(risky.id or 0, clinician.id or 0, clock.now - timedelta(minutes=40))
     with pytest.raises(ValidationError) as refused:
@@ -204,3 +206,14 @@ def test_copy_last_without_history_and_unknown_ids_are_named(
         services.sessions.copy_last(patient.id or 0, clinician.id or 0)
     with pytest.raises(NotFoundError, match="No patient with id 999"):
         services.sessions.new_draft(999, clinician.id or 0)
+
+
+def test_saving_again_replaces_the_sites_in_place(
+    services: Services, draft: TreatmentSession, clock: FakeClock, db_path: Path, clinician: Clinician
+) -> None:
+    first = services.sessions.save_draft(charted(draft, clock))
+    second = services.sessions.save_draft(replace(first, sites=(neck_site(needles=5), *first.sites[:1])))
+    assert [s.needles for s in services.sessions.get(second.id or 0).sites] == [5, 2]
+    assert stored_sites(db_path) == [(5, 10), (2, 10)]
+    signed = services.sessions.sign(replace(second, needles_removed=7), clinician.id or 0)
+    assert [s.needles for s in signed.sites] == [5, 2]

@@ -220,7 +220,9 @@ def test_fingerprint_is_stable_and_changes_with_any_content() -> None:
     assert first == fingerprint(session, PATIENT, CLINICIAN, NOW)
     assert len(first) == 64 and int(first, 16) >= 0
     assert fingerprint(replace(session, notes="Tolerated well!"), PATIENT, CLINICIAN, NOW) != first
-    assert fingerprint(replace(session, sites=(site(), site(side=Side.LEFT, needles=4))), PATIENT, CLINICIAN, NOW) != first
+    assert (
+        fingerprint(replace(session, sites=(site(), site(side=Side.LEFT, needles=4))), PATIENT, CLINICIAN, NOW) != first
+    )
     assert fingerprint(session, PATIENT, CLINICIAN, NOW + timedelta(seconds=1)) != first
 
 

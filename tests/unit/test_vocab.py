@@ -7,11 +7,14 @@ import pytest
 from needlelog.domain import vocab
 from needlelog.domain.vocab import CONDITION_REGIONS, LUNG_FIELD_REGIONS, MUSCLES, BodyRegion, Coded, Side
 
-ALL_VOCABULARIES = [cls for cls in vars(vocab).values() if isinstance(cls, type) and issubclass(cls, Coded) and cls is not Coded]
+ALL_VOCABULARIES = [
+    cls for cls in vars(vocab).values() if isinstance(cls, type) and issubclass(cls, Coded) and cls is not Coded
+]
 
 # Released codes never change; this list changes only by adding.
 RELEASED = {
-    "BodyRegion": "head_jaw neck shoulder upper_back chest lower_back upper_arm elbow forearm_hand hip_gluteal thigh knee calf ankle_foot",
+    "BodyRegion": "head_jaw neck shoulder upper_back chest lower_back upper_arm elbow forearm_hand hip_gluteal "
+    "thigh knee calf ankle_foot",
     "Side": "left right bilateral midline",
     "TwitchResponse": "none weak strong",
     "Soreness": "none mild moderate severe",
@@ -48,4 +51,4 @@ def test_every_region_has_quick_pick_muscles() -> None:
 
 def test_every_condition_names_regions_and_lung_field_is_chest_and_upper_back() -> None:
     assert all(CONDITION_REGIONS[c] for c in vocab.Condition)
-    assert LUNG_FIELD_REGIONS == {BodyRegion.CHEST, BodyRegion.UPPER_BACK}
+    assert {BodyRegion.CHEST, BodyRegion.UPPER_BACK} == LUNG_FIELD_REGIONS
