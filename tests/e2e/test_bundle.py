@@ -1,0 +1,144 @@
+"""The packaged program: build app.spec with PyInstaller (one folder) and run what it made.
+
+Built once per module into a temporary folder (never the repository's build/ or dist/).
+A frozen program fails where the checkout cannot: files Alembic reads by path, modules only
+imported by name at run time, worker processes started from the executable, Qt plugins.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from needlelog import __version__
+from needlelog.services.seeding import IN_PROCESS_BELOW
+
+ROOT = Path(__file__).resolve().parents[2]
+# Below the 600 s test timeout, so a stuck build fails with its own log rather than a bare timeout.
+BUILD_TIMEOUT = 540
+RUN_TIMEOUT = 120
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(
+        importlib.util.find_spec("PyInstaller") is None,
+        reason="PyInstaller is not installed; install the 'package' extra: pip install -e '.[package]'",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled executable, built from this checkout's app.spec."""
+    work = tmp_path_factory.mktemp("pyinstaller")
+    dist = work / "dist"
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work / "build"),
+            "app.spec",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert build.returncode == 0, f"PyInstaller failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
+    executable = dist / "needlelog" / ("needlelog.exe" if os.name == "nt" else "needlelog")
+    assert executable.is_file(), sorted(p.name for p in (dist / "needlelog").iterdir())
+    return executable
+
+
+def run(executable: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "NEEDLELOG_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    environment.pop("NEEDLELOG_DB", None)
+    return subprocess.run(
+        [str(executable), *args],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env=environment,
+        check=False,
+    )
+
+
+def test_version(bundle: Path, tmp_path: Path) -> None:
+    result = run(bundle, "--version", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"needlelog {__version__}"
+
+
+def test_data_files_sit_where_the_code_looks_for_them(bundle: Path) -> None:
+    # PyInstaller gives a frozen module the __file__ <_MEIPASS>/<package path>, so
+    # migrate.py's Path(__file__).with_name("migrations") and paths.resources_dir()
+    # (the package folder's parent) both land in _MEIPASS, the _internal folder.
+    internal = bundle.parent / "_internal"
+    migrations = internal / "needlelog" / "db" / "migrations"
+    assert (migrations / "env.py").is_file()
+    assert (migrations / "script.py.mako").is_file()
+    assert sorted(p.name for p in (migrations / "versions").glob("*.py")) == sorted(
+        p.name for p in (ROOT / "needlelog" / "db" / "migrations" / "versions").glob("*.py")
+    )
+    assert (internal / "resources" / "README.md").is_file()
+
+
+def test_seeded_database_passes_check(bundle: Path, tmp_path: Path) -> None:
+    # Seeding a new file runs every Alembic migration from the bundle; check confirms the schema is at head.
+    db = tmp_path / "x.sqlite"
+    seeded = run(bundle, "seed", "--db", str(db), "--patients", "5", "--sessions", "20", home=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "seeded 5 patients, 20 sessions" in seeded.stdout
+    checked = run(bundle, "check", "--db", str(db), home=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "ok" in checked.stdout
+    # The bundle must stay as installed: no bytecode written beside the migration scripts.
+    assert not list((bundle.parent / "_internal" / "needlelog").rglob("__pycache__"))
+
+
+@pytest.mark.skipif(os.cpu_count() in (None, 1), reason="one CPU: seeding never starts worker processes")
+def test_seeding_worker_processes_start_from_the_executable(bundle: Path, tmp_path: Path) -> None:
+    # Enough sessions for the "spawn" process pool; each worker is the executable started
+    # again, which only works because the entry script calls multiprocessing.freeze_support().
+    db = tmp_path / "big.sqlite"
+    sessions = IN_PROCESS_BELOW + 1000
+    seeded = run(bundle, "seed", "--db", str(db), "--patients", "300", "--sessions", str(sessions), home=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    assert f"seeded 300 patients, {sessions} sessions" in seeded.stdout
+    checked = run(bundle, "check", "--db", str(db), home=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("psycopg") is None,
+    reason="psycopg is not installed, so the bundle has no PostgreSQL driver (the optional 'postgres' extra)",
+)
+def test_postgresql_driver_is_bundled(bundle: Path, tmp_path: Path) -> None:
+    # Nothing listens on port 1: reaching the connection attempt proves SQLAlchemy found
+    # psycopg and its compiled libpq wrapper, both imported by name only.
+    url = "postgresql://needlelog@127.0.0.1:1/needlelog?connect_timeout=5"
+    result = run(bundle, "check", "--db", url, home=tmp_path)
+    assert result.returncode == 2, result
+    assert "Cannot reach the database server" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_window_opens_and_closes(bundle: Path, tmp_path: Path) -> None:
+    # Offscreen Qt: proves the Qt libraries and platform plugins came along.
+    db = tmp_path / "demo.sqlite"
+    result = run(bundle, "demo", "--db", str(db), "--exit-after", "0.5", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
