@@ -18,7 +18,11 @@ def run(target: str, *, exit_after: float | None = None) -> int:
     services = open_chart(target)
     try:
         window = MainWindow(services)
-        window.show()
+        screen = app.primaryScreen()
+        if screen is not None:
+            # Clinic PCs run it full screen; without a window manager, maximising alone does nothing.
+            window.setGeometry(screen.availableGeometry())
+        window.showMaximized()
         if exit_after is not None:
             # For smoke tests of an installed or packaged program: show the window, then leave.
             QTimer.singleShot(int(exit_after * 1000), app.quit)

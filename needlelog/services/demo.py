@@ -13,6 +13,8 @@ from needlelog.services.store import engine_at_head
 DEMO_PATIENTS = 40
 DEMO_SESSIONS = 320
 DEMO_SEED = 2026
+# A clinic in full swing: most courses within the last 18 months, so most consents are current.
+DEMO_HISTORY_DAYS = 540
 
 
 def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
@@ -22,7 +24,7 @@ def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
         with Session(engine) as db, db.begin():
             if get_clinic(db) is not None:
                 return False
-        seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3)
+        seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)
         return True
     finally:
         engine.dispose()

@@ -334,7 +334,8 @@ class ChartGenerator:
     distributions at a third of the cost, which is most of what seeding 500,000 visits costs.
     """
 
-    def __init__(self, seed: int, now: datetime, clinicians: dict[int, Clinician]) -> None:
+    def __init__(self, seed: int, now: datetime, clinicians: dict[int, Clinician], history_days: int = 3650) -> None:
+        self.history_days = history_days
         self.rng = random.Random(seed)
         self._r = self.rng.random
         self.now = now
@@ -374,7 +375,7 @@ class ChartGenerator:
         if self._r() < 0.05:
             positive.add(Precaution.RECENT_SURGERY)
             surgery = self.pick(CONDITION_REGIONS[condition])
-        first = self.now - timedelta(days=self.between(1, 3650), hours=self.between(0, 23))
+        first = self.now - timedelta(days=self.between(1, self.history_days), hours=self.between(0, 23))
         patient = Patient(
             chart_number=chart_key(f"C{pid:06d}"),
             family_name=self.deal(FAMILY_NAMES),
@@ -606,8 +607,11 @@ def seed_chart(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    history_days: int = 3650,
 ) -> SeedResult:
     """Add ``patients`` patients and ``sessions`` sessions to the database, in one transaction.
+
+    Courses of treatment start within the last ``history_days`` days (ten years by default).
 
     Visits are made in worker processes (one per core) while this process writes; a small
     chart is made in-process, where starting workers would cost more than it saves.
@@ -624,7 +628,7 @@ def seed_chart(
             if get_clinic(db) is None:
                 save_clinic(db, DEMO_CLINIC)
         staff = _clinicians(conn, wanted)
-        gen = ChartGenerator(seed, now, staff)
+        gen = ChartGenerator(seed, now, staff, history_days)
         first_pid = bulk.next_id(conn, "patient")
         plans = [gen.patient(first_pid + i) for i in range(patients)]
         # Share the visits out unevenly, as in a real clinic: a few long courses, many short ones.
