@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -14,19 +15,23 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from needlelog.domain.model import Patient
+from needlelog.domain.errors import NeedlelogError
+from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.rules import age_on, consent_valid_on
 from needlelog.domain.vocab import Precaution
 from needlelog.services.store import Services
+from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel
 from needlelog.ui.models.sessions import SessionHistoryModel
+from needlelog.ui.session_editor import SessionEditor
 
 
 def _name(widget: QWidget, object_name: str, accessible: str) -> None:
@@ -113,9 +118,18 @@ class PatientBanner(QFrame):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        clinician: Clinician | None = None,
+        open_drafts: OpenDrafts | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.services = services
+        self.clinician = clinician
+        self.open_drafts = open_drafts
+        self.editors: dict[int, SessionEditor] = {}
         self.setObjectName("mainWindow")
         clinic = services.clinic.clinic_or_none()
         self._consent_months = clinic.consent_valid_months if clinic else 12
@@ -155,12 +169,34 @@ class MainWindow(QMainWindow):
         history_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.history_title = QLabel("Sessions")
         _name(self.history_title, "historyTitle", "Session history heading")
+        self.new_session_button = QPushButton("New session (Ctrl+N)")
+        _name(self.new_session_button, "newSession", "New session")
+        self.new_session_button.setToolTip("Start charting a new session for this patient (Ctrl+N)")
+        self.copy_last_button = QPushButton("Copy last session (Ctrl+Shift+N)")
+        _name(self.copy_last_button, "copyLastSession", "Copy last session")
+        self.copy_last_button.setToolTip("Start from the previous session's sites (Ctrl+Shift+N)")
+        for button in (self.new_session_button, self.copy_last_button):
+            button.setMinimumHeight(34)
+            button.setEnabled(False)
+        self.new_session_button.clicked.connect(self.new_session)
+        self.copy_last_button.clicked.connect(self.copy_last_session)
+        self.history_view.activated.connect(self._history_activated)
+        self.history_view.doubleClicked.connect(self._history_activated)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #a11a1a;")
+        _name(self.message, "mainMessage", "Message")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.banner)
-        right_layout.addWidget(self.history_title)
+        actions = QHBoxLayout()
+        actions.addWidget(self.history_title, 1)
+        actions.addWidget(self.new_session_button)
+        actions.addWidget(self.copy_last_button)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.message)
         right_layout.addWidget(self.history_view, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -177,7 +213,8 @@ class MainWindow(QMainWindow):
 
         self._build_menu()
         self.statusBar().setObjectName("statusBar")
-        self.statusBar().showMessage(f"Database: {services.location}")
+        who = f"Charting as {clinician.display_name} · " if clinician else ""
+        self.statusBar().showMessage(f"{who}Database: {services.location}")
 
         self.search.textChanged.connect(self.run_search)
         self.patient_view.selectionModel().selectionChanged.connect(self._patient_selected)
@@ -196,8 +233,18 @@ class MainWindow(QMainWindow):
         quit_action.setObjectName("actionQuit")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        new_session = QAction("&New session", self)
+        new_session.setObjectName("actionNewSession")
+        new_session.setShortcut(QKeySequence("Ctrl+N"))
+        new_session.triggered.connect(self.new_session)
+        copy_last = QAction("&Copy last session", self)
+        copy_last.setObjectName("actionCopyLastSession")
+        copy_last.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        copy_last.triggered.connect(self.copy_last_session)
         chart = self.menuBar().addMenu("&Chart")
         chart.addAction(find)
+        chart.addAction(new_session)
+        chart.addAction(copy_last)
         chart.addSeparator()
         chart.addAction(quit_action)
 
@@ -230,6 +277,10 @@ class MainWindow(QMainWindow):
     def show_patient(self, patient_id: int | None) -> None:
         from datetime import datetime
 
+        self.message.clear()
+        enabled = patient_id is not None and self.clinician is not None
+        self.new_session_button.setEnabled(enabled)
+        self.copy_last_button.setEnabled(enabled)
         if patient_id is None:
             self._current = None
             self.banner.show_patient(None, datetime.now().date(), self._consent_months)
@@ -251,3 +302,92 @@ class MainWindow(QMainWindow):
     @property
     def current_patient(self) -> Patient | None:
         return self._current
+
+    # --- sessions ------------------------------------------------------------------------
+    def new_session(self) -> SessionEditor | None:
+        return self._start(self.services.sessions.new_draft)
+
+    def copy_last_session(self) -> SessionEditor | None:
+        return self._start(self.services.sessions.copy_last)
+
+    def _start(self, make: Callable[[int, int], TreatmentSession]) -> SessionEditor | None:
+        if self._current is None or self.clinician is None:
+            return None
+        try:
+            draft = make(self._current.id or 0, self.clinician.id or 0)
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.show_patient(self._current.id)
+        return self.open_session(draft.id or 0)
+
+    def _history_activated(self, index: QModelIndex) -> None:
+        row = self.history.row_at(index.row())
+        if row is not None:
+            self.open_session(row.id)
+
+    def open_session(self, session_id: int) -> SessionEditor | None:
+        """Open (or bring forward) the editor of one session."""
+        if session_id in self.editors:
+            editor = self.editors[session_id]
+            editor.raise_()
+            editor.activateWindow()
+            return editor
+        if self.clinician is None:
+            self.message.setText("No clinician is set up in this clinic, so sessions cannot be charted.")
+            return None
+        try:
+            session = self.services.sessions.get(session_id)
+            patient = self.services.patients.get(session.patient_id)
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            return None
+        editor = SessionEditor(self.services, session, patient, self.clinician)
+        self.editors[session_id] = editor
+        editor.saved.connect(self._session_changed)
+        editor.signed.connect(self._session_changed)
+        editor.closed.connect(self._editor_closed)
+        if self.open_drafts is not None and not session.is_signed:
+            self.open_drafts.opened(session_id)
+        editor.show()
+        return editor
+
+    def reopen_drafts(self) -> list[SessionEditor]:
+        """Reopen the drafts that were open when the program last stopped (a crash, a power cut)."""
+        reopened = []
+        for session_id in self.open_drafts.ids() if self.open_drafts else []:
+            try:
+                session = self.services.sessions.get(session_id)
+            except NeedlelogError:
+                session = None
+            if session is None or session.is_signed:
+                if self.open_drafts:
+                    self.open_drafts.closed(session_id)
+                continue
+            editor = self.open_session(session_id)
+            if editor is not None:
+                reopened.append(editor)
+        return reopened
+
+    def _session_changed(self, session: TreatmentSession) -> None:
+        if self._current is not None and session.patient_id == self._current.id:
+            self.show_patient(self._current.id)
+
+    def _editor_closed(self, session_id: int) -> None:
+        self.editors.pop(session_id, None)
+        if self.open_drafts is not None:
+            self.open_drafts.closed(session_id)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Closing the program saves every open draft; drafts stay listed so that they reopen.
+        for editor in list(self.editors.values()):
+            editor.save_now()
+        for editor in list(self.editors.values()):
+            if editor._conflict:
+                editor.raise_()
+                event.ignore()
+                return
+        for editor in list(self.editors.values()):
+            editor.blockSignals(True)
+            editor.close()
+        super().closeEvent(event)

@@ -1,0 +1,814 @@
+"""The session editor: chart one dry-needling visit while it happens, then sign it.
+
+Every change is saved within two seconds (and on close) without a prompt. A value the
+rules refuse is shown in words beside its field and is not written: the autosave writes
+the rest of the draft with that one value left empty, so a crash never costs more than
+the wrong number itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.domain.errors import ConflictError, NeedlelogError, ValidationError
+from needlelog.domain.model import (
+    AdverseEvent,
+    Clinician,
+    NeedlingSite,
+    Patient,
+    Reactions,
+    TreatmentSession,
+)
+from needlelog.domain.rules import FieldProblem, NeedleLedger, value_problems
+from needlelog.domain.vocab import (
+    MUSCLES,
+    AdverseEventKind,
+    Aftercare,
+    BodyRegion,
+    Coded,
+    Condition,
+    Precaution,
+    Reaction,
+    Side,
+    Soreness,
+    Technique,
+    TwitchResponse,
+)
+from needlelog.services.store import Services
+
+AUTOSAVE_MS = 1500
+ERROR_STYLE = "color: #a11a1a;"
+OK_STYLE = "color: #1d6b2f;"
+
+
+def named(widget: QWidget, object_name: str, accessible: str, tooltip: str = "") -> QWidget:
+    widget.setObjectName(object_name)
+    widget.setAccessibleName(accessible)
+    if tooltip:
+        widget.setToolTip(tooltip)
+    return widget
+
+
+class CodeCombo(QComboBox):
+    """A choice from a controlled list; the first item '–' means not chosen yet. One key picks an item."""
+
+    def __init__(self, terms: list[Coded], blank: str = "–") -> None:
+        super().__init__()
+        self.addItem(blank, None)
+        for term in terms:
+            self.addItem(term.label, term)
+        self.setMinimumHeight(30)
+
+    def code(self) -> Coded | None:
+        return self.currentData()
+
+    def set_code(self, value: Coded | None) -> None:
+        index = self.findData(value) if value is not None else 0
+        self.setCurrentIndex(max(index, 0))
+
+
+class OptionalSpin(QSpinBox):
+    """A whole number that may be left empty (shown as '–' at the bottom of the range)."""
+
+    def __init__(self, low: int, high: int) -> None:
+        super().__init__()
+        self.setRange(low - 1, high)
+        self.setSpecialValueText("–")
+        self.setMinimumHeight(30)
+        self.setMinimumWidth(64)
+        self._empty = low - 1
+
+    def number(self) -> int | None:
+        return None if self.value() == self._empty else self.value()
+
+    def set_number(self, value: int | None) -> None:
+        self.setValue(self._empty if value is None else value)
+
+
+class SiteRow:
+    """The widgets of one needling site, laid out as one row of the sites grid."""
+
+    def __init__(self, index: int, default_dwell: int, changed: Callable[[], None]) -> None:
+        prefix = f"site{index + 1}"
+        label = f"Site {index + 1}"
+        self.number = QLabel(str(index + 1))
+        self.region = CodeCombo(list(BodyRegion))
+        named(self.region, f"{prefix}Region", f"{label} body region", "Body region (type the first letter)")
+        self.side = CodeCombo(list(Side))
+        named(self.side, f"{prefix}Side", f"{label} side", "Side: L, R, B or M")
+        self.muscle = QComboBox()
+        self.muscle.setEditable(True)
+        self.muscle.setMinimumWidth(150)
+        self.muscle.setMinimumHeight(30)
+        named(self.muscle, f"{prefix}Muscle", f"{label} muscle", "Muscle: pick or type")
+        self.needles = OptionalSpin(1, 99)
+        named(self.needles, f"{prefix}Needles", f"{label} needle count", "Needles at this site (1 to 20)")
+        self.dwell = OptionalSpin(1, 99)
+        self.dwell.setSuffix(" min")
+        self.dwell.set_number(default_dwell)
+        named(self.dwell, f"{prefix}Dwell", f"{label} dwell time", "Planned dwell time, 5 to 15 minutes")
+        self.twitch = CodeCombo(list(TwitchResponse))
+        named(self.twitch, f"{prefix}Twitch", f"{label} twitch response", "Twitch response: N, W or S")
+        self.lot = QLineEdit()
+        self.lot.setMinimumHeight(30)
+        self.lot.setPlaceholderText("lot")
+        named(self.lot, f"{prefix}Lot", f"{label} needle lot", "Needle lot number")
+        self.remove = QPushButton("✕")
+        named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
+        self.remove.setMinimumSize(34, 30)
+        self.error = QLabel("")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        named(self.error, f"{prefix}Error", f"{label} problems")
+        self.trigger_points: tuple = ()  # type: ignore[type-arg]  # kept as charted; the body chart edits them
+        self.needle_size = ""
+        self.region.currentIndexChanged.connect(self._region_changed)
+        for signal in (
+            self.region.currentIndexChanged,
+            self.side.currentIndexChanged,
+            self.twitch.currentIndexChanged,
+            self.needles.valueChanged,
+            self.dwell.valueChanged,
+            self.muscle.currentTextChanged,
+            self.lot.textChanged,
+        ):
+            signal.connect(changed)
+
+    def widgets(self) -> list[QWidget]:
+        return [
+            self.number,
+            self.region,
+            self.side,
+            self.muscle,
+            self.needles,
+            self.dwell,
+            self.twitch,
+            self.lot,
+            self.remove,
+        ]
+
+    def _region_changed(self) -> None:
+        """Offer the region's muscles; keep whatever was already typed."""
+        region = self.region.code()
+        typed = self.muscle.currentText()
+        self.muscle.blockSignals(True)
+        self.muscle.clear()
+        if isinstance(region, BodyRegion):
+            self.muscle.addItems(list(MUSCLES[region]))
+        self.muscle.setCurrentText(typed)
+        self.muscle.blockSignals(False)
+
+    def site(self) -> NeedlingSite:
+        return NeedlingSite(
+            region=self.region.code(),  # type: ignore[arg-type]
+            side=self.side.code(),  # type: ignore[arg-type]
+            muscle=self.muscle.currentText().strip(),
+            needles=self.needles.number(),
+            needle_size=self.needle_size,
+            needle_lot=self.lot.text().strip(),
+            dwell_minutes=self.dwell.number(),
+            twitch=self.twitch.code(),  # type: ignore[arg-type]
+            trigger_points=self.trigger_points,
+        )
+
+    def show_site(self, site: NeedlingSite) -> None:
+        self.region.set_code(site.region)
+        self.side.set_code(site.side)
+        self.muscle.setCurrentText(site.muscle)
+        self.needles.set_number(site.needles)
+        self.dwell.set_number(site.dwell_minutes)
+        self.twitch.set_code(site.twitch)
+        self.lot.setText(site.needle_lot)
+        self.needle_size = site.needle_size
+        self.trigger_points = site.trigger_points
+
+    def set_read_only(self, read_only: bool) -> None:
+        for widget in self.widgets()[1:]:
+            widget.setEnabled(not read_only)
+
+
+class SessionEditor(QWidget):
+    """One draft (or signed note, read-only) in its own window."""
+
+    saved = Signal(object)  # TreatmentSession
+    signed = Signal(object)
+    closed = Signal(int)
+
+    def __init__(
+        self,
+        services: Services,
+        session: TreatmentSession,
+        patient: Patient,
+        clinician: Clinician,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.services = services
+        self.session = session
+        self.patient = patient
+        self.clinician = clinician
+        clinic = services.clinic.clinic_or_none()
+        self._default_dwell = clinic.default_dwell_minutes if clinic else 10
+        self._loading = False
+        self._conflict = False
+        self.rows: list[SiteRow] = []
+        self.setObjectName("sessionEditor")
+        self.setAccessibleName("Session editor")
+        self.setWindowTitle(f"Session — {patient.full_name} ({patient.chart_number})")
+
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_now)
+
+        self._build()
+        self.show_session(session)
+
+    # --- building ------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        banner = QLabel(
+            f"<b>{_html(self.patient.full_name)}</b> · chart {_html(self.patient.chart_number)} · "
+            f"born {self.patient.date_of_birth.isoformat()} · charting as {_html(self.clinician.display_name)}"
+        )
+        named(banner, "editorBanner", "Patient and clinician")
+        outer.addWidget(banner)
+        self.conflict_bar = QWidget()
+        conflict_layout = QHBoxLayout(self.conflict_bar)
+        self.conflict_text = QLabel("")
+        self.conflict_text.setWordWrap(True)
+        self.conflict_text.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        named(self.conflict_text, "conflictMessage", "Save conflict")
+        self.keep_mine = QPushButton("Save my version over theirs")
+        named(self.keep_mine, "keepMine", "Save my version over theirs")
+        self.keep_mine.clicked.connect(self.save_mine_over_theirs)
+        self.take_theirs = QPushButton("Load their version")
+        named(self.take_theirs, "takeTheirs", "Load their version")
+        self.take_theirs.clicked.connect(self.load_theirs)
+        conflict_layout.addWidget(self.conflict_text, 1)
+        conflict_layout.addWidget(self.keep_mine)
+        conflict_layout.addWidget(self.take_theirs)
+        self.conflict_bar.hide()
+        outer.addWidget(self.conflict_bar)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setObjectName("editorScroll")
+        body = QWidget()
+        columns = QHBoxLayout(body)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+        # visit
+        visit = QGroupBox("Visit")
+        form = QFormLayout(visit)
+        self.start = QDateTimeEdit()
+        self.start.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.start.setCalendarPopup(True)
+        named(self.start, "serviceStart", "Service start")
+        self.end = QDateTimeEdit()
+        self.end.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.end.setCalendarPopup(True)
+        named(self.end, "serviceEnd", "Service end")
+        self.end_set = QCheckBox("ended")
+        named(self.end_set, "serviceEnded", "Service has ended", "Tick when the visit is over")
+        end_row = QHBoxLayout()
+        end_row.addWidget(self.end, 1)
+        end_row.addWidget(self.end_set)
+        self.condition = CodeCombo(list(Condition))
+        named(self.condition, "condition", "Condition treated")
+        self.technique = CodeCombo(list(Technique))
+        named(self.technique, "technique", "Technique")
+        self.estim = QCheckBox("with electrical stimulation")
+        named(self.estim, "electricalStimulation", "With electrical stimulation")
+        form.addRow("Service start", self.start)
+        form.addRow("Service end", end_row)
+        form.addRow("Condition", self.condition)
+        form.addRow("Technique", self.technique)
+        form.addRow("", self.estim)
+        self.visit_error = QLabel("")
+        self.visit_error.setStyleSheet(ERROR_STYLE)
+        named(self.visit_error, "visitError", "Visit problems")
+        form.addRow(self.visit_error)
+        left.addWidget(visit)
+
+        # precautions to acknowledge
+        self.acks: dict[Precaution, QCheckBox] = {}
+        positives = sorted(self.patient.screening.positive - {Precaution.UNDER_12}, key=lambda p: p.label)
+        if positives:
+            box = QGroupBox("Precautions acknowledged")
+            layout = QVBoxLayout(box)
+            for precaution in positives:
+                check = QCheckBox(precaution.label)
+                named(check, f"ack_{precaution.value}", f"Acknowledge {precaution.label}")
+                self.acks[precaution] = check
+                layout.addWidget(check)
+            left.addWidget(box)
+
+        # sites
+        sites = QGroupBox("Needling sites")
+        sites_layout = QVBoxLayout(sites)
+        self.sites_grid = QGridLayout()
+        for column, title in enumerate(("#", "Region", "Side", "Muscle", "Needles", "Dwell", "Twitch", "Lot", "")):
+            self.sites_grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
+        self.sites_grid.setColumnStretch(3, 1)
+        sites_layout.addLayout(self.sites_grid)
+        self.add_site_button = QPushButton("Add site (Alt+A)")
+        named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
+        self.add_site_button.setShortcut(QKeySequence("Alt+A"))
+        self.add_site_button.setMinimumHeight(34)
+        self.add_site_button.clicked.connect(lambda: self.add_site(focus=True))
+        self.sites_error = QLabel("")
+        self.sites_error.setStyleSheet(ERROR_STYLE)
+        named(self.sites_error, "sitesError", "Sites problems")
+        sites_layout.addWidget(self.sites_error)
+        sites_layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
+        left.addWidget(sites)
+
+        # needle ledger
+        ledger = QGroupBox("Needle ledger")
+        ledger_layout = QGridLayout(ledger)
+        self.inserted = QLabel("0")
+        named(self.inserted, "needlesInserted", "Needles inserted")
+        self.removed = QSpinBox()
+        self.removed.setRange(0, 999)
+        self.removed.setMinimumHeight(30)
+        named(self.removed, "needlesRemoved", "Needles removed", "Needles counted out")
+        self.count_out = QPushButton("Count one out (Alt+O)")
+        named(self.count_out, "countOut", "Count one needle out", "Count one needle out (Alt+O)")
+        self.count_out.setShortcut(QKeySequence("Alt+O"))
+        self.count_out.setMinimumHeight(34)
+        self.count_out.clicked.connect(lambda: self.removed.setValue(self.removed.value() + 1))
+        self.sharps = QCheckBox("Disposed in sharps container")
+        named(self.sharps, "sharpsDisposed", "Disposed in sharps container")
+        self.ledger_status = QLabel("")
+        self.ledger_status.setWordWrap(True)
+        named(self.ledger_status, "ledgerStatus", "Needle ledger status")
+        ledger_layout.addWidget(QLabel("Inserted"), 0, 0)
+        ledger_layout.addWidget(self.inserted, 0, 1)
+        ledger_layout.addWidget(QLabel("Removed"), 1, 0)
+        ledger_layout.addWidget(self.removed, 1, 1)
+        ledger_layout.addWidget(self.count_out, 1, 2)
+        ledger_layout.addWidget(self.sharps, 2, 0, 1, 3)
+        ledger_layout.addWidget(self.ledger_status, 3, 0, 1, 3)
+        left.addWidget(ledger)
+        left.addStretch(1)
+
+        # pain and reactions
+        pain = QGroupBox("Pain (0-10)")
+        pain_layout = QFormLayout(pain)
+        self.pain_before = OptionalSpin(0, 10)
+        named(self.pain_before, "painBefore", "Pain before treatment")
+        self.pain_after = OptionalSpin(0, 10)
+        named(self.pain_after, "painAfter", "Pain after treatment")
+        self.pain_error = QLabel("")
+        self.pain_error.setStyleSheet(ERROR_STYLE)
+        named(self.pain_error, "painError", "Pain problems")
+        pain_layout.addRow("Before", self.pain_before)
+        pain_layout.addRow("After", self.pain_after)
+        pain_layout.addRow(self.pain_error)
+        right.addWidget(pain)
+
+        reactions = QGroupBox("Post-session reactions")
+        reactions_layout = QGridLayout(reactions)
+        self.soreness = CodeCombo(list(Soreness))
+        named(self.soreness, "soreness", "Muscle soreness")
+        reactions_layout.addWidget(QLabel("Soreness"), 0, 0)
+        reactions_layout.addWidget(self.soreness, 0, 1)
+        self.reaction_checks: dict[Reaction, QCheckBox] = {}
+        for i, reaction in enumerate(Reaction):
+            check = QCheckBox(reaction.label)
+            named(check, f"reaction_{reaction.value}", reaction.label)
+            self.reaction_checks[reaction] = check
+            reactions_layout.addWidget(check, 1 + i // 2, i % 2)
+        self.reaction_other = QLineEdit()
+        self.reaction_other.setPlaceholderText("other reaction")
+        named(self.reaction_other, "reactionOther", "Other reaction")
+        reactions_layout.addWidget(self.reaction_other, 6, 0, 1, 2)
+        right.addWidget(reactions)
+
+        adverse = QGroupBox("Adverse events (serious)")
+        adverse_layout = QGridLayout(adverse)
+        self.adverse_checks: dict[AdverseEventKind, QCheckBox] = {}
+        for i, kind in enumerate(AdverseEventKind):
+            check = QCheckBox(kind.label)
+            named(check, f"adverse_{kind.value}", kind.label)
+            self.adverse_checks[kind] = check
+            adverse_layout.addWidget(check, i // 2, i % 2)
+        self.adverse_text = QLineEdit()
+        self.adverse_text.setPlaceholderText("what happened, what was done")
+        named(self.adverse_text, "adverseDescription", "Adverse event description")
+        adverse_layout.addWidget(self.adverse_text, 3, 0, 1, 2)
+        right.addWidget(adverse)
+
+        aftercare = QGroupBox("Aftercare given")
+        aftercare_layout = QVBoxLayout(aftercare)
+        self.aftercare_checks: dict[Aftercare, QCheckBox] = {}
+        for item in Aftercare:
+            check = QCheckBox(item.label)
+            named(check, f"aftercare_{item.value}", item.label)
+            self.aftercare_checks[item] = check
+            aftercare_layout.addWidget(check)
+        right.addWidget(aftercare)
+
+        notes = QGroupBox("Notes")
+        notes_layout = QVBoxLayout(notes)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMinimumHeight(90)
+        named(self.notes, "notes", "Notes")
+        notes_layout.addWidget(self.notes)
+        right.addWidget(notes, 1)
+
+        # bottom: save state, what stops signing, sign
+        self.problems = QListWidget()
+        named(self.problems, "signProblems", "What stops signing")
+        self.problems.setMaximumHeight(120)
+        self.problems.hide()
+        self.problems.itemActivated.connect(self._go_to_problem)
+        self.problems.itemClicked.connect(self._go_to_problem)
+        outer.addWidget(self.problems)
+        bottom = QHBoxLayout()
+        self.save_state = QLabel("")
+        named(self.save_state, "saveState", "Save state")
+        self.sign_button = QPushButton("Sign note (Ctrl+Enter)")
+        named(self.sign_button, "signButton", "Sign the note", "Sign the note (Ctrl+Enter)")
+        self.sign_button.setMinimumHeight(38)
+        self.sign_button.clicked.connect(self.sign)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.sign)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.sign)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_now)
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        bottom.addWidget(self.save_state, 1)
+        bottom.addWidget(self.sign_button)
+        outer.addLayout(bottom)
+
+        for widget in (self.start, self.end):
+            widget.dateTimeChanged.connect(self._changed)
+        self.end_set.toggled.connect(self._end_toggled)
+        for signal in (
+            self.end_set.toggled,
+            self.condition.currentIndexChanged,
+            self.technique.currentIndexChanged,
+            self.estim.toggled,
+            self.removed.valueChanged,
+            self.sharps.toggled,
+            self.pain_before.valueChanged,
+            self.pain_after.valueChanged,
+            self.soreness.currentIndexChanged,
+            self.reaction_other.textChanged,
+            self.adverse_text.textChanged,
+            self.notes.textChanged,
+        ):
+            signal.connect(self._changed)
+        for check in (*self.acks.values(), *self.reaction_checks.values(), *self.adverse_checks.values()):
+            check.toggled.connect(self._changed)
+        for check in self.aftercare_checks.values():
+            check.toggled.connect(self._changed)
+        self.resize(1280, 760)
+
+    def _end_toggled(self, ended: bool) -> None:
+        """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
+        self.end.setEnabled(ended)
+        if ended and not self._loading:
+            start = _instant(self.start.dateTime())
+            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            self.end.setDateTime(_qt_time(max(now, start + timedelta(minutes=1))))
+
+    # --- sites ---------------------------------------------------------------------------
+    def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
+        row = SiteRow(len(self.rows), self._default_dwell, self._changed)
+        if site is not None:
+            row.show_site(site)
+        row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
+        self.rows.append(row)
+        self._place_rows()
+        if focus:
+            row.region.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._changed()
+        return row
+
+    def remove_site(self, index: int) -> None:
+        row = self.rows.pop(index)
+        for widget in (*row.widgets(), row.error):
+            self.sites_grid.removeWidget(widget)
+            widget.deleteLater()
+        # Renumber by rebuilding the rows from their values (names follow the position).
+        sites = [r.site() for r in self.rows]
+        for r in self.rows:
+            for widget in (*r.widgets(), r.error):
+                self.sites_grid.removeWidget(widget)
+                widget.deleteLater()
+        self.rows = []
+        for site in sites:
+            self.add_site(site)
+        self._changed()
+
+    def _place_rows(self) -> None:
+        for i, row in enumerate(self.rows):
+            for column, widget in enumerate(row.widgets()):
+                self.sites_grid.addWidget(widget, 1 + 2 * i, column)
+            self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 8)
+
+    # --- reading and showing -------------------------------------------------------------
+    def content(self) -> TreatmentSession:
+        """The session exactly as it is on screen."""
+        others = frozenset(r for r, c in self.reaction_checks.items() if c.isChecked())
+        return replace(
+            self.session,
+            service_start=_instant(self.start.dateTime()),
+            service_end=_instant(self.end.dateTime()) if self.end_set.isChecked() else None,
+            condition=self.condition.code(),  # type: ignore[arg-type]
+            technique=self.technique.code(),  # type: ignore[arg-type]
+            electrical_stimulation=self.estim.isChecked(),
+            sites=tuple(row.site() for row in self.rows),
+            pain_before=self.pain_before.number(),
+            pain_after=self.pain_after.number(),
+            needles_removed=self.removed.value(),
+            sharps_disposed=self.sharps.isChecked(),
+            reactions=Reactions(self.soreness.code(), others, self.reaction_other.text()),  # type: ignore[arg-type]
+            adverse_events=tuple(
+                AdverseEvent(kind, self.adverse_text.text()) for kind, c in self.adverse_checks.items() if c.isChecked()
+            ),
+            aftercare=frozenset(a for a, c in self.aftercare_checks.items() if c.isChecked()),
+            precautions_acknowledged=frozenset(p for p, c in self.acks.items() if c.isChecked()),
+            notes=self.notes.toPlainText(),
+        )
+
+    def show_session(self, session: TreatmentSession) -> None:
+        self._loading = True
+        try:
+            self.session = session
+            self.start.setDateTime(_qt_time(session.service_start))
+            self.end_set.setChecked(session.service_end is not None)
+            self.end.setEnabled(session.service_end is not None)
+            self.end.setDateTime(_qt_time(session.service_end or session.service_start))
+            self.condition.set_code(session.condition)
+            self.technique.set_code(session.technique)
+            self.estim.setChecked(session.electrical_stimulation)
+            while self.rows:
+                row = self.rows.pop()
+                for widget in (*row.widgets(), row.error):
+                    self.sites_grid.removeWidget(widget)
+                    widget.deleteLater()
+            for site in session.sites:
+                self.add_site(site)
+            self.pain_before.set_number(session.pain_before)
+            self.pain_after.set_number(session.pain_after)
+            self.removed.setValue(session.needles_removed)
+            self.sharps.setChecked(session.sharps_disposed)
+            self.soreness.set_code(session.reactions.soreness)
+            for reaction, check in self.reaction_checks.items():
+                check.setChecked(reaction in session.reactions.others)
+            self.reaction_other.setText(session.reactions.other_text)
+            for kind, check in self.adverse_checks.items():
+                check.setChecked(any(e.kind is kind for e in session.adverse_events))
+            self.adverse_text.setText(session.adverse_events[0].description if session.adverse_events else "")
+            for item, check in self.aftercare_checks.items():
+                check.setChecked(item in session.aftercare)
+            for precaution, check in self.acks.items():
+                check.setChecked(precaution in session.precautions_acknowledged)
+            if self.notes.toPlainText() != session.notes:
+                self.notes.setPlainText(session.notes)
+        finally:
+            self._loading = False
+        self._refresh()
+        self._set_read_only(session.is_signed)
+        if session.is_signed:
+            self.save_state.setText(f"Signed {_local(session.signed_at)} · fingerprint {session.fingerprint[:16]}…")
+
+    def _set_read_only(self, read_only: bool) -> None:
+        for widget in self.findChildren(QWidget):
+            if isinstance(widget, QCheckBox | QComboBox | QSpinBox | QDateTimeEdit | QLineEdit):
+                widget.setEnabled(not read_only)
+        self.notes.setReadOnly(read_only)
+        for row in self.rows:
+            row.set_read_only(read_only)
+        for button in (self.add_site_button, self.count_out, self.sign_button):
+            button.setEnabled(not read_only)
+        if not read_only:
+            self.end.setEnabled(self.end_set.isChecked())
+        self.sign_button.setToolTip(
+            "This note is signed; correct it with an amendment." if read_only else "Sign the note (Ctrl+Enter)"
+        )
+
+    # --- change, check, save -------------------------------------------------------------
+    def _changed(self, *_: object) -> None:
+        if self._loading or self.session.is_signed:
+            return
+        self._refresh()
+        self.save_state.setText("Changes not yet saved…")
+        if not self._conflict:
+            self._autosave.start()
+
+    def _refresh(self) -> None:
+        """Show every value problem beside its field, and the ledger, as the user types."""
+        content = self.content()
+        problems = value_problems(content, datetime.now(UTC))
+        by_field: dict[str, list[str]] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, []).append(problem.message)
+        for i, row in enumerate(self.rows):
+            messages = [m for f, ms in by_field.items() if f.startswith(f"sites[{i}].") for m in ms]
+            row.error.setText(" ".join(messages))
+            row.error.setVisible(bool(messages))
+        self.sites_error.setText(" ".join(by_field.get("sites", [])))
+        self.pain_error.setText(" ".join(by_field.get("pain_before", []) + by_field.get("pain_after", [])))
+        self.visit_error.setText(" ".join(by_field.get("service_start", []) + by_field.get("service_end", [])))
+        ledger = NeedleLedger.of(content)
+        self.inserted.setText(str(ledger.inserted))
+        if ledger.reconciled:
+            self.ledger_status.setText("✔ All needles counted out and disposed.")
+            self.ledger_status.setStyleSheet(OK_STYLE)
+        else:
+            words = " ".join(p.message.removeprefix("Needle ledger: ") for p in ledger.problems()) or "No needles yet."
+            self.ledger_status.setText(f"✖ {words}")
+            self.ledger_status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.outstanding else ERROR_STYLE)
+
+    def savable(self) -> TreatmentSession:
+        """What autosave writes: the screen, with any value the rules refuse left empty."""
+        content = self.content()
+        problems = value_problems(content, datetime.now(UTC))
+        if not problems:
+            return content
+        sites = list(content.sites)
+        changes: dict[str, object] = {}
+        for problem in problems:
+            if problem.field.startswith("sites[") and "]." in problem.field:
+                index = int(problem.field[6 : problem.field.index("]")])
+                name = problem.field.split(".", 1)[1]
+                if name in ("needles", "dwell_minutes"):
+                    sites[index] = replace(sites[index], **{name: None})
+            elif problem.field in ("pain_before", "pain_after"):
+                changes[problem.field] = None
+            elif problem.field == "service_end":
+                changes["service_end"] = None
+        if any(p.field == "sites" for p in problems):
+            sites = [replace(s, needles=None) for s in sites]
+        return replace(content, sites=tuple(sites), **changes)  # type: ignore[arg-type]
+
+    def save_now(self) -> bool:
+        """Save the draft now; True when what is stored matches the screen (or it is signed)."""
+        self._autosave.stop()
+        if self.session.is_signed or self._conflict:
+            return self.session.is_signed
+        try:
+            stored = self.services.sessions.save_draft(self.savable())
+        except ConflictError as exc:
+            self._enter_conflict(str(exc))
+            return False
+        except ValidationError as exc:
+            self.save_state.setText(f"Not saved: {exc}")
+            return False
+        except NeedlelogError as exc:
+            self.save_state.setText(f"Not saved: {exc}")
+            return False
+        self.session = replace(self.session, version=stored.version)
+        self.save_state.setText(f"Draft saved {datetime.now().strftime('%H:%M:%S')}")
+        self.saved.emit(stored)
+        return True
+
+    def _enter_conflict(self, message: str) -> None:
+        self._conflict = True
+        self.conflict_text.setText(message)
+        self.conflict_bar.show()
+        self.save_state.setText("Not saved: this draft was changed elsewhere. Your text is kept here.")
+
+    def save_mine_over_theirs(self) -> None:
+        theirs = self.services.sessions.get(self.session.id or 0)
+        if theirs.is_signed:
+            self.conflict_text.setText("It was signed elsewhere; copy your text into an amendment.")
+            return
+        self.session = replace(self.session, version=theirs.version)
+        self._conflict = False
+        self.conflict_bar.hide()
+        self.save_now()
+
+    def load_theirs(self) -> None:
+        theirs = self.services.sessions.get(self.session.id or 0)
+        self._conflict = False
+        self.conflict_bar.hide()
+        self.show_session(theirs)
+        self.save_state.setText("Loaded the version saved elsewhere.")
+
+    # --- signing -------------------------------------------------------------------------
+    def sign(self) -> None:
+        if self.session.is_signed:
+            return
+        content = self.content()
+        problems = self.services.sessions.sign_problems(content, self.clinician.id or 0)
+        if problems:
+            self._show_problems(problems)
+            self.save_now()
+            return
+        try:
+            signed = self.services.sessions.sign(content, self.clinician.id or 0)
+        except ValidationError as exc:
+            self._show_problems(list(exc.problems))
+            return
+        except ConflictError as exc:
+            self._enter_conflict(str(exc))
+            return
+        self.problems.hide()
+        self.show_session(signed)
+        self.signed.emit(signed)
+
+    def _show_problems(self, problems: list[FieldProblem]) -> None:
+        self.problems.clear()
+        for problem in problems:
+            item = QListWidgetItem(f"• {problem.message}")
+            item.setData(Qt.ItemDataRole.UserRole, problem.field)
+            self.problems.addItem(item)
+        self.problems.show()
+        self.sign_button.setToolTip("Not signed yet:\n" + "\n".join(p.message for p in problems))
+
+    def widget_for(self, field: str) -> QWidget | None:
+        """The field a problem names, so the user can be taken to it."""
+        if field.startswith("sites[") and "]." in field:
+            index = int(field[6 : field.index("]")])
+            name = field.split(".", 1)[1]
+            if index < len(self.rows):
+                row = self.rows[index]
+                return {
+                    "region": row.region,
+                    "side": row.side,
+                    "needles": row.needles,
+                    "dwell_minutes": row.dwell,
+                    "twitch": row.twitch,
+                    "muscle": row.muscle,
+                    "needle_lot": row.lot,
+                }.get(name, row.region)
+        if field.startswith("precautions."):
+            code = field.split(".", 1)[1]
+            return self.acks.get(Precaution(code))
+        return {
+            "condition": self.condition,
+            "service_end": self.end_set if not self.end_set.isChecked() else self.end,
+            "service_start": self.start,
+            "sites": self.add_site_button,
+            "needles_removed": self.removed,
+            "sharps_disposed": self.sharps,
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
+            "notes": self.notes,
+        }.get(field)
+
+    def _go_to_problem(self, item: QListWidgetItem) -> None:
+        widget = self.widget_for(str(item.data(Qt.ItemDataRole.UserRole)))
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # --- closing -------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # No "save?" prompt: the draft is saved as it stands. Only a conflict keeps the window
+        # open, because closing would lose the text the user still has to merge.
+        if not self.session.is_signed:
+            self.save_now()
+        if self._conflict:
+            event.ignore()
+            return
+        self.closed.emit(self.session.id or 0)
+        super().closeEvent(event)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _qt_time(moment: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()))
+
+
+def _instant(value: QDateTime) -> datetime:
+    return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
+
+
+def _local(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
