@@ -28,6 +28,7 @@ from needlelog.domain.rules import age_on, consent_valid_on
 from needlelog.domain.vocab import Precaution
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
+from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel
 from needlelog.ui.models.sessions import SessionHistoryModel
@@ -79,6 +80,14 @@ class PatientBanner(QFrame):
         layout.addWidget(self.details)
         layout.addWidget(self.precautions)
         layout.addWidget(self.consent)
+
+    def show_course(self, patient: Patient, sessions: int) -> None:
+        """Where the patient is in the plan: "session 3 of 2-3" (SPEC §2)."""
+        plan = patient.treatment_plan
+        if plan is None:
+            return
+        expected = "2–3" if plan.value == "acute" else "4–6"
+        self.details.setText(f"{self.details.text()} · session {sessions} of {expected}")
 
     def show_patient(self, patient: Patient | None, today: date, consent_months: int) -> None:
         if patient is None:
@@ -151,13 +160,22 @@ class MainWindow(QMainWindow):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.result_count = QLabel("")
         _name(self.result_count, "searchResultCount", "Search results")
+        self.new_patient_button = QPushButton("New patient (Ctrl+Shift+N)")
+        _name(self.new_patient_button, "newPatient", "New patient")
+        self.new_patient_button.setToolTip("Register a new patient (Ctrl+Shift+N)")
+        self.new_patient_button.setMinimumHeight(34)
+        self.new_patient_button.clicked.connect(self.new_patient)
+        self.patient_dialog: PatientDialog | None = None
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.patient_view, 1)
-        left_layout.addWidget(self.result_count)
+        count_row = QHBoxLayout()
+        count_row.addWidget(self.result_count, 1)
+        count_row.addWidget(self.new_patient_button)
+        left_layout.addLayout(count_row)
 
         self.banner = PatientBanner()
         self.history = SessionHistoryModel(self)
@@ -172,9 +190,15 @@ class MainWindow(QMainWindow):
         self.new_session_button = QPushButton("New session (Ctrl+N)")
         _name(self.new_session_button, "newSession", "New session")
         self.new_session_button.setToolTip("Start charting a new session for this patient (Ctrl+N)")
-        self.copy_last_button = QPushButton("Copy last session (Ctrl+Shift+N)")
+        self.copy_last_button = QPushButton("Copy last session (Ctrl+D)")
         _name(self.copy_last_button, "copyLastSession", "Copy last session")
-        self.copy_last_button.setToolTip("Start from the previous session's sites (Ctrl+Shift+N)")
+        self.copy_last_button.setToolTip("Start from the previous session's sites (Ctrl+D)")
+        self.edit_patient_button = QPushButton("Edit patient (F2)")
+        _name(self.edit_patient_button, "editPatient", "Edit patient")
+        self.edit_patient_button.setToolTip("Edit identity, screening, plan and consent (F2)")
+        self.edit_patient_button.setMinimumHeight(34)
+        self.edit_patient_button.setEnabled(False)
+        self.edit_patient_button.clicked.connect(self.edit_patient)
         for button in (self.new_session_button, self.copy_last_button):
             button.setMinimumHeight(34)
             button.setEnabled(False)
@@ -193,6 +217,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.banner)
         actions = QHBoxLayout()
         actions.addWidget(self.history_title, 1)
+        actions.addWidget(self.edit_patient_button)
         actions.addWidget(self.new_session_button)
         actions.addWidget(self.copy_last_button)
         right_layout.addLayout(actions)
@@ -239,12 +264,23 @@ class MainWindow(QMainWindow):
         new_session.triggered.connect(self.new_session)
         copy_last = QAction("&Copy last session", self)
         copy_last.setObjectName("actionCopyLastSession")
-        copy_last.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        copy_last.setShortcut(QKeySequence("Ctrl+D"))
+        new_patient = QAction("New &patient…", self)
+        new_patient.setObjectName("actionNewPatient")
+        new_patient.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        new_patient.triggered.connect(self.new_patient)
+        edit_patient = QAction("&Edit patient…", self)
+        edit_patient.setObjectName("actionEditPatient")
+        edit_patient.setShortcut(QKeySequence("F2"))
+        edit_patient.triggered.connect(self.edit_patient)
         copy_last.triggered.connect(self.copy_last_session)
         chart = self.menuBar().addMenu("&Chart")
         chart.addAction(find)
         chart.addAction(new_session)
         chart.addAction(copy_last)
+        chart.addSeparator()
+        chart.addAction(new_patient)
+        chart.addAction(edit_patient)
         chart.addSeparator()
         chart.addAction(quit_action)
 
@@ -280,6 +316,7 @@ class MainWindow(QMainWindow):
         self.message.clear()
         enabled = patient_id is not None and self.clinician is not None
         self.new_session_button.setEnabled(enabled)
+        self.edit_patient_button.setEnabled(patient_id is not None)
         self.copy_last_button.setEnabled(enabled)
         if patient_id is None:
             self._current = None
@@ -298,10 +335,28 @@ class MainWindow(QMainWindow):
         )
         total = sessions.count_for_patient(patient_id)
         self.history_title.setText(f"Sessions ({total})")
+        self.banner.show_course(patient, total)
 
     @property
     def current_patient(self) -> Patient | None:
         return self._current
+
+    # --- patients ------------------------------------------------------------------------
+    def new_patient(self) -> PatientDialog:
+        return self._patient_dialog(None)
+
+    def edit_patient(self) -> PatientDialog | None:
+        return self._patient_dialog(self._current) if self._current is not None else None
+
+    def _patient_dialog(self, patient: Patient | None) -> PatientDialog:
+        dialog = PatientDialog(self.services, patient, self)
+        dialog.saved.connect(self._patient_saved)
+        self.patient_dialog = dialog
+        dialog.open()  # window-modal, and never a nested event loop
+        return dialog
+
+    def _patient_saved(self, patient: Patient) -> None:
+        self.search.setText(patient.chart_number)  # runs the search, which opens the chart
 
     # --- sessions ------------------------------------------------------------------------
     def new_session(self) -> SessionEditor | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -43,7 +44,7 @@ from needlelog.domain.model import (
     Reactions,
     TreatmentSession,
 )
-from needlelog.domain.rules import FieldProblem, NeedleLedger, value_problems
+from needlelog.domain.rules import FieldProblem, NeedleLedger, sign_problems, value_problems
 from needlelog.domain.vocab import (
     MUSCLES,
     AdverseEventKind,
@@ -61,6 +62,7 @@ from needlelog.domain.vocab import (
 from needlelog.services.store import Services
 
 AUTOSAVE_MS = 1500
+NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
 ERROR_STYLE = "color: #a11a1a;"
 OK_STYLE = "color: #1d6b2f;"
 
@@ -137,6 +139,17 @@ class SiteRow:
         self.lot.setMinimumHeight(30)
         self.lot.setPlaceholderText("lot")
         named(self.lot, f"{prefix}Lot", f"{label} needle lot", "Needle lot number")
+        self.size = QComboBox()
+        self.size.setEditable(True)
+        self.size.addItems(["", *NEEDLE_SIZES])
+        self.size.setMinimumHeight(30)
+        named(self.size, f"{prefix}Size", f"{label} needle size", "Needle gauge x length")
+        self.up = QPushButton("↑")
+        named(self.up, f"{prefix}Up", f"Move {label.lower()} up", "Move this site up (Alt+Up)")
+        self.down = QPushButton("↓")
+        named(self.down, f"{prefix}Down", f"Move {label.lower()} down", "Move this site down (Alt+Down)")
+        for button in (self.up, self.down):
+            button.setMinimumSize(30, 30)
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
         self.remove.setMinimumSize(34, 30)
@@ -145,7 +158,6 @@ class SiteRow:
         self.error.setWordWrap(True)
         named(self.error, f"{prefix}Error", f"{label} problems")
         self.trigger_points: tuple = ()  # type: ignore[type-arg]  # kept as charted; the body chart edits them
-        self.needle_size = ""
         self.region.currentIndexChanged.connect(self._region_changed)
         for signal in (
             self.region.currentIndexChanged,
@@ -155,6 +167,7 @@ class SiteRow:
             self.dwell.valueChanged,
             self.muscle.currentTextChanged,
             self.lot.textChanged,
+            self.size.currentTextChanged,
         ):
             signal.connect(changed)
 
@@ -167,7 +180,10 @@ class SiteRow:
             self.needles,
             self.dwell,
             self.twitch,
+            self.size,
             self.lot,
+            self.up,
+            self.down,
             self.remove,
         ]
 
@@ -188,7 +204,7 @@ class SiteRow:
             side=self.side.code(),  # type: ignore[arg-type]
             muscle=self.muscle.currentText().strip(),
             needles=self.needles.number(),
-            needle_size=self.needle_size,
+            needle_size=self.size.currentText().strip(),
             needle_lot=self.lot.text().strip(),
             dwell_minutes=self.dwell.number(),
             twitch=self.twitch.code(),  # type: ignore[arg-type]
@@ -203,7 +219,7 @@ class SiteRow:
         self.dwell.set_number(site.dwell_minutes)
         self.twitch.set_code(site.twitch)
         self.lot.setText(site.needle_lot)
-        self.needle_size = site.needle_size
+        self.size.setCurrentText(site.needle_size)
         self.trigger_points = site.trigger_points
 
     def set_read_only(self, read_only: bool) -> None:
@@ -233,6 +249,7 @@ class SessionEditor(QWidget):
         self.clinician = clinician
         clinic = services.clinic.clinic_or_none()
         self._default_dwell = clinic.default_dwell_minutes if clinic else 10
+        self._consent_months = clinic.consent_valid_months if clinic else 12
         self._loading = False
         self._conflict = False
         self.rows: list[SiteRow] = []
@@ -336,7 +353,9 @@ class SessionEditor(QWidget):
         sites = QGroupBox("Needling sites")
         sites_layout = QVBoxLayout(sites)
         self.sites_grid = QGridLayout()
-        for column, title in enumerate(("#", "Region", "Side", "Muscle", "Needles", "Dwell", "Twitch", "Lot", "")):
+        for column, title in enumerate(
+            ("#", "Region", "Side", "Muscle", "Needles", "Dwell", "Twitch", "Size", "Lot", "", "", "")
+        ):
             self.sites_grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         self.sites_grid.setColumnStretch(3, 1)
         sites_layout.addLayout(self.sites_grid)
@@ -466,7 +485,23 @@ class SessionEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.sign)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_now)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        self.save_button = QPushButton("Save now (Ctrl+S)")
+        named(
+            self.save_button,
+            "saveButton",
+            "Save the draft now",
+            "Drafts save by themselves; this saves at once (Ctrl+S)",
+        )
+        self.save_button.setMinimumHeight(38)
+        self.save_button.clicked.connect(self.save_now)
+        QShortcut(QKeySequence("Alt+D"), self, activated=self.sharps.toggle)
+        QShortcut(QKeySequence("Alt+E"), self, activated=self.end_set.toggle)
+        QShortcut(QKeySequence("Alt+Up"), self, activated=lambda: self._move_focused(-1))
+        QShortcut(QKeySequence("Alt+Down"), self, activated=lambda: self._move_focused(+1))
+        self.sharps.setToolTip("Confirm the needles went into the sharps container (Alt+D)")
+        self.end_set.setToolTip("Tick when the needles are out and the visit is over (Alt+E)")
         bottom.addWidget(self.save_state, 1)
+        bottom.addWidget(self.save_button)
         bottom.addWidget(self.sign_button)
         outer.addLayout(bottom)
 
@@ -508,6 +543,8 @@ class SessionEditor(QWidget):
         if site is not None:
             row.show_site(site)
         row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
+        row.up.clicked.connect(lambda: self.move_site(self.rows.index(row), -1))
+        row.down.clicked.connect(lambda: self.move_site(self.rows.index(row), +1))
         self.rows.append(row)
         self._place_rows()
         if focus:
@@ -516,26 +553,67 @@ class SessionEditor(QWidget):
         return row
 
     def remove_site(self, index: int) -> None:
-        row = self.rows.pop(index)
-        for widget in (*row.widgets(), row.error):
-            self.sites_grid.removeWidget(widget)
-            widget.deleteLater()
-        # Renumber by rebuilding the rows from their values (names follow the position).
         sites = [r.site() for r in self.rows]
-        for r in self.rows:
-            for widget in (*r.widgets(), r.error):
+        del sites[index]
+        self._rebuild_sites(sites, focus=min(index, len(sites) - 1))
+
+    def move_site(self, index: int, step: int) -> None:
+        """Reorder: the site's number follows its place in the list."""
+        target = index + step
+        if not 0 <= target < len(self.rows):
+            return
+        sites = [r.site() for r in self.rows]
+        sites[index], sites[target] = sites[target], sites[index]
+        self._rebuild_sites(sites, focus=target)
+
+    def _rebuild_sites(self, sites: list[NeedlingSite], focus: int | None = None) -> None:
+        # Rows are rebuilt from their values so that names ("Site 2 dwell time") follow the position.
+        for row in self.rows:
+            for widget in (*row.widgets(), row.error):
                 self.sites_grid.removeWidget(widget)
                 widget.deleteLater()
         self.rows = []
-        for site in sites:
-            self.add_site(site)
+        loading, self._loading = self._loading, True
+        try:
+            for site in sites:
+                self.add_site(site)
+        finally:
+            self._loading = loading
+        if focus is not None and 0 <= focus < len(self.rows):
+            self.rows[focus].region.setFocus(Qt.FocusReason.OtherFocusReason)
         self._changed()
+
+    def focused_site(self) -> int | None:
+        focus = self.focusWidget()
+        for i, row in enumerate(self.rows):
+            if focus in row.widgets():
+                return i
+        return None
+
+    def _move_focused(self, step: int) -> None:
+        index = self.focused_site()
+        if index is not None:
+            self.move_site(index, step)
+
+    def _update_tab_order(self) -> None:
+        """Tab walks the form in reading order, through each site row from left to right."""
+        chain: list[QWidget] = [self.start, self.end_set, self.end, self.condition, self.technique, self.estim]
+        chain += list(self.acks.values())
+        for row in self.rows:
+            chain += row.widgets()[1:]
+        chain += [self.add_site_button, self.removed, self.count_out, self.sharps, self.pain_before, self.pain_after]
+        chain += [self.soreness, *self.reaction_checks.values(), self.reaction_other]
+        chain += [*self.adverse_checks.values(), self.adverse_text, *self.aftercare_checks.values(), self.notes]
+        chain += [self.save_button, self.sign_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _place_rows(self) -> None:
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
                 self.sites_grid.addWidget(widget, 1 + 2 * i, column)
-            self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 8)
+            self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 11)
+        self._update_tab_order()
 
     # --- reading and showing -------------------------------------------------------------
     def content(self) -> TreatmentSession:
@@ -573,11 +651,11 @@ class SessionEditor(QWidget):
             self.condition.set_code(session.condition)
             self.technique.set_code(session.technique)
             self.estim.setChecked(session.electrical_stimulation)
-            while self.rows:
-                row = self.rows.pop()
+            for row in self.rows:
                 for widget in (*row.widgets(), row.error):
                     self.sites_grid.removeWidget(widget)
                     widget.deleteLater()
+            self.rows = []
             for site in session.sites:
                 self.add_site(site)
             self.pain_before.set_number(session.pain_before)
@@ -611,8 +689,10 @@ class SessionEditor(QWidget):
         self.notes.setReadOnly(read_only)
         for row in self.rows:
             row.set_read_only(read_only)
-        for button in (self.add_site_button, self.count_out, self.sign_button):
+        for button in (self.add_site_button, self.count_out, self.sign_button, self.save_button):
             button.setEnabled(not read_only)
+        if read_only:
+            self.save_button.setToolTip("A signed note never changes; correct it with an amendment.")
         if not read_only:
             self.end.setEnabled(self.end_set.isChecked())
         self.sign_button.setToolTip(
@@ -625,6 +705,8 @@ class SessionEditor(QWidget):
             return
         self._refresh()
         self.save_state.setText("Changes not yet saved…")
+        self.save_button.setEnabled(True)
+        self.save_button.setToolTip("Drafts save by themselves; this saves at once (Ctrl+S)")
         if not self._conflict:
             self._autosave.start()
 
@@ -642,6 +724,13 @@ class SessionEditor(QWidget):
         self.sites_error.setText(" ".join(by_field.get("sites", [])))
         self.pain_error.setText(" ".join(by_field.get("pain_before", []) + by_field.get("pain_after", [])))
         self.visit_error.setText(" ".join(by_field.get("service_start", []) + by_field.get("service_end", [])))
+        if not content.is_signed:
+            blockers = sign_problems(content, self.patient, self.clinician, datetime.now(UTC), self._consent_months)
+            self.sign_button.setToolTip(
+                "Not ready to sign:\n" + "\n".join(p.message for p in blockers)
+                if blockers
+                else "Everything is complete: sign the note (Ctrl+Enter)"
+            )
         ledger = NeedleLedger.of(content)
         self.inserted.setText(str(ledger.inserted))
         if ledger.reconciled:
@@ -692,6 +781,8 @@ class SessionEditor(QWidget):
             return False
         self.session = replace(self.session, version=stored.version)
         self.save_state.setText(f"Draft saved {datetime.now().strftime('%H:%M:%S')}")
+        self.save_button.setEnabled(False)
+        self.save_button.setToolTip("Nothing to save: every change is saved.")
         self.saved.emit(stored)
         return True
 
