@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(self.run_search)
         self.patient_view.selectionModel().selectionChanged.connect(self._patient_selected)
         self.run_search("")
+        self.search.setFocus()  # the first thing anyone does is look a patient up
         self.setTabOrder(self.search, self.patient_view)
         self.setTabOrder(self.patient_view, self.history_view)
         self.resize(1280, 760)
@@ -357,6 +358,9 @@ class MainWindow(QMainWindow):
 
     def _patient_saved(self, patient: Patient) -> None:
         self.search.setText(patient.chart_number)  # runs the search, which opens the chart
+        # Back to the chart, ready for the next step: "New session" (Enter) or Ctrl+N.
+        self.activateWindow()
+        self.new_session_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- sessions ------------------------------------------------------------------------
     def new_session(self) -> SessionEditor | None:
@@ -405,6 +409,8 @@ class MainWindow(QMainWindow):
         if self.open_drafts is not None and not session.is_signed:
             self.open_drafts.opened(session_id)
         editor.show()
+        editor.activateWindow()
+        editor.condition.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
         return editor
 
     def reopen_drafts(self) -> list[SessionEditor]:

@@ -361,7 +361,6 @@ class SessionEditor(QWidget):
         sites_layout.addLayout(self.sites_grid)
         self.add_site_button = QPushButton("Add site (Alt+A)")
         named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
-        self.add_site_button.setShortcut(QKeySequence("Alt+A"))
         self.add_site_button.setMinimumHeight(34)
         self.add_site_button.clicked.connect(lambda: self.add_site(focus=True))
         self.sites_error = QLabel("")
@@ -382,7 +381,6 @@ class SessionEditor(QWidget):
         named(self.removed, "needlesRemoved", "Needles removed", "Needles counted out")
         self.count_out = QPushButton("Count one out (Alt+O)")
         named(self.count_out, "countOut", "Count one needle out", "Count one needle out (Alt+O)")
-        self.count_out.setShortcut(QKeySequence("Alt+O"))
         self.count_out.setMinimumHeight(34)
         self.count_out.clicked.connect(lambda: self.removed.setValue(self.removed.value() + 1))
         self.sharps = QCheckBox("Disposed in sharps container")
@@ -494,6 +492,10 @@ class SessionEditor(QWidget):
         )
         self.save_button.setMinimumHeight(38)
         self.save_button.clicked.connect(self.save_now)
+        # Window-wide shortcuts, whichever field has the focus (a button's own shortcut is not,
+        # when the button is scrolled out of the view).
+        QShortcut(QKeySequence("Alt+A"), self, activated=self.add_site_button.click)
+        QShortcut(QKeySequence("Alt+O"), self, activated=self.count_out.click)
         QShortcut(QKeySequence("Alt+D"), self, activated=self.sharps.toggle)
         QShortcut(QKeySequence("Alt+E"), self, activated=self.end_set.toggle)
         QShortcut(QKeySequence("Alt+Up"), self, activated=lambda: self._move_focused(-1))
@@ -612,6 +614,8 @@ class SessionEditor(QWidget):
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
                 self.sites_grid.addWidget(widget, 1 + 2 * i, column)
+                # Shown now, not on the layout's next pass, so the new row can take the focus at once.
+                widget.setVisible(True)
             self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 11)
         self._update_tab_order()
 

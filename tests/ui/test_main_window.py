@@ -82,8 +82,8 @@ def test_nothing_found_clears_the_chart(qtbot: QtBot, seeded_chart: Services) ->
 
 def test_ctrl_f_goes_to_the_search(qtbot: QtBot, seeded_chart: Services) -> None:
     main = window(qtbot, seeded_chart)
-    main.activateWindow()
-    qtbot.waitActive(main)
+    with qtbot.waitActive(main):
+        main.activateWindow()
     main.patient_view.setFocus()
     qtbot.waitUntil(main.patient_view.hasFocus, timeout=1000)
     qtbot.keyClick(main.patient_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
