@@ -149,10 +149,10 @@ class SiteRow:
         self.down = QPushButton("↓")
         named(self.down, f"{prefix}Down", f"Move {label.lower()} down", "Move this site down (Alt+Down)")
         for button in (self.up, self.down):
-            button.setMinimumSize(30, 30)
+            button.setFixedSize(36, 30)
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
-        self.remove.setMinimumSize(34, 30)
+        self.remove.setFixedSize(36, 30)
         self.error = QLabel("")
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
@@ -296,10 +296,9 @@ class SessionEditor(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setObjectName("editorScroll")
         body = QWidget()
-        columns = QHBoxLayout(body)
-        left, right = QVBoxLayout(), QVBoxLayout()
-        columns.addLayout(left, 3)
-        columns.addLayout(right, 2)
+        # Rows, not columns: the sites grid gets the whole width, so ten sites fit a 1366-pixel screen.
+        rows = QVBoxLayout(body)
+        top, lower = QHBoxLayout(), QHBoxLayout()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
 
@@ -334,7 +333,7 @@ class SessionEditor(QWidget):
         self.visit_error.setStyleSheet(ERROR_STYLE)
         named(self.visit_error, "visitError", "Visit problems")
         form.addRow(self.visit_error)
-        left.addWidget(visit)
+        top.addWidget(visit, 3)
 
         # precautions to acknowledge
         self.acks: dict[Precaution, QCheckBox] = {}
@@ -347,7 +346,7 @@ class SessionEditor(QWidget):
                 named(check, f"ack_{precaution.value}", f"Acknowledge {precaution.label}")
                 self.acks[precaution] = check
                 layout.addWidget(check)
-            left.addWidget(box)
+            top.addWidget(box, 2)
 
         # sites
         sites = QGroupBox("Needling sites")
@@ -368,7 +367,7 @@ class SessionEditor(QWidget):
         named(self.sites_error, "sitesError", "Sites problems")
         sites_layout.addWidget(self.sites_error)
         sites_layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
-        left.addWidget(sites)
+        sites_at = sites
 
         # needle ledger
         ledger = QGroupBox("Needle ledger")
@@ -395,8 +394,7 @@ class SessionEditor(QWidget):
         ledger_layout.addWidget(self.count_out, 1, 2)
         ledger_layout.addWidget(self.sharps, 2, 0, 1, 3)
         ledger_layout.addWidget(self.ledger_status, 3, 0, 1, 3)
-        left.addWidget(ledger)
-        left.addStretch(1)
+        ledger_at = ledger
 
         # pain and reactions
         pain = QGroupBox("Pain (0-10)")
@@ -411,7 +409,10 @@ class SessionEditor(QWidget):
         pain_layout.addRow("Before", self.pain_before)
         pain_layout.addRow("After", self.pain_after)
         pain_layout.addRow(self.pain_error)
-        right.addWidget(pain)
+        top.addWidget(pain, 1)
+        top.addWidget(ledger_at, 2)
+        rows.addLayout(top)
+        rows.addWidget(sites_at)
 
         reactions = QGroupBox("Post-session reactions")
         reactions_layout = QGridLayout(reactions)
@@ -429,7 +430,7 @@ class SessionEditor(QWidget):
         self.reaction_other.setPlaceholderText("other reaction")
         named(self.reaction_other, "reactionOther", "Other reaction")
         reactions_layout.addWidget(self.reaction_other, 6, 0, 1, 2)
-        right.addWidget(reactions)
+        lower.addWidget(reactions, 1)
 
         adverse = QGroupBox("Adverse events (serious)")
         adverse_layout = QGridLayout(adverse)
@@ -443,7 +444,7 @@ class SessionEditor(QWidget):
         self.adverse_text.setPlaceholderText("what happened, what was done")
         named(self.adverse_text, "adverseDescription", "Adverse event description")
         adverse_layout.addWidget(self.adverse_text, 3, 0, 1, 2)
-        right.addWidget(adverse)
+        lower.addWidget(adverse, 1)
 
         aftercare = QGroupBox("Aftercare given")
         aftercare_layout = QVBoxLayout(aftercare)
@@ -453,7 +454,8 @@ class SessionEditor(QWidget):
             named(check, f"aftercare_{item.value}", item.label)
             self.aftercare_checks[item] = check
             aftercare_layout.addWidget(check)
-        right.addWidget(aftercare)
+        lower.addWidget(aftercare, 1)
+        rows.addLayout(lower)
 
         notes = QGroupBox("Notes")
         notes_layout = QVBoxLayout(notes)
@@ -462,12 +464,12 @@ class SessionEditor(QWidget):
         self.notes.setMinimumHeight(90)
         named(self.notes, "notes", "Notes")
         notes_layout.addWidget(self.notes)
-        right.addWidget(notes, 1)
+        rows.addWidget(notes, 1)
 
         # bottom: save state, what stops signing, sign
         self.problems = QListWidget()
         named(self.problems, "signProblems", "What stops signing")
-        self.problems.setMaximumHeight(120)
+        self.problems.setMaximumHeight(96)
         self.problems.hide()
         self.problems.itemActivated.connect(self._go_to_problem)
         self.problems.itemClicked.connect(self._go_to_problem)
@@ -725,9 +727,14 @@ class SessionEditor(QWidget):
             messages = [m for f, ms in by_field.items() if f.startswith(f"sites[{i}].") for m in ms]
             row.error.setText(" ".join(messages))
             row.error.setVisible(bool(messages))
-        self.sites_error.setText(" ".join(by_field.get("sites", [])))
-        self.pain_error.setText(" ".join(by_field.get("pain_before", []) + by_field.get("pain_after", [])))
-        self.visit_error.setText(" ".join(by_field.get("service_start", []) + by_field.get("service_end", [])))
+        for label, fields in (
+            (self.sites_error, ("sites",)),
+            (self.pain_error, ("pain_before", "pain_after")),
+            (self.visit_error, ("service_start", "service_end")),
+        ):
+            text = " ".join(m for f in fields for m in by_field.get(f, []))
+            label.setText(text)
+            label.setVisible(bool(text))
         if not content.is_signed:
             blockers = sign_problems(content, self.patient, self.clinician, datetime.now(UTC), self._consent_months)
             self.sign_button.setToolTip(
@@ -741,7 +748,8 @@ class SessionEditor(QWidget):
             self.ledger_status.setText("✔ All needles counted out and disposed.")
             self.ledger_status.setStyleSheet(OK_STYLE)
         else:
-            words = " ".join(p.message.removeprefix("Needle ledger: ") for p in ledger.problems()) or "No needles yet."
+            parts = [p.message.removeprefix("Needle ledger: ") for p in ledger.problems()]
+            words = " ".join(part[:1].upper() + part[1:] for part in parts) or "No needles yet."
             self.ledger_status.setText(f"✖ {words}")
             self.ledger_status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.outstanding else ERROR_STYLE)
 

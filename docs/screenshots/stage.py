@@ -1,0 +1,67 @@
+"""Stage the windows the user guide shows, for a screenshot under Xvfb.
+
+    needlelog demo --db /tmp/demo.sqlite --no-window
+    Xvfb :99 -screen 0 1366x768x24 &
+    DISPLAY=:99 python docs/screenshots/stage.py /tmp/demo.sqlite editor &
+    sleep 5; DISPLAY=:99 import -window root docs/screenshots/editor-1366x768.png
+
+``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from needlelog.domain.vocab import BodyRegion, Condition, Side, TwitchResponse
+from needlelog.services.store import open_chart
+from needlelog.ui.main_window import MainWindow
+
+SITES = [
+    (BodyRegion.NECK, Side.RIGHT, "upper trapezius", 2, TwitchResponse.STRONG),
+    (BodyRegion.NECK, Side.LEFT, "upper trapezius", 2, TwitchResponse.WEAK),
+    (BodyRegion.NECK, Side.RIGHT, "levator scapulae", 1, TwitchResponse.WEAK),
+    (BodyRegion.SHOULDER, Side.RIGHT, "infraspinatus", 2, TwitchResponse.STRONG),
+    (BodyRegion.SHOULDER, Side.RIGHT, "supraspinatus", 1, TwitchResponse.NONE),
+    (BodyRegion.UPPER_BACK, Side.RIGHT, "rhomboids", 3, TwitchResponse.WEAK),
+    (BodyRegion.UPPER_BACK, Side.LEFT, "middle trapezius", 2, TwitchResponse.NONE),
+    (BodyRegion.LOWER_BACK, Side.MIDLINE, "lumbar multifidus", 6, TwitchResponse.STRONG),
+    (BodyRegion.HIP_GLUTEAL, Side.RIGHT, "gluteus medius", 3, TwitchResponse.WEAK),
+    (BodyRegion.HEAD_JAW, Side.RIGHT, "masseter", 1, TwitchResponse.NONE),
+]
+
+
+def main() -> None:
+    app = QApplication(sys.argv[:1])
+    services = open_chart(sys.argv[1])
+    clinician = services.clinic.clinicians()[0]
+    window = MainWindow(services, clinician)
+    screen = app.primaryScreen().availableGeometry()
+    window.setGeometry(screen)
+    window.show()
+    window.search.setText(services.patients.search("")[2].chart_number)
+    if sys.argv[2:] == ["editor"]:
+        editor = window.new_session()
+        assert editor is not None
+        editor.setGeometry(screen)
+        editor.condition.set_code(Condition.NECK_HEADACHE)
+        for region, side, muscle, needles, twitch in SITES:
+            row = editor.add_site()
+            row.region.set_code(region)
+            row.side.set_code(side)
+            row.muscle.setCurrentText(muscle)
+            row.needles.set_number(needles)
+            row.twitch.set_code(twitch)
+            row.size.setCurrentText("0.25 x 30 mm")
+            row.lot.setText("L2304-27")
+        editor.rows[4].dwell.set_number(16)
+        editor.removed.setValue(20)
+        editor.pain_before.set_number(7)
+        editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")
+        editor.sign()
+    app.exec()
+
+
+if __name__ == "__main__":
+    main()
