@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -437,7 +438,8 @@ class ChartGenerator:
             sites.append(site)
             total += site.needles or 0
         end = start + timedelta(minutes=self.between(25, 45))
-        draft = (end > self.now - timedelta(days=2) and r() < 0.5) or r() < 0.01
+        # Today's and yesterday's notes are often still drafts; a few older ones were forgotten.
+        draft = (end > self.now - timedelta(days=2) and r() < 0.5) or r() < 0.02
         aftercare = set(self.pick(AFTERCARE_SETS))
         if any(s.region in LUNG_FIELD_REGIONS for s in sites):
             aftercare.add(Aftercare.SEEK_CARE_BREATHING)
@@ -519,19 +521,33 @@ class ChartGenerator:
     def visit_times(self, first: datetime, count: int) -> Iterator[datetime]:
         """A course of treatment: roughly weekly visits, in clinic hours, never in the future."""
         now = self.now
+        # The course starts on the consent's day and, by construction of ``first``, ends days before now.
         day = first
         for _ in range(count):
-            if day >= now - timedelta(hours=1):
-                day = now - timedelta(days=self.between(2, 30))
             local = day.astimezone().replace(hour=self.between(8, 17), minute=self.pick((0, 15, 30, 45)), second=0)
-            moment = local.replace(microsecond=0).astimezone(UTC)
-            yield (moment if moment < now - timedelta(minutes=50) else moment - timedelta(days=1))
-            day += timedelta(days=self.between(3, course_gap(count)))
+            yield min(local.replace(microsecond=0).astimezone(UTC), now - timedelta(hours=1))
+            day += timedelta(days=self.between(1, course_gap(count)))
+
+
+def share_visits(rng: random.Random, patients: int, sessions: int) -> list[int]:
+    """Visits per patient, unevenly as in a real clinic: many short courses, a few long ones.
+
+    Each patient draws an exponential weight and every visit goes to a patient in proportion
+    to it, so the longest course is about ten times the average, never a pile-up on one chart.
+    """
+    visits = [0] * patients
+    if not patients:
+        return visits
+    cumulative = list(accumulate(rng.expovariate(1.0) for _ in range(patients)))
+    for index in rng.choices(range(patients), cum_weights=cumulative, k=sessions):
+        visits[index] += 1
+    return visits
 
 
 def course_gap(visits: int) -> int:
-    """The longest gap in days between visits, so that a course lasts under 11 months."""
-    return max(4, min(21, 330 // max(visits, 1)))
+    """The longest gap in days between visits, so that even the longest draw of gaps keeps a
+    course under 11 months (inside one consent's validity)."""
+    return max(1, min(21, 330 // max(visits, 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,13 +647,10 @@ def seed_chart(
         gen = ChartGenerator(seed, now, staff, history_days)
         first_pid = bulk.next_id(conn, "patient")
         plans = [gen.patient(first_pid + i) for i in range(patients)]
-        # Share the visits out unevenly, as in a real clinic: a few long courses, many short ones.
-        visits = [0] * patients
-        for _ in range(sessions):
-            visits[min(int(gen.rng.expovariate(1.0) * patients / 3), patients - 1)] += 1
+        visits = share_visits(gen.rng, patients, sessions)
         for plan, count in zip(plans, visits, strict=True):
             # A course fits inside its consent's validity and ends before today.
-            latest_start = now - timedelta(days=count * course_gap(count) + 2)
+            latest_start = now - timedelta(days=count * course_gap(count))
             plan.first_visit = min(plan.first_visit, latest_start)
         for start in range(0, len(plans), BATCH):
             bulk.insert_rows(

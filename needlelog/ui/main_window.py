@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,8 @@ from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.session_editor import SessionEditor
+
+OPEN_FIRST_AFTER_MS = 150
 
 
 def _name(widget: QWidget, object_name: str, accessible: str) -> None:
@@ -241,6 +243,13 @@ class MainWindow(QMainWindow):
         who = f"Charting as {clinician.display_name} · " if clinician else ""
         self.statusBar().showMessage(f"{who}Database: {services.location}")
 
+        # The top match's chart opens once typing pauses, so a keystroke costs only the search.
+        self._open_first = QTimer(self)
+        self._open_first.setSingleShot(True)
+        self._open_first.setInterval(OPEN_FIRST_AFTER_MS)
+        self._open_first.timeout.connect(self._open_pending)
+        self._pending_patient: int | None = None
+        self._selecting_from_search = False
         self.search.textChanged.connect(self.run_search)
         self.patient_view.selectionModel().selectionChanged.connect(self._patient_selected)
         self.run_search("")
@@ -301,14 +310,29 @@ class MainWindow(QMainWindow):
         more = "+" if shown == PAGE else ""
         self.result_count.setText(f"{shown}{more} patient{'s' if shown != 1 else ''}" if text else "")
         if shown:
-            self.patient_view.selectRow(0)
+            self._selecting_from_search = True
+            try:
+                self.patient_view.selectRow(0)
+            finally:
+                self._selecting_from_search = False
         else:
+            self._open_first.stop()
             self.show_patient(None)
 
     def _patient_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = selected.indexes()
         summary = self.patients.row_at(rows[0].row()) if rows else None
+        if summary is not None and self._selecting_from_search:
+            self._pending_patient = summary.id
+            self._open_first.start()
+            return
+        self._open_first.stop()
         self.show_patient(summary.id if summary else None)
+
+    def _open_pending(self) -> None:
+        if self._pending_patient is not None:
+            self.show_patient(self._pending_patient)
+            self._pending_patient = None
 
     # --- chart -------------------------------------------------------------------------
     def show_patient(self, patient_id: int | None) -> None:
@@ -357,7 +381,9 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _patient_saved(self, patient: Patient) -> None:
-        self.search.setText(patient.chart_number)  # runs the search, which opens the chart
+        self.search.setText(patient.chart_number)  # lists the patient, selected
+        self._open_first.stop()
+        self.show_patient(patient.id)
         # Back to the chart, ready for the next step: "New session" (Enter) or Ctrl+N.
         self.activateWindow()
         self.new_session_button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -36,7 +36,8 @@ def test_typing_a_name_narrows_the_list_and_opens_the_chart(qtbot: QtBot, seeded
     search.clear()
     qtbot.keyClicks(search, target.chart_number)
     assert main.patients.rowCount() == 1
-    # the first hit is opened: banner and history show that patient
+    # the first hit is opened once typing pauses: banner and history show that patient
+    qtbot.waitUntil(lambda: main.current_patient is not None and main.current_patient.id == target.id, timeout=2000)
     assert main.current_patient is not None and main.current_patient.id == target.id
     assert main.banner.name.text() == f"{target.given_name} {target.family_name}"
     assert target.chart_number in main.banner.details.text()

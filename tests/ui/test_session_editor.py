@@ -77,6 +77,7 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
     services, clinician, _patient, path = chart
     window = main_window(qtbot, services, clinician)
     qtbot.keyClicks(window.search, "C777")
+    qtbot.waitUntil(window.new_session_button.isEnabled, timeout=2000)
     qtbot.mouseClick(window.new_session_button, Qt.MouseButton.LeftButton)
     editor = window.editors[next(iter(window.editors))]
     qtbot.addWidget(editor)
