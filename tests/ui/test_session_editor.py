@@ -8,11 +8,30 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialogButtonBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.model import Clinician, Consent, Patient
-from needlelog.domain.vocab import BodyRegion, Condition, ConsentMethod, SessionStatus, Side, TwitchResponse
+from needlelog.domain.vocab import (
+    BodyRegion,
+    Condition,
+    ConsentMethod,
+    Precaution,
+    SessionStatus,
+    Side,
+    TwitchResponse,
+)
 from needlelog.services.store import Services, open_chart
 from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.main_window import MainWindow
@@ -76,12 +95,28 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
 ) -> None:
     services, clinician, _patient, path = chart
     window = main_window(qtbot, services, clinician)
-    qtbot.keyClicks(window.search, "C777")
-    qtbot.waitUntil(window.new_session_button.isEnabled, timeout=2000)
+    qtbot.mouseClick(window.new_patient_button, Qt.MouseButton.LeftButton)
+    dialog = window.patient_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
+    qtbot.keyClicks(dialog.family, "Okafor")
+    qtbot.keyClicks(dialog.given, "Ada")
+    qtbot.keyClicks(dialog.chart, "C-900")
+    dialog.chart.setFocus()
+    qtbot.keyClick(dialog.chart, Qt.Key.Key_Tab)  # into the birth date's year; digits fill year, month, day
+    qtbot.waitUntil(dialog.born.hasFocus, timeout=1000)
+    qtbot.keyClicks(dialog.born, "19790314")
+    tick(qtbot, dialog.screening[Precaution.NEEDLE_FEAR])
+    tick(qtbot, dialog.consent_given)
+    qtbot.keyClicks(dialog.consent_by, "Dana Whitford")
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=2000)
+    assert window.current_patient.chart_number == "C-900"
     qtbot.mouseClick(window.new_session_button, Qt.MouseButton.LeftButton)
     editor = window.editors[next(iter(window.editors))]
     qtbot.addWidget(editor)
     pick(qtbot, editor.condition, "Neck")
+    tick(qtbot, editor.acks[Precaution.NEEDLE_FEAR])
     chart_site(qtbot, editor, "Neck", "R", 2, "S")
     chart_site(qtbot, editor, "Sh", "L", 1, "W")
     chart_site(qtbot, editor, "Lo", "M", 12, "N")
@@ -110,6 +145,7 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
 
     reopened = open_chart(path)
     stored = reopened.sessions.get(session_id or 0)
+    reopened_patient = reopened.patients.get(stored.patient_id)
     reopened.close()
     assert stored.status is SessionStatus.SIGNED and len(stored.fingerprint) == 64
     assert stored.condition is Condition.NECK_HEADACHE
@@ -121,6 +157,10 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
     assert (stored.pain_before, stored.pain_after) == (7, 3)
     assert (stored.needles_removed, stored.sharps_disposed) == (15, True)
     assert stored.notes == "Tolerated well; <b>no</b> reactions & good release."
+    patient = reopened_patient
+    assert (patient.family_name, patient.given_name, patient.date_of_birth) == ("Okafor", "Ada", date(1979, 3, 14))
+    assert patient.screening.positive == {Precaution.NEEDLE_FEAR}
+    assert stored.precautions_acknowledged == {Precaution.NEEDLE_FEAR}
 
 
 def test_sign_lists_missing_twitch_dwell_16_and_a_needle_still_in_and_signs_nothing(
@@ -219,3 +259,35 @@ def test_open_drafts_reopen_after_the_program_stopped(
         qtbot.addWidget(e)
         e.close()
     assert drafts.ids() == []
+
+
+def part_of_compound(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractSpinBox | QComboBox):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def test_every_interactive_widget_of_the_editor_and_dialog_is_named(
+    qtbot: QtBot, chart: tuple[Services, Clinician, Patient, Path]
+) -> None:
+    services, clinician, patient, _ = chart
+    window = main_window(qtbot, services, clinician)
+    window.show_patient(patient.id)
+    editor = window.new_session()
+    assert editor is not None
+    qtbot.addWidget(editor)
+    editor.add_site()
+    dialog = window.new_patient()
+    interactive = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit, QPlainTextEdit, QAbstractItemView)
+    for top in (editor, dialog):
+        widgets = [w for w in top.findChildren(QWidget) if isinstance(w, interactive)]
+        assert len(widgets) > 20
+        for widget in widgets:
+            if widget.objectName().startswith("qt_") or part_of_compound(widget):
+                continue  # Qt's own parts of a compound widget (a spin box's line edit, a list's popup)
+            assert widget.objectName(), widget
+            assert widget.accessibleName(), widget.objectName()
+    dialog.reject()
