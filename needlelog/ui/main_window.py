@@ -57,6 +57,22 @@ def _table(object_name: str, accessible: str) -> QTableView:
     return view
 
 
+def _fixed_columns(view: QTableView, stretch: int, samples: dict[int, str]) -> None:
+    """Column widths from sample text, set once: measuring every row's contents on each new
+    page (ResizeToContents) cost more than the search itself."""
+    header = view.horizontalHeader()
+    metrics = view.fontMetrics()
+    for column, sample in samples.items():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _style(label: QLabel, style: str) -> None:
+    if label.styleSheet() != style:  # setting a style sheet re-polishes the widget: not on every patient
+        label.setStyleSheet(style)
+
+
 class PatientBanner(QFrame):
     """Who is on the table: name, age, chart number, precautions, consent."""
 
@@ -112,20 +128,20 @@ class PatientBanner(QFrame):
                     word += f" ({patient.screening.surgery_region.label.lower()})"
                 words.append(word)
             self.precautions.setText("⚠ Precautions: " + "; ".join(words))
-            self.precautions.setStyleSheet("color: #8a4b00; font-weight: bold;")
+            _style(self.precautions, "color: #8a4b00; font-weight: bold;")
         else:
             self.precautions.setText("No precautions recorded")
-            self.precautions.setStyleSheet("")
+            _style(self.precautions, "")
         consent = patient.consent
         if consent_valid_on(patient, today, consent_months) and consent is not None:
             self.consent.setText(
                 f"✔ Consent to dry needling: {consent.method.label.lower()}, {consent.given_on.isoformat()}, "
                 f"obtained by {consent.obtained_by}"
             )
-            self.consent.setStyleSheet("color: #1d6b2f;")
+            _style(self.consent, "color: #1d6b2f;")
         else:
             self.consent.setText("✖ No valid consent to dry needling: a session can be drafted but not signed")
-            self.consent.setStyleSheet("color: #a11a1a; font-weight: bold;")
+            _style(self.consent, "color: #a11a1a; font-weight: bold;")
 
 
 class MainWindow(QMainWindow):
@@ -156,10 +172,7 @@ class MainWindow(QMainWindow):
         self.patients = PatientTableModel(self)
         self.patient_view = _table("patientList", "Patients")
         self.patient_view.setModel(self.patients)
-        header = self.patient_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        _fixed_columns(self.patient_view, stretch=0, samples={1: "C0000000", 2: "0000-00-00", 3: "Precautions"})
         self.result_count = QLabel("")
         _name(self.result_count, "searchResultCount", "Search results")
         self.new_patient_button = QPushButton("New patient (Ctrl+Shift+N)")
@@ -183,10 +196,18 @@ class MainWindow(QMainWindow):
         self.history = SessionHistoryModel(self)
         self.history_view = _table("sessionHistory", "Session history")
         self.history_view.setModel(self.history)
-        history_header = self.history_view.horizontalHeader()
-        for column in range(self.history.columnCount()):
-            history_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        history_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        _fixed_columns(
+            self.history_view,
+            stretch=2,
+            samples={
+                0: "0000-00-00 00:00",
+                1: "Marie-Ève Gauthier",
+                3: "Sites",
+                4: "Needles",
+                5: "10 → 10",
+                6: "Signed",
+            },
+        )
         self.history_title = QLabel("Sessions")
         _name(self.history_title, "historyTitle", "Session history heading")
         self.new_session_button = QPushButton("New session (Ctrl+N)")

@@ -22,6 +22,8 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
+        # Display text is made once when rows arrive, not on every paint (data() is called per cell per role).
+        self._cells: list[tuple[str, ...]] = []
         self._fetch: Callable[[int, int], list[Row]] | None = None
         self._exhausted = True
 
@@ -34,6 +36,7 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         """Replace the rows; ``fetch_page`` brings more when the view scrolls near the end."""
         self.beginResetModel()
         self._rows = list(first_page)
+        self._cells = [self._display_row(r) for r in self._rows]
         self._fetch = fetch_page
         self._exhausted = fetch_page is None or len(first_page) < PAGE
         self.endResetModel()
@@ -73,17 +76,20 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         if more:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
             self._rows.extend(more)
+            self._cells.extend(self._display_row(r) for r in more)
             self.endInsertRows()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.display(row, index.column())
+            return self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(row, index.column())
+            return self.tooltip(self._rows[index.row()], index.column())
         return None
+
+    def _display_row(self, row: Row) -> tuple[str, ...]:
+        return tuple(self.display(row, column) for column in range(len(self.headers)))
 
     def display(self, row: Row, column: int) -> str:
         raise NotImplementedError
