@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Date, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.models import (
@@ -219,10 +219,58 @@ def get_patient(db: Session, patient_id: int) -> Patient:
     return patient_from_row(_patient_row(db, patient_id))
 
 
-def _patient_search(
-    query: PatientQuery,
-) -> Select[tuple[int, str, str, str, object, str]]:
-    stmt = select(
+_WORD_PLACES = ("family_key", "given_key", "chart_number")
+
+
+def _word_clause(index: int) -> str:
+    """Word ``index`` starts a family name, a given name or a chart number (three index ranges)."""
+    return " OR ".join(
+        f"({column} >= :w{index}_{k} AND {column} < :u{index}_{k})" for k, column in enumerate(_WORD_PLACES)
+    )
+
+
+def _word_params(index: int, word: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for k, value in enumerate((word, word, word.upper())):
+        params[f"w{index}_{k}"] = value
+        params[f"u{index}_{k}"] = prefix_upper_bound(value)
+    return params
+
+
+def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 0) -> list[PatientSummary]:
+    """Patients matching every word, by family name then given name, one page.
+
+    A plain OR of the three prefix ranges made SQLite gather and sort every match (6,000 rows
+    for one letter on 50,000 patients). Instead each place the first word may match is its own
+    index-ordered branch that stops after one page, and only the page's rows are read in full.
+    Written as SQL text because building this statement through the ORM cost more than running it.
+    """
+    params: dict[str, object] = {"wanted": limit + offset, "limit": limit, "offset": offset}
+    filters = []
+    for index, word in enumerate(query.words):
+        params.update(_word_params(index, word))
+        if index:
+            filters.append(f"({_word_clause(index)})")
+    if query.date_of_birth is not None:
+        filters.append("date_of_birth = :born")
+        params["born"] = query.date_of_birth
+    extra = "".join(f" AND {f}" for f in filters)
+    where_extra = f"WHERE {' AND '.join(filters)}" if filters else ""
+    order = "ORDER BY family_key, given_key, id"
+    if query.words:
+        branches = " UNION ".join(
+            f"SELECT * FROM (SELECT id, family_key, given_key FROM patient"
+            f" WHERE {column} >= :w0_{k} AND {column} < :u0_{k}{extra} {order} LIMIT :wanted) AS b{k}"
+            for k, column in enumerate(_WORD_PLACES)
+        )
+    else:
+        branches = f"SELECT id, family_key, given_key FROM patient {where_extra} {order} LIMIT :wanted"
+    sql = (
+        "SELECT p.id, p.chart_number, p.family_name, p.given_name, p.date_of_birth, p.precautions"
+        f" FROM (SELECT id FROM ({branches}) AS matched {order} LIMIT :limit OFFSET :offset) AS page"
+        " JOIN patient AS p ON p.id = page.id ORDER BY p.family_key, p.given_key, p.id"
+    )
+    stmt = text(sql).columns(
         PatientRow.id,
         PatientRow.chart_number,
         PatientRow.family_name,
@@ -230,31 +278,8 @@ def _patient_search(
         PatientRow.date_of_birth,
         PatientRow.precautions,
     )
-    for word in query.words:
-        upper = prefix_upper_bound(word)
-        chart = word.upper()
-        stmt = stmt.where(
-            or_(
-                and_(PatientRow.family_key >= word, PatientRow.family_key < upper),
-                and_(PatientRow.given_key >= word, PatientRow.given_key < upper),
-                and_(
-                    PatientRow.chart_number >= chart,
-                    PatientRow.chart_number < prefix_upper_bound(chart),
-                ),
-            )
-        )
-    if query.date_of_birth is not None:
-        stmt = stmt.where(PatientRow.date_of_birth == query.date_of_birth)
-    return stmt  # type: ignore[return-value]
-
-
-def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 0) -> list[PatientSummary]:
-    stmt = (
-        _patient_search(query)
-        .order_by(PatientRow.family_key, PatientRow.given_key, PatientRow.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    if "born" in params:
+        stmt = stmt.bindparams(bindparam("born", type_=Date()))
     return [
         PatientSummary(
             id=r.id,
@@ -264,7 +289,7 @@ def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 
             date_of_birth=r.date_of_birth,
             flags=r.precautions,
         )
-        for r in db.execute(stmt)
+        for r in db.execute(stmt, params)
     ]
 
 
