@@ -183,3 +183,25 @@ class PatientSummary:
     given_name: str
     date_of_birth: date
     flags: frozenset[Precaution] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    """A correction appended to a signed note; the original stays as it was."""
+
+    author: str
+    written_at: datetime
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitNote:
+    """Everything a printed visit note shows, gathered for the reports (which see no database)."""
+
+    clinic: Clinic
+    patient: Patient
+    clinician: Clinician
+    session: TreatmentSession
+    signer: Clinician | None = None
+    amendments: tuple[Amendment, ...] = ()

@@ -1,0 +1,442 @@
+"""The PDF visit note (SPEC §6): a clinical document a clinic would sign, drawn with reportlab.
+
+Takes a :class:`VisitNote` (domain objects only) and returns the PDF's bytes. Long text
+(notes, amendments, descriptions) is laid out as paragraphs that flow across pages, never
+inside a table cell, where reportlab cannot split it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from needlelog.domain.model import VisitNote
+from needlelog.domain.rules import NeedleLedger, is_late_entry
+from needlelog.domain.vocab import Precaution
+from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
+
+PAGE = LETTER
+MARGIN = 18 * mm
+HEADER_SPACE = 24 * mm
+FOOTER_SPACE = 16 * mm
+CONFIDENTIAL = (
+    "Confidential: personal health information. Disclose only to the patient or as the law permits. "
+    "If you received this in error, tell the clinic and destroy it."
+)
+INK = colors.HexColor("#1a1a1a")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#9aa5b1")
+SHADE = colors.HexColor("#eef1f4")
+ALERT = colors.HexColor("#a11a1a")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    fonts()
+    base = ParagraphStyle("body", fontName=MAIN, fontSize=9.5, leading=12.5, textColor=INK)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5, splitLongWords=True),
+        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5),
+        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=14, leading=17, spaceAfter=2),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=7, spaceAfter=3, textColor=INK
+        ),
+        "mono": ParagraphStyle("mono", parent=base, fontName=MONO, fontSize=8.5, leading=11),
+        "alert": ParagraphStyle("alert", parent=base, fontName=BOLD, textColor=ALERT),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, fontSize=8.5, leading=11),
+    }
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _value(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value)
+
+
+class _NoteStart(Flowable):
+    """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set."""
+
+    def __init__(self, index: int, title: str) -> None:
+        super().__init__()
+        self.index = index
+        self.title = title
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.note_index = self.index  # type: ignore[attr-defined]
+        key = f"note-{self.index}"
+        canvas.bookmarkPage(key)
+        canvas.addOutlineEntry(self.title, key, level=0)
+
+
+class _NoteCanvas(Canvas):
+    """Draws letterhead, footer, 'page x of y' (per note) and the DRAFT watermark once page counts are known."""
+
+    def __init__(
+        self, *args: Any, notes: Sequence[VisitNote], styles: dict[str, ParagraphStyle], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._notes = notes
+        self._styles = styles
+        self._pages: list[dict[str, Any]] = []
+        self.note_index = 0
+
+    def showPage(self) -> None:  # reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        totals: dict[int, int] = {}
+        for state in self._pages:
+            totals[state["note_index"]] = totals.get(state["note_index"], 0) + 1
+        seen: dict[int, int] = {}
+        for state in self._pages:
+            self.__dict__.update(state)
+            index = state["note_index"]
+            seen[index] = seen.get(index, 0) + 1
+            self._decorate(self._notes[index], seen[index], totals[index])
+            super().showPage()
+        super().save()
+
+    def _decorate(self, note: VisitNote, number: int, total: int) -> None:
+        styles = self._styles
+        width, height = PAGE
+        clinic = note.clinic
+        head = Paragraph(f"<b>{markup(clinic.name, BOLD)}</b>", styles["h1"])
+        contact = " · ".join(markup(part) for part in (clinic.address, clinic.phone) if part.strip())
+        lines = [head, Paragraph(contact, styles["small"])] if contact else [head]
+        y = height - MARGIN
+        for paragraph in lines:
+            _, h = paragraph.wrap(width - 2 * MARGIN - 60 * mm, 40 * mm)
+            paragraph.drawOn(self, MARGIN, y - h)
+            y -= h
+        title = Paragraph("<b>Dry needling / IMS visit note</b>", styles["right"])
+        _, h = title.wrap(60 * mm, 20 * mm)
+        title.drawOn(self, width - MARGIN - 60 * mm, height - MARGIN - h)
+        self.setStrokeColor(RULE)
+        self.setLineWidth(0.6)
+        self.line(
+            MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm, width - MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm
+        )
+        # footer
+        self.line(MARGIN, FOOTER_SPACE + 2 * mm, width - MARGIN, FOOTER_SPACE + 2 * mm)
+        footer = Paragraph(CONFIDENTIAL, styles["small"])
+        _, h = footer.wrap(width - 2 * MARGIN - 32 * mm, FOOTER_SPACE)
+        footer.drawOn(self, MARGIN, FOOTER_SPACE - h)
+        self.setFont(MAIN, 8)
+        self.setFillColor(MUTED)
+        patient = plain(f"{note.patient.family_name}, {note.patient.given_name} · {note.patient.chart_number}")
+        self.drawRightString(width - MARGIN, FOOTER_SPACE - 3 * mm, f"Page {number} of {total}")
+        if number > 1:
+            continued = Paragraph(markup(patient), styles["small"])
+            _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)
+            continued.drawOn(self, MARGIN, height - MARGIN - HEADER_SPACE + 6 * mm)
+        if not note.session.is_signed:
+            self.saveState()
+            self.setFont(BOLD, 64)
+            self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.13))
+            self.translate(width / 2, height / 2)
+            self.rotate(40)
+            self.drawCentredString(0, 0, "DRAFT — NOT SIGNED")
+            self.restoreState()
+
+
+def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
+    data = [[Paragraph(label, styles["head"]), Paragraph(value, styles["cell"])] for label, value in rows]
+    table = Table(data, colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
+    header = ["#", "Region", "Side", "Muscle", "Needles", "Needle (size, lot)", "Dwell", "Twitch"]
+    data: list[list[Any]] = [[Paragraph(h, styles["head"]) for h in header]]
+    for i, site in enumerate(note.session.sites, start=1):
+        needle = " · ".join(markup(part) for part in (site.needle_size, site.needle_lot) if part.strip()) or "—"
+        data.append(
+            [
+                Paragraph(str(i), styles["cell"]),
+                Paragraph(_value(site.region), styles["cell"]),
+                Paragraph(_value(site.side), styles["cell"]),
+                Paragraph(markup(site.muscle) or "—", styles["cell"]),
+                Paragraph(_value(site.needles), styles["cell"]),
+                Paragraph(needle, styles["cell"]),
+                Paragraph(f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—", styles["cell"]),
+                Paragraph(_value(site.twitch), styles["cell"]),
+            ]
+        )
+    widths = [7 * mm, 30 * mm, 17 * mm, 0, 17 * mm, 36 * mm, 15 * mm, 15 * mm]
+    widths[3] = width - sum(widths)
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _long_text(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Text of any length as paragraphs that flow over pages (one per typed paragraph)."""
+    blocks = [block for block in text.replace("\r\n", "\n").split("\n\n")]
+    flowables: list[Flowable] = []
+    for block in blocks:
+        if block.strip():
+            flowables.append(Paragraph(markup(block), styles["body"]))
+            flowables.append(Spacer(0, 3))
+    return flowables or [Paragraph("—", styles["body"])]
+
+
+def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    """The note's content, in the order SPEC §6 gives."""
+    session, patient, clinician = note.session, note.patient, note.clinician
+    flow: list[Flowable] = []
+    name = markup(f"{patient.given_name} {patient.family_name}")
+    flow.append(Paragraph(name, styles["h1"]))
+    if not session.is_signed:
+        flow.append(Paragraph("DRAFT — this note is not signed.", styles["alert"]))
+    elif is_late_entry(session.service_end, session.signed_at):
+        flow.append(Paragraph("LATE ENTRY — signed more than 24 hours after the service ended.", styles["alert"]))
+    credentials = ", ".join(
+        markup(part)
+        for part in (clinician.credentials, clinician.registration_number and f"reg. {clinician.registration_number}")
+        if part
+    )
+    flow.append(
+        _facts_table(
+            [
+                (
+                    "Patient",
+                    f"{name} · born {patient.date_of_birth.isoformat()} · chart {markup(patient.chart_number)}",
+                ),
+                ("Clinician", markup(clinician.display_name) + (f" · {credentials}" if credentials else "")),
+                ("Service", f"{_when(session.service_start)} to {_when(session.service_end)}"),
+                (
+                    "Entered / signed",
+                    f"entered {_when(session.created_at)} · "
+                    + (f"signed {_when(session.signed_at)}" if session.is_signed else "not signed"),
+                ),
+                ("Condition", _value(session.condition)),
+                (
+                    "Technique",
+                    _value(session.technique)
+                    + (" with electrical stimulation" if session.electrical_stimulation else ""),
+                ),
+                ("Consent", _consent(note)),
+                ("Precautions", _precautions(note)),
+                ("Pain (0-10)", f"before {_value(session.pain_before)} · after {_value(session.pain_after)}"),
+            ],
+            styles,
+            width,
+        )
+    )
+    flow.append(Paragraph(f"Needling sites ({len(session.sites)})", styles["h2"]))
+    flow.append(_sites_table(note, styles, width) if session.sites else Paragraph("No sites recorded.", styles["body"]))
+    ledger = NeedleLedger.of(session)
+    balance = "reconciled" if ledger.reconciled else "NOT reconciled"
+    flow.append(Paragraph("Needle ledger", styles["h2"]))
+    flow.append(
+        Paragraph(
+            f"Inserted {ledger.inserted} · removed {ledger.removed} · "
+            f"disposed in sharps: {'yes' if ledger.sharps_disposed else 'no'} · {balance}",
+            styles["body"] if ledger.reconciled else styles["alert"],
+        )
+    )
+    reactions = session.reactions
+    flow.append(Paragraph("Post-session reactions", styles["h2"]))
+    words = [f"Muscle soreness: {_value(reactions.soreness)}"]
+    words += sorted(r.label for r in reactions.others)
+    text = "; ".join(words)
+    flow.append(
+        Paragraph(text + (f"; {markup(reactions.other_text)}" if reactions.other_text.strip() else ""), styles["body"])
+    )
+    flow.append(Paragraph("Adverse events", styles["h2"]))
+    if session.adverse_events:
+        for event in session.adverse_events:
+            flow.append(Paragraph(f"<b>{event.kind.label}</b>", styles["alert"]))
+            flow.extend(_long_text(event.description, styles) if event.description.strip() else [])
+    else:
+        flow.append(Paragraph("None.", styles["body"]))
+    flow.append(Paragraph("Aftercare given", styles["h2"]))
+    aftercare = sorted(session.aftercare, key=lambda a: list(type(a)).index(a))
+    flow.append(Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]))
+    flow.append(Paragraph("Notes", styles["h2"]))
+    flow.extend(_long_text(session.notes, styles))
+    flow.append(CondPageBreak(40 * mm))
+    flow.append(KeepTogether(_signature(note, styles)))
+    if note.amendments:
+        flow.append(Paragraph(f"Amendments ({len(note.amendments)})", styles["h2"]))
+        flow.append(
+            Paragraph(
+                "The note above is the original, as signed; each amendment is appended below it.", styles["small"]
+            )
+        )
+        for amendment in note.amendments:
+            flow.append(
+                Paragraph(
+                    f"<b>{_when(amendment.written_at)}</b> · {markup(amendment.author)} · "
+                    f"reason: {markup(amendment.reason)}",
+                    styles["body"],
+                )
+            )
+            flow.extend(_long_text(amendment.text, styles))
+    return flow
+
+
+def _consent(note: VisitNote) -> str:
+    consent = note.patient.consent
+    if consent is None:
+        return "none recorded"
+    revoked = f" · revoked {consent.revoked_on.isoformat()}" if consent.revoked_on else ""
+    given = f"{consent.method.label.lower()}, {consent.given_on.isoformat()}"
+    return f"{given}, obtained by {markup(consent.obtained_by)}{revoked}"
+
+
+def _precautions(note: VisitNote) -> str:
+    positive = sorted(note.patient.screening.positive - {Precaution.UNDER_12}, key=lambda p: p.label)
+    if not positive:
+        return "none"
+    acknowledged = note.session.precautions_acknowledged
+    return "; ".join(f"{p.label} ({'acknowledged' if p in acknowledged else 'NOT acknowledged'})" for p in positive)
+
+
+def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    session = note.session
+    block: list[Flowable] = [Paragraph("Signature", styles["h2"])]
+    if session.is_signed and note.signer is not None:
+        signer = note.signer
+        details = ", ".join(
+            markup(p)
+            for p in (signer.credentials, signer.registration_number and f"reg. {signer.registration_number}")
+            if p
+        )
+        block.append(
+            Paragraph(
+                f"Electronically signed by <b>{markup(signer.display_name)}</b>"
+                + (f", {details}" if details else "")
+                + f" on {_when(session.signed_at)}.",
+                styles["body"],
+            )
+        )
+        block.append(Paragraph("Content fingerprint (SHA-256):", styles["small"]))
+        block.append(Paragraph(session.fingerprint, styles["mono"]))
+    else:
+        block.append(Paragraph("Not signed. This draft is not a clinical record.", styles["alert"]))
+    return block
+
+
+def _document(buffer: io.BytesIO, title: str) -> BaseDocTemplate:
+    width, height = PAGE
+    frame = Frame(
+        MARGIN,
+        FOOTER_SPACE + 4 * mm,
+        width - 2 * MARGIN,
+        height - 2 * MARGIN - HEADER_SPACE - FOOTER_SPACE + MARGIN - 4 * mm,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc = BaseDocTemplate(
+        buffer, pagesize=PAGE, title=title, author="needlelog", pageTemplates=[PageTemplate("note", [frame])]
+    )
+    return doc
+
+
+def render_visit_note(note: VisitNote) -> bytes:
+    """One visit note as a PDF."""
+    styles = _styles()
+    buffer = io.BytesIO()
+    doc = _document(buffer, plain(f"Visit note {note.patient.chart_number} {_when(note.session.service_start)}"))
+    doc.build(
+        [_NoteStart(0, _title(note)), *story(note, styles, doc.width)],
+        canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=[note], styles=styles, **k),
+    )
+    return buffer.getvalue()
+
+
+def _title(note: VisitNote) -> str:
+    session = note.session
+    return plain(
+        f"{_when(session.service_start)[:10]} · {note.patient.family_name}, {note.patient.given_name} "
+        f"({note.patient.chart_number}) · {note.clinician.display_name}"
+    )
+
+
+def note_filename(note: VisitNote) -> str:
+    """``YYYY-MM-DD_chart_clinician.pdf``, safe on every file system."""
+    day = note.session.service_start.astimezone().strftime("%Y-%m-%d")
+    parts = [day, _safe(note.patient.chart_number), _safe(note.clinician.username or note.clinician.display_name)]
+    return "_".join(parts) + ".pdf"
+
+
+def _safe(text: str) -> str:
+    kept = "".join(c if c.isalnum() or c in "-." else "-" for c in plain(text))
+    return kept.strip("-.")[:60] or "x"
+
+
+def render_combined(notes: Sequence[VisitNote]) -> bytes:
+    """Several notes in one PDF, each from a new page with its own 'page x of y', a bookmark per visit."""
+    if not notes:
+        raise ValueError("no notes to combine")
+    styles = _styles()
+    buffer = io.BytesIO()
+    doc = _document(buffer, f"Visit notes ({len(notes)})")
+    flow: list[Flowable] = []
+    for index, note in enumerate(notes):
+        if index:
+            flow.append(PageBreak())
+        flow.append(_NoteStart(index, _title(note)))
+        flow.extend(story(note, styles, doc.width))
+    doc.build(flow, canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=notes, styles=styles, **k))
+    return buffer.getvalue()
