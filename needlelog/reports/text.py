@@ -13,23 +13,29 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
+import arabic_reshaper
+from bidi import get_display
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 MAIN, BOLD, MONO = "NoteSans", "NoteSans-Bold", "NoteMono"
-FALLBACKS = ("NoteCJK", "NoteSymbols")
+FALLBACKS = ("NoteCJK", "NoteHangul", "NoteSymbols")
 _FILES = {
     MAIN: "DejaVuSans.ttf",
     BOLD: "DejaVuSans-Bold.ttf",
     MONO: "DejaVuSansMono.ttf",
     "NoteCJK": "DroidSansFallbackFull.ttf",
+    "NoteHangul": "NanumGothicCoding.ttf",
     "NoteSymbols": "Symbola.ttf",
 }
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 # Categories that never print: control, surrogate, private use, unassigned. Format characters
 # (Cf: zero-width joiners, direction marks) are kept only where a font draws them.
 _DROPPED = {"Cc", "Cs", "Co", "Cn"}
+# Explicit direction embeddings, overrides and isolates, and the byte-order mark: invisible, and an
+# override could make a note read backwards. The implicit marks (LRM, RLM) and joiners stay.
+_DROPPED_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +46,45 @@ class Fonts:
     coverage: dict[str, frozenset[int]]
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """reportlab's ToUnicode CMap, with characters beyond U+FFFF written as UTF-16 surrogate pairs.
+
+    reportlab 5.1 writes them as five hex digits, which PDF readers reject, so an emoji in a
+    note could be seen but not searched or copied. The rest is reportlab's own text.
+    """
+
+    def target(code: int) -> str:
+        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+        f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{target(v)}>" for i, v in enumerate(subset)),
+        "endbfchar",
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
 @cache
 def fonts() -> Fonts:
     """Register the note fonts once per process (parsing them costs more than a whole note)."""
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     coverage: dict[str, frozenset[int]] = {}
     for name, file in _FILES.items():
         if name not in pdfmetrics.getRegisteredFontNames():
@@ -61,7 +103,7 @@ def clean(text: str) -> str:
             out.append(char)
         elif char == "\t":
             out.append("    ")
-        elif unicodedata.category(char) not in _DROPPED:
+        elif unicodedata.category(char) not in _DROPPED and char not in _DROPPED_CHARS:
             out.append(char)
     return "".join(out)
 
@@ -76,25 +118,67 @@ def _font_for(char: str, family: Fonts, main: str) -> str | None:
     return None
 
 
-def markup(text: str, main: str = MAIN) -> str:
-    """``text`` as Paragraph markup that prints exactly as typed."""
+_RTL = {"R", "AL"}
+
+
+def visual(text: str) -> str:
+    """Right-to-left script in the order it is seen, Arabic letters in their joined forms.
+
+    reportlab draws characters left to right as stored; a line holding Arabic or Hebrew is
+    therefore reordered (Unicode bidirectional algorithm) and shaped first, line by line.
+    A paragraph of right-to-left text that wraps keeps its lines in typing order.
+    """
+    if not any(unicodedata.bidirectional(c) in _RTL for c in text):
+        return text
+    shaped = "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    # A ligature the fonts lack (the single-glyph "Allah", U+FDF2) goes back to its letters.
+    family = fonts()
+    return "".join(c if _font_for(c, family, MAIN) is not None else unicodedata.normalize("NFKC", c) for c in shaped)
+
+
+def markup(text: str, main: str = MAIN, *, one_line: bool = False) -> str:
+    """``text`` as Paragraph markup that prints exactly as typed.
+
+    ``one_line`` is for fields that are a single line by nature (names, lot numbers): a line
+    break typed into one prints as a space, so a table row can never grow taller than a page.
+    """
     family = fonts()
     runs: list[tuple[str | None, list[str]]] = []
-    for char in clean(text):
-        font = _font_for(char, family, main)
+    cleaned = clean(text)
+    if one_line:
+        cleaned = " ".join(cleaned.split("\n"))
+    for char in visual(cleaned):
+        font, shown = _font_for(char, family, main), char
         if font is None:
             if unicodedata.category(char) in ("Cf", "Mn"):
                 continue  # an invisible modifier no font draws (a variation selector): nothing is lost
-            font = main  # printed as the font's missing-glyph box, and still searchable
+            # No font has it (an emoji newer than the fonts): name it rather than print an anonymous box.
+            font, shown = main, placeholder(char)
         if runs and runs[-1][0] == font:
-            runs[-1][1].append(char)
+            runs[-1][1].append(shown)
         else:
-            runs.append((font, [char]))
+            runs.append((font, [shown]))
     parts = []
     for font, chars in runs:
         escaped = "".join(_ESCAPES.get(c, c) for c in chars).replace("\n", "<br/>")
         parts.append(escaped if font == main else f'<font name="{font}">{escaped}</font>')
     return "".join(parts)
+
+
+def placeholder(char: str) -> str:
+    return f"[U+{ord(char):04X}]"
+
+
+def printable(text: str, main: str = MAIN) -> str:
+    """The characters :func:`markup` prints for ``text``, without the markup (for checking a page)."""
+    family = fonts()
+    out = []
+    for char in visual(clean(text)):
+        if _font_for(char, family, main) is not None:
+            out.append(char)
+        elif unicodedata.category(char) not in ("Cf", "Mn"):
+            out.append(placeholder(char))
+    return "".join(out)
 
 
 def plain(text: str) -> str:

@@ -52,6 +52,11 @@ SHADE = colors.HexColor("#eef1f4")
 ALERT = colors.HexColor("#a11a1a")
 
 
+def line(text: str, main: str = MAIN) -> str:
+    """Markup for a one-line field (a table cell, the letterhead): a typed line break prints as a space."""
+    return markup(text, main, one_line=True)
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     fonts()
     base = ParagraphStyle("body", fontName=MAIN, fontSize=9.5, leading=12.5, textColor=INK)
@@ -133,8 +138,8 @@ class _NoteCanvas(Canvas):
         styles = self._styles
         width, height = PAGE
         clinic = note.clinic
-        head = Paragraph(f"<b>{markup(clinic.name, BOLD)}</b>", styles["h1"])
-        contact = " · ".join(markup(part) for part in (clinic.address, clinic.phone) if part.strip())
+        head = Paragraph(f"<b>{line(clinic.name, BOLD)}</b>", styles["h1"])
+        contact = " · ".join(line(part) for part in (clinic.address, clinic.phone) if part.strip())
         lines = [head, Paragraph(contact, styles["small"])] if contact else [head]
         y = height - MARGIN
         for paragraph in lines:
@@ -159,7 +164,7 @@ class _NoteCanvas(Canvas):
         patient = plain(f"{note.patient.family_name}, {note.patient.given_name} · {note.patient.chart_number}")
         self.drawRightString(width - MARGIN, FOOTER_SPACE - 3 * mm, f"Page {number} of {total}")
         if number > 1:
-            continued = Paragraph(markup(patient), styles["small"])
+            continued = Paragraph(line(patient), styles["small"])
             _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)
             continued.drawOn(self, MARGIN, height - MARGIN - HEADER_SPACE + 6 * mm)
         if not note.session.is_signed:
@@ -192,13 +197,13 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
     header = ["#", "Region", "Side", "Muscle", "Needles", "Needle (size, lot)", "Dwell", "Twitch"]
     data: list[list[Any]] = [[Paragraph(h, styles["head"]) for h in header]]
     for i, site in enumerate(note.session.sites, start=1):
-        needle = " · ".join(markup(part) for part in (site.needle_size, site.needle_lot) if part.strip()) or "—"
+        needle = " · ".join(line(part) for part in (site.needle_size, site.needle_lot) if part.strip()) or "—"
         data.append(
             [
                 Paragraph(str(i), styles["cell"]),
                 Paragraph(_value(site.region), styles["cell"]),
                 Paragraph(_value(site.side), styles["cell"]),
-                Paragraph(markup(site.muscle) or "—", styles["cell"]),
+                Paragraph(line(site.muscle) or "—", styles["cell"]),
                 Paragraph(_value(site.needles), styles["cell"]),
                 Paragraph(needle, styles["cell"]),
                 Paragraph(f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—", styles["cell"]),
@@ -240,14 +245,14 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     """The note's content, in the order SPEC §6 gives."""
     session, patient, clinician = note.session, note.patient, note.clinician
     flow: list[Flowable] = []
-    name = markup(f"{patient.given_name} {patient.family_name}")
+    name = line(f"{patient.given_name} {patient.family_name}")
     flow.append(Paragraph(name, styles["h1"]))
     if not session.is_signed:
         flow.append(Paragraph("DRAFT — this note is not signed.", styles["alert"]))
     elif is_late_entry(session.service_end, session.signed_at):
         flow.append(Paragraph("LATE ENTRY — signed more than 24 hours after the service ended.", styles["alert"]))
     credentials = ", ".join(
-        markup(part)
+        line(part)
         for part in (clinician.credentials, clinician.registration_number and f"reg. {clinician.registration_number}")
         if part
     )
@@ -256,9 +261,9 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
             [
                 (
                     "Patient",
-                    f"{name} · born {patient.date_of_birth.isoformat()} · chart {markup(patient.chart_number)}",
+                    f"{name} · born {patient.date_of_birth.isoformat()} · chart {line(patient.chart_number)}",
                 ),
-                ("Clinician", markup(clinician.display_name) + (f" · {credentials}" if credentials else "")),
+                ("Clinician", line(clinician.display_name) + (f" · {credentials}" if credentials else "")),
                 ("Service", f"{_when(session.service_start)} to {_when(session.service_end)}"),
                 (
                     "Entered / signed",
@@ -323,8 +328,8 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
         for amendment in note.amendments:
             flow.append(
                 Paragraph(
-                    f"<b>{_when(amendment.written_at)}</b> · {markup(amendment.author)} · "
-                    f"reason: {markup(amendment.reason)}",
+                    f"<b>{_when(amendment.written_at)}</b> · {line(amendment.author)} · "
+                    f"reason: {line(amendment.reason)}",
                     styles["body"],
                 )
             )
@@ -338,7 +343,7 @@ def _consent(note: VisitNote) -> str:
         return "none recorded"
     revoked = f" · revoked {consent.revoked_on.isoformat()}" if consent.revoked_on else ""
     given = f"{consent.method.label.lower()}, {consent.given_on.isoformat()}"
-    return f"{given}, obtained by {markup(consent.obtained_by)}{revoked}"
+    return f"{given}, obtained by {line(consent.obtained_by)}{revoked}"
 
 
 def _precautions(note: VisitNote) -> str:
@@ -355,13 +360,13 @@ def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowa
     if session.is_signed and note.signer is not None:
         signer = note.signer
         details = ", ".join(
-            markup(p)
+            line(p)
             for p in (signer.credentials, signer.registration_number and f"reg. {signer.registration_number}")
             if p
         )
         block.append(
             Paragraph(
-                f"Electronically signed by <b>{markup(signer.display_name)}</b>"
+                f"Electronically signed by <b>{line(signer.display_name)}</b>"
                 + (f", {details}" if details else "")
                 + f" on {_when(session.signed_at)}.",
                 styles["body"],
