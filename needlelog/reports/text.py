@@ -89,7 +89,7 @@ def fonts() -> Fonts:
     for name, file in _FILES.items():
         if name not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
-        face = pdfmetrics.getFont(name).face  # type: ignore[attr-defined]
+        face = pdfmetrics.getFont(name).face
         coverage[name] = frozenset(face.charToGlyph)
     pdfmetrics.registerFontFamily(MAIN, normal=MAIN, bold=BOLD, italic=MAIN, boldItalic=BOLD)
     return Fonts(MAIN, BOLD, MONO, coverage)

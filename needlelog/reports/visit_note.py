@@ -34,7 +34,7 @@ from reportlab.platypus import (
 
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import NeedleLedger, is_late_entry
-from needlelog.domain.vocab import Precaution
+from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
 
 PAGE = LETTER
@@ -86,7 +86,7 @@ def _value(value: object) -> str:
     return str(label) if label is not None else str(value)
 
 
-class _NoteStart(Flowable):
+class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set."""
 
     def __init__(self, index: int, title: str) -> None:
@@ -99,13 +99,13 @@ class _NoteStart(Flowable):
 
     def draw(self) -> None:
         canvas = self.canv
-        canvas.note_index = self.index  # type: ignore[attr-defined]
+        canvas.note_index = self.index
         key = f"note-{self.index}"
         canvas.bookmarkPage(key)
         canvas.addOutlineEntry(self.title, key, level=0)
 
 
-class _NoteCanvas(Canvas):
+class _NoteCanvas(Canvas):  # type: ignore[misc]
     """Draws letterhead, footer, 'page x of y' (per note) and the DRAFT watermark once page counts are known."""
 
     def __init__(
@@ -178,11 +178,14 @@ class _NoteCanvas(Canvas):
 
 
 def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
-    data = [[Paragraph(label, styles["head"]), Paragraph(value, styles["cell"])] for label, value in rows]
+    # Labels are fixed words: plain strings, which cost a tenth of a Paragraph.
+    data = [[label, Paragraph(value, styles["cell"])] for label, value in rows]
     table = Table(data, colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (0, -1), BOLD, 8.5, 10.5),
+                ("TEXTCOLOR", (0, 0), (0, -1), INK),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
@@ -195,19 +198,20 @@ def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphSty
 
 def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
     header = ["#", "Region", "Side", "Muscle", "Needles", "Needle (size, lot)", "Dwell", "Twitch"]
-    data: list[list[Any]] = [[Paragraph(h, styles["head"]) for h in header]]
+    # Fixed words and numbers are plain strings; only what can wrap (or holds user text) is a Paragraph.
+    data: list[list[Any]] = [header]
     for i, site in enumerate(note.session.sites, start=1):
         needle = " · ".join(line(part) for part in (site.needle_size, site.needle_lot) if part.strip()) or "—"
         data.append(
             [
-                Paragraph(str(i), styles["cell"]),
+                str(i),
                 Paragraph(_value(site.region), styles["cell"]),
-                Paragraph(_value(site.side), styles["cell"]),
+                _value(site.side),
                 Paragraph(line(site.muscle) or "—", styles["cell"]),
-                Paragraph(_value(site.needles), styles["cell"]),
+                _value(site.needles),
                 Paragraph(needle, styles["cell"]),
-                Paragraph(f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—", styles["cell"]),
-                Paragraph(_value(site.twitch), styles["cell"]),
+                f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—",
+                _value(site.twitch),
             ]
         )
     widths = [7 * mm, 30 * mm, 17 * mm, 0, 17 * mm, 36 * mm, 15 * mm, 15 * mm]
@@ -216,6 +220,9 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), MAIN, 8.5, 10.5),
+                ("FONT", (0, 0), (-1, 0), BOLD, 8.5, 10.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.6, RULE),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
@@ -312,7 +319,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     else:
         flow.append(Paragraph("None.", styles["body"]))
     flow.append(Paragraph("Aftercare given", styles["h2"]))
-    aftercare = sorted(session.aftercare, key=lambda a: list(type(a)).index(a))
+    aftercare = [item for item in Aftercare if item in session.aftercare]  # in the checklist's order
     flow.append(Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]))
     flow.append(Paragraph("Notes", styles["h2"]))
     flow.extend(_long_text(session.notes, styles))
@@ -373,7 +380,7 @@ def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowa
             )
         )
         block.append(Paragraph("Content fingerprint (SHA-256):", styles["small"]))
-        block.append(Paragraph(session.fingerprint, styles["mono"]))
+        block.append(Paragraph(session.fingerprint, styles["body"]))
     else:
         block.append(Paragraph("Not signed. This draft is not a clinical record.", styles["alert"]))
     return block
