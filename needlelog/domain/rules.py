@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -128,12 +129,18 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
     if not patient.given_name.strip():
         problems.append(FieldProblem("given_name", "Given name is required."))
     for name, label in (
+        ("chart_number", "Chart number"),
         ("family_name", "Family name"),
         ("given_name", "Given name"),
         ("phone", "Phone"),
     ):
-        if len(getattr(patient, name)) > 200:
+        value = getattr(patient, name)
+        if len(value) > 200:
             problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
+        elif any(unicodedata.category(c) == "Cc" for c in value):
+            problems.append(
+                FieldProblem(name, f"{label} holds a line break or a control character; type it on one line.")
+            )
     if patient.date_of_birth > today:
         problems.append(FieldProblem("date_of_birth", "Date of birth cannot be in the future."))
     elif patient.date_of_birth.year < 1900:

@@ -231,3 +231,10 @@ def test_late_entry_is_more_than_24_hours_after_the_service() -> None:
     assert not is_late_entry(end, end + timedelta(hours=24))
     assert is_late_entry(end, end + timedelta(hours=24, seconds=1))
     assert not is_late_entry(None, NOW)
+
+
+def test_names_are_one_line() -> None:
+    bad = replace(PATIENT, family_name="Nguyễn\nDROP", phone="403\t555")
+    problems = patient_problems(bad, NOW.date())
+    assert fields(problems) == ["family_name", "phone"]
+    assert "on one line" in problems[0].message
