@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -34,6 +35,16 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; give a count of 0 or more")
     return value
+
+
+def _day(text: str) -> date:
+    """A calendar day, written YYYY-MM-DD (the one unambiguous way: 03/04 is two different days)."""
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def _db_option(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -72,6 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="how many clinicians (default 3, or 10 above 200 patients)",
     )
+
+    export = commands.add_parser(
+        "export",
+        help="write visit notes as PDFs (one per visit, and optionally combined) and CSV",
+        description="Write the visit notes whose service date is in --from..--to (both days included): "
+        "one PDF per visit in --out, and optionally one combined PDF and a CSV file. Signed notes only "
+        "unless --include-drafts.",
+    )
+    _db_option(export, required=True)
+    export.add_argument("--from", dest="date_from", type=_day, required=True, metavar="DATE", help="YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_day, required=True, metavar="DATE", help="YYYY-MM-DD")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the PDFs (created)")
+    export.add_argument("--clinician", metavar="USER", help="only this clinician's visits (user name)")
+    export.add_argument("--patient", metavar="CHART", help="only this patient's visits (chart number)")
+    export.add_argument("--combined", type=Path, metavar="FILE.pdf", help="also write all notes in one PDF")
+    export.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write a CSV file, one row per visit")
+    export.add_argument("--include-drafts", action="store_true", help="export unsigned drafts too")
 
     check = commands.add_parser("check", help="integrity, foreign keys, schema at head; exit 1 on failure")
     _db_option(check, required=True)
@@ -123,6 +151,41 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from needlelog.services.exporting import ExportCriteria
+    from needlelog.services.store import open_chart
+
+    criteria = ExportCriteria(
+        args.date_from,
+        args.date_to,
+        clinician=args.clinician,
+        patient_chart=args.patient,
+        include_drafts=args.include_drafts,
+    )
+    out = args.out.expanduser()
+    if not out.absolute().parent.is_dir():
+        raise UsageError(f"--out: the folder {out.absolute().parent} does not exist; cannot create {out.name} in it")
+    services = open_chart(_target(args), create=False)
+    try:
+        result = services.exports.export(
+            criteria,
+            out,
+            combined=args.combined and args.combined.expanduser(),
+            csv=args.csv and args.csv.expanduser(),
+        )
+    finally:
+        services.close()
+    if not result.matched:
+        _say(f"no visit notes match ({criteria.describe()}); nothing written")
+        return EXIT_OK
+    extra = "".join(
+        f"; {what}: {path}" for what, path in (("combined", result.combined), ("CSV", result.csv)) if path is not None
+    )
+    notes = f"{result.written} visit note{'s' if result.written != 1 else ''}"
+    _say(f"exported {notes} ({criteria.describe()}) to {out}{extra} in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from needlelog.services.store import check_database
 
@@ -163,6 +226,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "seed":
         return _cmd_seed(args)
+    if args.command == "export":
+        return _cmd_export(args)
     if args.command == "check":
         return _cmd_check(args)
     if args.command == "db":

@@ -2,7 +2,8 @@
 
 SQLite is opened the way a legal record deserves: WAL, ``synchronous=FULL``, foreign keys
 on, a busy timeout, every transaction ``BEGIN IMMEDIATE`` (a writer waits its turn instead
-of failing half-way), the file readable by its owner only. A file on a network drive or in
+of failing half-way) except a long read's snapshot (:func:`read_snapshot`), the file readable by
+its owner only. A file on a network drive or in
 a cloud-sync folder is refused: SQLite's locking is unreliable there (SQLite's own
 documentation), and PostgreSQL mode is the way to share a chart between PCs.
 """
@@ -28,6 +29,7 @@ from sqlalchemy.exc import (
 from needlelog.domain.errors import StorageError
 
 BUSY_TIMEOUT_MS = 10_000
+SNAPSHOT = "needlelog_read_snapshot"  # execution option: begin a read-only transaction DEFERRED
 NETWORK_FILESYSTEMS = frozenset(
     {
         "nfs",
@@ -157,7 +159,17 @@ def _configure_sqlite(engine: Engine, path: Path | None) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read snapshot (a long export) begins DEFERRED: in WAL mode it then blocks no writer.
+        snapshot = connection.get_execution_options().get(SNAPSHOT, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")
+
+
+def read_snapshot(engine: Engine) -> Engine:
+    """The same engine for transactions that only read, for long: one consistent snapshot that never
+    makes a writer wait (an export of a thousand notes must not stall a clinician's autosave)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SNAPSHOT: True})
+    return engine.execution_options(isolation_level="REPEATABLE READ")
 
 
 def open_engine(target: str | os.PathLike[str], *, create: bool = True, echo: bool = False) -> Engine:

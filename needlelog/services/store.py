@@ -17,6 +17,7 @@ from needlelog.services.charting import (
     SessionService,
     utc_now,
 )
+from needlelog.services.exporting import ExportService
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Services:
     clinic: ClinicService
     patients: PatientService
     sessions: SessionService
+    exports: ExportService
     _engine: Engine = field(repr=False)
 
     @property
@@ -43,13 +45,15 @@ def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
         ClinicService(engine, clock),
         PatientService(engine, clock),
         SessionService(engine, clock),
+        ExportService(engine, clock),
         engine,
     )
 
 
-def engine_at_head(target: str | os.PathLike[str]) -> Engine:
-    """An engine on ``target`` (created if it is a new SQLite file) whose schema is at this program's head."""
-    engine = open_engine(target)
+def engine_at_head(target: str | os.PathLike[str], *, create: bool = True) -> Engine:
+    """An engine on ``target`` (created if it is a new SQLite file, unless ``create`` is false) whose
+    schema is at this program's head."""
+    engine = open_engine(target, create=create)
     try:
         if not migrate.is_at_head(engine):
             migrate.upgrade(engine)
@@ -59,9 +63,11 @@ def engine_at_head(target: str | os.PathLike[str]) -> Engine:
     return engine
 
 
-def open_chart(target: str | os.PathLike[str], clock: Clock = utc_now) -> Services:
-    """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL."""
-    return build_services(engine_at_head(target), clock)
+def open_chart(target: str | os.PathLike[str], clock: Clock = utc_now, *, create: bool = True) -> Services:
+    """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
+
+    With ``create=False`` a SQLite file that does not exist is refused instead of created (exports)."""
+    return build_services(engine_at_head(target, create=create), clock)
 
 
 def upgrade_database(target: str | os.PathLike[str]) -> tuple[str | None, str]:

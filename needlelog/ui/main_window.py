@@ -28,6 +28,7 @@ from needlelog.domain.rules import age_on, consent_valid_on
 from needlelog.domain.vocab import Precaution
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
+from needlelog.ui.dialogs.export_dialog import ExportDialog
 from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         self.new_patient_button.setMinimumHeight(34)
         self.new_patient_button.clicked.connect(self.new_patient)
         self.patient_dialog: PatientDialog | None = None
+        self.export_dialog: ExportDialog | None = None
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -314,6 +316,13 @@ class MainWindow(QMainWindow):
         chart.addAction(edit_patient)
         chart.addSeparator()
         chart.addAction(quit_action)
+        export_notes = QAction("&Export visit notes…", self)
+        export_notes.setObjectName("actionExportNotes")
+        export_notes.setShortcut(QKeySequence("Ctrl+E"))
+        export_notes.setToolTip("Export visit notes as PDF and CSV (Ctrl+E)")
+        export_notes.triggered.connect(self.export_notes)
+        manager = self.menuBar().addMenu("&Manager")
+        manager.addAction(export_notes)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -409,6 +418,19 @@ class MainWindow(QMainWindow):
         self.activateWindow()
         self.new_session_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    # --- manager -------------------------------------------------------------------------
+    def export_notes(self) -> ExportDialog:
+        """Open the export dialog (or bring forward the one already open, which may be exporting)."""
+        dialog = self.export_dialog
+        if dialog is None or not dialog.isVisible():
+            if dialog is not None:
+                dialog.deleteLater()
+            dialog = ExportDialog(self.services, self)
+            self.export_dialog = dialog
+            dialog.open()  # window-modal, never a nested event loop
+        dialog.activateWindow()
+        return dialog
+
     # --- sessions ------------------------------------------------------------------------
     def new_session(self) -> SessionEditor | None:
         return self._start(self.services.sessions.new_draft)
@@ -498,4 +520,6 @@ class MainWindow(QMainWindow):
         for editor in list(self.editors.values()):
             editor.blockSignals(True)
             editor.close()
+        if self.export_dialog is not None:
+            self.export_dialog.reject()  # cancels a running export: only complete files stay
         super().closeEvent(event)

@@ -1,0 +1,562 @@
+"""The clinic manager's exports (SPEC §1, §5, §8): visit notes as PDFs, one per visit or combined, and CSV.
+
+The notes are read in one read-only transaction (a snapshot that never makes a clinician's
+autosave wait), in batches, and rendered in worker processes ("spawn", one per core) that
+receive :class:`VisitNote` values and return PDF bytes; this process names and writes the files.
+
+Every file is written atomically: into a temporary file in the same folder, flushed and
+fsynced, then renamed over its name. A cancel, a full disk or a crash therefore leaves only
+complete files, each readable, and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import multiprocessing
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from needlelog.db import repositories as repo
+from needlelog.db.engine import read_snapshot
+from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
+from needlelog.domain.model import VisitNote
+from needlelog.domain.rules import FieldProblem
+from needlelog.services.charting import Clock, _UseCases, utc_now
+
+if TYPE_CHECKING:
+    from needlelog.reports.csv_export import CsvSheet
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+LOAD_BATCH = 200  # sessions read per query batch
+RENDER_CHUNK = 4  # notes a worker renders per task: about 0.1 s, so a cancel is never kept waiting
+IN_PROCESS_BELOW = 24  # fewer notes than this render here: starting workers would cost more than it saves
+POLL_SECONDS = 0.05  # how often a wait for a worker looks at the cancel flag
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@dataclass(frozen=True, slots=True)
+class ExportCriteria:
+    """Which visits to export: service dates (the clinic's calendar days, both included), optionally
+    one clinician (user name) and one patient (chart number), signed notes only unless drafts are asked for."""
+
+    date_from: date
+    date_to: date
+    clinician: str | None = None
+    patient_chart: str | None = None
+    include_drafts: bool = False
+
+    def __post_init__(self) -> None:
+        problems: list[FieldProblem] = []
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if not isinstance(value, date) or isinstance(value, datetime):
+                problems.append(FieldProblem(name, f"The {_WORDS[name]} must be a calendar date (YYYY-MM-DD)."))
+        if not problems and self.date_from > self.date_to:
+            problems.append(
+                FieldProblem(
+                    "date_to",
+                    f"The end date {self.date_to.isoformat()} is before the start date "
+                    f"{self.date_from.isoformat()}; give an end date on or after the start date.",
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+        # A blank filter is no filter.
+        object.__setattr__(self, "clinician", (self.clinician or "").strip() or None)
+        object.__setattr__(self, "patient_chart", (self.patient_chart or "").strip() or None)
+
+    @property
+    def starts(self) -> datetime:
+        """The first instant of ``date_from`` on this PC's clock."""
+        return datetime.combine(self.date_from, clock_time()).astimezone()
+
+    @property
+    def ends(self) -> datetime:
+        """The first instant after ``date_to`` on this PC's clock (the range is half-open)."""
+        return datetime.combine(self.date_to + timedelta(days=1), clock_time()).astimezone()
+
+    def describe(self) -> str:
+        words = f"{self.date_from.isoformat()} to {self.date_to.isoformat()}"
+        if self.clinician:
+            words += f", clinician {self.clinician}"
+        if self.patient_chart:
+            words += f", chart {self.patient_chart}"
+        return words + (", drafts included" if self.include_drafts else ", signed only")
+
+
+_WORDS = {"date_from": "start date", "date_to": "end date"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote. After a cancel, ``files`` lists the complete PDFs written before it."""
+
+    matched: int
+    files: tuple[Path, ...] = ()
+    combined: Path | None = None
+    csv: Path | None = None
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def written(self) -> int:
+        return len(self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    start: datetime
+    end: datetime
+    clinician_id: int | None
+    patient_id: int | None
+    signed_only: bool
+
+    def args(self) -> tuple[datetime, datetime, int | None, int | None, bool]:
+        return self.start, self.end, self.clinician_id, self.patient_id, self.signed_only
+
+
+class ExportService(_UseCases):
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        super().__init__(engine, clock)
+        self._snapshots = sessionmaker(read_snapshot(engine), expire_on_commit=False)
+
+    def _snapshot(self) -> Session:
+        return self._snapshots()
+
+    def count(self, criteria: ExportCriteria) -> int:
+        """How many visits ``criteria`` selects."""
+        with self._snapshot() as db, db.begin():
+            return repo.count_export_sessions(db, *self._where(db, criteria).args())
+
+    def notes(self, criteria: ExportCriteria) -> Iterator[VisitNote]:
+        """The selected visits as notes, by service start: one transaction, read in batches."""
+        with self._snapshot() as db, db.begin():
+            ids = repo.export_session_ids(db, *self._where(db, criteria).args())
+            yield from _load(db, ids)
+
+    def export(
+        self,
+        criteria: ExportCriteria,
+        out_dir: Path,
+        *,
+        per_visit: bool = True,
+        combined: Path | None = None,
+        csv: Path | None = None,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+        workers: int | None = None,
+    ) -> ExportResult:
+        """Write the selected notes: a PDF per visit into ``out_dir`` (named by date, chart and clinician),
+        and/or all of them in one ``combined`` PDF, and/or a ``csv`` file.
+
+        ``progress(done, total)`` is called as files are written; ``cancelled()`` is asked between
+        notes, and a cancel returns (within a fraction of a second) a result with ``cancelled`` set.
+        """
+        began = time.perf_counter()
+        out_dir, combined, csv = Path(out_dir), combined and Path(combined), csv and Path(csv)
+        _check_outputs(out_dir, per_visit, combined, csv)
+        with self._snapshot() as db, db.begin():
+            ids = repo.export_session_ids(db, *self._where(db, criteria).args())
+            if per_visit and ids:
+                _make_folder(out_dir)
+            job = _Job(
+                matched=len(ids),
+                out_dir=out_dir,
+                per_visit=per_visit,
+                combined=combined,
+                csv=csv,
+                progress=progress or (lambda _done, _total: None),
+                cancelled=cancelled or (lambda: False),
+                workers=workers if workers is not None else (os.cpu_count() or 1),
+            )
+            result = job.run(_load(db, ids))
+        return ExportResult(
+            matched=result.matched,
+            files=result.files,
+            combined=result.combined,
+            csv=result.csv,
+            cancelled=result.cancelled,
+            seconds=time.perf_counter() - began,
+        )
+
+    @staticmethod
+    def _where(db: Session, criteria: ExportCriteria) -> _Where:
+        clinician_id = patient_id = None
+        problems = []
+        if criteria.clinician is not None:
+            clinician = repo.clinician_by_username(db, criteria.clinician)
+            if clinician is None:
+                problems.append(FieldProblem("clinician", f"No clinician has the user name {criteria.clinician!r}."))
+            else:
+                clinician_id = clinician.id
+        if criteria.patient_chart is not None:
+            patient_id = repo.patient_id_by_chart_number(db, criteria.patient_chart)
+            if patient_id is None:
+                problems.append(
+                    FieldProblem("patient_chart", f"No patient has the chart number {criteria.patient_chart}.")
+                )
+        if problems:
+            raise ValidationError(problems)
+        return _Where(criteria.starts, criteria.ends, clinician_id, patient_id, not criteria.include_drafts)
+
+
+def _load(db: Session, ids: Sequence[int]) -> Iterator[VisitNote]:
+    loader = repo.VisitNoteLoader(db)
+    for start in range(0, len(ids), LOAD_BATCH):
+        yield from loader.notes(ids[start : start + LOAD_BATCH])
+
+
+# --- checks before any work ----------------------------------------------------------------------
+
+
+def _check_outputs(out_dir: Path, per_visit: bool, combined: Path | None, csv: Path | None) -> None:
+    if not (per_visit or combined or csv):
+        raise ValidationError.single("output", "Choose what to write: a PDF per visit, a combined PDF or a CSV file.")
+    if combined is not None and csv is not None and combined.absolute() == csv.absolute():
+        raise ValidationError.single("csv", f"The CSV file and the combined PDF are both {csv}; give two names.")
+    if per_visit:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise StorageError(f"{out_dir} is a file, not a folder; give a folder for the visit notes.")
+        if not out_dir.absolute().parent.is_dir():
+            raise StorageError(f"The folder {out_dir.absolute().parent} does not exist; cannot create {out_dir} in it.")
+    for path in (p for p in (combined, csv) if p is not None):
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder; give a file name.")
+        beside_the_pdfs = per_visit and path.absolute().parent == out_dir.absolute()  # made with the folder
+        if not beside_the_pdfs and not path.absolute().parent.is_dir():
+            raise StorageError(f"The folder {path.absolute().parent} does not exist; cannot write {path.name} in it.")
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise _storage_error(folder, exc) from None
+
+
+# --- writing files ---------------------------------------------------------------------------------
+
+
+def _storage_error(path: Path, exc: OSError) -> StorageError:
+    if exc.errno in DISK_FULL:
+        return StorageError(
+            f"The disk is full: {path.name} could not be written in {path.parent}. "
+            "The files already written are complete; free some space and export again."
+        )
+    return StorageError(f"Cannot write {path}: {exc.strerror or exc}.")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class _AtomicFile:
+    """A temporary file beside ``path`` that becomes ``path``, durably, at :meth:`commit`.
+
+    :meth:`discard` (on any error: a full disk, a cancel) removes it and leaves ``path`` as it
+    was. It is created readable by its owner only, since it holds health information.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.fd, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        except OSError as exc:
+            raise _storage_error(path, exc) from None
+
+    def commit(self) -> None:
+        try:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+            os.replace(self._temp, self.path)
+        except OSError as exc:
+            self.discard()
+            raise _storage_error(self.path, exc) from None
+
+    def discard(self) -> None:
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
+        with contextlib.suppress(OSError):
+            os.unlink(self._temp)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path``: afterwards ``path`` is complete, or as it was before."""
+    file = _AtomicFile(path)
+    try:
+        _write_all(file.fd, data)
+    except BaseException as exc:
+        file.discard()
+        if isinstance(exc, OSError):
+            raise _storage_error(path, exc) from None
+        raise
+    file.commit()
+
+
+class _AtomicText:
+    """A text file written row by row and published whole at :meth:`commit`."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self.path = path
+        self._file = _AtomicFile(path)
+        self.stream: IO[str] = open(  # noqa: SIM115 (closed by commit or discard)
+            self._file.fd, "w", encoding=encoding, newline="", closefd=False
+        )
+
+    def commit(self) -> None:
+        try:
+            self.stream.close()
+        except OSError as exc:
+            self._file.discard()
+            raise _storage_error(self.path, exc) from None
+        self._file.commit()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.close()
+        self._file.discard()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (POSIX; Windows has no folder handle to sync)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+class _InProcess:
+    """Renders here, at once: for a few notes, or when asked for one worker."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def stop(self, *, cancel: bool) -> None:
+        pass
+
+
+class _Workers:
+    """Worker processes, started with "spawn" on every platform (no fork of a process holding a
+    database connection and Qt), fonts registered once in each."""
+
+    def __init__(self, count: int) -> None:
+        from needlelog.reports import batch
+
+        self._pool = ProcessPoolExecutor(
+            max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=batch.prepare
+        )
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        return self._pool.submit(fn, *args)
+
+    def stop(self, *, cancel: bool) -> None:
+        if not cancel:
+            self._pool.shutdown(wait=True)
+            return
+        # Pending tasks are cancelled; the running ones are stopped rather than awaited (a combined
+        # PDF of a thousand notes would otherwise run on for half a minute and hold the program's exit).
+        processes = dict(getattr(self._pool, "_processes", None) or {})
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                if process.is_alive():
+                    process.terminate()
+        for process in processes.values():
+            with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+                process.join(timeout=1)
+
+
+@dataclass
+class _Outcome:
+    matched: int
+    files: tuple[Path, ...] = ()
+    combined: Path | None = None
+    csv: Path | None = None
+    cancelled: bool = False
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass
+class _Job:
+    matched: int
+    out_dir: Path
+    per_visit: bool
+    combined: Path | None
+    csv: Path | None
+    progress: Progress
+    cancelled: Cancelled
+    workers: int
+    files: list[Path] = field(default_factory=list)
+    _taken: set[str] = field(default_factory=set)
+    _done: int = 0
+
+    @property
+    def total(self) -> int:
+        """Progress steps: each note counts once per PDF output it goes into (once for a CSV alone)."""
+        outputs = int(self.per_visit) + int(self.combined is not None)
+        return self.matched * (outputs or 1)
+
+    def step(self, count: int = 1) -> None:
+        self._done += count
+        self.progress(self._done, self.total)
+
+    def check(self) -> None:
+        if self.cancelled():
+            raise _Cancelled
+
+    def run(self, notes: Iterable[VisitNote]) -> _Outcome:
+        from needlelog.reports import batch
+        from needlelog.reports.csv_export import ENCODING, CsvSheet
+
+        self.progress(0, self.total)
+        if not self.matched:
+            return _Outcome(0)
+        for path in (self.combined, self.csv):
+            if path is not None and path.absolute().parent == self.out_dir.absolute():
+                self._taken.add(path.name.casefold())
+        # Worker processes for more than a few notes, and for a long combined PDF even when asked for
+        # one worker: a worker can be stopped at a cancel, a render in this process cannot.
+        rendered = self.matched * (int(self.per_visit) + int(self.combined is not None))
+        processes = rendered >= IN_PROCESS_BELOW and (self.workers > 1 or self.combined is not None)
+        engine: _InProcess | _Workers = _Workers(max(1, self.workers)) if processes else _InProcess()
+        sheet: _AtomicText | None = None
+        combined_pdf: Future[bytes] | None = None
+        outcome = _Outcome(self.matched)
+        early = True  # stopped before the end: by a cancel or an error
+        try:
+            if self.csv is not None:
+                sheet = _AtomicText(self.csv, ENCODING)
+            if self.combined is not None:
+                notes = list(notes)  # the combined PDF needs them all
+                if self.workers > 1 and isinstance(engine, _Workers):
+                    # the longest task goes first, while the other workers render the visits
+                    combined_pdf = engine.submit(batch.render_combined, notes)
+            rows = CsvSheet(sheet.stream) if sheet is not None else None
+            if self.per_visit:
+                chunk = RENDER_CHUNK if isinstance(engine, _Workers) else 1
+                self._per_visit(engine, notes, chunk, rows)
+            elif rows is not None:
+                for note in notes:
+                    self.check()
+                    rows.add(note)
+                    if self.combined is None:
+                        self.step()
+            if self.combined is not None:
+                if combined_pdf is None:
+                    combined_pdf = engine.submit(batch.render_combined, notes)
+                write_atomically(self.combined, self._await(combined_pdf))
+                outcome.combined = self.combined
+                self.step(self.matched)
+            if sheet is not None:
+                sheet.commit()
+                outcome.csv = sheet.path
+                sheet = None
+            early = False
+        except _Cancelled:
+            outcome.cancelled = True
+        except BrokenProcessPool:
+            raise NeedlelogError(
+                "A worker process making the PDFs stopped unexpectedly (was the computer out of memory?). "
+                "The files already written are complete; export again."
+            ) from None
+        except OSError as exc:  # only the CSV is written through a buffered stream
+            raise _storage_error(self.csv or self.out_dir, exc) from None
+        finally:
+            if sheet is not None:
+                sheet.discard()
+            engine.stop(cancel=early)
+            for folder in {p.parent for p in (*self.files[-1:], outcome.combined, outcome.csv) if p is not None}:
+                _sync_folder(folder)
+        outcome.files = tuple(self.files)
+        return outcome
+
+    def _per_visit(
+        self, engine: _InProcess | _Workers, notes: Iterable[VisitNote], chunk: int, rows: CsvSheet | None
+    ) -> None:
+        from needlelog.reports import batch
+        from needlelog.reports.visit_note import note_filename
+
+        window = max(2, 2 * self.workers)  # tasks in flight: every worker busy, little waiting after a cancel
+        pending: deque[tuple[Future[list[bytes]], list[Path]]] = deque()
+        for part in _chunks(notes, chunk):
+            self.check()
+            names = [self._unique(note_filename(note)) for note in part]
+            if rows is not None:
+                for note in part:
+                    rows.add(note)
+            pending.append((engine.submit(batch.render_notes, part), names))
+            while len(pending) >= window:
+                self._write(*pending.popleft())
+        while pending:
+            self._write(*pending.popleft())
+
+    def _write(self, future: Future[list[bytes]], paths: list[Path]) -> None:
+        for path, data in zip(paths, self._await(future), strict=True):
+            self.check()
+            write_atomically(path, data)
+            self.files.append(path)
+            self.step()
+
+    def _await(self, future: Future[Any]) -> Any:
+        while True:
+            self.check()
+            done, _ = wait([future], timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            if done:
+                return future.result()
+
+    def _unique(self, name: str) -> Path:
+        """``name`` in the output folder, with "-2", "-3"... when an earlier visit of this export has it."""
+        stem, suffix = os.path.splitext(name)
+        candidate, number = name, 1
+        while candidate.casefold() in self._taken:  # casefold: Windows and macOS folders ignore case
+            number += 1
+            candidate = f"{stem}-{number}{suffix}"
+        self._taken.add(candidate.casefold())
+        return self.out_dir / candidate
+
+
+def _chunks(notes: Iterable[VisitNote], size: int) -> Iterator[list[VisitNote]]:
+    part: list[VisitNote] = []
+    for note in notes:
+        part.append(note)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
