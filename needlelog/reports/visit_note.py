@@ -86,6 +86,34 @@ def _value(value: object) -> str:
     return str(label) if label is not None else str(value)
 
 
+class _Words(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """A line of the program's own words (a heading, a label): drawn as a string, which costs a
+    twentieth of a Paragraph. Never for user text, which needs escaping, wrapping and fallback fonts."""
+
+    def __init__(
+        self, text: str, font: str, size: float, space_before: float = 0, space_after: float = 0, color: Any = INK
+    ) -> None:
+        super().__init__()
+        self.text, self.font, self.size, self.color = text, font, size, color
+        self.spaceBefore, self.spaceAfter = space_before, space_after
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return available_width, self.size * 1.3
+
+    def draw(self) -> None:
+        self.canv.setFont(self.font, self.size)
+        self.canv.setFillColor(self.color)
+        self.canv.drawString(0, self.size * 0.3, self.text)
+
+
+def _heading(text: str) -> Flowable:
+    return _Words(text, BOLD, 10.5, space_before=7, space_after=3)
+
+
+def _words(text: str, alert: bool = False) -> Flowable:
+    return _Words(text, BOLD if alert else MAIN, 9.5, color=ALERT if alert else INK)
+
+
 class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set."""
 
@@ -255,9 +283,9 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     name = line(f"{patient.given_name} {patient.family_name}")
     flow.append(Paragraph(name, styles["h1"]))
     if not session.is_signed:
-        flow.append(Paragraph("DRAFT — this note is not signed.", styles["alert"]))
+        flow.append(_words("DRAFT — this note is not signed.", alert=True))
     elif is_late_entry(session.service_end, session.signed_at):
-        flow.append(Paragraph("LATE ENTRY — signed more than 24 hours after the service ended.", styles["alert"]))
+        flow.append(_words("LATE ENTRY — signed more than 24 hours after the service ended.", alert=True))
     credentials = ", ".join(
         line(part)
         for part in (clinician.credentials, clinician.registration_number and f"reg. {clinician.registration_number}")
@@ -291,11 +319,11 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
             width,
         )
     )
-    flow.append(Paragraph(f"Needling sites ({len(session.sites)})", styles["h2"]))
-    flow.append(_sites_table(note, styles, width) if session.sites else Paragraph("No sites recorded.", styles["body"]))
+    flow.append(_heading(f"Needling sites ({len(session.sites)})"))
+    flow.append(_sites_table(note, styles, width) if session.sites else _words("No sites recorded."))
     ledger = NeedleLedger.of(session)
     balance = "reconciled" if ledger.reconciled else "NOT reconciled"
-    flow.append(Paragraph("Needle ledger", styles["h2"]))
+    flow.append(_heading("Needle ledger"))
     flow.append(
         Paragraph(
             f"Inserted {ledger.inserted} · removed {ledger.removed} · "
@@ -304,29 +332,29 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
         )
     )
     reactions = session.reactions
-    flow.append(Paragraph("Post-session reactions", styles["h2"]))
+    flow.append(_heading("Post-session reactions"))
     words = [f"Muscle soreness: {_value(reactions.soreness)}"]
     words += sorted(r.label for r in reactions.others)
     text = "; ".join(words)
     flow.append(
         Paragraph(text + (f"; {markup(reactions.other_text)}" if reactions.other_text.strip() else ""), styles["body"])
     )
-    flow.append(Paragraph("Adverse events", styles["h2"]))
+    flow.append(_heading("Adverse events"))
     if session.adverse_events:
         for event in session.adverse_events:
             flow.append(Paragraph(f"<b>{event.kind.label}</b>", styles["alert"]))
             flow.extend(_long_text(event.description, styles) if event.description.strip() else [])
     else:
-        flow.append(Paragraph("None.", styles["body"]))
-    flow.append(Paragraph("Aftercare given", styles["h2"]))
+        flow.append(_words("None."))
+    flow.append(_heading("Aftercare given"))
     aftercare = [item for item in Aftercare if item in session.aftercare]  # in the checklist's order
     flow.append(Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]))
-    flow.append(Paragraph("Notes", styles["h2"]))
+    flow.append(_heading("Notes"))
     flow.extend(_long_text(session.notes, styles))
     flow.append(CondPageBreak(40 * mm))
     flow.append(KeepTogether(_signature(note, styles)))
     if note.amendments:
-        flow.append(Paragraph(f"Amendments ({len(note.amendments)})", styles["h2"]))
+        flow.append(_heading(f"Amendments ({len(note.amendments)})"))
         flow.append(
             Paragraph(
                 "The note above is the original, as signed; each amendment is appended below it.", styles["small"]
@@ -363,7 +391,7 @@ def _precautions(note: VisitNote) -> str:
 
 def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     session = note.session
-    block: list[Flowable] = [Paragraph("Signature", styles["h2"])]
+    block: list[Flowable] = [_heading("Signature")]
     if session.is_signed and note.signer is not None:
         signer = note.signer
         details = ", ".join(
@@ -379,10 +407,10 @@ def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowa
                 styles["body"],
             )
         )
-        block.append(Paragraph("Content fingerprint (SHA-256):", styles["small"]))
+        block.append(_Words("Content fingerprint (SHA-256):", MAIN, 8, color=MUTED))
         block.append(Paragraph(session.fingerprint, styles["body"]))
     else:
-        block.append(Paragraph("Not signed. This draft is not a clinical record.", styles["alert"]))
+        block.append(_words("Not signed. This draft is not a clinical record.", alert=True))
     return block
 
 
