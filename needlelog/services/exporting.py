@@ -195,6 +195,30 @@ class ExportService(_UseCases):
             seconds=time.perf_counter() - began,
         )
 
+    def note(self, session_id: int) -> VisitNote:
+        """The visit note of one session, as the PDF prints it."""
+        with self._snapshot() as db, db.begin():
+            notes = repo.VisitNoteLoader(db).notes([session_id])
+        if not notes:
+            raise NeedlelogError(f"No session with id {session_id}.")
+        return notes[0]
+
+    def note_filename(self, session_id: int) -> str:
+        """The file name a visit note is saved under: ``YYYY-MM-DD_chart_clinician.pdf``."""
+        from needlelog.reports.visit_note import note_filename
+
+        return note_filename(self.note(session_id))
+
+    def export_note(self, session_id: int, path: Path) -> Path:
+        """One visit note as a PDF at ``path``, written atomically (a failure leaves no partial file)."""
+        from needlelog.reports.visit_note import render_visit_note
+
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise ValidationError.single("path", f"The folder {path.parent} does not exist.")
+        write_atomically(path, render_visit_note(self.note(session_id)))
+        return path
+
     @staticmethod
     def _where(db: Session, criteria: ExportCriteria) -> _Where:
         clinician_id = patient_id = None

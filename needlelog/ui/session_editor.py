@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QDateTime, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -59,6 +61,7 @@ from needlelog.domain.vocab import (
     Technique,
     TwitchResponse,
 )
+from needlelog.paths import data_dir
 from needlelog.services.store import Services
 
 AUTOSAVE_MS = 1500
@@ -252,6 +255,8 @@ class SessionEditor(QWidget):
         self._consent_months = clinic.consent_valid_months if clinic else 12
         self._loading = False
         self._conflict = False
+        # Notes opened for viewing go to the data folder (owner-only), never to a shared temporary folder.
+        self.print_folder = data_dir() / "print"
         self.rows: list[SiteRow] = []
         self.setObjectName("sessionEditor")
         self.setAccessibleName("Session editor")
@@ -485,6 +490,15 @@ class SessionEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.sign)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save_now)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
+        self.pdf_button = QPushButton("Save PDF… (Ctrl+P)")
+        named(self.pdf_button, "savePdf", "Save the visit note as a PDF", "Save the visit note as a PDF (Ctrl+P)")
+        self.pdf_button.setMinimumHeight(38)
+        self.pdf_button.clicked.connect(self.save_pdf)
+        self.open_pdf_button = QPushButton("Open PDF (Ctrl+Shift+P)")
+        named(self.open_pdf_button, "openPdf", "Open the visit note as a PDF", "Open the note in the PDF viewer")
+        self.open_pdf_button.setMinimumHeight(38)
+        self.open_pdf_button.clicked.connect(self.open_pdf)
+        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.save_pdf)
         self.save_button = QPushButton("Save now (Ctrl+S)")
         named(
             self.save_button,
@@ -505,6 +519,8 @@ class SessionEditor(QWidget):
         self.sharps.setToolTip("Confirm the needles went into the sharps container (Alt+D)")
         self.end_set.setToolTip("Tick when the needles are out and the visit is over (Alt+E)")
         bottom.addWidget(self.save_state, 1)
+        bottom.addWidget(self.pdf_button)
+        bottom.addWidget(self.open_pdf_button)
         bottom.addWidget(self.save_button)
         bottom.addWidget(self.sign_button)
         outer.addLayout(bottom)
@@ -888,6 +904,35 @@ class SessionEditor(QWidget):
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    # --- the printed note ----------------------------------------------------------------
+    def save_pdf(self) -> Path | None:
+        """Save the draft, then write its visit note where the user chooses (a draft prints DRAFT)."""
+        self.save_now()
+        suggested = self.services.exports.note_filename(self.session.id or 0)
+        target = ask_pdf_path(self, str(Path.home() / suggested))
+        if not target:
+            return None
+        return self._write_pdf(Path(target))
+
+    def open_pdf(self) -> Path | None:
+        """Write the note to the data folder's print area and show it in the system's PDF viewer."""
+        self.save_now()
+        folder = self.print_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        written = self._write_pdf(folder / self.services.exports.note_filename(self.session.id or 0))
+        if written is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+        return written
+
+    def _write_pdf(self, target: Path) -> Path | None:
+        try:
+            written = self.services.exports.export_note(self.session.id or 0, target)
+        except NeedlelogError as exc:
+            self.save_state.setText(f"PDF not written: {exc}")
+            return None
+        self.save_state.setText(f"PDF written: {written}")
+        return written
+
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         # No "save?" prompt: the draft is saved as it stands. Only a conflict keeps the window
@@ -899,6 +944,12 @@ class SessionEditor(QWidget):
             return
         self.closed.emit(self.session.id or 0)
         super().closeEvent(event)
+
+
+def ask_pdf_path(parent: QWidget, suggested: str) -> str:
+    """Where to save a PDF (a function of its own so tests can answer it without a dialog)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save visit note", suggested, "PDF (*.pdf)")
+    return path
 
 
 def _html(text: str) -> str:

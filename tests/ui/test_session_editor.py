@@ -291,3 +291,32 @@ def test_every_interactive_widget_of_the_editor_and_dialog_is_named(
             assert widget.objectName(), widget
             assert widget.accessibleName(), widget.objectName()
     dialog.reject()
+
+
+def test_the_editor_saves_and_opens_the_visit_note_as_a_pdf(
+    qtbot: QtBot, chart: tuple[Services, Clinician, Patient, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    import needlelog.ui.session_editor as editor_module
+
+    services, clinician, patient, _ = chart
+    window = main_window(qtbot, services, clinician)
+    window.show_patient(patient.id)
+    editor = window.new_session()
+    assert editor is not None
+    qtbot.addWidget(editor)
+    chart_site(qtbot, editor, "Neck", "R", 2, "S")
+    editor.notes.setPlainText("Printed <b>as typed</b> & safe")
+    target = tmp_path / "chosen.pdf"
+    asked: list[str] = []
+    monkeypatch.setattr(editor_module, "ask_pdf_path", lambda parent, suggested: asked.append(suggested) or str(target))
+    opened: list[str] = []
+    monkeypatch.setattr(editor_module.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    qtbot.mouseClick(editor.pdf_button, Qt.MouseButton.LeftButton)
+    assert asked and asked[0].endswith("_C777_dwhitford.pdf")
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Printed <b>as typed</b> & safe" in text and "DRAFT" in text and "Neck" in text
+    qtbot.mouseClick(editor.open_pdf_button, Qt.MouseButton.LeftButton)
+    assert len(opened) == 1 and opened[0].endswith(".pdf") and Path(opened[0]).exists()
+    assert "print" in Path(opened[0]).parent.name
