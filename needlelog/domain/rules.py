@@ -323,9 +323,8 @@ def is_late_entry(service_end: datetime | None, signed_at: datetime | None) -> b
 def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, signed_at: datetime) -> str:
     """SHA-256 of the note's content, in a canonical form that does not depend on storage."""
 
-    # Codes are str enums, which json writes as their code: no conversion needed.
     def code(value: Coded | None) -> str | None:
-        return value
+        return None if value is None else value.value
 
     content = {
         "patient": [
@@ -352,7 +351,7 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
                 s.needle_lot,
                 s.dwell_minutes,
                 code(s.twitch),
-                [[p.view, round(p.x, 4), round(p.y, 4)] for p in s.trigger_points],
+                [[p.view.value, round(p.x, 4), round(p.y, 4)] for p in s.trigger_points],
             ]
             for s in session.sites
         ],
@@ -364,12 +363,12 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         ],
         "reactions": [
             code(session.reactions.soreness),
-            sorted(session.reactions.others),
+            sorted(r.value for r in session.reactions.others),
             session.reactions.other_text,
         ],
-        "adverse_events": [[e.kind, e.description] for e in session.adverse_events],
-        "aftercare": sorted(session.aftercare),
-        "precautions_acknowledged": sorted(session.precautions_acknowledged),
+        "adverse_events": [[e.kind.value, e.description] for e in session.adverse_events],
+        "aftercare": sorted(a.value for a in session.aftercare),
+        "precautions_acknowledged": sorted(p.value for p in session.precautions_acknowledged),
         "notes": session.notes,
     }
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -522,10 +522,12 @@ class ChartGenerator:
         """A course of treatment: roughly weekly visits, in clinic hours, never in the future."""
         now = self.now
         # The course starts on the consent's day and, by construction of ``first``, ends days before now.
-        day = first
+        # The clinic's zone is looked up once a course: asking the system on every visit cost seconds.
+        day = first.astimezone().replace(second=0, microsecond=0)
+        latest = now - timedelta(hours=1)
         for _ in range(count):
-            local = day.astimezone().replace(hour=self.between(8, 17), minute=self.pick((0, 15, 30, 45)), second=0)
-            yield min(local.replace(microsecond=0).astimezone(UTC), now - timedelta(hours=1))
+            local = day.replace(hour=self.between(8, 17), minute=self.pick((0, 15, 30, 45)))
+            yield min(local.astimezone(UTC), latest)
             day += timedelta(days=self.between(1, course_gap(count)))
 
 
