@@ -142,3 +142,35 @@ def test_window_opens_and_closes(bundle: Path, tmp_path: Path) -> None:
     result = run(bundle, "demo", "--db", str(db), "--exit-after", "0.5", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_bundle_exports_visit_notes_with_every_font(bundle: Path, tmp_path: Path) -> None:
+    # Rendering runs in worker processes that import the reports lazily; the fonts, bidi and
+    # reshaper data must all be inside the bundle.
+    db = tmp_path / "export.sqlite"
+    assert run(bundle, "seed", "--db", str(db), "--patients", "30", "--sessions", "80", home=tmp_path).returncode == 0
+    out = tmp_path / "notes"
+    out.mkdir()
+    exported = run(
+        bundle,
+        "export",
+        "--db",
+        str(db),
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2100-01-01",
+        "--out",
+        str(out),
+        "--include-drafts",
+        "--combined",
+        str(tmp_path / "all.pdf"),
+        home=tmp_path,
+    )
+    assert exported.returncode == 0, exported.stderr
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == 80
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "all.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Bow River Physiotherapy" in text and "Needling sites" in text
