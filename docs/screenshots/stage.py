@@ -5,7 +5,8 @@
     DISPLAY=:99 python docs/screenshots/stage.py /tmp/demo.sqlite editor &
     sleep 5; DISPLAY=:99 import -window root docs/screenshots/editor-1366x768.png
 
-``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites.
+``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites;
+``export`` the manager's export dialog.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def main() -> None:
         editor.pain_before.set_number(7)
         editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")
         editor.sign()
+    if sys.argv[2:] == ["export"]:
+        window.export_notes()
     app.exec()
 
 

@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.patients = PatientTableModel(self)
         self.patient_view = _table("patientList", "Patients")
         self.patient_view.setModel(self.patients)
-        _fixed_columns(self.patient_view, stretch=0, samples={1: "C0000000", 2: "0000-00-00", 3: "Precautions"})
+        _fixed_columns(self.patient_view, stretch=0, samples={1: "C000000", 2: "0000-00-00", 3: "Alerts"})
         self.result_count = QLabel("")
         _name(self.result_count, "searchResultCount", "Search results")
         self.new_patient_button = QPushButton("New patient (Ctrl+Shift+N)")
@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        left.setMinimumWidth(430)  # room for a full name beside chart number, birth date and alerts
         splitter.setChildrenCollapsible(False)
         central = QWidget()
         layout = QHBoxLayout(central)

@@ -83,17 +83,19 @@ class CodeCombo(QComboBox):
 
     def __init__(self, terms: list[Coded], blank: str = "–") -> None:
         super().__init__()
-        self.addItem(blank, None)
+        # The terms are kept here, not as item data: Qt hands a str enum back as a plain str.
+        self._terms: list[Coded | None] = [None, *terms]
+        self.addItem(blank)
         for term in terms:
-            self.addItem(term.label, term)
+            self.addItem(term.label)
         self.setMinimumHeight(30)
 
     def code(self) -> Coded | None:
-        return self.currentData()
+        index = self.currentIndex()
+        return self._terms[index] if 0 <= index < len(self._terms) else None
 
     def set_code(self, value: Coded | None) -> None:
-        index = self.findData(value) if value is not None else 0
-        self.setCurrentIndex(max(index, 0))
+        self.setCurrentIndex(self._terms.index(value) if value in self._terms else 0)
 
 
 class OptionalSpin(QSpinBox):

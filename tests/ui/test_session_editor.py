@@ -320,3 +320,23 @@ def test_the_editor_saves_and_opens_the_visit_note_as_a_pdf(
     qtbot.mouseClick(editor.open_pdf_button, Qt.MouseButton.LeftButton)
     assert len(opened) == 1 and opened[0].endswith(".pdf") and Path(opened[0]).exists()
     assert "print" in Path(opened[0]).parent.name
+
+
+def test_what_the_widgets_give_back_are_the_vocabulary_s_terms(
+    qtbot: QtBot, chart: tuple[Services, Clinician, Patient, Path]
+) -> None:
+    # Qt returns a str enum stored as item data as a plain str; the editor must hand the domain real terms.
+    services, clinician, patient, _ = chart
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    editor = SessionEditor(services, draft, patient, clinician)
+    qtbot.addWidget(editor)
+    pick(qtbot, editor.condition, "Neck")
+    row = chart_site(qtbot, editor, "Neck", "R", 2, "S")
+    content = editor.content()
+    assert type(content.condition) is Condition
+    assert (type(content.sites[0].region), type(content.sites[0].side), type(content.sites[0].twitch)) == (
+        BodyRegion,
+        Side,
+        TwitchResponse,
+    )
+    assert row.region.code() is BodyRegion.NECK

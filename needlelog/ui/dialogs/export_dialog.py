@@ -119,6 +119,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None, today: date | None = None) -> None:
         super().__init__(parent)
+        self.setMinimumWidth(560)
         self.services = services
         self.run: ExportRun | None = None
         self.result: ExportResult | None = None
@@ -154,7 +155,7 @@ class ExportDialog(QDialog):
         form.addRow("Clinician", self.clinician)
         self.patient = QLineEdit()
         _named(self.patient, "exportPatient", "Patient chart number")
-        self.patient.setPlaceholderText("Chart number (optional: every patient)")
+        self.patient.setPlaceholderText("Chart number (empty: every patient)")
         form.addRow("Patient", self.patient)
         self.signed_only = QCheckBox("Signed notes only")
         _named(self.signed_only, "exportSignedOnly", "Signed notes only")

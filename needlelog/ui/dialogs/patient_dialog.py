@@ -181,11 +181,15 @@ class PatientDialog(QDialog):
 
     def value(self) -> Patient:
         positive = frozenset(p for p, c in self.screening.items() if c.isChecked())
-        region = self.surgery_region.currentData() if Precaution.RECENT_SURGERY in positive else None
+        # Qt hands item data back as plain str: turn codes back into the vocabulary's terms.
+        region_code = self.surgery_region.currentData()
+        region = BodyRegion(region_code) if region_code and Precaution.RECENT_SURGERY in positive else None
         consent = None
         if self.consent_given.isChecked():
             consent = Consent(
-                _day(self.consent_date.date()), self.consent_method.currentData(), self.consent_by.text().strip()
+                _day(self.consent_date.date()),
+                ConsentMethod(self.consent_method.currentData()),
+                self.consent_by.text().strip(),
             )
         values = {
             "chart_number": self.chart.text(),
@@ -194,7 +198,7 @@ class PatientDialog(QDialog):
             "date_of_birth": _day(self.born.date()),
             "phone": self.phone.text(),
             "screening": Screening(positive, region),
-            "treatment_plan": self.plan.currentData(),
+            "treatment_plan": TreatmentPlan(self.plan.currentData()) if self.plan.currentData() else None,
             "consent": consent,
         }
         if self.patient is None:

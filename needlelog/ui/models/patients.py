@@ -8,7 +8,7 @@ from needlelog.ui.models.paged import PagedTableModel
 
 
 class PatientTableModel(PagedTableModel[PatientSummary]):
-    headers = ("Name", "Chart", "Born", "Precautions")
+    headers = ("Name", "Chart", "Born", "Alerts")
 
     def display(self, row: PatientSummary, column: int) -> str:
         if column == 0:
