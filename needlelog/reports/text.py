@@ -9,13 +9,14 @@ each run of characters the main font lacks in the first fallback font that has t
 from __future__ import annotations
 
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import arabic_reshaper
 from bidi import get_display
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
@@ -81,10 +82,20 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     return "\n".join(lines)
 
 
+def _fast_flate(self: object, text: str | bytes) -> bytes:
+    """Streams compressed at zlib level 1: a third of a note's time went to level 6, for 4 % smaller files."""
+    data = text.encode("utf8") if isinstance(text, str) else text
+    return zlib.compress(data, 1)
+
+
 @cache
 def fonts() -> Fonts:
-    """Register the note fonts once per process (parsing them costs more than a whole note)."""
+    """Register the note fonts once per process (parsing them costs more than a whole note).
+
+    Also where reportlab is adjusted, once: the ToUnicode fix above, and faster stream compression.
+    """
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    pdfdoc.PDFStreamFilterZCompress.encode = _fast_flate
     coverage: dict[str, frozenset[int]] = {}
     for name, file in _FILES.items():
         if name not in pdfmetrics.getRegisteredFontNames():
