@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -105,14 +106,17 @@ def test_a_local_disk_is_accepted() -> None:
     refuse_shared_location(Path("/mnt/clinicx/chart.sqlite"), MOUNTS)  # a prefix of a mount is not inside it
 
 
-def test_backup_before_upgrade_is_a_checked_copy(db_path: Path, tmp_path: Path) -> None:
-    engine = open_engine(db_path)
-    copy = migrate.backup_before_upgrade(engine, "0001", tmp_path / "backups")
-    engine.dispose()
-    assert copy is not None and copy.exists()
+def test_an_upgrade_first_backs_up_the_old_file_beside_it(tmp_path: Path) -> None:
+    old = tmp_path / "clinic.sqlite"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "fixtures" / "schema-0001.sqlite", old)
+    engine_at_head(old).dispose()
+    (copy,) = tmp_path.glob("clinic.before-upgrade-from-0001.*.sqlite")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     with sqlite3.connect(copy) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    with sqlite3.connect(old) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (migrate.HEAD,)
 
 
 def test_an_interrupted_first_migration_leaves_nothing_half_made(
