@@ -16,6 +16,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from hypothesis import settings  # noqa: E402
+
+# No per-example deadline: on a shared CI machine a slow moment would fail a correct test.
+settings.register_profile("needlelog", deadline=None)
+settings.load_profile("needlelog")
+
 from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.store import Services, build_services, engine_at_head, open_chart

@@ -106,9 +106,10 @@ class PatientRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    # In the order recorded: the last is the patient's consent now (a corrected date may be earlier).
     consents: Mapped[list[ConsentRow]] = relationship(
         back_populates="patient",
-        order_by="ConsentRow.given_on",
+        order_by="ConsentRow.id",
         cascade="all, delete-orphan",
     )
 

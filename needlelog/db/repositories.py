@@ -493,13 +493,13 @@ def count_patient_sessions(db: Session, patient_id: int) -> int:
     return db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.patient_id == patient_id)) or 0
 
 
-def last_session_id(db: Session, patient_id: int) -> int | None:
-    return db.scalar(
-        select(SessionRow.id)
-        .where(SessionRow.patient_id == patient_id)
-        .order_by(SessionRow.service_start.desc(), SessionRow.id.desc())
-        .limit(1)
-    )
+def last_session_id(db: Session, patient_id: int, *, with_sites: bool = False) -> int | None:
+    """The patient's newest session; with ``with_sites``, the newest that has any (a blank draft just
+    opened is not a session to copy)."""
+    stmt = select(SessionRow.id).where(SessionRow.patient_id == patient_id)
+    if with_sites:
+        stmt = stmt.where(SessionRow.site_count > 0)
+    return db.scalar(stmt.order_by(SessionRow.service_start.desc(), SessionRow.id.desc()).limit(1))
 
 
 def without_ids(session: TreatmentSession) -> TreatmentSession:

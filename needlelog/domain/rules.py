@@ -157,6 +157,8 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
         problems.append(FieldProblem("consent.given_on", "Consent date cannot be in the future."))
     if patient.consent is not None and not patient.consent.obtained_by.strip():
         problems.append(FieldProblem("consent.obtained_by", "Consent: say who obtained it."))
+    elif patient.consent is not None and len(patient.consent.obtained_by) > 200:
+        problems.append(FieldProblem("consent.obtained_by", "Consent: who obtained it is longer than 200 characters."))
     return problems
 
 

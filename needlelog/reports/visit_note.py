@@ -208,7 +208,7 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
 def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
     # Labels are fixed words: plain strings, which cost a tenth of a Paragraph.
     data = [[label, Paragraph(value, styles["cell"])] for label, value in rows]
-    table = Table(data, colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
+    table = Table(data, colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT", splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -244,7 +244,7 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
         )
     widths = [7 * mm, 30 * mm, 17 * mm, 0, 17 * mm, 36 * mm, 15 * mm, 15 * mm]
     widths[3] = width - sum(widths)
-    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     table.setStyle(
         TableStyle(
             [

@@ -6,16 +6,18 @@ Each public method is one use case and one transaction. Bad input raises
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import repositories as repo
-from needlelog.domain.errors import ConflictError, NotFoundError, ValidationError
+from needlelog.domain.errors import ConflictError, NotFoundError, StorageError, ValidationError
 from needlelog.domain.model import (
     Clinic,
     Clinician,
@@ -41,6 +43,25 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def storage_errors(use_case: Callable[P, R]) -> Callable[P, R]:
+    """A database that cannot be written (locked by another program past the busy timeout, a disk
+    gone, a server down) becomes a :class:`StorageError` in words, not a driver's exception."""
+
+    @functools.wraps(use_case)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return use_case(*args, **kwargs)
+        except OperationalError as exc:
+            detail = " ".join(str(getattr(exc, "orig", exc)).split())
+            raise StorageError(f"The chart could not be read or written ({detail}); nothing was changed.") from None
+
+    return guarded
 
 
 class _UseCases:
@@ -92,6 +113,14 @@ class ClinicService(_UseCases):
             problems.append(FieldProblem("username", "User name is required."))
         if not clinician.display_name.strip():
             problems.append(FieldProblem("display_name", "Name is required."))
+        for name, label in (
+            ("username", "User name"),
+            ("display_name", "Name"),
+            ("credentials", "Credentials"),
+            ("registration_number", "Registration number"),
+        ):
+            if len(getattr(clinician, name)) > 200:
+                problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
         if problems:
             raise ValidationError(problems)
         with self._transaction() as db, db.begin():
@@ -104,6 +133,7 @@ class ClinicService(_UseCases):
 
 
 class PatientService(_UseCases):
+    @storage_errors
     def create(self, patient: Patient) -> Patient:
         now = self._clock()
         self._validate(patient, now)
@@ -115,6 +145,7 @@ class PatientService(_UseCases):
         except IntegrityError:
             raise self._chart_taken(patient) from None
 
+    @storage_errors
     def edit(self, patient: Patient) -> Patient:
         now = self._clock()
         self._validate(patient, now)
@@ -150,6 +181,7 @@ class PatientService(_UseCases):
 
 
 class SessionService(_UseCases):
+    @storage_errors
     def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
         now = self._clock()
         with self._transaction() as db, db.begin():
@@ -164,13 +196,14 @@ class SessionService(_UseCases):
             self._refuse_bad_values(draft, now)
             return repo.add_session(db, draft, now)
 
+    @storage_errors
     def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
         """A new draft that starts from the patient's previous session's condition and sites."""
         now = self._clock()
         with self._transaction() as db, db.begin():
             patient = repo.get_patient(db, patient_id)
             repo.get_clinician(db, clinician_id)
-            last_id = repo.last_session_id(db, patient_id)
+            last_id = repo.last_session_id(db, patient_id, with_sites=True)
             if last_id is None:
                 raise NotFoundError(f"{patient.full_name} has no earlier session to copy.")
             last = repo.get_session(db, last_id)
@@ -191,6 +224,7 @@ class SessionService(_UseCases):
         with self._transaction() as db, db.begin():
             return repo.get_session(db, session_id)
 
+    @storage_errors
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
         """Save what is on screen; the caller's version must still be the stored one."""
         now = self._clock()
@@ -208,6 +242,7 @@ class SessionService(_UseCases):
         with self._transaction() as db, db.begin():
             return self._sign_problems(db, session, signer_id, self._clock())
 
+    @storage_errors
     def sign(self, session: TreatmentSession, signer_id: int) -> TreatmentSession:
         """Save and sign in one step, or raise :class:`ValidationError` listing every unmet condition."""
         now = self._clock()

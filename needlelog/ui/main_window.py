@@ -512,10 +512,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing the program saves every open draft; drafts stay listed so that they reopen.
         for editor in list(self.editors.values()):
-            editor.save_now()
-        for editor in list(self.editors.values()):
-            if editor._conflict:
-                editor.raise_()
+            if not editor.try_to_close():
+                editor.raise_()  # its reason is on screen; the program stays open rather than lose text
                 event.ignore()
                 return
         for editor in list(self.editors.values()):

@@ -46,7 +46,7 @@ from needlelog.domain.model import (
     Reactions,
     TreatmentSession,
 )
-from needlelog.domain.rules import FieldProblem, NeedleLedger, sign_problems, value_problems
+from needlelog.domain.rules import TEXT_MAX, FieldProblem, NeedleLedger, sign_problems, value_problems
 from needlelog.domain.vocab import (
     MUSCLES,
     AdverseEventKind,
@@ -65,6 +65,7 @@ from needlelog.paths import data_dir
 from needlelog.services.store import Services
 
 AUTOSAVE_MS = 1500
+TEXT_FIELD_MAX = 200
 NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
 ERROR_STYLE = "color: #a11a1a;"
 OK_STYLE = "color: #1d6b2f;"
@@ -257,6 +258,10 @@ class SessionEditor(QWidget):
         self._consent_months = clinic.consent_valid_months if clinic else 12
         self._loading = False
         self._conflict = False
+        # Changed since the last save: an untouched draft is never written (that would make
+        # another PC's later save look like a conflict, and bump the version for nothing).
+        self._dirty = False
+        self._close_refused = False
         # Notes opened for viewing go to the data folder (owner-only), never to a shared temporary folder.
         self.print_folder = data_dir() / "print"
         self.rows: list[SiteRow] = []
@@ -271,6 +276,7 @@ class SessionEditor(QWidget):
 
         self._build()
         self.show_session(session)
+        self._dirty = False
 
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -727,6 +733,8 @@ class SessionEditor(QWidget):
     def _changed(self, *_: object) -> None:
         if self._loading or self.session.is_signed:
             return
+        self._dirty = True
+        self._close_refused = False
         self._refresh()
         self.save_state.setText("Changes not yet saved…")
         self.save_button.setEnabled(True)
@@ -783,12 +791,26 @@ class SessionEditor(QWidget):
             if problem.field.startswith("sites[") and "]." in problem.field:
                 index = int(problem.field[6 : problem.field.index("]")])
                 name = problem.field.split(".", 1)[1]
+                site = sites[index]
                 if name in ("needles", "dwell_minutes"):
-                    sites[index] = replace(sites[index], **{name: None})
+                    sites[index] = replace(site, **{name: None})
+                elif name in ("muscle", "needle_size", "needle_lot"):
+                    sites[index] = replace(site, **{name: getattr(site, name)[:TEXT_FIELD_MAX]})
+                elif name.startswith("trigger_points"):
+                    inside = tuple(p for p in site.trigger_points if 0 <= p.x <= 1 and 0 <= p.y <= 1)
+                    sites[index] = replace(site, trigger_points=inside)
             elif problem.field in ("pain_before", "pain_after"):
                 changes[problem.field] = None
             elif problem.field == "service_end":
                 changes["service_end"] = None
+            elif problem.field == "service_start":
+                changes["service_start"] = self.session.service_start  # the last start that was accepted
+                if content.service_end is not None and content.service_end <= self.session.service_start:
+                    changes["service_end"] = None
+            elif problem.field == "notes":
+                changes["notes"] = content.notes[:TEXT_MAX]
+            elif problem.field == "reactions.other_text":
+                changes["reactions"] = replace(content.reactions, other_text=content.reactions.other_text[:TEXT_MAX])
         if any(p.field == "sites" for p in problems):
             sites = [replace(s, needles=None) for s in sites]
         return replace(content, sites=tuple(sites), **changes)  # type: ignore[arg-type]
@@ -798,6 +820,8 @@ class SessionEditor(QWidget):
         self._autosave.stop()
         if self.session.is_signed or self._conflict:
             return self.session.is_signed
+        if not self._dirty:
+            return True
         try:
             stored = self.services.sessions.save_draft(self.savable())
         except ConflictError as exc:
@@ -809,7 +833,8 @@ class SessionEditor(QWidget):
         except NeedlelogError as exc:
             self.save_state.setText(f"Not saved: {exc}")
             return False
-        self.session = replace(self.session, version=stored.version)
+        self.session = replace(self.session, version=stored.version, service_start=stored.service_start)
+        self._dirty = False
         self.save_state.setText(f"Draft saved {datetime.now().strftime('%H:%M:%S')}")
         self.save_button.setEnabled(False)
         self.save_button.setToolTip("Nothing to save: every change is saved.")
@@ -837,6 +862,7 @@ class SessionEditor(QWidget):
         self._conflict = False
         self.conflict_bar.hide()
         self.show_session(theirs)
+        self._dirty = False
         self.save_state.setText("Loaded the version saved elsewhere.")
 
     # --- signing -------------------------------------------------------------------------
@@ -937,15 +963,26 @@ class SessionEditor(QWidget):
 
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        # No "save?" prompt: the draft is saved as it stands. Only a conflict keeps the window
-        # open, because closing would lose the text the user still has to merge.
-        if not self.session.is_signed:
-            self.save_now()
-        if self._conflict:
+        # No "save?" prompt: the draft is saved as it stands. If it cannot be saved the window
+        # stays open with the reason shown (a second close then goes, the user having been told);
+        # a conflict always keeps it open, since closing would lose the text still to be merged.
+        if not self.try_to_close():
             event.ignore()
             return
         self.closed.emit(self.session.id or 0)
         super().closeEvent(event)
+
+    def try_to_close(self) -> bool:
+        """Save before closing; False (and the reason on screen) when closing now would lose text."""
+        if self.session.is_signed or self.save_now():
+            return True
+        if self._conflict:
+            return False
+        if self._close_refused:
+            return True
+        self._close_refused = True
+        self.save_state.setText(f"{self.save_state.text()} — not closed, so nothing is lost; close again to discard.")
+        return False
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:

@@ -447,3 +447,17 @@ def test_file_names_are_safe_and_follow_the_pattern() -> None:
     odd = replace(note, patient=replace(note.patient, chart_number="../../etc/passwd"))
     assert "/" not in note_filename(odd) and ".." not in note_filename(odd)
     assert re.fullmatch(r"[\w.-]+\.pdf", note_filename(odd))
+
+
+def test_a_table_row_taller_than_a_page_splits_instead_of_failing(tmp_path: Path) -> None:
+    note = signed_note()
+    unprintable = "\U0001fae0" * 200  # no embedded font has it: each prints as [U+1FAE0]
+    site = replace(note.session.sites[0], muscle=unprintable, needle_lot=unprintable, needle_size=unprintable)
+    huge = replace(
+        note,
+        session=replace(note.session, sites=(site,)),
+        clinician=replace(DANA, display_name="Dana " * 3000, credentials="PT " * 3000),
+        patient=replace(note.patient, consent=replace(note.patient.consent, obtained_by="Dana " * 3000)),
+    )
+    reader = PdfReader(_write(tmp_path, render_visit_note(huge)))
+    assert len(reader.pages) > 2

@@ -78,3 +78,11 @@ def test_a_renewed_consent_is_appended_not_overwritten(services: Services, patie
     renewed = Consent(date(2026, 3, 1), ConsentMethod.VERBAL, "Ravi Sandhu")
     updated = services.patients.edit(replace(patient, consent=renewed))
     assert updated.consent == renewed
+
+
+def test_a_corrected_consent_date_earlier_than_the_old_one_is_the_one_that_counts(
+    services: Services, patient: Patient
+) -> None:
+    corrected = Consent(date(2025, 3, 1), ConsentMethod.WRITTEN, "Dana Whitford")
+    services.patients.edit(replace(patient, consent=corrected))
+    assert services.patients.get(patient.id or 0).consent == corrected

@@ -340,3 +340,40 @@ def test_what_the_widgets_give_back_are_the_vocabulary_s_terms(
         TwitchResponse,
     )
     assert row.region.code() is BodyRegion.NECK
+
+
+def test_closing_never_loses_typed_text_even_beside_a_refused_value(
+    qtbot: QtBot, chart: tuple[Services, Clinician, Patient, Path]
+) -> None:
+    services, clinician, patient, _ = chart
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    editor = SessionEditor(services, draft, patient, clinician)
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.notes.setPlainText("typed beside a wrong start time")
+    editor.start.setDateTime(editor.start.dateTime().addDays(1))  # in the future: refused
+    row = editor.add_site()
+    row.lot.setText("L" * 204)  # longer than a lot number may be
+    editor.close()
+    stored = services.sessions.get(draft.id or 0)
+    assert stored.notes == "typed beside a wrong start time"
+    assert stored.service_start == draft.service_start  # the refused start was not written
+    assert stored.sites[0].needle_lot == "L" * 200
+
+
+def test_closing_an_untouched_draft_writes_nothing_and_overwrites_no_one(
+    qtbot: QtBot, chart: tuple[Services, Clinician, Patient, Path]
+) -> None:
+    services, clinician, patient, path = chart
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    looking = SessionEditor(services, draft, patient, clinician)  # PC A only looks
+    qtbot.addWidget(looking)
+    other_pc = open_chart(path)
+    writing = SessionEditor(other_pc, draft, patient, clinician)  # PC B charts
+    qtbot.addWidget(writing)
+    writing.notes.setPlainText("PC B's real notes")
+    assert writing.save_now()
+    looking.close()
+    assert not looking.conflict_bar.isVisibleTo(looking)
+    assert services.sessions.get(draft.id or 0).notes == "PC B's real notes"
+    other_pc.close()
