@@ -13,18 +13,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from hypothesis import settings  # noqa: E402
-
-# No per-example deadline: on a shared CI machine a slow moment would fail a correct test.
-settings.register_profile("needlelog", deadline=None)
-settings.load_profile("needlelog")
+from hypothesis import settings
 
 from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.store import Services, build_services, engine_at_head, open_chart
+
+# Before any test imports Qt (these imports above do not).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No per-example deadline: on a shared CI machine a slow moment would fail a correct test.
+settings.register_profile("needlelog", deadline=None)
+settings.load_profile("needlelog")
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
 
