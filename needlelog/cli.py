@@ -6,6 +6,7 @@ A user error prints one line on stderr and exits 2; `check` exits 1 when it find
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import NoReturn
 
 from needlelog import __version__
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 class UsageError(Exception):
@@ -25,6 +26,23 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `needlelog --help`)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("give at least 1")
+    return value
 
 
 def _count(text: str) -> int:
@@ -64,13 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"needlelog {__version__}")
     _db_option(parser)
-    parser.add_argument("--exit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    parser.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="open the program on a demo clinic, created on first use")
     _db_option(demo)
     demo.add_argument("--no-window", action="store_true", help="create the demo clinic and exit")
-    demo.add_argument("--exit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    demo.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
 
     seed = commands.add_parser("seed", help="fill a database with synthetic, realistic data")
     _db_option(seed, required=True)
@@ -79,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--seed", type=int, default=1)
     seed.add_argument(
         "--clinicians",
-        type=_count,
+        type=_at_least_one,
         default=None,
         help="how many clinicians (default 3, or 10 above 200 patients)",
     )
@@ -162,7 +180,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         patient_chart=args.patient,
         include_drafts=args.include_drafts,
     )
-    out = args.out.expanduser()
+    out = _home(args.out)
     if not out.absolute().parent.is_dir():
         raise UsageError(f"--out: the folder {out.absolute().parent} does not exist; cannot create {out.name} in it")
     services = open_chart(_target(args), create=False)
@@ -170,8 +188,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         result = services.exports.export(
             criteria,
             out,
-            combined=args.combined and args.combined.expanduser(),
-            csv=args.csv and args.csv.expanduser(),
+            combined=args.combined and _home(args.combined),
+            csv=args.csv and _home(args.csv),
         )
     finally:
         services.close()
@@ -239,6 +257,14 @@ def dispatch(args: argparse.Namespace) -> int:
     return _open_window(_target(args, paths.default_database()), args.exit_after)
 
 
+def _home(path: Path) -> Path:
+    """``~`` expanded, or a usage error in words (an unknown ``~user`` raises in Python)."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise UsageError(f"{path}: no such user's home folder") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from needlelog.domain.errors import NeedlelogError
 
@@ -252,3 +278,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("needlelog: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A fault of the program, not of what was asked: still one line, unless asked for the details.
+        if os.environ.get("NEEDLELOG_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())
+        print(
+            f"needlelog: unexpected error ({type(exc).__name__}: {detail}); run again with NEEDLELOG_DEBUG=1 "
+            "for the details",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -67,6 +67,8 @@ class ExportCriteria:
             value = getattr(self, name)
             if not isinstance(value, date) or isinstance(value, datetime):
                 problems.append(FieldProblem(name, f"The {_WORDS[name]} must be a calendar date (YYYY-MM-DD)."))
+            elif not 1900 <= value.year <= 9998:
+                problems.append(FieldProblem(name, f"The {_WORDS[name]} must be between 1900 and 9998."))
         if not problems and self.date_from > self.date_to:
             problems.append(
                 FieldProblem(

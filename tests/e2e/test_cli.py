@@ -78,6 +78,9 @@ def test_db_also_comes_from_the_environment(tmp_path: Path) -> None:
         (("frobnicate",), "invalid choice"),
         (("db", "upgrade", "--db", "{tmp}/newer.sqlite"), "newer than this needlelog knows"),
         (("check", "--db", "postgresql://nobody@127.0.0.1:1/none"), "Cannot reach the database server"),
+        (("seed", "--db", "{tmp}/x.sqlite", "--patients", "1", "--sessions", "1", "--clinicians", "0"), "at least 1"),
+        (("--exit-after", "nan"), "not a number of seconds"),
+        (("check", "--db", "{tmp}/newer.sqlite", "--nonsense"), "unrecognized arguments"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_2(tmp_path: Path, args: tuple[str, ...], words: str) -> None:

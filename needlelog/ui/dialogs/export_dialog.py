@@ -263,7 +263,10 @@ class ExportDialog(QDialog):
         text = self.folder.text().strip()
         if not text:
             raise ValidationError.single("output", "Choose a folder for the exported notes.")
-        folder = Path(text).expanduser()
+        try:
+            folder = Path(text).expanduser()
+        except RuntimeError:  # "~someone" who has no home here
+            folder = Path(text)
         stem = f"visit-notes_{criteria.date_from.isoformat()}_{criteria.date_to.isoformat()}"
         per_visit = self.per_visit.isChecked()
         combined = None if per_visit else folder / f"{stem}.pdf"
