@@ -32,7 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from needlelog.domain.model import VisitNote
+from needlelog.domain.model import Clinician, VisitNote
 from needlelog.domain.rules import NeedleLedger, is_late_entry
 from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
@@ -286,11 +286,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
         flow.append(_words("DRAFT — this note is not signed.", alert=True))
     elif is_late_entry(session.service_end, session.signed_at):
         flow.append(_words("LATE ENTRY — signed more than 24 hours after the service ended.", alert=True))
-    credentials = ", ".join(
-        line(part)
-        for part in (clinician.credentials, clinician.registration_number and f"reg. {clinician.registration_number}")
-        if part
-    )
+    credentials = _credentials(clinician)
     flow.append(
         _facts_table(
             [
@@ -372,6 +368,12 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     return flow
 
 
+def _credentials(clinician: Clinician) -> str:
+    """ "PT, MScPT, reg. PT-04417": what a note prints after a clinician's name."""
+    registration = f"reg. {clinician.registration_number}" if clinician.registration_number else ""
+    return ", ".join(line(part) for part in (clinician.credentials, registration) if part)
+
+
 def _consent(note: VisitNote) -> str:
     consent = note.patient.consent
     if consent is None:
@@ -394,11 +396,7 @@ def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowa
     block: list[Flowable] = [_heading("Signature")]
     if session.is_signed and note.signer is not None:
         signer = note.signer
-        details = ", ".join(
-            line(p)
-            for p in (signer.credentials, signer.registration_number and f"reg. {signer.registration_number}")
-            if p
-        )
+        details = _credentials(signer)
         block.append(
             Paragraph(
                 f"Electronically signed by <b>{line(signer.display_name)}</b>"

@@ -34,18 +34,14 @@ from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.session_editor import SessionEditor
+from needlelog.ui.widgets.common import named
 
 OPEN_FIRST_AFTER_MS = 150
 
 
-def _name(widget: QWidget, object_name: str, accessible: str) -> None:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-
-
 def _table(object_name: str, accessible: str) -> QTableView:
     view = QTableView()
-    _name(view, object_name, accessible)
+    named(view, object_name, accessible)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setAlternatingRowColors(True)
@@ -53,8 +49,8 @@ def _table(object_name: str, accessible: str) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.verticalHeader().setDefaultSectionSize(30)  # large click targets for a gloved hand
     view.horizontalHeader().setHighlightSections(False)
-    _name(view.horizontalHeader(), f"{object_name}Header", f"{accessible} columns")
-    _name(view.verticalHeader(), f"{object_name}RowHeader", f"{accessible} rows")
+    named(view.horizontalHeader(), f"{object_name}Header", f"{accessible} columns")
+    named(view.verticalHeader(), f"{object_name}RowHeader", f"{accessible} rows")
     return view
 
 
@@ -82,18 +78,18 @@ class PatientBanner(QFrame):
         self.setObjectName("patientBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.name = QLabel("No patient selected")
-        _name(self.name, "bannerName", "Patient name")
+        named(self.name, "bannerName", "Patient name")
         font = self.name.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.name.setFont(font)
         self.details = QLabel("")
-        _name(self.details, "bannerDetails", "Age and chart number")
+        named(self.details, "bannerDetails", "Age and chart number")
         self.precautions = QLabel("")
-        _name(self.precautions, "bannerPrecautions", "Precautions")
+        named(self.precautions, "bannerPrecautions", "Precautions")
         self.precautions.setWordWrap(True)
         self.consent = QLabel("")
-        _name(self.consent, "bannerConsent", "Consent status")
+        named(self.consent, "bannerConsent", "Consent status")
         layout = QVBoxLayout(self)
         layout.addWidget(self.name)
         layout.addWidget(self.details)
@@ -165,7 +161,7 @@ class MainWindow(QMainWindow):
         self._current: Patient | None = None
 
         self.search = QLineEdit()
-        _name(self.search, "patientSearch", "Search patients")
+        named(self.search, "patientSearch", "Search patients")
         self.search.setPlaceholderText("Search: name, chart number or birth date (YYYY-MM-DD)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Find a patient as you type (Ctrl+F)")
@@ -175,9 +171,9 @@ class MainWindow(QMainWindow):
         self.patient_view.setModel(self.patients)
         _fixed_columns(self.patient_view, stretch=0, samples={1: "C000000", 2: "0000-00-00", 3: "Alerts"})
         self.result_count = QLabel("")
-        _name(self.result_count, "searchResultCount", "Search results")
+        named(self.result_count, "searchResultCount", "Search results")
         self.new_patient_button = QPushButton("New patient (Ctrl+Shift+N)")
-        _name(self.new_patient_button, "newPatient", "New patient")
+        named(self.new_patient_button, "newPatient", "New patient")
         self.new_patient_button.setToolTip("Register a new patient (Ctrl+Shift+N)")
         self.new_patient_button.setMinimumHeight(34)
         self.new_patient_button.clicked.connect(self.new_patient)
@@ -211,15 +207,15 @@ class MainWindow(QMainWindow):
             },
         )
         self.history_title = QLabel("Sessions")
-        _name(self.history_title, "historyTitle", "Session history heading")
+        named(self.history_title, "historyTitle", "Session history heading")
         self.new_session_button = QPushButton("New session (Ctrl+N)")
-        _name(self.new_session_button, "newSession", "New session")
+        named(self.new_session_button, "newSession", "New session")
         self.new_session_button.setToolTip("Start charting a new session for this patient (Ctrl+N)")
         self.copy_last_button = QPushButton("Copy last session (Ctrl+D)")
-        _name(self.copy_last_button, "copyLastSession", "Copy last session")
+        named(self.copy_last_button, "copyLastSession", "Copy last session")
         self.copy_last_button.setToolTip("Start from the previous session's sites (Ctrl+D)")
         self.edit_patient_button = QPushButton("Edit patient (F2)")
-        _name(self.edit_patient_button, "editPatient", "Edit patient")
+        named(self.edit_patient_button, "editPatient", "Edit patient")
         self.edit_patient_button.setToolTip("Edit identity, screening, plan and consent (F2)")
         self.edit_patient_button.setMinimumHeight(34)
         self.edit_patient_button.setEnabled(False)
@@ -234,7 +230,7 @@ class MainWindow(QMainWindow):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a11a1a;")
-        _name(self.message, "mainMessage", "Message")
+        named(self.message, "mainMessage", "Message")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)

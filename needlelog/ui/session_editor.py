@@ -63,20 +63,13 @@ from needlelog.domain.vocab import (
 )
 from needlelog.paths import data_dir
 from needlelog.services.store import Services
+from needlelog.ui.widgets.common import named
 
 AUTOSAVE_MS = 1500
 TEXT_FIELD_MAX = 200
 NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
 ERROR_STYLE = "color: #a11a1a;"
 OK_STYLE = "color: #1d6b2f;"
-
-
-def named(widget: QWidget, object_name: str, accessible: str, tooltip: str = "") -> QWidget:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-    if tooltip:
-        widget.setToolTip(tooltip)
-    return widget
 
 
 class CodeCombo(QComboBox):

@@ -11,7 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,22 +35,10 @@ from PySide6.QtWidgets import (
 from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.services.exporting import ExportCriteria, ExportResult
 from needlelog.services.store import Services
+from needlelog.ui.widgets.common import day_of, named, qdate
 
 ERROR_STYLE = "color: #a11a1a;"
 POLL_MS = 50
-
-
-def _named(widget: QWidget, object_name: str, accessible: str) -> None:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _day(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 class ExportRun(QThread):
@@ -139,8 +127,8 @@ class ExportDialog(QDialog):
         ):
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setCalendarPopup(True)
-            edit.setDate(_qdate(day))
-            _named(edit, name, words)
+            edit.setDate(qdate(day))
+            named(edit, name, words)
         dates = QHBoxLayout()
         dates.addWidget(self.date_from)
         dates.addWidget(QLabel("to"))
@@ -148,17 +136,17 @@ class ExportDialog(QDialog):
         dates.addStretch(1)
         form.addRow("Service dates", dates)
         self.clinician = QComboBox()
-        _named(self.clinician, "exportClinician", "Clinician")
+        named(self.clinician, "exportClinician", "Clinician")
         self.clinician.addItem("All clinicians", None)
         for person in services.clinic.clinicians():
             self.clinician.addItem(f"{person.display_name} ({person.username})", person.username)
         form.addRow("Clinician", self.clinician)
         self.patient = QLineEdit()
-        _named(self.patient, "exportPatient", "Patient chart number")
+        named(self.patient, "exportPatient", "Patient chart number")
         self.patient.setPlaceholderText("Chart number (empty: every patient)")
         form.addRow("Patient", self.patient)
         self.signed_only = QCheckBox("Signed notes only")
-        _named(self.signed_only, "exportSignedOnly", "Signed notes only")
+        named(self.signed_only, "exportSignedOnly", "Signed notes only")
         self.signed_only.setChecked(True)
         self.signed_only.setToolTip("Untick to include unsigned drafts (they print with a DRAFT watermark)")
         form.addRow("", self.signed_only)
@@ -167,19 +155,19 @@ class ExportDialog(QDialog):
         output = QGroupBox("Write")
         out_form = QFormLayout(output)
         self.folder = QLineEdit()
-        _named(self.folder, "exportFolder", "Output folder")
+        named(self.folder, "exportFolder", "Output folder")
         self.folder.setPlaceholderText("Folder for the PDFs")
         self.choose = QPushButton("Choose…")
-        _named(self.choose, "exportChooseFolder", "Choose output folder")
+        named(self.choose, "exportChooseFolder", "Choose output folder")
         self.choose.clicked.connect(self._choose_clicked)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.choose)
         out_form.addRow("Folder", folder_row)
         self.per_visit = QRadioButton("One PDF per visit")
-        _named(self.per_visit, "exportPerVisit", "One PDF per visit")
+        named(self.per_visit, "exportPerVisit", "One PDF per visit")
         self.combined = QRadioButton("One combined PDF (a bookmark per visit)")
-        _named(self.combined, "exportCombined", "One combined PDF")
+        named(self.combined, "exportCombined", "One combined PDF")
         self.per_visit.setChecked(True)
         self._mode = QButtonGroup(self)
         self._mode.addButton(self.per_visit)
@@ -187,19 +175,19 @@ class ExportDialog(QDialog):
         out_form.addRow("PDF", self.per_visit)
         out_form.addRow("", self.combined)
         self.csv = QCheckBox("Also write a CSV file (for spreadsheets)")
-        _named(self.csv, "exportCsv", "Also write a CSV file")
+        named(self.csv, "exportCsv", "Also write a CSV file")
         out_form.addRow("", self.csv)
         layout.addWidget(output)
 
         self.progress = QProgressBar()
-        _named(self.progress, "exportProgress", "Export progress")
+        named(self.progress, "exportProgress", "Export progress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status = QLabel("")
-        _named(self.status, "exportStatus", "Export status")
+        named(self.status, "exportStatus", "Export status")
         self.status.setWordWrap(True)
         self.error = QLabel("")
-        _named(self.error, "exportError", "Export problem")
+        named(self.error, "exportError", "Export problem")
         self.error.setWordWrap(True)
         self.error.setStyleSheet(ERROR_STYLE)
         layout.addWidget(self.progress)
@@ -209,15 +197,15 @@ class ExportDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.start = QPushButton("Export")
-        _named(self.start, "exportStart", "Export")
+        named(self.start, "exportStart", "Export")
         self.start.setDefault(True)
         self.start.clicked.connect(self.start_export)
         self.cancel = QPushButton("Cancel")
-        _named(self.cancel, "exportCancel", "Cancel export")
+        named(self.cancel, "exportCancel", "Cancel export")
         self.cancel.setEnabled(False)
         self.cancel.clicked.connect(self.cancel_export)
         self.close_button = QPushButton("Close")
-        _named(self.close_button, "exportClose", "Close")
+        named(self.close_button, "exportClose", "Close")
         self.close_button.clicked.connect(self.reject)
         for button in (self.start, self.cancel, self.close_button):
             button.setMinimumHeight(34)
@@ -242,7 +230,7 @@ class ExportDialog(QDialog):
     def choose_folder(self) -> QFileDialog:
         """Pick the output folder in a window-modal file dialog (opened, never exec'd)."""
         chooser = QFileDialog(self, "Folder for the exported notes", self.folder.text().strip())
-        _named(chooser, "exportFolderChooser", "Choose output folder")
+        named(chooser, "exportFolderChooser", "Choose output folder")
         chooser.setFileMode(QFileDialog.FileMode.Directory)
         chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
         chooser.fileSelected.connect(self.folder.setText)
@@ -252,8 +240,8 @@ class ExportDialog(QDialog):
     def criteria(self) -> ExportCriteria:
         """What is on screen, as criteria; raises :class:`ValidationError` naming the field."""
         return ExportCriteria(
-            _day(self.date_from.date()),
-            _day(self.date_to.date()),
+            day_of(self.date_from.date()),
+            day_of(self.date_to.date()),
             clinician=self.clinician.currentData(),
             patient_chart=self.patient.text(),
             include_drafts=not self.signed_only.isChecked(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,21 +24,9 @@ from needlelog.domain.errors import ConflictError, ValidationError
 from needlelog.domain.model import Consent, Patient, Screening
 from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, TreatmentPlan
 from needlelog.services.store import Services
+from needlelog.ui.widgets.common import day_of, named, qdate
 
 ERROR_STYLE = "color: #a11a1a;"
-
-
-def _named(widget: QWidget, object_name: str, accessible: str) -> None:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-
-
-def _qdate(day: date) -> QDate:
-    return QDate(day.year, day.month, day.day)
-
-
-def _day(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 class PatientDialog(QDialog):
@@ -60,18 +47,18 @@ class PatientDialog(QDialog):
         identity = QGroupBox("Patient")
         form = QFormLayout(identity)
         self.family = QLineEdit()
-        _named(self.family, "familyName", "Family name")
+        named(self.family, "familyName", "Family name")
         self.given = QLineEdit()
-        _named(self.given, "givenName", "Given name")
+        named(self.given, "givenName", "Given name")
         self.chart = QLineEdit()
-        _named(self.chart, "chartNumber", "Chart number")
+        named(self.chart, "chartNumber", "Chart number")
         self.born = QDateEdit()
         self.born.setDisplayFormat("yyyy-MM-dd")
         self.born.setCalendarPopup(True)
         self.born.setDate(QDate(1980, 1, 1))
-        _named(self.born, "dateOfBirth", "Date of birth")
+        named(self.born, "dateOfBirth", "Date of birth")
         self.phone = QLineEdit()
-        _named(self.phone, "phone", "Phone")
+        named(self.phone, "phone", "Phone")
         for label, widget, field in (
             ("Family name", self.family, "family_name"),
             ("Given name", self.given, "given_name"),
@@ -91,7 +78,7 @@ class PatientDialog(QDialog):
             if precaution is Precaution.UNDER_12:
                 continue  # follows from the date of birth
             check = QCheckBox(precaution.label)
-            _named(check, f"screen_{precaution.value}", precaution.label)
+            named(check, f"screen_{precaution.value}", precaution.label)
             self.screening[precaution] = check
             screening_layout.addWidget(check)
         surgery_row = QHBoxLayout()
@@ -99,7 +86,7 @@ class PatientDialog(QDialog):
         self.surgery_region.addItem("–", None)
         for region in BodyRegion:
             self.surgery_region.addItem(region.label, region)
-        _named(self.surgery_region, "surgeryRegion", "Region of the recent surgery")
+        named(self.surgery_region, "surgeryRegion", "Region of the recent surgery")
         surgery_row.addWidget(QLabel("Region operated on"))
         surgery_row.addWidget(self.surgery_region, 1)
         screening_layout.addLayout(surgery_row)
@@ -112,20 +99,20 @@ class PatientDialog(QDialog):
         self.plan.addItem("–", None)
         for plan in TreatmentPlan:
             self.plan.addItem(plan.label, plan)
-        _named(self.plan, "treatmentPlan", "Treatment plan")
+        named(self.plan, "treatmentPlan", "Treatment plan")
         self.consent_given = QCheckBox("Informed consent to dry needling obtained")
-        _named(self.consent_given, "consentGiven", "Consent obtained")
+        named(self.consent_given, "consentGiven", "Consent obtained")
         self.consent_date = QDateEdit()
         self.consent_date.setDisplayFormat("yyyy-MM-dd")
         self.consent_date.setCalendarPopup(True)
         self.consent_date.setDate(QDate.currentDate())
-        _named(self.consent_date, "consentDate", "Consent date")
+        named(self.consent_date, "consentDate", "Consent date")
         self.consent_method = QComboBox()
         for method in ConsentMethod:
             self.consent_method.addItem(method.label, method)
-        _named(self.consent_method, "consentMethod", "Consent written or verbal")
+        named(self.consent_method, "consentMethod", "Consent written or verbal")
         self.consent_by = QLineEdit()
-        _named(self.consent_by, "consentObtainedBy", "Consent obtained by")
+        named(self.consent_by, "consentObtainedBy", "Consent obtained by")
         care_form.addRow("Plan", self.plan)
         care_form.addRow(self.consent_given)
         care_form.addRow("Date", self.consent_date)
@@ -138,15 +125,15 @@ class PatientDialog(QDialog):
         self.general_error = QLabel("")
         self.general_error.setStyleSheet(ERROR_STYLE)
         self.general_error.setWordWrap(True)
-        _named(self.general_error, "patientError", "Problems")
+        named(self.general_error, "patientError", "Problems")
         layout.addWidget(self.general_error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        _named(self.buttons, "patientButtons", "Save or cancel")
+        named(self.buttons, "patientButtons", "Save or cancel")
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        _named(save, "savePatient", "Save patient")
+        named(save, "savePatient", "Save patient")
         save.setToolTip("Save the patient (Enter)")
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        _named(cancel, "cancelPatient", "Cancel")
+        named(cancel, "cancelPatient", "Cancel")
         cancel.setToolTip("Close without saving (Esc)")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
@@ -159,7 +146,7 @@ class PatientDialog(QDialog):
         label.setStyleSheet(ERROR_STYLE)
         label.setWordWrap(True)
         label.hide()
-        _named(label, f"error_{field}", f"Problem with {field.replace('_', ' ')}")
+        named(label, f"error_{field}", f"Problem with {field.replace('_', ' ')}")
         self.errors[field] = label
         return label
 
@@ -167,7 +154,7 @@ class PatientDialog(QDialog):
         self.family.setText(patient.family_name)
         self.given.setText(patient.given_name)
         self.chart.setText(patient.chart_number)
-        self.born.setDate(_qdate(patient.date_of_birth))
+        self.born.setDate(qdate(patient.date_of_birth))
         self.phone.setText(patient.phone)
         for precaution, check in self.screening.items():
             check.setChecked(precaution in patient.screening.positive)
@@ -175,7 +162,7 @@ class PatientDialog(QDialog):
         self.plan.setCurrentIndex(max(0, self.plan.findData(patient.treatment_plan)))
         if patient.consent is not None:
             self.consent_given.setChecked(True)
-            self.consent_date.setDate(_qdate(patient.consent.given_on))
+            self.consent_date.setDate(qdate(patient.consent.given_on))
             self.consent_method.setCurrentIndex(max(0, self.consent_method.findData(patient.consent.method)))
             self.consent_by.setText(patient.consent.obtained_by)
 
@@ -187,7 +174,7 @@ class PatientDialog(QDialog):
         consent = None
         if self.consent_given.isChecked():
             consent = Consent(
-                _day(self.consent_date.date()),
+                day_of(self.consent_date.date()),
                 ConsentMethod(self.consent_method.currentData()),
                 self.consent_by.text().strip(),
             )
@@ -195,7 +182,7 @@ class PatientDialog(QDialog):
             "chart_number": self.chart.text(),
             "family_name": self.family.text(),
             "given_name": self.given.text(),
-            "date_of_birth": _day(self.born.date()),
+            "date_of_birth": day_of(self.born.date()),
             "phone": self.phone.text(),
             "screening": Screening(positive, region),
             "treatment_plan": TreatmentPlan(self.plan.currentData()) if self.plan.currentData() else None,
