@@ -139,6 +139,15 @@ def loading(conn: Connection, table: str) -> Iterator[None]:
             conn.exec_driver_sql("PRAGMA cache_size = -2000")
 
 
+def sign_seeded(conn: Connection, session_ids: Sequence[int]) -> None:
+    """Sign seeded sessions whose signature (time, signer, fingerprint) was written with them,
+    now that their sites are in: a signed note's sites can no longer be added (revision 0003)."""
+    target = TABLES["treatment_session"]
+    for start in range(0, len(session_ids), 900):  # within SQLite's bound-parameter limit
+        chunk = session_ids[start : start + 900]
+        conn.execute(target.update().where(target.c.id.in_(chunk)).values(status="signed"))
+
+
 def next_id(conn: Connection, table: str) -> int:
     target = TABLES[table]
     return int(conn.execute(select(func.coalesce(func.max(target.c.id), 0))).scalar_one()) + 1

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -509,7 +509,9 @@ class ChartGenerator:
             _codes(s.aftercare),
             _codes(s.precautions_acknowledged),
             s.notes,
-            s.status,
+            # Written as a draft with its signature already filled in, and signed once its sites are in:
+            # the database refuses sites added to a signed note (revision 0003).
+            SessionStatus.DRAFT,
             1,
             s.service_start,
             signed_at or s.service_end,
@@ -693,6 +695,7 @@ def seed_chart(
                 )
                 bulk.insert_rows(conn, "needling_site", SITE_COLUMNS, rows.sites, prepared=True)
                 bulk.insert_rows(conn, "trigger_point", POINT_COLUMNS, rows.points, prepared=True)
+                bulk.sign_seeded(conn, [cast(int, row[0]) for row in rows.sessions if row[-1]])
                 done += len(rows.sessions)
                 site_total += rows.site_count
                 if progress:

@@ -108,3 +108,30 @@ def test_seeding_writes_through_the_server_driver(pg_url: str) -> None:
     added = services.patients.create(make_patient("NEW1"))
     assert (added.id or 0) > 20
     services.close()
+
+
+def test_postgresql_refuses_changing_a_signed_note_by_plain_sql(chart: Services, clock: FakeClock, pg_url: str) -> None:
+    clinician = chart.clinic.add_clinician(Clinician("Ravi Sandhu", "rsandhu", "PT", "PT-05982"))
+    patient = chart.patients.create(make_patient())
+    draft = chart.sessions.new_draft(patient.id or 0, clinician.id or 0, clock.now - timedelta(minutes=40))
+    site = NeedlingSite(BodyRegion.NECK, Side.RIGHT, "upper trapezius", 2, "", "", 10, TwitchResponse.WEAK)
+    signed = chart.sessions.sign(
+        replace(
+            draft,
+            sites=(site,),
+            condition=Condition.NECK_HEADACHE,
+            service_end=clock.now - timedelta(minutes=5),
+            needles_removed=2,
+            sharps_disposed=True,
+        ),
+        clinician.id or 0,
+    )
+    engine = create_engine(pg_url)
+    for statement in (
+        "UPDATE treatment_session SET notes = 'rewritten' WHERE id = :id",
+        "DELETE FROM needling_site WHERE session_id = :id",
+    ):
+        with pytest.raises(Exception, match="a signed note cannot be changed"), engine.begin() as conn:
+            conn.execute(text(statement), {"id": signed.id})
+    engine.dispose()
+    assert chart.sessions.get(signed.id or 0).notes == signed.notes

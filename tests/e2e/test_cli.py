@@ -98,6 +98,7 @@ def test_check_exits_1_and_names_a_broken_reference(tmp_path: Path) -> None:
     assert needlelog("seed", "--db", str(db), "--patients", "3", "--sessions", "10").returncode == 0
     with sqlite3.connect(db) as raw:
         raw.execute("PRAGMA foreign_keys = OFF")
+        raw.execute("DROP TRIGGER signed_needling_site_no_update")  # corruption does not ask permission
         raw.execute("UPDATE needling_site SET session_id = 424242 WHERE id = (SELECT MIN(id) FROM needling_site)")
     result = needlelog("check", "--db", str(db))
     assert result.returncode == 1
