@@ -41,7 +41,9 @@ def main() -> None:
     screen = app.primaryScreen().availableGeometry()
     window.setGeometry(screen)
     window.show()
-    window.search.setText(services.patients.search("")[2].chart_number)
+    chosen = services.patients.search("")[2]
+    window.search.setText(chosen.chart_number)
+    window.show_patient(chosen.id)  # at once, not after the search's typing pause
     if sys.argv[2:] == ["editor"]:
         editor = window.new_session()
         assert editor is not None

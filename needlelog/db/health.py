@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from needlelog.db.engine import sqlite_path
 
@@ -21,8 +21,3 @@ def integrity_problems(engine: Engine) -> list[str]:
             if len(problems) > 40:
                 break
     return problems
-
-
-def count_rows(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())

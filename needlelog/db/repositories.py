@@ -6,7 +6,6 @@ Functions take the caller's ORM session: the service owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Date, bindparam, func, select, text, update
@@ -500,18 +499,6 @@ def last_session_id(db: Session, patient_id: int, *, with_sites: bool = False) -
     if with_sites:
         stmt = stmt.where(SessionRow.site_count > 0)
     return db.scalar(stmt.order_by(SessionRow.service_start.desc(), SessionRow.id.desc()).limit(1))
-
-
-def without_ids(session: TreatmentSession) -> TreatmentSession:
-    return replace(
-        session,
-        id=None,
-        version=0,
-        created_at=None,
-        signed_at=None,
-        signed_by_id=None,
-        fingerprint="",
-    )
 
 
 # --- exports -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -363,8 +363,6 @@ class MainWindow(QMainWindow):
 
     # --- chart -------------------------------------------------------------------------
     def show_patient(self, patient_id: int | None) -> None:
-        from datetime import datetime
-
         self.message.clear()
         enabled = patient_id is not None and self.clinician is not None
         self.new_session_button.setEnabled(enabled)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
@@ -426,12 +427,7 @@ class SessionEditor(QWidget):
         named(self.soreness, "soreness", "Muscle soreness")
         reactions_layout.addWidget(QLabel("Soreness"), 0, 0)
         reactions_layout.addWidget(self.soreness, 0, 1)
-        self.reaction_checks: dict[Reaction, QCheckBox] = {}
-        for i, reaction in enumerate(Reaction):
-            check = QCheckBox(reaction.label)
-            named(check, f"reaction_{reaction.value}", reaction.label)
-            self.reaction_checks[reaction] = check
-            reactions_layout.addWidget(check, 1 + i // 2, i % 2)
+        self.reaction_checks = _check_boxes(list(Reaction), "reaction", reactions_layout, first_row=1)
         self.reaction_other = QLineEdit()
         self.reaction_other.setPlaceholderText("other reaction")
         named(self.reaction_other, "reactionOther", "Other reaction")
@@ -440,12 +436,7 @@ class SessionEditor(QWidget):
 
         adverse = QGroupBox("Adverse events (serious)")
         adverse_layout = QGridLayout(adverse)
-        self.adverse_checks: dict[AdverseEventKind, QCheckBox] = {}
-        for i, kind in enumerate(AdverseEventKind):
-            check = QCheckBox(kind.label)
-            named(check, f"adverse_{kind.value}", kind.label)
-            self.adverse_checks[kind] = check
-            adverse_layout.addWidget(check, i // 2, i % 2)
+        self.adverse_checks = _check_boxes(list(AdverseEventKind), "adverse", adverse_layout)
         self.adverse_text = QLineEdit()
         self.adverse_text.setPlaceholderText("what happened, what was done")
         named(self.adverse_text, "adverseDescription", "Adverse event description")
@@ -453,13 +444,7 @@ class SessionEditor(QWidget):
         lower.addWidget(adverse, 1)
 
         aftercare = QGroupBox("Aftercare given")
-        aftercare_layout = QVBoxLayout(aftercare)
-        self.aftercare_checks: dict[Aftercare, QCheckBox] = {}
-        for item in Aftercare:
-            check = QCheckBox(item.label)
-            named(check, f"aftercare_{item.value}", item.label)
-            self.aftercare_checks[item] = check
-            aftercare_layout.addWidget(check)
+        self.aftercare_checks = _check_boxes(list(Aftercare), "aftercare", QGridLayout(aftercare), columns=1)
         lower.addWidget(aftercare, 1)
         rows.addLayout(lower)
 
@@ -495,7 +480,7 @@ class SessionEditor(QWidget):
         named(self.pdf_button, "savePdf", "Save the visit note as a PDF", "Save the visit note as a PDF (Ctrl+P)")
         self.pdf_button.setMinimumHeight(38)
         self.pdf_button.clicked.connect(self.save_pdf)
-        self.open_pdf_button = QPushButton("Open PDF (Ctrl+Shift+P)")
+        self.open_pdf_button = QPushButton("Open PDF")  # Ctrl+Shift+P is kept for the privacy key (SPEC §4)
         named(self.open_pdf_button, "openPdf", "Open the visit note as a PDF", "Open the note in the PDF viewer")
         self.open_pdf_button.setMinimumHeight(38)
         self.open_pdf_button.clicked.connect(self.open_pdf)
@@ -976,6 +961,22 @@ class SessionEditor(QWidget):
         self._close_refused = True
         self.save_state.setText(f"{self.save_state.text()} — not closed, so nothing is lost; close again to discard.")
         return False
+
+
+Term = TypeVar("Term", bound=Coded)
+
+
+def _check_boxes(
+    terms: list[Term], prefix: str, layout: QGridLayout, first_row: int = 0, columns: int = 2
+) -> dict[Term, QCheckBox]:
+    """A tick box per term of a controlled list, named for tests and screen readers, laid out in columns."""
+    boxes: dict[Term, QCheckBox] = {}
+    for i, term in enumerate(terms):
+        box = QCheckBox(term.label)
+        named(box, f"{prefix}_{term.value}", term.label)
+        layout.addWidget(box, first_row + i // columns, i % columns)
+        boxes[term] = box
+    return boxes
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:

@@ -353,10 +353,11 @@ def test_outputs_are_checked_before_any_work(services: Services, tmp_path: Path)
 
 @pytest.fixture
 def busy_chart(tmp_path: Path) -> Iterator[Services]:
-    """About 150 signed visits in the last year, for exports that run long enough to cancel."""
+    """About 550 signed visits in the last year: a combined PDF of them takes several seconds, long enough to
+    cancel half-way on any machine (150 finished before the cancel once notes got faster)."""
     path = tmp_path / "busy.sqlite"
     engine = engine_at_head(path)
-    seed_chart(engine, 20, 160, seed=5, now=NOW, workers=1, history_days=300)
+    seed_chart(engine, 40, 600, seed=5, now=NOW, workers=1, history_days=300)
     chart = build_services(engine, FakeClock())
     yield chart
     chart.close()
