@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -167,6 +169,7 @@ class SessionRow(Base):
     aftercare: Mapped[frozenset[Aftercare]] = mapped_column(CodeSet(Aftercare), default=frozenset())
     precautions_acknowledged: Mapped[frozenset[Precaution]] = mapped_column(CodeSet(Precaution), default=frozenset())
     notes: Mapped[str] = mapped_column(Text, default="")
+    lung_field_caution: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[SessionStatus] = mapped_column(Code(SessionStatus), default=SessionStatus.DRAFT)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -196,6 +199,12 @@ class SiteRow(Base):
             "dwell_minutes IS NULL OR (dwell_minutes BETWEEN 5 AND 15)",
             name="dwell_range",
         ),
+        Index(
+            "ix_needling_site_running_timer",
+            "timer_started_at",
+            sqlite_where=text("timer_started_at IS NOT NULL AND timer_stopped_at IS NULL"),
+            postgresql_where=text("timer_started_at IS NOT NULL AND timer_stopped_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,6 +218,8 @@ class SiteRow(Base):
     needle_lot: Mapped[str] = mapped_column(String(200), default="")
     dwell_minutes: Mapped[int | None] = mapped_column(Integer)
     twitch: Mapped[TwitchResponse | None] = mapped_column(Code(TwitchResponse))
+    timer_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    timer_stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     session: Mapped[SessionRow] = relationship(back_populates="sites")
     trigger_points: Mapped[list[TriggerPointRow]] = relationship(

@@ -22,6 +22,7 @@ from needlelog.db.models import (
     TriggerPointRow,
 )
 from needlelog.domain.errors import ConflictError, NotFoundError
+from needlelog.domain.figure import lung_field_site
 from needlelog.domain.model import (
     AdverseEvent,
     Clinic,
@@ -43,6 +44,7 @@ from needlelog.domain.search import (
     prefix_upper_bound,
     search_key,
 )
+from needlelog.domain.timers import RunningTimer, site_label
 from needlelog.domain.vocab import SessionStatus
 
 # --- clinic and clinicians -------------------------------------------------------------
@@ -317,6 +319,8 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
                 dwell_minutes=s.dwell_minutes,
                 twitch=s.twitch,
                 trigger_points=tuple(TriggerPoint(p.view, p.x, p.y) for p in s.trigger_points),
+                timer_started=s.timer_started_at,
+                timer_stopped=s.timer_stopped_at,
             )
             for s in row.sites
         ),
@@ -329,6 +333,7 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
         aftercare=row.aftercare,
         precautions_acknowledged=row.precautions_acknowledged,
         notes=row.notes,
+        lung_field_caution=row.lung_field_caution,
         status=row.status,
         id=row.id,
         version=row.version,
@@ -359,6 +364,7 @@ def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
     row.aftercare = session.aftercare
     row.precautions_acknowledged = session.precautions_acknowledged
     row.notes = session.notes
+    row.lung_field_caution = any(lung_field_site(s) for s in session.sites)
     row.sites = [
         SiteRow(
             position=i,
@@ -370,6 +376,8 @@ def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
             needle_lot=s.needle_lot,
             dwell_minutes=s.dwell_minutes,
             twitch=s.twitch,
+            timer_started_at=s.timer_started,
+            timer_stopped_at=s.timer_stopped,
             trigger_points=[
                 TriggerPointRow(position=j, view=p.view, x=p.x, y=p.y) for j, p in enumerate(s.trigger_points)
             ],
@@ -464,6 +472,44 @@ def mark_signed(db: Session, row: SessionRow, signer_id: int, signed_at: datetim
     row.updated_at = signed_at
     db.flush()
     return session_from_row(row)
+
+
+def running_timers(db: Session) -> list[RunningTimer]:
+    """Every dwell timer started and not stopped, on any draft of any patient, oldest first."""
+    stmt = (
+        select(
+            SiteRow.session_id,
+            SiteRow.position,
+            SiteRow.region,
+            SiteRow.side,
+            SiteRow.muscle,
+            SiteRow.dwell_minutes,
+            SiteRow.timer_started_at,
+            PatientRow.given_name,
+            PatientRow.family_name,
+            PatientRow.chart_number,
+        )
+        .join(SessionRow, SessionRow.id == SiteRow.session_id)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(
+            SiteRow.timer_started_at.is_not(None),
+            SiteRow.timer_stopped_at.is_(None),
+            SessionRow.status == SessionStatus.DRAFT,
+        )
+        .order_by(SiteRow.timer_started_at, SiteRow.session_id, SiteRow.position)
+    )
+    return [
+        RunningTimer(
+            session_id=r.session_id,
+            site_index=r.position,
+            patient_name=f"{r.given_name} {r.family_name}".strip(),
+            chart_number=r.chart_number,
+            site_label=site_label(r.position, r.region, r.side, r.muscle),
+            started=r.timer_started_at,
+            planned_minutes=r.dwell_minutes,
+        )
+        for r in db.execute(stmt)
+    ]
 
 
 def list_patient_sessions(db: Session, patient_id: int, limit: int, offset: int = 0) -> list[SessionSummary]:

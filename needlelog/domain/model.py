@@ -105,6 +105,13 @@ class NeedlingSite:
     dwell_minutes: int | None = None
     twitch: TwitchResponse | None = None
     trigger_points: tuple[TriggerPoint, ...] = ()
+    # The dwell timer: started when the needles go in, stopped when they come out (UTC).
+    timer_started: datetime | None = None
+    timer_stopped: datetime | None = None
+
+    @property
+    def timer_running(self) -> bool:
+        return self.timer_started is not None and self.timer_stopped is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,8 @@ class TreatmentSession:
     aftercare: frozenset[Aftercare] = frozenset()
     precautions_acknowledged: frozenset[Precaution] = frozenset()
     notes: str = ""
+    # Recorded when saved: a site lay over the lung field, and the caution was shown.
+    lung_field_caution: bool = False
     status: SessionStatus = SessionStatus.DRAFT
     id: int | None = None
     version: int = 0

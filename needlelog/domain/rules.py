@@ -14,8 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from needlelog.domain.figure import lung_field_site
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
-from needlelog.domain.vocab import Coded, Precaution
+from needlelog.domain.vocab import Aftercare, Coded, Precaution
 
 DWELL_MIN, DWELL_MAX = 5, 15
 NEEDLES_PER_SITE_MIN, NEEDLES_PER_SITE_MAX = 1, 20
@@ -76,6 +77,13 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
                         f"{_site_label(i)}: trigger point {j + 1} lies outside the body chart.",
                     )
                 )
+        if site.timer_started and site.timer_stopped and site.timer_stopped < site.timer_started:
+            problems.append(
+                FieldProblem(
+                    site_field(i, "timer"),
+                    f"{_site_label(i)}: the dwell timer stops before it starts.",
+                )
+            )
         for name in ("muscle", "needle_size", "needle_lot"):
             if len(getattr(site, name)) > 200:
                 problems.append(
@@ -303,6 +311,18 @@ def sign_problems(
             problems.append(FieldProblem(site_field(i, "dwell_minutes"), f"{label}: enter the dwell time."))
         if site.twitch is None:
             problems.append(FieldProblem(site_field(i, "twitch"), f"{label}: mark the twitch response."))
+        if site.timer_running:
+            problems.append(
+                FieldProblem(site_field(i, "timer"), f"{label}: stop its dwell timer (the needles are still in).")
+            )
+    if any(lung_field_site(site) for site in session.sites) and Aftercare.SEEK_CARE_BREATHING not in session.aftercare:
+        problems.append(
+            FieldProblem(
+                f"aftercare.{Aftercare.SEEK_CARE_BREATHING.value}",
+                "A site lies over the lung field: give the aftercare "
+                f"“{Aftercare.SEEK_CARE_BREATHING.label}”.",
+            )
+        )
     problems.extend(value_problems(session, now))
     problems.extend(NeedleLedger.of(session).problems())
     # Keep the order a person reads the form in, but never report one field twice.
@@ -314,6 +334,10 @@ def sign_problems(
             seen.add(key)
             unique.append(problem)
     return unique
+
+
+def _moment(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def is_late_entry(service_end: datetime | None, signed_at: datetime | None) -> bool:
@@ -373,5 +397,15 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         "precautions_acknowledged": sorted(p.value for p in session.precautions_acknowledged),
         "notes": session.notes,
     }
+    # Added with schema 4; present only when used, so notes signed before keep their fingerprint.
+    timers = [
+        [i, _moment(s.timer_started), _moment(s.timer_stopped)]
+        for i, s in enumerate(session.sites)
+        if s.timer_started or s.timer_stopped
+    ]
+    if timers:
+        content["timers"] = timers
+    if session.lung_field_caution:
+        content["lung_field_caution"] = True
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

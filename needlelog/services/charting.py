@@ -27,6 +27,8 @@ from needlelog.domain.model import (
     TreatmentSession,
 )
 from needlelog.domain.rules import (
+    DWELL_MAX,
+    DWELL_MIN,
     MIN_NEEDLING_AGE,
     FieldProblem,
     age_on,
@@ -37,6 +39,7 @@ from needlelog.domain.rules import (
     value_problems,
 )
 from needlelog.domain.search import parse_patient_query
+from needlelog.domain.timers import RunningTimer, dwell_minutes
 
 Clock = Callable[[], datetime]
 
@@ -214,7 +217,10 @@ class SessionService(_UseCases):
                 condition=last.condition,
                 technique=last.technique,
                 electrical_stimulation=last.electrical_stimulation,
-                sites=tuple(replace(site, twitch=None) for site in last.sites),
+                # The sites and their markers carry over; what happens today (twitch, timer) does not.
+                sites=tuple(
+                    replace(site, twitch=None, timer_started=None, timer_stopped=None) for site in last.sites
+                ),
                 aftercare=last.aftercare,
             )
             self._refuse_young(patient, draft)
@@ -236,6 +242,38 @@ class SessionService(_UseCases):
             if stored.is_signed:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
             return repo.save_session(db, session, now)
+
+    def running_timers(self) -> list[RunningTimer]:
+        """The dwell timers running now, on every draft (the main window's dock)."""
+        with self._transaction() as db, db.begin():
+            return repo.running_timers(db)
+
+    @storage_errors
+    def stop_timer(self, session_id: int, site_index: int) -> TreatmentSession:
+        """Stop one site's timer now and fill the site's dwell with the minutes it ran.
+
+        A dwell outside 5-15 minutes is not written (the rules refuse it); the site's dwell is left
+        empty for the clinician to give, and the timer's two instants keep what happened.
+        """
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            session = repo.get_session(db, session_id)
+            if session.is_signed:
+                raise ConflictError("This session is signed; its timers stopped with it.")
+            if not 0 <= site_index < len(session.sites):
+                raise NotFoundError(f"Session {session_id} has no site {site_index + 1}.")
+            site = session.sites[site_index]
+            if not site.timer_running:
+                return session
+            assert site.timer_started is not None
+            minutes = dwell_minutes(site.timer_started, now)
+            stopped = replace(
+                site,
+                timer_stopped=now,
+                dwell_minutes=minutes if DWELL_MIN <= minutes <= DWELL_MAX else None,
+            )
+            sites = session.sites[:site_index] + (stopped,) + session.sites[site_index + 1 :]
+            return repo.save_session(db, replace(session, sites=sites), now)
 
     def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:
         """Everything that stops ``session`` (as it is on screen) being signed by this clinician now."""

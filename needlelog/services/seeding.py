@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import accumulate
 from typing import Any, TypeVar, cast
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import bulk
 from needlelog.db.repositories import get_clinic, save_clinic
-from needlelog.domain.figure import anchor_point
+from needlelog.domain.figure import anchor_point, lung_field_site
 from needlelog.domain.model import (
     Clinic,
     Clinician,
@@ -38,7 +39,6 @@ from needlelog.domain.rules import fingerprint
 from needlelog.domain.search import chart_key, search_key
 from needlelog.domain.vocab import (
     CONDITION_REGIONS,
-    LUNG_FIELD_REGIONS,
     MUSCLES,
     Aftercare,
     BodyRegion,
@@ -248,6 +248,7 @@ SESSION_COLUMNS = (
     "aftercare",
     "precautions_acknowledged",
     "notes",
+    "lung_field_caution",
     "status",
     "version",
     "created_at",
@@ -298,6 +299,13 @@ AFTERCARE_SETS = tuple(
     )
 )
 ANCHOR_POINTS = {(region, side): anchor_point(region, side) for region in BodyRegion for side in Side}
+
+
+@cache
+def _over_lung(region: BodyRegion | None, side: Side | None, muscle: str) -> bool:
+    """The lung-field rule for a seeded site (always at its region's anchor), worked out once per kind."""
+    assert region is not None and side is not None
+    return lung_field_site(NeedlingSite(region, side, muscle, trigger_points=(ANCHOR_POINTS[region, side],)))
 SORENESS = _weighted(
     (Soreness.NONE, 4),
     (Soreness.MILD, 11),
@@ -441,7 +449,8 @@ class ChartGenerator:
         # Today's and yesterday's notes are often still drafts; a few older ones were forgotten.
         draft = (end > self.now - timedelta(days=2) and r() < 0.5) or r() < 0.02
         aftercare = set(self.pick(AFTERCARE_SETS))
-        if any(s.region in LUNG_FIELD_REGIONS for s in sites):
+        caution = any(_over_lung(s.region, s.side, s.muscle) for s in sites)
+        if caution:
             aftercare.add(Aftercare.SEEK_CARE_BREATHING)
         others: set[Reaction] = set()
         if r() < 0.25:
@@ -475,6 +484,7 @@ class ChartGenerator:
             aftercare=frozenset(aftercare),
             precautions_acknowledged=plan.patient.screening.positive - {Precaution.UNDER_12},
             notes=self.pick(NOTES),
+            lung_field_caution=caution,
             status=SessionStatus.DRAFT if draft else SessionStatus.SIGNED,
             id=sid,
         )
@@ -509,6 +519,7 @@ class ChartGenerator:
             _codes(s.aftercare),
             _codes(s.precautions_acknowledged),
             s.notes,
+            s.lung_field_caution,
             # Written as a draft with its signature already filled in, and signed once its sites are in:
             # the database refuses sites added to a signed note (revision 0003).
             SessionStatus.DRAFT,

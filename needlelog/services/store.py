@@ -29,6 +29,8 @@ class Services:
     sessions: SessionService
     exports: ExportService
     _engine: Engine = field(repr=False)
+    # The one clock of the program: dwell timers and the idle lock read it, tests move it.
+    clock: Clock = utc_now
 
     @property
     def location(self) -> str:
@@ -47,6 +49,7 @@ def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
         SessionService(engine, clock),
         ExportService(engine, clock),
         engine,
+        clock,
     )
 
 
