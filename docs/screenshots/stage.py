@@ -5,16 +5,19 @@
     DISPLAY=:99 python docs/screenshots/stage.py /tmp/demo.sqlite editor &
     sleep 5; DISPLAY=:99 import -window root docs/screenshots/editor-1366x768.png
 
-``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites;
-``export`` the manager's export dialog.
+``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites
+tapped on the body chart; ``timers`` the dock with three dwell timers (running, at the planned
+dwell, at the 15-minute alarm); ``export`` the manager's export dialog.
 """
 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtWidgets import QApplication
 
+from needlelog.domain.figure import anchor_points
 from needlelog.domain.vocab import BodyRegion, Condition, Side, TwitchResponse
 from needlelog.services.store import open_chart
 from needlelog.ui.main_window import MainWindow
@@ -49,10 +52,10 @@ def main() -> None:
         assert editor is not None
         editor.setGeometry(screen)
         editor.condition.set_code(Condition.NECK_HEADACHE)
-        for region, side, muscle, needles, twitch in SITES:
-            row = editor.add_site()
-            row.region.set_code(region)
-            row.side.set_code(side)
+        for i, (region, side, muscle, needles, twitch) in enumerate(SITES):
+            point = anchor_points(region, side)[0]
+            row = editor.place_marker(point.view, point.x + 0.01 * (i % 3), point.y + 0.01 * (i % 2))
+            assert row is not None, (region, side)
             row.muscle.setCurrentText(muscle)
             row.needles.set_number(needles)
             row.twitch.set_code(twitch)
@@ -63,6 +66,26 @@ def main() -> None:
         editor.pain_before.set_number(7)
         editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")
         editor.sign()
+    if sys.argv[2:] == ["timers"]:
+        now = datetime.now(UTC)
+        for patient, minutes_in, region, side in zip(
+            services.patients.search("")[3:6],
+            (3.3, 10.6, 15.2),
+            (BodyRegion.NECK, BodyRegion.LOWER_BACK, BodyRegion.SHOULDER),
+            (Side.RIGHT, Side.LEFT, Side.RIGHT),
+            strict=True,
+        ):
+            window.show_patient(patient.id)
+            editor = window.new_session()
+            assert editor is not None
+            point = anchor_points(region, side)[0]
+            row = editor.place_marker(point.view, point.x, point.y)
+            assert row is not None
+            row.needles.set_number(2)
+            row.timer_started = now - timedelta(minutes=minutes_in)
+            editor.save_now()
+            editor.close()
+        window.show_patient(chosen.id)
     if sys.argv[2:] == ["export"]:
         window.export_notes()
     app.exec()

@@ -319,8 +319,7 @@ def sign_problems(
         problems.append(
             FieldProblem(
                 f"aftercare.{Aftercare.SEEK_CARE_BREATHING.value}",
-                "A site lies over the lung field: give the aftercare "
-                f"“{Aftercare.SEEK_CARE_BREATHING.label}”.",
+                f"A site lies over the lung field: give the aftercare “{Aftercare.SEEK_CARE_BREATHING.label}”.",
             )
         )
     problems.extend(value_problems(session, now))

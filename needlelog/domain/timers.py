@@ -60,7 +60,7 @@ def dwell_minutes(started: datetime, stopped: datetime) -> int:
 
 
 def clock_text(delta: timedelta) -> str:
-    """"9:05", or "-0:40" once past."""
+    """ "9:05", or "-0:40" once past."""
     seconds = int(delta.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
@@ -68,6 +68,6 @@ def clock_text(delta: timedelta) -> str:
 
 
 def site_label(index: int, region: BodyRegion | None, side: Side | None, muscle: str) -> str:
-    """"Site 2 · neck, right · upper trapezius", as the dock and the editor name a site."""
+    """ "Site 2 · neck, right · upper trapezius", as the dock and the editor name a site."""
     where = ", ".join(term.label.lower() for term in (region, side) if term is not None)
     return " · ".join(part for part in (f"Site {index + 1}", where, muscle) if part)

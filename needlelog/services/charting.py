@@ -218,9 +218,7 @@ class SessionService(_UseCases):
                 technique=last.technique,
                 electrical_stimulation=last.electrical_stimulation,
                 # The sites and their markers carry over; what happens today (twitch, timer) does not.
-                sites=tuple(
-                    replace(site, twitch=None, timer_started=None, timer_stopped=None) for site in last.sites
-                ),
+                sites=tuple(replace(site, twitch=None, timer_started=None, timer_stopped=None) for site in last.sites),
                 aftercare=last.aftercare,
             )
             self._refuse_young(patient, draft)
@@ -272,7 +270,7 @@ class SessionService(_UseCases):
                 timer_stopped=now,
                 dwell_minutes=minutes if DWELL_MIN <= minutes <= DWELL_MAX else None,
             )
-            sites = session.sites[:site_index] + (stopped,) + session.sites[site_index + 1 :]
+            sites = (*session.sites[:site_index], stopped, *session.sites[site_index + 1 :])
             return repo.save_session(db, replace(session, sites=sites), now)
 
     def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:

@@ -306,6 +306,8 @@ def _over_lung(region: BodyRegion | None, side: Side | None, muscle: str) -> boo
     """The lung-field rule for a seeded site (always at its region's anchor), worked out once per kind."""
     assert region is not None and side is not None
     return lung_field_site(NeedlingSite(region, side, muscle, trigger_points=(ANCHOR_POINTS[region, side],)))
+
+
 SORENESS = _weighted(
     (Soreness.NONE, 4),
     (Soreness.MILD, 11),

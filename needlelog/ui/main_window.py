@@ -35,6 +35,7 @@ from needlelog.ui.models.patients import PatientTableModel
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.timer_dock import TimerDock
 
 OPEN_FIRST_AFTER_MS = 150
 
@@ -257,6 +258,9 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.addWidget(splitter)
         self.setCentralWidget(central)
+        self.timers = TimerDock(services, self)
+        self.timers.stop_requested.connect(self.stop_timer)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.timers)
 
         self._build_menu()
         self.statusBar().setObjectName("statusBar")
@@ -277,6 +281,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.search, self.patient_view)
         self.setTabOrder(self.patient_view, self.history_view)
         self.resize(1280, 760)
+        self.timers.reload()
 
     def _build_menu(self) -> None:
         find = QAction("&Find patient", self)
@@ -320,6 +325,10 @@ class MainWindow(QMainWindow):
         export_notes.triggered.connect(self.export_notes)
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction(export_notes)
+        show_timers = self.timers.toggleViewAction()
+        show_timers.setObjectName("actionShowTimers")
+        show_timers.setShortcut(QKeySequence("Ctrl+T"))
+        self.menuBar().addMenu("&View").addAction(show_timers)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -495,8 +504,24 @@ class MainWindow(QMainWindow):
         return reopened
 
     def _session_changed(self, session: TreatmentSession) -> None:
+        self.timers.reload()
         if self._current is not None and session.patient_id == self._current.id:
             self.show_patient(self._current.id)
+
+    def stop_timer(self, session_id: int, site_index: int) -> None:
+        """Stop from the dock: through the open editor when there is one (it holds the newest text)."""
+        editor = self.editors.get(session_id)
+        if editor is not None:
+            editor.stop_timer(site_index)
+            self.timers.reload()
+            return
+        try:
+            session = self.services.sessions.stop_timer(session_id, site_index)
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            self.timers.reload()
+            return
+        self._session_changed(session)
 
     def _editor_closed(self, session_id: int) -> None:
         self.editors.pop(session_id, None)

@@ -15,9 +15,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.domain.errors import ConflictError, NeedlelogError, ValidationError
+from needlelog.domain.figure import anchor_points, body_figure, lung_field_site
 from needlelog.domain.model import (
     AdverseEvent,
     Clinician,
@@ -46,8 +49,18 @@ from needlelog.domain.model import (
     Patient,
     Reactions,
     TreatmentSession,
+    TriggerPoint,
 )
-from needlelog.domain.rules import TEXT_MAX, FieldProblem, NeedleLedger, sign_problems, value_problems
+from needlelog.domain.rules import (
+    DWELL_MAX,
+    DWELL_MIN,
+    TEXT_MAX,
+    FieldProblem,
+    NeedleLedger,
+    sign_problems,
+    value_problems,
+)
+from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
 from needlelog.domain.vocab import (
     MUSCLES,
     AdverseEventKind,
@@ -55,6 +68,7 @@ from needlelog.domain.vocab import (
     BodyRegion,
     Coded,
     Condition,
+    FigureView,
     Precaution,
     Reaction,
     Side,
@@ -64,13 +78,21 @@ from needlelog.domain.vocab import (
 )
 from needlelog.paths import data_dir
 from needlelog.services.store import Services
-from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.body_chart import BodyChart
+from needlelog.ui.widgets.common import html, named
 
 AUTOSAVE_MS = 1500
 TEXT_FIELD_MAX = 200
 NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
 ERROR_STYLE = "color: #a11a1a;"
 OK_STYLE = "color: #1d6b2f;"
+CAUTION_STYLE = "background: #fdecea; color: #8e1b12; border: 2px solid #c0392b; border-radius: 4px; padding: 4px;"
+TIMER_STYLES = {
+    TimerLevel.RUNNING: "",
+    TimerLevel.WARNING: "background: #f5b041; font-weight: bold;",
+    TimerLevel.ALARM: "background: #c0392b; color: white; font-weight: bold;",
+}
+QUICK_PICKS = 6
 
 
 class CodeCombo(QComboBox):
@@ -124,13 +146,12 @@ class SiteRow:
         named(self.side, f"{prefix}Side", f"{label} side", "Side: L, R, B or M")
         self.muscle = QComboBox()
         self.muscle.setEditable(True)
-        self.muscle.setMinimumWidth(150)
+        self.muscle.setMinimumWidth(120)
         self.muscle.setMinimumHeight(30)
         named(self.muscle, f"{prefix}Muscle", f"{label} muscle", "Muscle: pick or type")
         self.needles = OptionalSpin(1, 99)
         named(self.needles, f"{prefix}Needles", f"{label} needle count", "Needles at this site (1 to 20)")
         self.dwell = OptionalSpin(1, 99)
-        self.dwell.setSuffix(" min")
         self.dwell.set_number(default_dwell)
         named(self.dwell, f"{prefix}Dwell", f"{label} dwell time", "Planned dwell time, 5 to 15 minutes")
         self.twitch = CodeCombo(list(TwitchResponse))
@@ -149,15 +170,32 @@ class SiteRow:
         self.down = QPushButton("↓")
         named(self.down, f"{prefix}Down", f"Move {label.lower()} down", "Move this site down (Alt+Down)")
         for button in (self.up, self.down):
-            button.setFixedSize(36, 30)
+            button.setFixedSize(28, 30)
+        self.timer = QPushButton("▶ Start")
+        named(self.timer, f"{prefix}Timer", f"{label} dwell timer", "Start the dwell timer as the needles go in")
+        self.timer.setMinimumSize(72, 30)
+        self.timer_started: datetime | None = None
+        self.timer_stopped: datetime | None = None
+        # Compact lists: the row fits beside the body chart on a 1366-pixel screen.
+        for widget, letters, widest in (
+            (self.region, 10, 150),
+            (self.side, 5, 92),
+            (self.twitch, 5, 84),
+            (self.size, 8, 118),
+        ):
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(letters)
+            widget.setMaximumWidth(widest)
+        self.lot.setMaximumWidth(96)
+        self.lot.setMinimumWidth(60)
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
-        self.remove.setFixedSize(36, 30)
+        self.remove.setFixedSize(28, 30)
         self.error = QLabel("")
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         named(self.error, f"{prefix}Error", f"{label} problems")
-        self.trigger_points: tuple = ()  # type: ignore[type-arg]  # kept as charted; the body chart edits them
+        self.trigger_points: tuple[TriggerPoint, ...] = ()  # kept as charted; the body chart edits them
         self.region.currentIndexChanged.connect(self._region_changed)
         for signal in (
             self.region.currentIndexChanged,
@@ -182,6 +220,7 @@ class SiteRow:
             self.twitch,
             self.size,
             self.lot,
+            self.timer,
             self.up,
             self.down,
             self.remove,
@@ -209,6 +248,8 @@ class SiteRow:
             dwell_minutes=self.dwell.number(),
             twitch=self.twitch.code(),  # type: ignore[arg-type]
             trigger_points=self.trigger_points,
+            timer_started=self.timer_started,
+            timer_stopped=self.timer_stopped,
         )
 
     def show_site(self, site: NeedlingSite) -> None:
@@ -221,10 +262,32 @@ class SiteRow:
         self.lot.setText(site.needle_lot)
         self.size.setCurrentText(site.needle_size)
         self.trigger_points = site.trigger_points
+        self.timer_started = site.timer_started
+        self.timer_stopped = site.timer_stopped
+
+    def show_timer(self, now: datetime) -> None:
+        """The timer button: start it, the minutes running (coloured at the planned dwell and at 15), or done."""
+        if self.timer_started is None:
+            text, style, tip = "▶ Start", "", "Start the dwell timer as the needles go in"
+        elif self.timer_stopped is None:
+            elapsed = now - self.timer_started
+            level = timer_level(self.timer_started, self.dwell.number(), now)
+            text, style = f"■ {clock_text(elapsed)}", TIMER_STYLES[level]
+            tip = f"Needles in since {_local_time(self.timer_started)}: stop when they come out"
+        else:
+            minutes = dwell_minutes(self.timer_started, self.timer_stopped)
+            text, style = f"✔ {minutes} min", ""
+            tip = f"Timed {_local_time(self.timer_started)}–{_local_time(self.timer_stopped)}"
+        if self.timer.text() != text:
+            self.timer.setText(text)
+        if self.timer.styleSheet() != style:
+            self.timer.setStyleSheet(style)
+        self.timer.setToolTip(tip)
 
     def set_read_only(self, read_only: bool) -> None:
         for widget in self.widgets()[1:]:
             widget.setEnabled(not read_only)
+        self.timer.setEnabled(not read_only and self.timer_stopped is None)
 
 
 class SessionEditor(QWidget):
@@ -256,6 +319,10 @@ class SessionEditor(QWidget):
         # another PC's later save look like a conflict, and bump the version for nothing).
         self._dirty = False
         self._close_refused = False
+        self.clock = services.clock
+        self.figure = body_figure()
+        self.selected_site: int | None = None
+        self._lung_sites: frozenset[int] = frozenset()
         # Notes opened for viewing go to the data folder (owner-only), never to a shared temporary folder.
         self.print_folder = data_dir() / "print"
         self.rows: list[SiteRow] = []
@@ -267,6 +334,10 @@ class SessionEditor(QWidget):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_now)
+        # Running dwell timers are redrawn every second (the main window's dock sounds the alarm).
+        self._timer_tick = QTimer(self)
+        self._timer_tick.setInterval(1000)
+        self._timer_tick.timeout.connect(self.tick_timers)
 
         self._build()
         self.show_session(session)
@@ -276,8 +347,8 @@ class SessionEditor(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         banner = QLabel(
-            f"<b>{_html(self.patient.full_name)}</b> · chart {_html(self.patient.chart_number)} · "
-            f"born {self.patient.date_of_birth.isoformat()} · charting as {_html(self.clinician.display_name)}"
+            f"<b>{html(self.patient.full_name)}</b> · chart {html(self.patient.chart_number)} · "
+            f"born {self.patient.date_of_birth.isoformat()} · charting as {html(self.clinician.display_name)}"
         )
         named(banner, "editorBanner", "Patient and clinician")
         outer.addWidget(banner)
@@ -304,7 +375,13 @@ class SessionEditor(QWidget):
         scroll.setObjectName("editorScroll")
         body = QWidget()
         # Rows, not columns: the sites grid gets the whole width, so ten sites fit a 1366-pixel screen.
-        rows = QVBoxLayout(body)
+        # The body chart is a column of its own on the left, beside everything else, so the figure
+        # stays in view while the sites are charted.
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(self._build_chart(), 0)
+        rows = QVBoxLayout()
+        columns.addLayout(rows, 1)
         top, lower = QHBoxLayout(), QHBoxLayout()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -360,7 +437,7 @@ class SessionEditor(QWidget):
         sites_layout = QVBoxLayout(sites)
         self.sites_grid = QGridLayout()
         for column, title in enumerate(
-            ("#", "Region", "Side", "Muscle", "Needles", "Dwell", "Twitch", "Size", "Lot", "", "", "")
+            ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "", "", "")
         ):
             self.sites_grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         self.sites_grid.setColumnStretch(3, 1)
@@ -374,6 +451,7 @@ class SessionEditor(QWidget):
         named(self.sites_error, "sitesError", "Sites problems")
         sites_layout.addWidget(self.sites_error)
         sites_layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
+        sites_layout.addStretch(1)
         sites_at = sites
 
         # needle ledger
@@ -445,8 +523,10 @@ class SessionEditor(QWidget):
 
         aftercare = QGroupBox("Aftercare given")
         self.aftercare_checks = _check_boxes(list(Aftercare), "aftercare", QGridLayout(aftercare), columns=1)
-        lower.addWidget(aftercare, 1)
         rows.addLayout(lower)
+        last = QHBoxLayout()
+        last.addWidget(aftercare, 1)
+        rows.addLayout(last)
 
         notes = QGroupBox("Notes")
         notes_layout = QVBoxLayout(notes)
@@ -455,7 +535,7 @@ class SessionEditor(QWidget):
         self.notes.setMinimumHeight(90)
         named(self.notes, "notes", "Notes")
         notes_layout.addWidget(self.notes)
-        rows.addWidget(notes, 1)
+        last.addWidget(notes, 2)
 
         # bottom: save state, what stops signing, sign
         self.problems = QListWidget()
@@ -535,6 +615,74 @@ class SessionEditor(QWidget):
             check.toggled.connect(self._changed)
         self.resize(1280, 760)
 
+    def _build_chart(self) -> QGroupBox:
+        """The body chart, the lung-field caution, the keyboard path and the muscle quick-picks."""
+        box = QGroupBox("Body chart")
+        layout = QVBoxLayout(box)
+        self.chart = BodyChart(self.figure)
+        self.chart.setMinimumSize(260, 300)
+        self.chart.placed.connect(self.place_marker)
+        self.chart.moved.connect(self.move_marker)
+        self.chart.deleted.connect(self.delete_marker)
+        self.chart.selected.connect(lambda site, _point: self.select_site(site))
+        layout.addWidget(self.chart)
+        self.chart_message = QLabel("")
+        self.chart_message.setWordWrap(True)
+        named(self.chart_message, "chartMessage", "Body chart message")
+        self.chart_message.hide()
+        layout.addWidget(self.chart_message)
+        self.lung_caution = QLabel("")
+        self.lung_caution.setWordWrap(True)
+        self.lung_caution.setStyleSheet(CAUTION_STYLE)
+        named(self.lung_caution, "lungCaution", "Lung-field caution")
+        self.lung_caution.hide()
+        layout.addWidget(self.lung_caution)
+        self.surgery_caution = QLabel("")
+        self.surgery_caution.setWordWrap(True)
+        self.surgery_caution.setStyleSheet(CAUTION_STYLE)
+        named(self.surgery_caution, "surgeryCaution", "Recent surgery caution")
+        self.surgery_caution.hide()
+        layout.addWidget(self.surgery_caution)
+
+        # the keyboard path: a region and a side from lists, the marker at the region's middle
+        keys = QHBoxLayout()
+        self.place_region = CodeCombo(list(BodyRegion), "region…")
+        named(self.place_region, "placeRegion", "Region to place", "Region for a marker placed from the keyboard")
+        self.place_side = CodeCombo(list(Side), "side…")
+        named(self.place_side, "placeSide", "Side to place", "Side for a marker placed from the keyboard")
+        self.place_button = QPushButton("Place (Alt+M)")
+        named(self.place_button, "placeMarker", "Place a marker", "Place a marker on the chosen region (Alt+M)")
+        self.place_button.setMinimumHeight(30)
+        self.place_button.clicked.connect(self.place_from_lists)
+        QShortcut(QKeySequence("Alt+M"), self, activated=self.place_button.click)
+        for combo, letters in ((self.place_region, 8), (self.place_side, 4)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(letters)
+        keys.addWidget(self.place_region, 2)
+        keys.addWidget(self.place_side, 1)
+        keys.addWidget(self.place_button)
+        layout.addLayout(keys)
+
+        self.picks_title = QLabel("Muscle quick-picks (Ctrl+1 to Ctrl+6)")
+        named(self.picks_title, "quickPicksTitle", "Muscle quick-picks")
+        layout.addWidget(self.picks_title)
+        picks = QGridLayout()
+        self.quick_picks: list[QPushButton] = []
+        for i in range(QUICK_PICKS):
+            button = QPushButton("")
+            named(button, f"quickMuscle{i + 1}", f"Quick-pick muscle {i + 1}")
+            button.setMinimumHeight(30)
+            button.clicked.connect(lambda _=False, i=i: self.pick_muscle(i))
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.pick_muscle(i))
+            button.hide()
+            picks.addWidget(button, i // 2, i % 2)
+            self.quick_picks.append(button)
+        layout.addLayout(picks)
+        layout.addStretch(1)
+        box.setMinimumWidth(280)
+        box.setMaximumWidth(440)
+        return box
+
     def _end_toggled(self, ended: bool) -> None:
         """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
         self.end.setEnabled(ended)
@@ -551,11 +699,18 @@ class SessionEditor(QWidget):
         row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
         row.up.clicked.connect(lambda: self.move_site(self.rows.index(row), -1))
         row.down.clicked.connect(lambda: self.move_site(self.rows.index(row), +1))
+        row.timer.clicked.connect(lambda: self.toggle_timer(self.rows.index(row)))
+        for widget in row.widgets():
+            widget.installEventFilter(self)
+        row.region.currentIndexChanged.connect(self._show_quick_picks)
         self.rows.append(row)
         self._place_rows()
+        row.show_timer(self.clock())
         if focus:
             row.region.setFocus(Qt.FocusReason.OtherFocusReason)
         self._changed()
+        if not self._loading:
+            self.select_site(len(self.rows) - 1)
         return row
 
     def remove_site(self, index: int) -> None:
@@ -620,8 +775,237 @@ class SessionEditor(QWidget):
                 self.sites_grid.addWidget(widget, 1 + 2 * i, column)
                 # Shown now, not on the layout's next pass, so the new row can take the focus at once.
                 widget.setVisible(True)
-            self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 11)
+            self.sites_grid.addWidget(row.error, 2 + 2 * i, 1, 1, 12)
         self._update_tab_order()
+
+    # --- the body chart ------------------------------------------------------------------
+    def place_marker(self, view: FigureView, x: float, y: float) -> SiteRow | None:
+        """A tap on the figure: a new site with the region and side under it, and its marker.
+
+        The marker goes to the selected site instead when that site has no marker yet (it was
+        added from the table) or when Shift is held (a second trigger point of the same site).
+        """
+        hit = self.figure.region_at(view, x, y)
+        if hit is None:
+            self._chart_says("No body region there: tap on the figure, or choose the region from the lists below.")
+            return None
+        region, side = hit
+        return self._place(region, side, (TriggerPoint(view, round(x, 4), round(y, 4)),))
+
+    def place_from_lists(self) -> SiteRow | None:
+        """The keyboard path: the region and side chosen from lists, the marker at the region's middle."""
+        region, side = self.place_region.code(), self.place_side.code()
+        if not isinstance(region, BodyRegion) or not isinstance(side, Side):
+            self._chart_says("Choose a region and a side, then Place.")
+            (self.place_region if region is None else self.place_side).setFocus()
+            return None
+        row = self._place(region, side, anchor_points(region, side, self.figure))
+        if row is not None:
+            row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+        return row
+
+    def _place(self, region: BodyRegion, side: Side, points: tuple[TriggerPoint, ...]) -> SiteRow | None:
+        if self.session.is_signed:
+            return None
+        if not self._confirm_surgery(region):
+            self._chart_says("Site not added.")
+            return None
+        self._chart_says("")
+        target = self._placement_target(region)
+        if target is None:
+            row = self.add_site(
+                NeedlingSite(region=region, side=side, dwell_minutes=self._default_dwell, trigger_points=points)
+            )
+        else:
+            row = self.rows[target]
+            row.trigger_points = row.trigger_points + points
+            if row.region.code() is None:
+                row.region.set_code(region)
+            if row.side.code() is None:
+                row.side.set_code(side)
+            self._changed()
+        index = self.rows.index(row)
+        self.select_site(index, point=len(row.trigger_points) - 1)
+        row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+        return row
+
+    def _placement_target(self, region: BodyRegion) -> int | None:
+        index = self.selected_site
+        if index is None or index >= len(self.rows):
+            return None
+        row = self.rows[index]
+        shift = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if shift:
+            return index
+        if not row.trigger_points and row.region.code() in (None, region):
+            return index
+        return None
+
+    def _confirm_surgery(self, region: BodyRegion) -> bool:
+        screening = self.patient.screening
+        if Precaution.RECENT_SURGERY not in screening.positive or screening.surgery_region is not region:
+            return True
+        return confirm_recent_surgery(
+            self,
+            f"{self.patient.full_name} had recent surgery in the {region.label.lower()} region "
+            "(screening). Add a needling site there?",
+        )
+
+    def move_marker(self, site: int, point: int, moved: TriggerPoint) -> None:
+        """A marker dragged (or moved with the arrow keys); a site with one marker follows it to its region."""
+        if self.session.is_signed or site >= len(self.rows):
+            return
+        row = self.rows[site]
+        points = list(row.trigger_points)
+        points[point] = moved
+        row.trigger_points = tuple(points)
+        hit = self.figure.region_at(moved.view, moved.x, moved.y)
+        if hit is not None and len(points) == 1:
+            row.region.set_code(hit[0])
+            row.side.set_code(hit[1])
+        self.chart.selection = (site, point)
+        self._changed()
+
+    def delete_marker(self, site: int, point: int) -> None:
+        if self.session.is_signed or site >= len(self.rows):
+            return
+        row = self.rows[site]
+        row.trigger_points = row.trigger_points[:point] + row.trigger_points[point + 1 :]
+        self._chart_says(f"Marker removed from site {site + 1}; the site itself stays (remove it with ✕).")
+        self._changed()
+
+    def select_site(self, index: int | None, point: int | None = None) -> None:
+        """The site the chart highlights, the quick-picks serve and a Shift+tap adds to."""
+        if index is not None and not 0 <= index < len(self.rows):
+            index = None
+        self.selected_site = index
+        for i, row in enumerate(self.rows):
+            row.number.setStyleSheet("background: #f6c48f; font-weight: bold;" if i == index else "")
+        self.chart.set_markers([r.trigger_points for r in self.rows])
+        self.chart.select(index, point)
+        self._show_quick_picks()
+
+    def _show_quick_picks(self) -> None:
+        row = self.rows[self.selected_site] if self.selected_site is not None else None
+        region = row.region.code() if row is not None else None
+        muscles = list(MUSCLES[region]) if isinstance(region, BodyRegion) else []
+        read_only = self.session.is_signed
+        self.picks_title.setVisible(bool(muscles) and not read_only)
+        for i, button in enumerate(self.quick_picks):
+            if i < len(muscles) and not read_only:
+                button.setText(muscles[i])
+                button.setToolTip(f"Site {(self.selected_site or 0) + 1}: {muscles[i]} (Ctrl+{i + 1})")
+                button.show()
+            else:
+                button.hide()
+
+    def pick_muscle(self, index: int) -> None:
+        """A quick-pick: the muscle of the selected site, then on to its needle count."""
+        if self.selected_site is None or self.session.is_signed:
+            return
+        row = self.rows[self.selected_site]
+        region = row.region.code()
+        muscles = MUSCLES[region] if isinstance(region, BodyRegion) else ()
+        if index < len(muscles):
+            row.muscle.setCurrentText(muscles[index])
+            row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+            row.needles.selectAll()
+
+    def _chart_says(self, text: str) -> None:
+        self.chart_message.setText(text)
+        self.chart_message.setVisible(bool(text))
+
+    def _show_cautions(self, content: TreatmentSession) -> None:
+        """The lung-field caution (and its aftercare ticked once), and recent surgery, as sites change."""
+        lung = frozenset(i for i, site in enumerate(content.sites) if lung_field_site(site, self.figure))
+        if lung:
+            numbers = ", ".join(str(i + 1) for i in sorted(lung))
+            self.lung_caution.setText(
+                f"⚠ Lung field — site {numbers}: a needle here can reach the lung (pneumothorax risk). "
+                "Aftercare: seek care at once for shortness of breath or chest pain."
+            )
+        self.lung_caution.setVisible(bool(lung))
+        new = lung - self._lung_sites
+        self._lung_sites = lung
+        if new and not self._loading and not content.is_signed:
+            # A new lung-field site ticks the breathing aftercare; unticking it is the clinician's call
+            # (and signing will ask for it back).
+            self.aftercare_checks[Aftercare.SEEK_CARE_BREATHING].setChecked(True)
+        surgery = self.patient.screening.surgery_region
+        operated = [
+            i + 1
+            for i, site in enumerate(content.sites)
+            if Precaution.RECENT_SURGERY in self.patient.screening.positive and site.region is surgery
+        ]
+        if operated and surgery is not None:
+            numbers = ", ".join(map(str, operated))
+            self.surgery_caution.setText(
+                f"⚠ Recent surgery in the {surgery.label.lower()} region — site {numbers} is there."
+            )
+        self.surgery_caution.setVisible(bool(operated))
+
+    # --- dwell timers --------------------------------------------------------------------
+    def toggle_timer(self, index: int) -> None:
+        row = self.rows[index]
+        if row.timer_started is None:
+            self.start_timer(index)
+        elif row.timer_stopped is None:
+            self.stop_timer(index)
+
+    def start_timer(self, index: int) -> None:
+        """The needles of this site are in: the timer starts now and is saved at once (it must survive a crash)."""
+        if self.session.is_signed:
+            return
+        row = self.rows[index]
+        row.timer_started = self.clock()
+        row.timer_stopped = None
+        self._changed()
+        self.save_now()
+        self.tick_timers()
+
+    def stop_timer(self, index: int) -> None:
+        """The needles are out: the site's dwell is the minutes the timer ran."""
+        if self.session.is_signed:
+            return
+        row = self.rows[index]
+        if row.timer_started is None or row.timer_stopped is not None:
+            return
+        now = self.clock()
+        row.timer_stopped = now
+        minutes = dwell_minutes(row.timer_started, now)
+        if DWELL_MIN <= minutes <= DWELL_MAX:
+            row.dwell.set_number(minutes)
+        else:
+            row.dwell.set_number(None)
+            self._chart_says(
+                f"Site {index + 1}: the needles were in {minutes} min, outside {DWELL_MIN}–{DWELL_MAX}; "
+                "the timer's times are kept — give the dwell time."
+            )
+        self._changed()
+        self.save_now()
+        self.tick_timers()
+
+    def tick_timers(self) -> None:
+        now = self.clock()
+        running = False
+        for row in self.rows:
+            row.show_timer(now)
+            row.timer.setEnabled(not self.session.is_signed and row.timer_stopped is None)
+            running = running or (row.timer_started is not None and row.timer_stopped is None)
+        if running and not self._timer_tick.isActive():
+            self._timer_tick.start()
+        elif not running:
+            self._timer_tick.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A site row's field taking the focus makes that site the selected one (chart and quick-picks).
+        if event.type() == QEvent.Type.FocusIn:
+            for i, row in enumerate(self.rows):
+                if watched in row.widgets():
+                    if i != self.selected_site:
+                        self.select_site(i)
+                    break
+        return super().eventFilter(watched, event)
 
     # --- reading and showing -------------------------------------------------------------
     def content(self) -> TreatmentSession:
@@ -685,8 +1069,12 @@ class SessionEditor(QWidget):
                 self.notes.setPlainText(session.notes)
         finally:
             self._loading = False
+        # What was charted is not new: loading never ticks the breathing aftercare by itself.
+        self._lung_sites = frozenset(i for i, site in enumerate(session.sites) if lung_field_site(site, self.figure))
         self._refresh()
         self._set_read_only(session.is_signed)
+        self.select_site(self.selected_site)
+        self.tick_timers()
         if session.is_signed:
             self.save_state.setText(f"Signed {_local(session.signed_at)} · fingerprint {session.fingerprint[:16]}…")
 
@@ -697,8 +1085,10 @@ class SessionEditor(QWidget):
         self.notes.setReadOnly(read_only)
         for row in self.rows:
             row.set_read_only(read_only)
-        for button in (self.add_site_button, self.count_out, self.sign_button, self.save_button):
+        for button in (self.add_site_button, self.count_out, self.sign_button, self.save_button, self.place_button):
             button.setEnabled(not read_only)
+        self.chart.set_read_only(read_only)
+        self._show_quick_picks()
         if read_only:
             self.save_button.setToolTip("A signed note never changes; correct it with an amendment.")
         if not read_only:
@@ -723,6 +1113,8 @@ class SessionEditor(QWidget):
     def _refresh(self) -> None:
         """Show every value problem beside its field, and the ledger, as the user types."""
         content = self.content()
+        self.chart.set_markers([site.trigger_points for site in content.sites])
+        self._show_cautions(content)
         problems = value_problems(content, datetime.now(UTC))
         by_field: dict[str, list[str]] = {}
         for problem in problems:
@@ -774,6 +1166,8 @@ class SessionEditor(QWidget):
                     sites[index] = replace(site, **{name: None})
                 elif name in ("muscle", "needle_size", "needle_lot"):
                     sites[index] = replace(site, **{name: getattr(site, name)[:TEXT_FIELD_MAX]})
+                elif name == "timer":
+                    sites[index] = replace(site, timer_stopped=None)
                 elif name.startswith("trigger_points"):
                     inside = tuple(p for p in site.trigger_points if 0 <= p.x <= 1 and 0 <= p.y <= 1)
                     sites[index] = replace(site, trigger_points=inside)
@@ -889,10 +1283,13 @@ class SessionEditor(QWidget):
                     "twitch": row.twitch,
                     "muscle": row.muscle,
                     "needle_lot": row.lot,
+                    "timer": row.timer,
                 }.get(name, row.region)
         if field.startswith("precautions."):
             code = field.split(".", 1)[1]
             return self.acks.get(Precaution(code))
+        if field.startswith("aftercare."):
+            return self.aftercare_checks.get(Aftercare(field.split(".", 1)[1]))
         return {
             "condition": self.condition,
             "service_end": self.end_set if not self.end_set.isChecked() else self.end,
@@ -979,14 +1376,26 @@ def _check_boxes(
     return boxes
 
 
+def confirm_recent_surgery(parent: QWidget, question: str) -> bool:
+    """Ask before a site goes where the patient was recently operated on (a function so tests can answer)."""
+    answer = QMessageBox.warning(
+        parent,
+        "Recent surgery",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%H:%M")
+
+
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:
     """Where to save a PDF (a function of its own so tests can answer it without a dialog)."""
     path, _ = QFileDialog.getSaveFileName(parent, "Save visit note", suggested, "PDF (*.pdf)")
     return path
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _qt_time(moment: datetime) -> QDateTime:

@@ -5,9 +5,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from needlelog.domain.figure import anchor_point
 from needlelog.domain.search import chart_key, parse_patient_query, prefix_upper_bound, search_key
-from needlelog.domain.vocab import BodyRegion, FigureView, Side
 
 
 def test_search_key_folds_case_and_accents() -> None:
@@ -30,12 +28,3 @@ def test_query_reads_names_chart_numbers_and_birth_dates_in_any_order() -> None:
 @given(st.text(min_size=1, max_size=8).filter(lambda s: s[-1] != chr(0x10FFFF)), st.text(max_size=8))
 def test_prefix_upper_bound_covers_every_continuation(prefix: str, rest: str) -> None:
     assert prefix <= prefix + rest < prefix_upper_bound(prefix)
-
-
-def test_anchor_points_mirror_left_and_right() -> None:
-    right_back = anchor_point(BodyRegion.NECK, Side.RIGHT)
-    left_back = anchor_point(BodyRegion.NECK, Side.LEFT)
-    assert right_back.view is FigureView.BACK and right_back.x > 0.5 > left_back.x
-    right_front = anchor_point(BodyRegion.CHEST, Side.RIGHT)
-    assert right_front.view is FigureView.FRONT and right_front.x < 0.5
-    assert anchor_point(BodyRegion.LOWER_BACK, Side.MIDLINE).x == 0.5

@@ -23,3 +23,8 @@ def qdate(day: date) -> QDate:
 
 def day_of(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+
+def html(text: str) -> str:
+    """User text made safe inside a rich-text label (a name such as "<b>Lee" shows as typed)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
