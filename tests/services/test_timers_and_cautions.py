@@ -23,9 +23,7 @@ def test_running_timers_span_patients_and_stopping_fills_the_dwell(
     other = services.patients.create(make_patient("C200", family_name="Okafor", given_name="Ada"))
     first = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
     second = services.sessions.new_draft(other.id or 0, clinician.id or 0)
-    services.sessions.save_draft(
-        replace(first, sites=(neck_site(timer_started=clock.now), neck_site(side=Side.LEFT)))
-    )
+    services.sessions.save_draft(replace(first, sites=(neck_site(timer_started=clock.now), neck_site(side=Side.LEFT))))
     clock.advance(minutes=2)
     services.sessions.save_draft(replace(second, sites=(neck_site(dwell_minutes=8, timer_started=clock.now),)))
     running = services.sessions.running_timers()

@@ -85,7 +85,8 @@ def test_lung_field_sites_are_the_chest_the_upper_back_and_the_base_of_the_neck(
     site = NeedlingSite(region, Side.RIGHT, trigger_points=(anchor_point(region, Side.RIGHT),))
     assert lung_field_site(site) is (region in LUNG_FIELD_REGIONS)
     assert lung_field_site(NeedlingSite(region, Side.RIGHT)) is (region in LUNG_FIELD_REGIONS)
-    base_of_neck = NeedlingSite(BodyRegion.NECK, Side.RIGHT, trigger_points=(TriggerPoint(FigureView.FRONT, 0.44, 0.17),))
+    base = TriggerPoint(FigureView.FRONT, 0.44, 0.17)
+    base_of_neck = NeedlingSite(BodyRegion.NECK, Side.RIGHT, trigger_points=(base,))
     assert lung_field_site(base_of_neck)
 
 
