@@ -32,9 +32,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from needlelog.domain.model import Clinician, VisitNote
+from needlelog.domain.figure import lung_field_site
+from needlelog.domain.model import Clinician, NeedlingSite, VisitNote
 from needlelog.domain.rules import NeedleLedger, is_late_entry
 from needlelog.domain.vocab import Aftercare, Precaution
+from needlelog.reports.body_chart import BodyChart
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
 
 PAGE = LETTER
@@ -75,8 +77,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _when(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+def _when(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in the computer's local time ("—" for none); ``pattern`` as strftime's."""
+    return "—" if moment is None else moment.astimezone().strftime(pattern)
 
 
 def _value(value: object) -> str:
@@ -238,11 +241,11 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
                 Paragraph(line(site.muscle) or "—", styles["cell"]),
                 _value(site.needles),
                 Paragraph(needle, styles["cell"]),
-                f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—",
+                _dwell(site, styles),
                 _value(site.twitch),
             ]
         )
-    widths = [7 * mm, 30 * mm, 17 * mm, 0, 17 * mm, 36 * mm, 15 * mm, 15 * mm]
+    widths = [7 * mm, 30 * mm, 17 * mm, 0, 16 * mm, 35 * mm, 22 * mm, 15 * mm]
     widths[3] = width - sum(widths)
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
     table.setStyle(
@@ -263,6 +266,37 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
         )
     )
     return table
+
+
+def _dwell(site: NeedlingSite, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
+    """ "10 min", and under it when the dwell timer ran: "timed 10:02–10:13" (local time)."""
+    minutes = f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—"
+    if site.timer_started is None:
+        return minutes
+    started = _when(site.timer_started, "%H:%M")
+    if site.timer_stopped is None:
+        timed = f"timer running since {started}"
+    else:
+        timed = f"timed {started}–{_when(site.timer_stopped, '%H:%M')}"
+    return Paragraph(f'{minutes}<br/><font size="7.5" color="#555555">{timed}</font>', styles["cell"])
+
+
+def _lung_field_caution(note: VisitNote, styles: dict[str, ParagraphStyle]) -> Flowable | None:
+    """The caution line when a site lies over the lung field (or the caution was recorded), else None."""
+    session = note.session
+    numbers = [str(i) for i, site in enumerate(session.sites, start=1) if lung_field_site(site)]
+    if not numbers and not session.lung_field_caution:
+        return None
+    if numbers:
+        where = f"{'site' if len(numbers) == 1 else 'sites'} {', '.join(numbers)} over the lung field"
+    else:
+        where = "recorded"
+    given = "given" if Aftercare.SEEK_CARE_BREATHING in session.aftercare else "NOT given"
+    return Paragraph(
+        f"Lung-field caution: {where} (pneumothorax risk). Aftercare to seek care at once for shortness of "
+        f"breath or chest pain: {given}.",
+        styles["alert"],
+    )
 
 
 def _long_text(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -315,7 +349,13 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
             width,
         )
     )
+    if session.sites:
+        flow.append(KeepTogether([_heading("Body chart"), BodyChart(session.sites)]))
     flow.append(_heading(f"Needling sites ({len(session.sites)})"))
+    caution = _lung_field_caution(note, styles)
+    if caution is not None:
+        flow.append(caution)
+        flow.append(Spacer(0, 3))
     flow.append(_sites_table(note, styles, width) if session.sites else _words("No sites recorded."))
     ledger = NeedleLedger.of(session)
     balance = "reconciled" if ledger.reconciled else "NOT reconciled"
@@ -425,8 +465,15 @@ def _document(buffer: io.BytesIO, title: str) -> BaseDocTemplate:
         topPadding=0,
         bottomPadding=0,
     )
+    # The margins match the frame, so that doc.width (what the story lays tables out to) is the frame's width.
     doc = BaseDocTemplate(
-        buffer, pagesize=PAGE, title=title, author="needlelog", pageTemplates=[PageTemplate("note", [frame])]
+        buffer,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        title=title,
+        author="needlelog",
+        pageTemplates=[PageTemplate("note", [frame])],
     )
     return doc
 
