@@ -25,11 +25,11 @@ from needlelog.ui.main_window import MainWindow
 SITES = [
     (BodyRegion.NECK, Side.RIGHT, "upper trapezius", 2, TwitchResponse.STRONG),
     (BodyRegion.NECK, Side.LEFT, "upper trapezius", 2, TwitchResponse.WEAK),
-    (BodyRegion.NECK, Side.RIGHT, "levator scapulae", 1, TwitchResponse.WEAK),
+    (BodyRegion.CHEST, Side.LEFT, "pectoralis major", 1, TwitchResponse.WEAK),
     (BodyRegion.SHOULDER, Side.RIGHT, "infraspinatus", 2, TwitchResponse.STRONG),
-    (BodyRegion.SHOULDER, Side.RIGHT, "supraspinatus", 1, TwitchResponse.NONE),
+    (BodyRegion.FOREARM_HAND, Side.RIGHT, "wrist extensors", 1, TwitchResponse.NONE),
     (BodyRegion.UPPER_BACK, Side.RIGHT, "rhomboids", 3, TwitchResponse.WEAK),
-    (BodyRegion.UPPER_BACK, Side.LEFT, "middle trapezius", 2, TwitchResponse.NONE),
+    (BodyRegion.THIGH, Side.LEFT, "vastus lateralis", 2, TwitchResponse.NONE),
     (BodyRegion.LOWER_BACK, Side.MIDLINE, "lumbar multifidus", 6, TwitchResponse.STRONG),
     (BodyRegion.HIP_GLUTEAL, Side.RIGHT, "gluteus medius", 3, TwitchResponse.WEAK),
     (BodyRegion.HEAD_JAW, Side.RIGHT, "masseter", 1, TwitchResponse.NONE),
@@ -62,6 +62,9 @@ def main() -> None:
             row.size.setCurrentText("0.25 x 30 mm")
             row.lot.setText("L2304-27")
         editor.rows[4].dwell.set_number(16)
+        editor.rows[0].timer_started = datetime.now(UTC) - timedelta(minutes=6)
+        editor.rows[1].timer_started = datetime.now(UTC) - timedelta(minutes=11)
+        editor.tick_timers()
         editor.removed.setValue(20)
         editor.pain_before.set_number(7)
         editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")

@@ -149,7 +149,7 @@ PREFERRED_VIEW: dict[BodyRegion, FigureView] = {
 
 
 # Regions whose shape's middle is not where a site placed from a list belongs: (x from midline, y).
-MID_HEIGHT: dict[BodyRegion, tuple[float, float]] = {BodyRegion.NECK: (0.028, 0.14)}
+MID_HEIGHT: dict[BodyRegion, tuple[float, float]] = {BodyRegion.NECK: (0.045, 0.14)}
 
 
 def anchor_points(region: BodyRegion, side: Side, figure: Figure | None = None) -> tuple[TriggerPoint, ...]:

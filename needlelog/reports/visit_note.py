@@ -40,6 +40,11 @@ from needlelog.reports.body_chart import BodyChart
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
 
 PAGE = LETTER
+# The body chart beside the facts (a smaller one goes under long facts): height, and gap between its views.
+CHART_BESIDE_HEIGHT = 60 * mm
+CHART_BESIDE_GAP = 6 * mm
+# Facts longer than this (characters of values, markup included) take the full width, the chart below them.
+FACTS_BESIDE_CHART_MAX = 900
 MARGIN = 18 * mm
 HEADER_SPACE = 24 * mm
 FOOTER_SPACE = 16 * mm
@@ -67,9 +72,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5, splitLongWords=True),
         "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5),
+        "chart_title": ParagraphStyle("chart_title", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5),
         "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=14, leading=17, spaceAfter=2),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=7, spaceAfter=3, textColor=INK
+            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=5.5, spaceAfter=2.5, textColor=INK
         ),
         "mono": ParagraphStyle("mono", parent=base, fontName=MONO, fontSize=8.5, leading=11),
         "alert": ParagraphStyle("alert", parent=base, fontName=BOLD, textColor=ALERT),
@@ -227,6 +233,37 @@ def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphSty
     return table
 
 
+def _facts_and_chart(
+    facts: list[tuple[str, str]], sites: Sequence[NeedlingSite], styles: dict[str, ParagraphStyle], width: float
+) -> list[Flowable]:
+    """The facts with the body chart beside them, at the right; below them when the facts run long.
+
+    Beside, a note of a few sites keeps to one page; a chart under facts of a page or more would
+    leave a half-empty page, so it goes below them, whole (it never splits).
+    """
+    if not sites:
+        return [_facts_table(facts, styles, width)]
+    # Counted, not measured: wrapping the facts twice cost more than drawing the chart.
+    if sum(len(value) for _, value in facts) > FACTS_BESIDE_CHART_MAX:
+        return [_facts_table(facts, styles, width), KeepTogether([_heading("Body chart"), BodyChart(sites)])]
+    beside = BodyChart(sites, height=CHART_BESIDE_HEIGHT, gap=CHART_BESIDE_GAP)
+    chart_width = beside.natural_width() + 4 * mm
+    table = _facts_table(facts, styles, width - chart_width)
+    title = Paragraph("Body chart", styles["chart_title"])
+    layout = Table([[table, [title, beside]]], colWidths=[width - chart_width, chart_width], hAlign="LEFT")
+    layout.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return [layout]
+
+
 def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
     header = ["#", "Region", "Side", "Muscle", "Needles", "Needle (size, lot)", "Dwell", "Twitch"]
     # Fixed words and numbers are plain strings; only what can wrap (or holds user text) is a Paragraph.
@@ -321,36 +358,28 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     elif is_late_entry(session.service_end, session.signed_at):
         flow.append(_words("LATE ENTRY — signed more than 24 hours after the service ended.", alert=True))
     credentials = _credentials(clinician)
-    flow.append(
-        _facts_table(
-            [
-                (
-                    "Patient",
-                    f"{name} · born {patient.date_of_birth.isoformat()} · chart {line(patient.chart_number)}",
-                ),
-                ("Clinician", line(clinician.display_name) + (f" · {credentials}" if credentials else "")),
-                ("Service", f"{_when(session.service_start)} to {_when(session.service_end)}"),
-                (
-                    "Entered / signed",
-                    f"entered {_when(session.created_at)} · "
-                    + (f"signed {_when(session.signed_at)}" if session.is_signed else "not signed"),
-                ),
-                ("Condition", _value(session.condition)),
-                (
-                    "Technique",
-                    _value(session.technique)
-                    + (" with electrical stimulation" if session.electrical_stimulation else ""),
-                ),
-                ("Consent", _consent(note)),
-                ("Precautions", _precautions(note)),
-                ("Pain (0-10)", f"before {_value(session.pain_before)} · after {_value(session.pain_after)}"),
-            ],
-            styles,
-            width,
-        )
-    )
-    if session.sites:
-        flow.append(KeepTogether([_heading("Body chart"), BodyChart(session.sites)]))
+    facts = [
+        (
+            "Patient",
+            f"{name} · born {patient.date_of_birth.isoformat()} · chart {line(patient.chart_number)}",
+        ),
+        ("Clinician", line(clinician.display_name) + (f" · {credentials}" if credentials else "")),
+        ("Service", f"{_when(session.service_start)} to {_when(session.service_end)}"),
+        (
+            "Entered / signed",
+            f"entered {_when(session.created_at)} · "
+            + (f"signed {_when(session.signed_at)}" if session.is_signed else "not signed"),
+        ),
+        ("Condition", _value(session.condition)),
+        (
+            "Technique",
+            _value(session.technique) + (" with electrical stimulation" if session.electrical_stimulation else ""),
+        ),
+        ("Consent", _consent(note)),
+        ("Precautions", _precautions(note)),
+        ("Pain (0-10)", f"before {_value(session.pain_before)} · after {_value(session.pain_after)}"),
+    ]
+    flow.extend(_facts_and_chart(facts, session.sites, styles, width))
     flow.append(_heading(f"Needling sites ({len(session.sites)})"))
     caution = _lung_field_caution(note, styles)
     if caution is not None:
@@ -387,7 +416,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     flow.append(Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]))
     flow.append(_heading("Notes"))
     flow.extend(_long_text(session.notes, styles))
-    flow.append(CondPageBreak(40 * mm))
+    flow.append(CondPageBreak(24 * mm))  # the signature block, kept with its heading
     flow.append(KeepTogether(_signature(note, styles)))
     if note.amendments:
         flow.append(_heading(f"Amendments ({len(note.amendments)})"))

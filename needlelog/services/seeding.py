@@ -298,14 +298,28 @@ AFTERCARE_SETS = tuple(
         (Aftercare.STRETCHES, Aftercare.AVOID_ALCOHOL),
     )
 )
-ANCHOR_POINTS = {(region, side): anchor_point(region, side) for region in BodyRegion for side in Side}
+# Sites of one region in one visit sit a little apart on the chart, as real trigger points do: a few
+# spots around the region's middle, made once, taken in turn by the site's place in the visit.
+SPREAD = ((0.0, 0.0), (0.01, 0.012), (-0.01, 0.006), (0.006, -0.01))
+ANCHOR_POINTS = {
+    (region, side): tuple(
+        replace(point, x=round(point.x + dx, 4), y=round(point.y + dy, 4))
+        for point in (anchor_point(region, side),)
+        for dx, dy in SPREAD
+    )
+    for region in BodyRegion
+    for side in Side
+}
 
 
 @cache
 def _over_lung(region: BodyRegion | None, side: Side | None, muscle: str) -> bool:
     """The lung-field rule for a seeded site (always at its region's anchor), worked out once per kind."""
     assert region is not None and side is not None
-    return lung_field_site(NeedlingSite(region, side, muscle, trigger_points=(ANCHOR_POINTS[region, side],)))
+    return any(
+        lung_field_site(NeedlingSite(region, side, muscle, trigger_points=(point,)))
+        for point in ANCHOR_POINTS[region, side]
+    )
 
 
 SORENESS = _weighted(
@@ -419,7 +433,7 @@ class ChartGenerator:
             plan.first_visit,
         )
 
-    def site(self, region: BodyRegion) -> NeedlingSite:
+    def site(self, region: BodyRegion, place: int = 0) -> NeedlingSite:
         low, high = NEEDLE_RANGE.get(region, (1, 8))
         side = self.pick(SIDES)
         if region is BodyRegion.LOWER_BACK and self._r() < 0.3:
@@ -433,7 +447,7 @@ class ChartGenerator:
             needle_lot=self.pick(NEEDLE_LOTS),
             dwell_minutes=self.between(5, 15),
             twitch=self.pick(TWITCHES),
-            trigger_points=(ANCHOR_POINTS[region, side],),
+            trigger_points=(ANCHOR_POINTS[region, side][place % len(SPREAD)],),
         )
 
     def session(self, plan: _PatientPlan, sid: int, start: datetime) -> TreatmentSession:
@@ -442,7 +456,7 @@ class ChartGenerator:
         sites: list[NeedlingSite] = []
         total = 0
         for _ in range(self.pick(SITE_COUNTS)):
-            site = self.site(self.pick(regions[:2]) if r() < 0.8 else self.pick(regions))
+            site = self.site(self.pick(regions[:2]) if r() < 0.8 else self.pick(regions), len(sites))
             if total + (site.needles or 0) > 60:
                 break
             sites.append(site)

@@ -18,7 +18,6 @@ from typing import TypeVar
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -379,9 +378,9 @@ class SessionEditor(QWidget):
         # stays in view while the sites are charted.
         columns = QHBoxLayout(body)
         columns.setContentsMargins(0, 0, 0, 0)
-        columns.addWidget(self._build_chart(), 0)
+        columns.addWidget(self._build_chart(), 1)
         rows = QVBoxLayout()
-        columns.addLayout(rows, 1)
+        columns.addLayout(rows, 4)
         top, lower = QHBoxLayout(), QHBoxLayout()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -779,7 +778,7 @@ class SessionEditor(QWidget):
         self._update_tab_order()
 
     # --- the body chart ------------------------------------------------------------------
-    def place_marker(self, view: FigureView, x: float, y: float) -> SiteRow | None:
+    def place_marker(self, view: FigureView, x: float, y: float, add: bool = False) -> SiteRow | None:
         """A tap on the figure: a new site with the region and side under it, and its marker.
 
         The marker goes to the selected site instead when that site has no marker yet (it was
@@ -790,7 +789,7 @@ class SessionEditor(QWidget):
             self._chart_says("No body region there: tap on the figure, or choose the region from the lists below.")
             return None
         region, side = hit
-        return self._place(region, side, (TriggerPoint(view, round(x, 4), round(y, 4)),))
+        return self._place(region, side, (TriggerPoint(view, round(x, 4), round(y, 4)),), add)
 
     def place_from_lists(self) -> SiteRow | None:
         """The keyboard path: the region and side chosen from lists, the marker at the region's middle."""
@@ -804,14 +803,16 @@ class SessionEditor(QWidget):
             row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
         return row
 
-    def _place(self, region: BodyRegion, side: Side, points: tuple[TriggerPoint, ...]) -> SiteRow | None:
+    def _place(
+        self, region: BodyRegion, side: Side, points: tuple[TriggerPoint, ...], add: bool = False
+    ) -> SiteRow | None:
         if self.session.is_signed:
             return None
         if not self._confirm_surgery(region):
             self._chart_says("Site not added.")
             return None
         self._chart_says("")
-        target = self._placement_target(region)
+        target = self._placement_target(region, add)
         if target is None:
             row = self.add_site(
                 NeedlingSite(region=region, side=side, dwell_minutes=self._default_dwell, trigger_points=points)
@@ -829,13 +830,12 @@ class SessionEditor(QWidget):
         row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
         return row
 
-    def _placement_target(self, region: BodyRegion) -> int | None:
+    def _placement_target(self, region: BodyRegion, add: bool) -> int | None:
         index = self.selected_site
         if index is None or index >= len(self.rows):
             return None
         row = self.rows[index]
-        shift = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if shift:
+        if add:
             return index
         if not row.trigger_points and row.region.code() in (None, region):
             return index

@@ -69,7 +69,7 @@ def test_the_note_draws_front_and_back_with_a_marker_per_trigger_point(tmp_path:
     note = with_sites(note, first, replace(second, trigger_points=two_points), third)
     text = text_of(render_visit_note(note), tmp_path)
     assert "Body chart" in text and "Front" in text and "Back" in text
-    assert text.index("before 7") < text.index("Body chart") < text.index("Needling sites")
+    assert text.index("Body chart") < text.index("Needling sites")  # beside the facts, above the sites
     (chart,) = charts
     # the number is the site's "#" in the sites table; a site with two points shows its number twice
     back = FigureView.BACK
@@ -79,9 +79,10 @@ def test_the_note_draws_front_and_back_with_a_marker_per_trigger_point(tmp_path:
     assert front_box[0] + front_box[2] < back_box[0]  # front on the left, back on the right
     for view, (_, _, width, height) in chart.drawn_boxes.items():
         assert width / height == pytest.approx(body_figure().views[view].aspect)
-        assert height == pytest.approx(body_chart.HEIGHT - body_chart.LABEL_ROW - body_chart.RADIUS)
-    # the two views and the gap between them are centred on the page
-    assert (front_box[0] + back_box[0] + back_box[2]) / 2 == pytest.approx(visit_note.PAGE[0] / 2)
+        assert height == pytest.approx(visit_note.CHART_BESIDE_HEIGHT - body_chart.LABEL_ROW - body_chart.RADIUS)
+    # beside the facts, in the right-hand part of the page
+    assert back_box[0] + back_box[2] == pytest.approx(visit_note.PAGE[0] - visit_note.MARGIN, abs=12)
+    assert front_box[0] > visit_note.PAGE[0] / 2
 
 
 def test_a_note_without_sites_has_no_body_chart(tmp_path: Path, charts: list[BodyChart]) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from needlelog.domain.figure import lung_field_site
 from needlelog.domain.rules import NeedleLedger, fingerprint, sign_problems, value_problems
-from needlelog.domain.vocab import LUNG_FIELD_REGIONS, Aftercare, SessionStatus
+from needlelog.domain.vocab import Aftercare, SessionStatus
 from needlelog.services import seeding
 from needlelog.services.demo import DEMO_PATIENTS, ensure_demo_clinic
 from needlelog.services.seeding import seed_chart
@@ -49,7 +50,9 @@ def test_seeded_sessions_read_back_through_the_services_and_follow_the_rules(tmp
             assert value_problems(session, NOW) == []
             assert session.service_start < NOW and session.service_start.tzinfo is not None
             assert 1 <= len(session.sites) <= 4
-            if any(s.region in LUNG_FIELD_REGIONS for s in session.sites):
+            over_lung = any(lung_field_site(s) for s in session.sites)
+            assert session.lung_field_caution is over_lung
+            if over_lung:
                 assert Aftercare.SEEK_CARE_BREATHING in session.aftercare
             if session.status is SessionStatus.SIGNED:
                 signed += 1

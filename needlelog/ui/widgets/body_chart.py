@@ -45,7 +45,7 @@ STEP, BIG_STEP = 0.005, 0.02  # arrow-key moves, as a share of the figure
 
 
 class BodyChart(QWidget):
-    placed = Signal(object, float, float)  # FigureView, x, y (0-1): a tap on the figure
+    placed = Signal(object, float, float, bool)  # FigureView, x, y (0-1), Shift held: a tap on the figure
     moved = Signal(int, int, object)  # site index, point index, TriggerPoint: a marker dragged
     deleted = Signal(int, int)  # site index, point index
     selected = Signal(int, int)  # site index, point index
@@ -262,7 +262,8 @@ class BodyChart(QWidget):
             return
         point = self.from_widget(position)
         if point is not None:
-            self.placed.emit(point.view, point.x, point.y)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.placed.emit(point.view, point.x, point.y, shift)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = event.position()
