@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from needlelog.db.types import Code, CodeSet, UtcDateTime
+from needlelog.domain.access import AuditAction
 from needlelog.domain.vocab import (
     AdverseEventKind,
     Aftercare,
@@ -37,6 +38,7 @@ from needlelog.domain.vocab import (
     FigureView,
     Precaution,
     Reaction,
+    Role,
     SessionStatus,
     Side,
     Soreness,
@@ -68,6 +70,7 @@ class ClinicRow(Base):
     phone: Mapped[str] = mapped_column(String(60), default="")
     default_dwell_minutes: Mapped[int] = mapped_column(Integer, default=10)
     consent_valid_months: Mapped[int] = mapped_column(Integer, default=12)
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
 
 
 class ClinicianRow(Base):
@@ -80,6 +83,13 @@ class ClinicianRow(Base):
     registration_number: Mapped[str] = mapped_column(String(80), default="")
     authorised_to_needle: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every account is a row here (schema 0005): clinicians, managers and administrators.
+    roles: Mapped[frozenset[Role]] = mapped_column(
+        CodeSet(Role), default=frozenset({Role.CLINICIAN}), server_default=text("'clinician'")
+    )
+    password_hash: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PatientRow(Base):
@@ -257,3 +267,64 @@ class AdverseEventRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
     session: Mapped[SessionRow] = relationship(back_populates="adverse_events")
+
+
+class AmendmentRow(Base):
+    """A correction appended to a signed note; append-only (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "amendment"
+    __table_args__ = (Index(None, "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    """The audit trail: each row carries the SHA-256 of the one before; append-only (triggers)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index(None, "at"),
+        Index(None, "user_name", "at"),
+        Index(None, "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(80))
+    action: Mapped[AuditAction] = mapped_column(Code(AuditAction))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class NeedleLotRow(Base):
+    __tablename__ = "needle_lot"
+    __table_args__ = (UniqueConstraint("lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(200))
+    size: Mapped[str] = mapped_column(String(200))
+    lot: Mapped[str] = mapped_column(String(200))
+    expiry: Mapped[date] = mapped_column(Date)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FollowUpRow(Base):
+    """A follow-up note on an adverse event (the manager's register); append-only."""
+
+    __tablename__ = "adverse_follow_up"
+    __table_args__ = (Index(None, "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    text: Mapped[str] = mapped_column(Text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Date, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Date, Select, bindparam, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.models import (
@@ -21,6 +21,8 @@ from needlelog.db.models import (
     SiteRow,
     TriggerPointRow,
 )
+from needlelog.db.records import amendments_of
+from needlelog.domain.access import IDLE_LOCK_DEFAULT
 from needlelog.domain.errors import ConflictError, NotFoundError
 from needlelog.domain.figure import lung_field_site
 from needlelog.domain.model import (
@@ -38,6 +40,7 @@ from needlelog.domain.model import (
     TriggerPoint,
     VisitNote,
 )
+from needlelog.domain.rules import FieldProblem
 from needlelog.domain.search import (
     PatientQuery,
     chart_key,
@@ -45,7 +48,7 @@ from needlelog.domain.search import (
     search_key,
 )
 from needlelog.domain.timers import RunningTimer, site_label
-from needlelog.domain.vocab import SessionStatus
+from needlelog.domain.vocab import Role, SessionStatus
 
 # --- clinic and clinicians -------------------------------------------------------------
 
@@ -86,17 +89,21 @@ def clinician_from_row(row: ClinicianRow) -> Clinician:
         registration_number=row.registration_number,
         authorised_to_needle=row.authorised_to_needle,
         id=row.id,
+        roles=row.roles,
+        active=row.active,
     )
 
 
-def add_clinician(db: Session, clinician: Clinician) -> Clinician:
+def add_clinician(db: Session, clinician: Clinician, password_hash: str = "") -> Clinician:
     row = ClinicianRow(
         username=clinician.username,
         display_name=clinician.display_name,
         credentials=clinician.credentials,
         registration_number=clinician.registration_number,
         authorised_to_needle=clinician.authorised_to_needle,
-        active=True,
+        active=clinician.active,
+        roles=clinician.roles,
+        password_hash=password_hash,
     )
     db.add(row)
     db.flush()
@@ -111,8 +118,46 @@ def get_clinician(db: Session, clinician_id: int) -> Clinician:
 
 
 def list_clinicians(db: Session) -> list[Clinician]:
+    """The active accounts that hold the clinician role (managers and administrators are not clinicians)."""
     rows = db.scalars(select(ClinicianRow).where(ClinicianRow.active).order_by(ClinicianRow.display_name))
-    return [clinician_from_row(r) for r in rows]
+    return [clinician_from_row(r) for r in rows if Role.CLINICIAN in r.roles]
+
+
+def select_accounts() -> Select[ClinicianRow]:
+    """Every account, active or not, in name order."""
+    return select(ClinicianRow).order_by(ClinicianRow.display_name, ClinicianRow.id)
+
+
+def account_problems(account: Clinician) -> list[FieldProblem]:
+    problems = []
+    if not account.username.strip():
+        problems.append(FieldProblem("username", "User name is required."))
+    elif len(account.username.strip()) > 80 or any(c.isspace() for c in account.username.strip()):
+        problems.append(FieldProblem("username", "User name: one word of at most 80 characters."))
+    if not account.display_name.strip():
+        problems.append(FieldProblem("display_name", "Name is required."))
+    for name, label in (
+        ("display_name", "Name"),
+        ("credentials", "Credentials"),
+        ("registration_number", "Registration number"),
+    ):
+        if len(getattr(account, name)) > 200:
+            problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
+    if not account.roles:
+        problems.append(FieldProblem("roles", "Give the user at least one role."))
+    return problems
+
+
+def idle_lock_minutes(db: Session) -> int:
+    minutes = db.execute(select(ClinicRow.idle_lock_minutes).limit(1)).scalar()
+    return IDLE_LOCK_DEFAULT if minutes is None else int(minutes)
+
+
+def set_idle_lock_minutes(db: Session, minutes: int) -> None:
+    row = db.scalars(select(ClinicRow).limit(1)).first()
+    if row is None:
+        raise NotFoundError("This database has no clinic yet.")
+    row.idle_lock_minutes = minutes
 
 
 def clinician_by_username(db: Session, username: str) -> Clinician | None:
@@ -628,6 +673,7 @@ class VisitNoteLoader:
         if wanted_clinicians:
             for clinician_row in db.scalars(select(ClinicianRow).where(ClinicianRow.id.in_(wanted_clinicians))):
                 self._clinicians[clinician_row.id] = clinician_from_row(clinician_row)
+        amended = amendments_of(db, [s.id for s in sessions if s.id is not None and s.is_signed])
         db.expunge_all()  # the rows are translated; do not keep a thousand of them in the identity map
         return [
             VisitNote(
@@ -636,6 +682,7 @@ class VisitNoteLoader:
                 clinician=self._clinicians[s.clinician_id],
                 session=s,
                 signer=self._clinicians[s.signed_by_id] if s.signed_by_id is not None else None,
+                amendments=amended.get(s.id or 0, ()),
             )
             for s in sessions
         ]

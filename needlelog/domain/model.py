@@ -18,6 +18,7 @@ from needlelog.domain.vocab import (
     FigureView,
     Precaution,
     Reaction,
+    Role,
     SessionStatus,
     Side,
     Soreness,
@@ -45,6 +46,9 @@ class Clinician:
     registration_number: str = ""
     authorised_to_needle: bool = True
     id: int | None = None
+    # Every account is a Clinician value; a manager or an administrator holds those roles instead.
+    roles: frozenset[Role] = frozenset({Role.CLINICIAN})
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,3 +408,17 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         content["lung_field_caution"] = True
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def amendment_problems(reason: str, text: str) -> list[FieldProblem]:
+    """An amendment says why and what: both are required, neither unbounded."""
+    problems = []
+    if not reason.strip():
+        problems.append(FieldProblem("amendment.reason", "Give the reason for the amendment."))
+    elif len(reason) > 500:
+        problems.append(FieldProblem("amendment.reason", "The reason is longer than 500 characters."))
+    if not text.strip():
+        problems.append(FieldProblem("amendment.text", "Write the amendment itself."))
+    elif len(text) > TEXT_MAX:
+        problems.append(FieldProblem("amendment.text", f"The amendment is longer than {TEXT_MAX:,} characters."))
+    return problems

@@ -135,6 +135,14 @@ class TreatmentPlan(Coded):
     CHRONIC = "chronic"
 
 
+class Role(Coded):
+    """What an account may do (SPEC §4); the permission table is ``domain/access.py``."""
+
+    CLINICIAN = "clinician"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
 class FigureView(Coded):
     FRONT = "front"
     BACK = "back"
@@ -146,6 +154,9 @@ class SessionStatus(Coded):
 
 
 _LABELS: dict[Coded, str] = {
+    Role.CLINICIAN: "Clinician",
+    Role.MANAGER: "Manager",
+    Role.ADMIN: "Administrator",
     BodyRegion.HEAD_JAW: "Head and jaw (TMJ)",
     BodyRegion.NECK: "Neck",
     BodyRegion.SHOULDER: "Shoulder",

@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from needlelog.db import records
 from needlelog.db import repositories as repo
-from needlelog.domain.errors import ConflictError, NotFoundError, StorageError, ValidationError
+from needlelog.domain.access import Action, AuditAction
+from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, StorageError, ValidationError
 from needlelog.domain.model import (
+    Amendment,
     Clinic,
     Clinician,
     Patient,
@@ -32,6 +35,7 @@ from needlelog.domain.rules import (
     MIN_NEEDLING_AGE,
     FieldProblem,
     age_on,
+    amendment_problems,
     fingerprint,
     local_date,
     patient_problems,
@@ -40,6 +44,7 @@ from needlelog.domain.rules import (
 )
 from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, dwell_minutes
+from needlelog.services.access import Access
 
 Clock = Callable[[], datetime]
 
@@ -68,12 +73,20 @@ def storage_errors(use_case: Callable[P, R]) -> Callable[P, R]:
 
 
 class _UseCases:
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._clock = clock
+        self.access = access if access is not None else Access()
 
     def _transaction(self) -> Session:
         return self._sessions()
+
+    def _require(self, action: Action) -> None:
+        self.access.require(action)
+
+    def _audit(self, db: Session, action: AuditAction, **about: int | str | None) -> None:
+        """The audit row of this use case, written in its own transaction (so both happen, or neither)."""
+        records.append_audit(db, self.access.entry(self._clock(), action, **about))
 
 
 class ClinicService(_UseCases):
@@ -103,27 +116,20 @@ class ClinicService(_UseCases):
             problems.append(FieldProblem("consent_valid_months", "Consent validity must be 1 to 120 months."))
         if problems:
             raise ValidationError(problems)
+        self._require(Action.CHANGE_SETTINGS)
         with self._transaction() as db, db.begin():
-            return repo.save_clinic(db, clinic)
+            saved = repo.save_clinic(db, clinic)
+            self._audit(db, AuditAction.SETTING_CHANGED, detail="clinic letterhead and defaults")
+            return saved
 
     def clinicians(self) -> list[Clinician]:
         with self._transaction() as db, db.begin():
             return repo.list_clinicians(db)
 
     def add_clinician(self, clinician: Clinician) -> Clinician:
-        problems = []
-        if not clinician.username.strip():
-            problems.append(FieldProblem("username", "User name is required."))
-        if not clinician.display_name.strip():
-            problems.append(FieldProblem("display_name", "Name is required."))
-        for name, label in (
-            ("username", "User name"),
-            ("display_name", "Name"),
-            ("credentials", "Credentials"),
-            ("registration_number", "Registration number"),
-        ):
-            if len(getattr(clinician, name)) > 200:
-                problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
+        """An account without a password (the administrator gives one): the seeder's and the tests' way."""
+        self._require(Action.MANAGE_USERS)
+        problems = repo.account_problems(clinician)
         if problems:
             raise ValidationError(problems)
         with self._transaction() as db, db.begin():
@@ -132,40 +138,59 @@ class ClinicService(_UseCases):
                     "username",
                     f"The user name {clinician.username!r} is already taken.",
                 )
-            return repo.add_clinician(db, clinician)
+            added = repo.add_clinician(db, clinician)
+            self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: added")
+            return added
 
 
 class PatientService(_UseCases):
     @storage_errors
     def create(self, patient: Patient) -> Patient:
+        self._require(Action.EDIT_PATIENT)
         now = self._clock()
         self._validate(patient, now)
         try:
             with self._transaction() as db, db.begin():
                 if repo.chart_number_taken(db, patient.chart_number):
                     raise self._chart_taken(patient)
-                return repo.add_patient(db, patient, now)
+                added = repo.add_patient(db, patient, now)
+                self._audit(db, AuditAction.PATIENT_SAVED, patient_id=added.id, detail="registered")
+                return added
         except IntegrityError:
             raise self._chart_taken(patient) from None
 
     @storage_errors
     def edit(self, patient: Patient) -> Patient:
+        self._require(Action.EDIT_PATIENT)
         now = self._clock()
         self._validate(patient, now)
         try:
             with self._transaction() as db, db.begin():
                 if repo.chart_number_taken(db, patient.chart_number, except_id=patient.id):
                     raise self._chart_taken(patient)
-                return repo.update_patient(db, patient, now)
+                edited = repo.update_patient(db, patient, now)
+                self._audit(db, AuditAction.PATIENT_SAVED, patient_id=edited.id, detail="edited")
+                return edited
         except IntegrityError:
             raise self._chart_taken(patient) from None
 
     def get(self, patient_id: int) -> Patient:
+        self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             return repo.get_patient(db, patient_id)
 
+    @storage_errors
+    def view(self, patient_id: int) -> Patient:
+        """A patient's chart opened on screen: the same as :meth:`get`, and audited as viewed."""
+        self._require(Action.VIEW_PATIENT)
+        with self._transaction() as db, db.begin():
+            patient = repo.get_patient(db, patient_id)
+            self._audit(db, AuditAction.PATIENT_VIEWED, patient_id=patient_id)
+            return patient
+
     def search(self, text: str, limit: int = 50, offset: int = 0) -> list[PatientSummary]:
         """Patients whose names, chart number or birth date (YYYY-MM-DD) match what is typed."""
+        self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             return repo.search_patients(db, parse_patient_query(text), limit, offset)
 
@@ -186,6 +211,7 @@ class PatientService(_UseCases):
 class SessionService(_UseCases):
     @storage_errors
     def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
+        self._require(Action.CHART)
         now = self._clock()
         with self._transaction() as db, db.begin():
             patient = repo.get_patient(db, patient_id)
@@ -197,11 +223,14 @@ class SessionService(_UseCases):
             )
             self._refuse_young(patient, draft)
             self._refuse_bad_values(draft, now)
-            return repo.add_session(db, draft, now)
+            added = repo.add_session(db, draft, now)
+            self._audit(db, AuditAction.SESSION_CREATED, patient_id=patient_id, session_id=added.id)
+            return added
 
     @storage_errors
     def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
         """A new draft that starts from the patient's previous session's condition and sites."""
+        self._require(Action.CHART)
         now = self._clock()
         with self._transaction() as db, db.begin():
             patient = repo.get_patient(db, patient_id)
@@ -222,15 +251,20 @@ class SessionService(_UseCases):
                 aftercare=last.aftercare,
             )
             self._refuse_young(patient, draft)
-            return repo.add_session(db, draft, now)
+            added = repo.add_session(db, draft, now)
+            detail = f"copied from session {last_id}"
+            self._audit(db, AuditAction.SESSION_CREATED, patient_id=patient_id, session_id=added.id, detail=detail)
+            return added
 
     def get(self, session_id: int) -> TreatmentSession:
+        self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             return repo.get_session(db, session_id)
 
     @storage_errors
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
         """Save what is on screen; the caller's version must still be the stored one."""
+        self._require(Action.CHART)
         now = self._clock()
         if session.is_signed:
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
@@ -239,10 +273,14 @@ class SessionService(_UseCases):
             stored = repo.get_session(db, self._id(session))
             if stored.is_signed:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
-            return repo.save_session(db, session, now)
+            saved = repo.save_session(db, session, now)
+            self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
+            return saved
 
     def running_timers(self) -> list[RunningTimer]:
-        """The dwell timers running now, on every draft (the main window's dock)."""
+        """The dwell timers running now, on every draft (the main window's dock); none for who does not chart."""
+        if not self.access.may(Action.CHART):
+            return []
         with self._transaction() as db, db.begin():
             return repo.running_timers(db)
 
@@ -253,6 +291,7 @@ class SessionService(_UseCases):
         A dwell outside 5-15 minutes is not written (the rules refuse it); the site's dwell is left
         empty for the clinician to give, and the timer's two instants keep what happened.
         """
+        self._require(Action.CHART)
         now = self._clock()
         with self._transaction() as db, db.begin():
             session = repo.get_session(db, session_id)
@@ -271,16 +310,24 @@ class SessionService(_UseCases):
                 dwell_minutes=minutes if DWELL_MIN <= minutes <= DWELL_MAX else None,
             )
             sites = (*session.sites[:site_index], stopped, *session.sites[site_index + 1 :])
-            return repo.save_session(db, replace(session, sites=sites), now)
+            saved = repo.save_session(db, replace(session, sites=sites), now)
+            detail = f"site {site_index + 1} timer stopped"
+            self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id, detail=detail)
+            return saved
 
     def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:
         """Everything that stops ``session`` (as it is on screen) being signed by this clinician now."""
+        self._require(Action.CHART)
         with self._transaction() as db, db.begin():
             return self._sign_problems(db, session, signer_id, self._clock())
 
     @storage_errors
     def sign(self, session: TreatmentSession, signer_id: int) -> TreatmentSession:
         """Save and sign in one step, or raise :class:`ValidationError` listing every unmet condition."""
+        self._require(Action.SIGN)
+        user = self.access.user
+        if user is not None and user.id != signer_id:
+            raise PermissionDenied(f"{user.display_name} can sign only as themself.")
         now = self._clock()
         with self._transaction() as db, db.begin():
             problems = self._sign_problems(db, session, signer_id, now)
@@ -294,13 +341,48 @@ class SessionService(_UseCases):
             row = repo.lock_session_for_update(db, self._id(session), session.version)
             repo.save_session_content(db, row, session, now)
             digest = fingerprint(session, patient, signer, now)
-            return repo.mark_signed(db, row, signer_id, now, digest)
+            signed = repo.mark_signed(db, row, signer_id, now, digest)
+            self._audit(
+                db, AuditAction.SESSION_SIGNED, patient_id=signed.patient_id, session_id=signed.id, detail=digest
+            )
+            return signed
+
+    @storage_errors
+    def amend(self, session_id: int, reason: str, text: str) -> Amendment:
+        """Append a correction to a signed note; the note itself stays exactly as signed (SPEC §3).
+
+        Only a signed-in clinician amends, and only their own notes (the note's clinician or signer).
+        """
+        self._require(Action.AMEND)
+        user = self.access.user
+        if user is None:
+            raise PermissionDenied("An amendment needs a signed-in clinician as its author.")
+        problems = amendment_problems(reason, text)
+        if problems:
+            raise ValidationError(problems)
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            session = repo.get_session(db, session_id)
+            if not session.is_signed:
+                raise ConflictError("This note is a draft: change it directly; amendments are for signed notes.")
+            if user.id not in (session.clinician_id, session.signed_by_id):
+                raise PermissionDenied(f"{user.display_name} may amend only their own notes.")
+            records.add_amendment(db, session_id, user.id or 0, now, reason.strip(), text.strip())
+            self._audit(db, AuditAction.SESSION_AMENDED, patient_id=session.patient_id, session_id=session_id)
+            return Amendment(user.display_name, now, reason.strip(), text.strip())
+
+    def amendments(self, session_id: int) -> tuple[Amendment, ...]:
+        self._require(Action.VIEW_PATIENT)
+        with self._transaction() as db, db.begin():
+            return records.amendments_of(db, [session_id]).get(session_id, ())
 
     def history(self, patient_id: int, limit: int = 200, offset: int = 0) -> list[SessionSummary]:
+        self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             return repo.list_patient_sessions(db, patient_id, limit, offset)
 
     def count_for_patient(self, patient_id: int) -> int:
+        self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             return repo.count_patient_sessions(db, patient_id)
 

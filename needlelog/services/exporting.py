@@ -32,9 +32,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import repositories as repo
 from needlelog.db.engine import read_snapshot
+from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
+from needlelog.services.access import Access
 from needlelog.services.charting import Clock, _UseCases, utc_now
 
 if TYPE_CHECKING:
@@ -134,8 +136,8 @@ class _Where:
 
 
 class ExportService(_UseCases):
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
-        super().__init__(engine, clock)
+    def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
+        super().__init__(engine, clock, access)
         self._snapshots = sessionmaker(read_snapshot(engine), expire_on_commit=False)
 
     def _snapshot(self) -> Session:
@@ -143,11 +145,13 @@ class ExportService(_UseCases):
 
     def count(self, criteria: ExportCriteria) -> int:
         """How many visits ``criteria`` selects."""
+        self._require(Action.EXPORT)
         with self._snapshot() as db, db.begin():
             return repo.count_export_sessions(db, *self._where(db, criteria).args())
 
     def notes(self, criteria: ExportCriteria) -> Iterator[VisitNote]:
         """The selected visits as notes, by service start: one transaction, read in batches."""
+        self._require(Action.EXPORT)
         with self._snapshot() as db, db.begin():
             ids = repo.export_session_ids(db, *self._where(db, criteria).args())
             yield from _load(db, ids)
@@ -170,6 +174,7 @@ class ExportService(_UseCases):
         ``progress(done, total)`` is called as files are written; ``cancelled()`` is asked between
         notes, and a cancel returns (within a fraction of a second) a result with ``cancelled`` set.
         """
+        self._require(Action.EXPORT)
         began = time.perf_counter()
         out_dir, combined, csv = Path(out_dir), combined and Path(combined), csv and Path(csv)
         _check_outputs(out_dir, per_visit, combined, csv)
@@ -188,6 +193,11 @@ class ExportService(_UseCases):
                 workers=workers if workers is not None else (os.cpu_count() or 1),
             )
             result = job.run(_load(db, ids))
+        written = [f"{result.files} visit PDF(s)" if per_visit else "", "combined PDF" if result.combined else ""]
+        written.append("CSV" if result.csv else "")
+        with self._transaction() as db, db.begin():
+            detail = f"{criteria.describe()}: {', '.join(w for w in written if w) or 'nothing'}"
+            self._audit(db, AuditAction.PDF_EXPORTED, detail=detail + (" (cancelled)" if result.cancelled else ""))
         return ExportResult(
             matched=result.matched,
             files=result.files,
@@ -199,6 +209,7 @@ class ExportService(_UseCases):
 
     def note(self, session_id: int) -> VisitNote:
         """The visit note of one session, as the PDF prints it."""
+        self._require(Action.PRINT_NOTE)
         with self._snapshot() as db, db.begin():
             notes = repo.VisitNoteLoader(db).notes([session_id])
         if not notes:
@@ -218,7 +229,10 @@ class ExportService(_UseCases):
         path = Path(path)
         if not path.parent.is_dir():
             raise ValidationError.single("path", f"The folder {path.parent} does not exist.")
-        write_atomically(path, render_visit_note(self.note(session_id)))
+        note = self.note(session_id)
+        write_atomically(path, render_visit_note(note))
+        with self._transaction() as db, db.begin():
+            self._audit(db, AuditAction.PDF_EXPORTED, patient_id=note.patient.id, session_id=session_id)
         return path
 
     @staticmethod

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from needlelog.db import health, migrate
+from needlelog.db import health, migrate, records
 from needlelog.db.engine import open_engine, sqlite_path
 from needlelog.domain.errors import StorageError
+from needlelog.services.access import Access, AccountService
 from needlelog.services.charting import (
     ClinicService,
     Clock,
@@ -18,6 +19,7 @@ from needlelog.services.charting import (
     utc_now,
 )
 from needlelog.services.exporting import ExportService
+from needlelog.services.registers import RegisterService
 
 
 @dataclass
@@ -28,9 +30,16 @@ class Services:
     patients: PatientService
     sessions: SessionService
     exports: ExportService
+    accounts: AccountService
+    registers: RegisterService
     _engine: Engine = field(repr=False)
     # The one clock of the program: dwell timers and the idle lock read it, tests move it.
     clock: Clock = utc_now
+
+    @property
+    def access(self) -> Access:
+        """Who is signed in (shared by every service above)."""
+        return self.accounts.access
 
     @property
     def location(self) -> str:
@@ -43,11 +52,14 @@ class Services:
 
 
 def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
+    access = Access()
     return Services(
-        ClinicService(engine, clock),
-        PatientService(engine, clock),
-        SessionService(engine, clock),
-        ExportService(engine, clock),
+        ClinicService(engine, clock, access),
+        PatientService(engine, clock, access),
+        SessionService(engine, clock, access),
+        ExportService(engine, clock, access),
+        AccountService(engine, clock, access),
+        RegisterService(engine, clock, access),
         engine,
         clock,
     )
@@ -97,6 +109,10 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
             problems.append(f"schema: revision {revision} is newer than this program knows ({migrate.HEAD})")
         elif revision != migrate.HEAD:
             problems.append(f"schema: at revision {revision}, this program expects {migrate.HEAD}")
+        else:
+            broken = records.audit_chain_problem(engine)
+            if broken is not None:
+                problems.append(broken)
         return problems
     finally:
         engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -202,7 +203,10 @@ def test_consent_is_valid_for_the_clinics_period_until_revoked() -> None:
 
 @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31)))
 def test_age_turns_on_the_birthday(born: date) -> None:
-    on_birthday = date(born.year + 12, born.month, 28 if (born.month, born.day) == (2, 29) else born.day)
+    year = born.year + 12
+    leap_day_missing = (born.month, born.day) == (2, 29) and not calendar.isleap(year)
+    # a leap-day child turns 12 on 1 March when the year has no 29 February
+    on_birthday = date(year, 3, 1) if leap_day_missing else date(year, born.month, born.day)
     assert age_on(born, on_birthday) == 12
     assert age_on(born, on_birthday - timedelta(days=1)) in (11, 12)
 

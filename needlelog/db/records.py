@@ -1,0 +1,343 @@
+"""Accounts, the audit trail, amendments, needle lots and the adverse-event register, as tables.
+
+The audit trail is a chain: each row stores the SHA-256 of its content and of the row before
+(:func:`needlelog.domain.access.audit_hash`). Appending reads the last hash and writes the new
+row in the caller's transaction; SQLite's BEGIN IMMEDIATE and, on PostgreSQL, a transaction-level
+advisory lock keep two writers from chaining onto the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from needlelog.db.models import (
+    AdverseEventRow,
+    AmendmentRow,
+    AuditRow,
+    ClinicianRow,
+    FollowUpRow,
+    NeedleLotRow,
+    PatientRow,
+    SessionRow,
+    SiteRow,
+)
+from needlelog.domain.access import GENESIS, AuditEntry, audit_hash, first_broken
+from needlelog.domain.model import Amendment
+from needlelog.domain.vocab import AdverseEventKind, SessionStatus
+
+AUDIT_LOCK = 7_261_000  # PostgreSQL advisory lock key: one audit writer at a time
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def account_row(db: Session, username: str) -> ClinicianRow | None:
+    return db.scalars(select(ClinicianRow).where(func.lower(ClinicianRow.username) == username.strip().lower())).first()
+
+
+def account_row_by_id(db: Session, account_id: int) -> ClinicianRow | None:
+    return db.get(ClinicianRow, account_id)
+
+
+# --- the audit trail -----------------------------------------------------------------------
+
+
+def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
+    """Chain ``entry`` onto the last row and add it, in the caller's transaction."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
+    last = db.execute(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
+    previous = last or GENESIS
+    at = entry.at.astimezone(UTC)
+    stamped = AuditEntry(
+        at=at,
+        user=entry.user,
+        role=entry.role,
+        action=entry.action,
+        patient_id=entry.patient_id,
+        session_id=entry.session_id,
+        detail=entry.detail,
+        previous_hash=previous,
+    )
+    digest = audit_hash(stamped, previous)
+    row = AuditRow(
+        at=at,
+        user_name=entry.user,
+        role=entry.role,
+        action=entry.action,
+        patient_id=entry.patient_id,
+        session_id=entry.session_id,
+        detail=entry.detail,
+        previous_hash=previous,
+        row_hash=digest,
+    )
+    db.add(row)
+    db.flush()
+    return AuditEntry(
+        at,
+        entry.user,
+        entry.role,
+        entry.action,
+        entry.patient_id,
+        entry.session_id,
+        entry.detail,
+        previous,
+        digest,
+        row.id,
+    )
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        at=row.at,
+        user=row.user_name,
+        role=row.role,
+        action=row.action,
+        patient_id=row.patient_id,
+        session_id=row.session_id,
+        detail=row.detail,
+        previous_hash=row.previous_hash,
+        row_hash=row.row_hash,
+        id=row.id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """An audit row as the manager's view shows it: with the patient's chart number, not their name."""
+
+    entry: AuditEntry
+    chart_number: str
+
+
+def audit_lines(
+    db: Session,
+    since: datetime,
+    until: datetime,
+    user: str | None = None,
+    chart_number: str | None = None,
+    limit: int = 2000,
+) -> list[AuditLine]:
+    stmt = (
+        select(AuditRow, PatientRow.chart_number)
+        .outerjoin(PatientRow, PatientRow.id == AuditRow.patient_id)
+        .where(AuditRow.at >= since, AuditRow.at < until)
+        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        .limit(limit)
+    )
+    if user:
+        stmt = stmt.where(func.lower(AuditRow.user_name) == user.strip().lower())
+    if chart_number:
+        stmt = stmt.where(PatientRow.chart_number == chart_number.strip().upper())
+    return [AuditLine(_entry(row), chart or "") for row, chart in db.execute(stmt)]
+
+
+def audit_chain_problem(engine: Engine, batch: int = 5000) -> str | None:
+    """The first audit row whose chain is broken, in words; None when the whole trail holds."""
+
+    def rows() -> Iterator[AuditEntry]:
+        last_id = 0
+        with Session(engine) as db:
+            while True:
+                chunk = db.scalars(
+                    select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
+                ).all()
+                if not chunk:
+                    return
+                for row in chunk:
+                    yield _entry(row)
+                last_id = chunk[-1].id
+                db.expunge_all()
+
+    previous = GENESIS
+    for entry in rows():
+        broken = first_broken([entry], previous)
+        if broken is not None:
+            bad, why = broken
+            when = bad.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            return f"audit trail: row {bad.id} ({when}, {bad.user}, {bad.action.value}): {why}"
+        previous = entry.row_hash
+    return None
+
+
+# --- amendments ----------------------------------------------------------------------------
+
+
+def add_amendment(db: Session, session_id: int, author_id: int, at: datetime, reason: str, body: str) -> None:
+    db.add(AmendmentRow(session_id=session_id, author_id=author_id, written_at=at, reason=reason, text=body))
+    db.flush()
+
+
+def amendments_of(db: Session, session_ids: Sequence[int]) -> dict[int, tuple[Amendment, ...]]:
+    if not session_ids:
+        return {}
+    found: dict[int, list[Amendment]] = {}
+    stmt = (
+        select(AmendmentRow, ClinicianRow.display_name)
+        .join(ClinicianRow, ClinicianRow.id == AmendmentRow.author_id)
+        .where(AmendmentRow.session_id.in_(session_ids))
+        .order_by(AmendmentRow.id)
+    )
+    for row, author in db.execute(stmt):
+        found.setdefault(row.session_id, []).append(Amendment(author, row.written_at, row.reason, row.text))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+# --- needle lots ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NeedleLot:
+    brand: str
+    size: str
+    lot: str
+    expiry: date
+    id: int | None = None
+
+    def expired_on(self, day: date) -> bool:
+        return day > self.expiry
+
+    @property
+    def label(self) -> str:
+        return f"{self.lot} · {self.brand} {self.size} · exp. {self.expiry.isoformat()}"
+
+
+def add_lot(db: Session, lot: NeedleLot, at: datetime) -> NeedleLot:
+    row = NeedleLotRow(brand=lot.brand, size=lot.size, lot=lot.lot, expiry=lot.expiry, added_at=at)
+    db.add(row)
+    db.flush()
+    return NeedleLot(row.brand, row.size, row.lot, row.expiry, row.id)
+
+
+def lots(db: Session) -> list[NeedleLot]:
+    return [
+        NeedleLot(r.brand, r.size, r.lot, r.expiry, r.id)
+        for r in db.scalars(select(NeedleLotRow).order_by(NeedleLotRow.expiry.desc(), NeedleLotRow.lot))
+    ]
+
+
+def lot_named(db: Session, lot: str) -> NeedleLot | None:
+    r = db.scalars(select(NeedleLotRow).where(NeedleLotRow.lot == lot.strip())).first()
+    return None if r is None else NeedleLot(r.brand, r.size, r.lot, r.expiry, r.id)
+
+
+@dataclass(frozen=True, slots=True)
+class RecallHit:
+    """One visit that used a recalled lot."""
+
+    session_id: int
+    service_start: datetime
+    chart_number: str
+    patient_name: str
+    clinician: str
+    site_number: int
+    needles: int | None
+
+
+def recall(db: Session, lot: str) -> list[RecallHit]:
+    stmt = (
+        select(
+            SessionRow.id,
+            SessionRow.service_start,
+            PatientRow.chart_number,
+            PatientRow.given_name,
+            PatientRow.family_name,
+            ClinicianRow.display_name,
+            SiteRow.position,
+            SiteRow.needles,
+        )
+        .join(SessionRow, SessionRow.id == SiteRow.session_id)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
+        .where(func.lower(SiteRow.needle_lot) == lot.strip().lower())
+        .order_by(SessionRow.service_start, SessionRow.id, SiteRow.position)
+    )
+    return [RecallHit(r[0], r[1], r[2], f"{r[3]} {r[4]}".strip(), r[5], r[6] + 1, r[7]) for r in db.execute(stmt)]
+
+
+# --- the adverse-event register ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    author: str
+    written_at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterEntry:
+    session_id: int
+    service_start: datetime
+    chart_number: str
+    patient_name: str
+    clinician: str
+    kinds: tuple[AdverseEventKind, ...]
+    description: str
+    signed: bool
+    follow_ups: tuple[FollowUp, ...]
+
+
+def adverse_register(db: Session, since: datetime, until: datetime) -> list[RegisterEntry]:
+    stmt = (
+        select(
+            SessionRow,
+            PatientRow.chart_number,
+            PatientRow.given_name,
+            PatientRow.family_name,
+            ClinicianRow.display_name,
+        )
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
+        .where(
+            SessionRow.service_start >= since,
+            SessionRow.service_start < until,
+            SessionRow.id.in_(select(AdverseEventRow.session_id)),
+        )
+        .order_by(SessionRow.service_start.desc())
+    )
+    found = list(db.execute(stmt))
+    ids = [row.id for row, *_ in found]
+    events: dict[int, list[AdverseEventRow]] = {}
+    for event in db.scalars(
+        select(AdverseEventRow)
+        .where(AdverseEventRow.session_id.in_(ids))
+        .order_by(AdverseEventRow.session_id, AdverseEventRow.position)
+    ):
+        events.setdefault(event.session_id, []).append(event)
+    notes: dict[int, list[FollowUp]] = {}
+    for follow, author in db.execute(
+        select(FollowUpRow, ClinicianRow.display_name)
+        .join(ClinicianRow, ClinicianRow.id == FollowUpRow.author_id)
+        .where(FollowUpRow.session_id.in_(ids))
+        .order_by(FollowUpRow.id)
+    ):
+        notes.setdefault(follow.session_id, []).append(FollowUp(author, follow.written_at, follow.text))
+    return [
+        RegisterEntry(
+            session_id=row.id,
+            service_start=row.service_start,
+            chart_number=chart,
+            patient_name=f"{given} {family}".strip(),
+            clinician=clinician,
+            kinds=tuple(e.kind for e in events.get(row.id, [])),
+            description=next((e.description for e in events.get(row.id, []) if e.description), ""),
+            signed=row.status is SessionStatus.SIGNED,
+            follow_ups=tuple(notes.get(row.id, [])),
+        )
+        for row, chart, given, family, clinician in found
+    ]
+
+
+def session_row(db: Session, session_id: int) -> SessionRow | None:
+    return db.get(SessionRow, session_id)
+
+
+def add_follow_up(db: Session, session_id: int, author_id: int, at: datetime, body: str) -> None:
+    db.add(FollowUpRow(session_id=session_id, author_id=author_id, written_at=at, text=body))
+    db.flush()

@@ -1,0 +1,291 @@
+"""Who is using the program, what they may do, and the audit trail of what they did.
+
+:class:`Access` is shared by every service of one open chart: it holds the signed-in account (or
+none: the command line and the program's own jobs act as "the system", with every right, and are
+audited under the operating-system user's name). Every use case calls :meth:`Access.require`
+before it reads or writes, and writes its audit row in its own transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from needlelog.db import records
+from needlelog.db import repositories as repo
+from needlelog.db.models import ClinicianRow
+from needlelog.domain.access import (
+    ACTION_WORDS,
+    FAILED_LOGINS_BEFORE_LOCK,
+    IDLE_LOCK_MAX,
+    IDLE_LOCK_MIN,
+    LOGIN_LOCK,
+    Action,
+    AuditAction,
+    AuditEntry,
+    allowed,
+    password_problem,
+)
+from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
+from needlelog.domain.model import Clinician
+from needlelog.domain.rules import FieldProblem
+from needlelog.domain.vocab import Role
+
+_HASHER = PasswordHasher()  # Argon2id with argon2-cffi's defaults (RFC 9106's second recommendation)
+WRONG_LOGIN = "Wrong user name or password."
+
+
+class Access:
+    """The account using this chart now (None: the system), and whether the screen is locked."""
+
+    def __init__(self, system_name: str | None = None) -> None:
+        self.user: Clinician | None = None
+        self.locked = False
+        self.system_name = system_name or _os_user()
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role) if self.user is None else self.user.roles
+
+    def may(self, action: Action) -> bool:
+        if self.locked:
+            return False
+        return self.user is None or allowed(self.user.roles, action)
+
+    def require(self, action: Action) -> None:
+        if self.locked:
+            raise PermissionDenied("The program is locked: give your password first.")
+        if self.user is not None and not allowed(self.user.roles, action):
+            roles = ", ".join(sorted(role.label.lower() for role in self.user.roles)) or "no role"
+            raise PermissionDenied(f"{self.user.display_name} ({roles}) may not {ACTION_WORDS[action]}.")
+
+    def who(self) -> tuple[str, str]:
+        """The user name and role(s) an audit row records."""
+        if self.user is None:
+            return self.system_name, "system"
+        return self.user.username, " ".join(sorted(role.value for role in self.user.roles))
+
+    def entry(self, at: datetime, action: AuditAction, **about: int | str | None) -> AuditEntry:
+        user, role = self.who()
+        return AuditEntry(at, user, role, action, **about)  # type: ignore[arg-type]
+
+
+def _os_user() -> str:
+    try:
+        return f"{getpass.getuser()} (command line)"[:80]
+    except (KeyError, OSError):
+        return "command line"
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class AccountService:
+    """Sign-in, the idle lock's password check, and the administrator's users and settings."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime], access: Access) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock
+        self.access = access
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+    def _audit(self, db: Session, action: AuditAction, **about: int | str | None) -> None:
+        records.append_audit(db, self.access.entry(self._now(), action, **about))
+
+    # --- first start ---------------------------------------------------------------------
+    def needs_admin(self) -> bool:
+        """True until an administrator with a password exists: the first start creates one."""
+        with self._sessions() as db, db.begin():
+            return not any(
+                Role.ADMIN in row.roles and row.password_hash and row.active
+                for row in db.scalars(repo.select_accounts())
+            )
+
+    def create_admin(self, username: str, display_name: str, password: str) -> Clinician:
+        if not self.needs_admin():
+            raise PermissionDenied("An administrator already exists; they add the other users.")
+        account = Clinician(display_name, username, authorised_to_needle=False, roles=frozenset({Role.ADMIN}))
+        return self._add(account, password, audit_detail="first administrator created")
+
+    # --- signing in and out --------------------------------------------------------------
+    def login(self, username: str, password: str) -> Clinician:
+        """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited)."""
+        now = self._now()
+        with self._sessions() as db, db.begin():
+            row = records.account_row(db, username)
+            if row is None or not row.active:
+                records.append_audit(
+                    db, AuditEntry(now, username.strip()[:80] or "?", "unknown", AuditAction.LOGIN_FAILED)
+                )
+                failure = WRONG_LOGIN
+            elif row.locked_until is not None and row.locked_until > now:
+                records.append_audit(
+                    db, AuditEntry(now, row.username, "locked", AuditAction.LOGIN_FAILED, detail="account locked")
+                )
+                until = row.locked_until.astimezone().strftime("%H:%M")
+                failure = (
+                    f"This account is locked after {FAILED_LOGINS_BEFORE_LOCK} failed logins; try again at {until}."
+                )
+            elif not _verify(row.password_hash, password):
+                failure = self._failed(db, row, now)
+            else:
+                row.failed_logins = 0
+                row.locked_until = None
+                if _HASHER.check_needs_rehash(row.password_hash):
+                    row.password_hash = hash_password(password)
+                account = repo.clinician_from_row(row)
+                self.access.user = account
+                self.access.locked = False
+                self._audit(db, AuditAction.LOGIN)
+                return account
+        raise PermissionDenied(failure)
+
+    def _failed(self, db: Session, row: ClinicianRow, now: datetime) -> str:
+        row.failed_logins += 1
+        role = _roles(row.roles)
+        detail = f"failure {row.failed_logins}"
+        records.append_audit(db, AuditEntry(now, row.username, role, AuditAction.LOGIN_FAILED, detail=detail))
+        if row.failed_logins >= FAILED_LOGINS_BEFORE_LOCK:
+            row.locked_until = now + LOGIN_LOCK
+            row.failed_logins = 0
+            detail = (
+                f"{FAILED_LOGINS_BEFORE_LOCK} failed logins: locked {int(LOGIN_LOCK.total_seconds() // 60)} minutes"
+            )
+            records.append_audit(db, AuditEntry(now, row.username, role, AuditAction.LOCKED, detail=detail))
+            return f"{WRONG_LOGIN} The account is now locked for {int(LOGIN_LOCK.total_seconds() // 60)} minutes."
+        return WRONG_LOGIN
+
+    def logout(self) -> None:
+        self.access.user = None
+        self.access.locked = False
+
+    def lock(self) -> None:
+        """The idle lock: nothing is shown or done until the password is given again."""
+        if self.access.user is None or self.access.locked:
+            return
+        with self._sessions() as db, db.begin():
+            self._audit(db, AuditAction.LOCKED, detail="idle")
+        self.access.locked = True
+
+    def unlock(self, password: str) -> bool:
+        """The signed-in account's password given again; False (audited, counted) when wrong."""
+        user = self.access.user
+        if user is None:
+            return True
+        now = self._now()
+        with self._sessions() as db, db.begin():
+            row = records.account_row_by_id(db, user.id or 0)
+            if row is None or not row.active:
+                return False
+            if row.locked_until is not None and row.locked_until > now:
+                return False
+            if not _verify(row.password_hash, password):
+                self._failed(db, row, now)
+                return False
+            row.failed_logins = 0
+            self.access.locked = False
+            self._audit(db, AuditAction.UNLOCKED)
+            return True
+
+    # --- the administrator's work --------------------------------------------------------
+    def users(self) -> list[Clinician]:
+        self.access.require(Action.MANAGE_USERS)
+        with self._sessions() as db, db.begin():
+            return [repo.clinician_from_row(row) for row in db.scalars(repo.select_accounts())]
+
+    def add_user(self, account: Clinician, password: str) -> Clinician:
+        self.access.require(Action.MANAGE_USERS)
+        return self._add(account, password, audit_detail=f"added with roles {_roles(account.roles)}")
+
+    def _add(self, account: Clinician, password: str, audit_detail: str) -> Clinician:
+        problems = repo.account_problems(account)
+        why = password_problem(password, account.username)
+        if why:
+            problems.append(FieldProblem("password", why))
+        if problems:
+            raise ValidationError(problems)
+        digest = hash_password(password)
+        with self._sessions() as db, db.begin():
+            if records.account_row(db, account.username) is not None:
+                raise ValidationError.single("username", f"The user name {account.username!r} is already taken.")
+            added = repo.add_clinician(db, replace(account, username=account.username.strip()), digest)
+            self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
+            return added
+
+    def update_user(self, account: Clinician) -> Clinician:
+        """Name, credentials, registration, roles, the authorised-to-needle flag, active."""
+        self.access.require(Action.MANAGE_USERS)
+        problems = repo.account_problems(account)
+        if problems:
+            raise ValidationError(problems)
+        with self._sessions() as db, db.begin():
+            row = records.account_row_by_id(db, account.id or 0)
+            if row is None:
+                raise NotFoundError(f"No user with id {account.id}.")
+            row.display_name = account.display_name
+            row.credentials = account.credentials
+            row.registration_number = account.registration_number
+            row.authorised_to_needle = account.authorised_to_needle
+            row.roles = account.roles
+            row.active = account.active
+            self._audit(
+                db,
+                AuditAction.USER_CHANGED,
+                detail=f"{row.username}: roles {_roles(account.roles)}, "
+                f"{'authorised' if account.authorised_to_needle else 'not authorised'} to needle, "
+                f"{'active' if account.active else 'inactive'}",
+            )
+            return repo.clinician_from_row(row)
+
+    def set_password(self, account_id: int, password: str) -> None:
+        """The administrator sets (or resets) a user's password; it also lifts a login lock."""
+        self.access.require(Action.MANAGE_USERS)
+        with self._sessions() as db, db.begin():
+            row = records.account_row_by_id(db, account_id)
+            if row is None:
+                raise NotFoundError(f"No user with id {account_id}.")
+            why = password_problem(password, row.username)
+            if why:
+                raise ValidationError.single("password", why)
+            row.password_hash = hash_password(password)
+            row.failed_logins = 0
+            row.locked_until = None
+            self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")
+
+    # --- settings ------------------------------------------------------------------------
+    def idle_lock_minutes(self) -> int:
+        with self._sessions() as db, db.begin():
+            return repo.idle_lock_minutes(db)
+
+    def set_idle_lock_minutes(self, minutes: int) -> None:
+        self.access.require(Action.CHANGE_SETTINGS)
+        if not IDLE_LOCK_MIN <= minutes <= IDLE_LOCK_MAX:
+            raise ValidationError.single(
+                "idle_lock_minutes", f"The idle lock must be {IDLE_LOCK_MIN} to {IDLE_LOCK_MAX} minutes."
+            )
+        with self._sessions() as db, db.begin():
+            repo.set_idle_lock_minutes(db, minutes)
+            self._audit(db, AuditAction.SETTING_CHANGED, detail=f"idle lock {minutes} minutes")
+
+
+def _roles(roles: frozenset[Role]) -> str:
+    return ", ".join(sorted(role.value for role in roles)) or "none"

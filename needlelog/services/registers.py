@@ -1,0 +1,100 @@
+"""The manager's registers: needle lots and recalls, adverse events with follow-up, the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from needlelog.db import records
+from needlelog.db.records import AuditLine, NeedleLot, RecallHit, RegisterEntry
+from needlelog.domain.access import Action, AuditAction
+from needlelog.domain.errors import NotFoundError, ValidationError
+from needlelog.domain.rules import TEXT_MAX, FieldProblem, local_date
+from needlelog.services.charting import _UseCases, storage_errors
+
+
+def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of ``first`` to the end of ``last``, clinic time, as instants."""
+    zone = datetime.now().astimezone().tzinfo
+    since = datetime.combine(first, time.min, zone).astimezone(UTC)
+    until = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+    return since, until
+
+
+class RegisterService(_UseCases):
+    # --- needle lots ---------------------------------------------------------------------
+    def lots(self) -> list[NeedleLot]:
+        """The clinic's needle-lot inventory (no patient data: any signed-in user may read it)."""
+        with self._transaction() as db, db.begin():
+            return records.lots(db)
+
+    def usable_lots(self, on: date | None = None) -> list[NeedleLot]:
+        """The lots that may be chosen on ``on`` (today): an expired lot cannot be."""
+        day = on or local_date(self._clock())
+        return [lot for lot in self.lots() if not lot.expired_on(day)]
+
+    @storage_errors
+    def add_lot(self, lot: NeedleLot) -> NeedleLot:
+        self._require(Action.MANAGE_LOTS)
+        problems = [
+            FieldProblem(name, f"{label} is required.")
+            for name, label in (("brand", "Brand"), ("size", "Size"), ("lot", "Lot number"))
+            if not getattr(lot, name).strip()
+        ]
+        problems += [
+            FieldProblem(name, f"{label} is longer than 200 characters.")
+            for name, label in (("brand", "Brand"), ("size", "Size"), ("lot", "Lot number"))
+            if len(getattr(lot, name)) > 200
+        ]
+        if problems:
+            raise ValidationError(problems)
+        with self._transaction() as db, db.begin():
+            if records.lot_named(db, lot.lot) is not None:
+                raise ValidationError.single("lot", f"Lot {lot.lot.strip()} is already in the inventory.")
+            added = records.add_lot(
+                db, NeedleLot(lot.brand.strip(), lot.size.strip(), lot.lot.strip(), lot.expiry), self._clock()
+            )
+            self._audit(db, AuditAction.LOT_CHANGED, detail=f"lot {added.lot} added, expires {added.expiry}")
+            return added
+
+    def recall(self, lot: str) -> list[RecallHit]:
+        """Every visit, and so every patient, whose needles came from ``lot`` (audited: it lists patients)."""
+        self._require(Action.RECALL)
+        if not lot.strip():
+            raise ValidationError.single("lot", "Give the lot number to search for.")
+        with self._transaction() as db, db.begin():
+            hits = records.recall(db, lot)
+            self._audit(db, AuditAction.PATIENT_VIEWED, detail=f"recall search: lot {lot.strip()}, {len(hits)} site(s)")
+            return hits
+
+    # --- adverse events ------------------------------------------------------------------
+    def adverse_events(self, first: date, last: date) -> list[RegisterEntry]:
+        self._require(Action.VIEW_REGISTER)
+        since, until = _day_range(first, last)
+        with self._transaction() as db, db.begin():
+            return records.adverse_register(db, since, until)
+
+    @storage_errors
+    def add_follow_up(self, session_id: int, text: str) -> None:
+        """A follow-up note on a visit's adverse event, by the signed-in manager."""
+        self._require(Action.VIEW_REGISTER)
+        user = self.access.user
+        if not text.strip():
+            raise ValidationError.single("follow_up", "Write the follow-up note.")
+        if len(text) > TEXT_MAX:
+            raise ValidationError.single("follow_up", f"The note is longer than {TEXT_MAX:,} characters.")
+        with self._transaction() as db, db.begin():
+            session = records.session_row(db, session_id)
+            if session is None:
+                raise NotFoundError(f"No session with id {session_id}.")
+            author = user.id if user is not None and user.id is not None else session.clinician_id
+            records.add_follow_up(db, session_id, author, self._clock(), text.strip())
+            self._audit(db, AuditAction.FOLLOW_UP, patient_id=session.patient_id, session_id=session_id)
+
+    # --- the audit trail -----------------------------------------------------------------
+    def audit(
+        self, first: date, last: date, user: str | None = None, chart_number: str | None = None
+    ) -> list[AuditLine]:
+        self._require(Action.VIEW_AUDIT)
+        since, until = _day_range(first, last)
+        with self._transaction() as db, db.begin():
+            return records.audit_lines(db, since, until, user or None, chart_number or None)
