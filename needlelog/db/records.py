@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from needlelog.db.engine import read_snapshot
 from needlelog.db.models import (
     AdverseEventRow,
     AmendmentRow,
@@ -142,7 +143,7 @@ def audit_chain_problem(engine: Engine, batch: int = 5000) -> str | None:
 
     def rows() -> Iterator[AuditEntry]:
         last_id = 0
-        with Session(engine) as db:
+        with Session(read_snapshot(engine)) as db, db.begin():  # a reader: never waits for a writer
             while True:
                 chunk = db.scalars(
                     select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)

@@ -34,7 +34,6 @@ class Action(StrEnum):
     VIEW_REGISTER = "view_register"  # adverse events, follow-up notes, unsigned notes
     RECALL = "recall"  # which patients got needle lot X
     MANAGE_LOTS = "manage_lots"
-    BACKUP = "backup"
     MANAGE_USERS = "manage_users"
     CHANGE_SETTINGS = "change_settings"
 
@@ -60,11 +59,10 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_REGISTER,
             Action.RECALL,
             Action.MANAGE_LOTS,
-            Action.BACKUP,
         }
     ),
     # "users and settings": the administrator sees no chart unless also given another role.
-    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT, Action.BACKUP}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT}),
 }
 
 
@@ -84,7 +82,6 @@ ACTION_WORDS: dict[Action, str] = {
     Action.VIEW_REGISTER: "see the adverse-event register",
     Action.RECALL: "search needle-lot recalls",
     Action.MANAGE_LOTS: "manage needle lots",
-    Action.BACKUP: "back up or restore the chart",
     Action.MANAGE_USERS: "manage users",
     Action.CHANGE_SETTINGS: "change settings",
 }

@@ -40,6 +40,7 @@ from needlelog.domain.rules import (
     local_date,
     patient_problems,
     sign_problems,
+    site_field,
     value_problems,
 )
 from needlelog.domain.search import parse_patient_query
@@ -393,7 +394,19 @@ class SessionService(_UseCases):
         signer = repo.get_clinician(db, signer_id)
         clinic = repo.get_clinic(db)
         months = clinic.consent_valid_months if clinic else 12
-        return sign_problems(session, patient, signer, now, months)
+        problems = sign_problems(session, patient, signer, now, months)
+        # A lot of the clinic's inventory that had expired on the service day cannot have been used.
+        service_day = local_date(session.service_start)
+        for i, site in enumerate(session.sites):
+            lot = records.lot_named(db, site.needle_lot) if site.needle_lot.strip() else None
+            if lot is not None and lot.expired_on(service_day):
+                problems.append(
+                    FieldProblem(
+                        site_field(i, "needle_lot"),
+                        f"Site {i + 1}: needle lot {lot.lot} expired on {lot.expiry.isoformat()}; choose another lot.",
+                    )
+                )
+        return problems
 
     @staticmethod
     def _refuse_bad_values(session: TreatmentSession, now: datetime) -> None:
