@@ -233,10 +233,10 @@ def _ensure_demo(target: str) -> None:
         _say(f"demo clinic created in {target}")
 
 
-def _open_window(target: str, exit_after: float | None) -> int:
+def _open_window(target: str, exit_after: float | None, hint: str = "") -> int:
     from needlelog.app import run
 
-    return run(target, exit_after=exit_after)
+    return run(target, exit_after=exit_after, hint=hint)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -253,7 +253,11 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         target = _target(args, paths.demo_database())
         _ensure_demo(target)
-        return EXIT_OK if args.no_window else _open_window(target, args.exit_after)
+        if args.no_window:
+            return EXIT_OK
+        from needlelog.services.demo import DEMO_HINT
+
+        return _open_window(target, args.exit_after, DEMO_HINT)
     return _open_window(_target(args, paths.default_database()), args.exit_after)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
-from needlelog.domain.access import Action, AuditAction
+from needlelog.domain.access import Action, AuditAction, allowed
 from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, StorageError, ValidationError
 from needlelog.domain.model import (
     Amendment,
@@ -279,11 +279,20 @@ class SessionService(_UseCases):
             return saved
 
     def running_timers(self) -> list[RunningTimer]:
-        """The dwell timers running now, on every draft (the main window's dock); none for who does not chart."""
-        if not self.access.may(Action.CHART):
+        """The dwell timers running now, on every draft (the main window's dock); none for who does not chart.
+
+        They keep running while the program is locked, so the alarm still sounds, but without a name.
+        """
+        user = self.access.user
+        if user is not None and not allowed(user.roles, Action.CHART):
             return []
         with self._transaction() as db, db.begin():
-            return repo.running_timers(db)
+            timers = repo.running_timers(db)
+        if self.access.locked:
+            timers = [
+                replace(t, patient_name="", chart_number="", site_label=f"Site {t.site_index + 1}") for t in timers
+            ]
+        return timers
 
     @storage_errors
     def stop_timer(self, session_id: int, site_index: int) -> TreatmentSession:

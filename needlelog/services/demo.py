@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 
 from sqlalchemy.orm import Session
 
+from needlelog.db.records import NeedleLot
 from needlelog.db.repositories import get_clinic
+from needlelog.domain.model import Clinician
+from needlelog.domain.vocab import Role
 from needlelog.services.seeding import seed_chart
-from needlelog.services.store import engine_at_head
+from needlelog.services.store import build_services, engine_at_head
 
 DEMO_PATIENTS = 40
 DEMO_SESSIONS = 320
 DEMO_SEED = 2026
 # A clinic in full swing: most courses within the last 18 months, so most consents are current.
 DEMO_HISTORY_DAYS = 540
+# The demo's accounts share one password, shown on its sign-in window; a real clinic's never are.
+DEMO_PASSWORD = "needlelog-demo"
+DEMO_MANAGER = Clinician(
+    "Kiran Patel", "kpatel", "Clinic manager", authorised_to_needle=False, roles=frozenset({Role.MANAGER})
+)
+# Two lots in date and one expired, which the editor does not offer.
+DEMO_LOTS = (("L2304-27", date(2027, 9, 30)), ("L2306-11", date(2027, 12, 31)), ("L2211-43", date(2025, 6, 30)))
+DEMO_HINT = (
+    "Demo clinic — every account's password is needlelog-demo: dwhitford, rsandhu or mgauthier "
+    "(clinicians), kpatel (manager), admin (administrator)."
+)
 
 
 def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
@@ -25,6 +40,17 @@ def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
             if get_clinic(db) is not None:
                 return False
         seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)
+        services = build_services(engine)  # as the system: it sets up the accounts
+        services.accounts.create_admin("admin", "Clinic Administrator", DEMO_PASSWORD)
+        for clinician in services.clinic.clinicians():
+            services.accounts.set_password(clinician.id or 0, DEMO_PASSWORD)
+        services.accounts.add_user(DEMO_MANAGER, DEMO_PASSWORD)
+        for lot, expiry in (
+            ("L2304-27", date(2027, 9, 30)),
+            ("L2306-11", date(2027, 12, 31)),
+            ("L2211-43", date(2025, 6, 30)),
+        ):
+            services.registers.add_lot(NeedleLot("Seirin J-type", "0.25 x 30 mm", lot, expiry))
         return True
     finally:
         engine.dispose()

@@ -9,19 +9,25 @@ from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from needlelog.domain.access import Action
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.rules import age_on, consent_valid_on
@@ -31,13 +37,15 @@ from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.dialogs.export_dialog import ExportDialog
 from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.models.paged import PAGE
-from needlelog.ui.models.patients import PatientTableModel
+from needlelog.ui.models.patients import PatientTableModel, initials
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.lock_screen import IdleWatch, LockScreen
 from needlelog.ui.widgets.timer_dock import TimerDock
 
 OPEN_FIRST_AFTER_MS = 150
+IDLE_CHECK_MS = 5000
 
 
 def _table(object_name: str, accessible: str) -> QTableView:
@@ -96,6 +104,17 @@ class PatientBanner(QFrame):
         layout.addWidget(self.details)
         layout.addWidget(self.precautions)
         layout.addWidget(self.consent)
+        self.patient: Patient | None = None
+
+    private = False
+
+    def set_private(self, private: bool) -> None:
+        self.private = private
+        if self.patient is not None:
+            self.name.setText(self._name(self.patient))
+
+    def _name(self, patient: Patient) -> str:
+        return initials(patient.given_name, patient.family_name) if self.private else patient.full_name
 
     def show_course(self, patient: Patient, sessions: int) -> None:
         """Where the patient is in the plan: "session 3 of 2-3" (SPEC §2)."""
@@ -106,12 +125,13 @@ class PatientBanner(QFrame):
         self.details.setText(f"{self.details.text()} · session {sessions} of {expected}")
 
     def show_patient(self, patient: Patient | None, today: date, consent_months: int) -> None:
+        self.patient = patient
         if patient is None:
             self.name.setText("No patient selected")
             for label in (self.details, self.precautions, self.consent):
                 label.clear()
             return
-        self.name.setText(patient.full_name)
+        self.name.setText(self._name(patient))
         plan = f" · {patient.treatment_plan.label}" if patient.treatment_plan else ""
         self.details.setText(
             f"Age {age_on(patient.date_of_birth, today)} · born {patient.date_of_birth.isoformat()} · "
@@ -180,6 +200,7 @@ class MainWindow(QMainWindow):
         self.new_patient_button.clicked.connect(self.new_patient)
         self.patient_dialog: PatientDialog | None = None
         self.export_dialog: ExportDialog | None = None
+        self.dialogs: list[QDialog] = []
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -254,10 +275,21 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         left.setMinimumWidth(430)  # room for a full name beside chart number, birth date and alerts
         splitter.setChildrenCollapsible(False)
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        content = QWidget()
+        layout = QHBoxLayout(content)
         layout.addWidget(splitter)
-        self.setCentralWidget(central)
+        # The chart and, in front of it while the program is locked, the lock screen.
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("mainPages")
+        self.pages.addWidget(content)
+        self.lock_screen = LockScreen()
+        self.lock_screen.unlock_requested.connect(self.unlock)
+        self.pages.addWidget(self.lock_screen)
+        self.content = content
+        self.setCentralWidget(self.pages)
+        self.private = False
+        self.locked = False
+        self._hidden_while_locked: list[QWidget] = []
         self.timers = TimerDock(services, self)
         self.timers.stop_requested.connect(self.stop_timer)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.timers)
@@ -282,6 +314,18 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.patient_view, self.history_view)
         self.resize(1280, 760)
         self.timers.reload()
+
+        # The idle lock: the last key or click anywhere, checked every few seconds against the clock.
+        self.idle = IdleWatch(services.clock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle_minutes = services.accounts.idle_lock_minutes()
+        self._idle_check = QTimer(self)
+        self._idle_check.setInterval(IDLE_CHECK_MS)
+        self._idle_check.timeout.connect(self.check_idle)
+        self._idle_check.start()
+        self._apply_permissions()
 
     def _build_menu(self) -> None:
         find = QAction("&Find patient", self)
@@ -325,10 +369,156 @@ class MainWindow(QMainWindow):
         export_notes.triggered.connect(self.export_notes)
         manager = self.menuBar().addMenu("&Manager")
         manager.addAction(export_notes)
+        self.manager_actions: dict[Action, QAction] = {Action.EXPORT: export_notes}
+        for action, title, name, slot in (
+            (Action.VIEW_REGISTER, "&Adverse-event register…", "actionAdverseRegister", self.adverse_register),
+            (Action.RECALL, "Needle lots and &recall…", "actionNeedleLots", self.needle_lots),
+            (Action.VIEW_AUDIT, "Audit &trail…", "actionAuditTrail", self.audit_trail),
+        ):
+            item = QAction(title, self)
+            item.setObjectName(name)
+            item.triggered.connect(slot)
+            manager.addAction(item)
+            self.manager_actions[action] = item
+        admin = self.menuBar().addMenu("&Admin")
+        for action, title, name, slot in (
+            (Action.MANAGE_USERS, "&Users…", "actionUsers", self.manage_users),
+            (Action.CHANGE_SETTINGS, "&Settings…", "actionSettings", self.settings),
+        ):
+            item = QAction(title, self)
+            item.setObjectName(name)
+            item.triggered.connect(slot)
+            admin.addAction(item)
+            self.manager_actions[action] = item
+        privacy = QAction("Hide &names", self)
+        privacy.setObjectName("actionPrivacy")
+        privacy.setCheckable(True)
+        privacy.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        privacy.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        privacy.setToolTip("Hide patients' names on screen at once (Ctrl+Shift+P)")
+        privacy.toggled.connect(self.set_private)
+        self.privacy_action = privacy
+        lock_now = QAction("&Lock now", self)
+        lock_now.setObjectName("actionLock")
+        lock_now.setShortcut(QKeySequence("Ctrl+L"))
+        lock_now.triggered.connect(self.lock)
         show_timers = self.timers.toggleViewAction()
         show_timers.setObjectName("actionShowTimers")
         show_timers.setShortcut(QKeySequence("Ctrl+T"))
-        self.menuBar().addMenu("&View").addAction(show_timers)
+        view = self.menuBar().addMenu("&View")
+        view.addAction(show_timers)
+        view.addAction(privacy)
+        view.addAction(lock_now)
+
+    # --- who may do what -----------------------------------------------------------------
+    def _apply_permissions(self) -> None:
+        """Offer only what the signed-in account may do (the services refuse the rest anyway)."""
+        access = self.services.access
+        can_view = access.may(Action.VIEW_PATIENT)
+        for widget in (self.search, self.patient_view, self.history_view):
+            widget.setEnabled(can_view)
+        self.new_patient_button.setEnabled(access.may(Action.EDIT_PATIENT))
+        for action, item in self.manager_actions.items():
+            item.setEnabled(access.may(action))
+            item.setVisible(access.may(action))
+        user = access.user
+        if user is not None:
+            roles = ", ".join(sorted(role.label for role in user.roles))
+            where = self.statusBar().currentMessage().split("Database: ")[-1]
+            self.statusBar().showMessage(f"Signed in as {user.display_name} ({roles}) · Database: {where}")
+            if not can_view:
+                self.message.setText(
+                    f"Signed in as {user.display_name} ({roles}): users and settings are in the Admin menu."
+                )
+
+    # --- the idle lock and the privacy key ----------------------------------------------
+    def check_idle(self) -> None:
+        if self.locked or self.services.access.user is None:
+            return
+        if self.idle.idle_seconds() >= self.idle_minutes * 60:
+            self.lock()
+
+    def lock(self) -> None:
+        """Hide every patient detail until the password is given again; drafts are saved first."""
+        if self.locked or self.services.access.user is None:
+            return
+        for editor in self.editors.values():
+            editor.save_now()
+        self._hidden_while_locked = [
+            w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible() and not isinstance(w, QMenu)
+        ]
+        for widget in self._hidden_while_locked:
+            widget.hide()
+        QToolTip.hideText()
+        self.services.accounts.lock()
+        self.locked = True
+        self.timers.set_private(True)
+        self.pages.setCurrentWidget(self.lock_screen)
+        self.menuBar().setEnabled(False)
+        self.lock_screen.show_for(self.services.access.user.display_name, self.idle_minutes)
+
+    def unlock(self, password: str) -> bool:
+        if not self.locked:
+            return True
+        if not self.services.accounts.unlock(password):
+            self.lock_screen.message.setText("Wrong password." if password else "Give your password.")
+            return False
+        self.locked = False
+        self.idle.last = self.services.clock()
+        self.pages.setCurrentWidget(self.content)
+        self.menuBar().setEnabled(True)
+        self.timers.set_private(self.private)
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
+        self.timers.reload()
+        return True
+
+    def set_private(self, private: bool) -> None:
+        """The privacy key: names hidden on screen at once (initials and chart numbers stay)."""
+        self.private = private
+        if self.privacy_action.isChecked() != private:
+            self.privacy_action.setChecked(private)
+        self.patients.set_private(private)
+        self.banner.set_private(private)
+        for editor in self.editors.values():
+            editor.set_private(private)
+        self.timers.set_private(private or self.locked)
+
+    # --- the manager's and the administrator's windows ----------------------------------
+    # (imported when first opened: a clinician's start-up never loads them)
+    def adverse_register(self) -> QDialog:
+        from needlelog.ui.dialogs.registers import AdverseRegisterDialog
+
+        return self._open_dialog(AdverseRegisterDialog(self.services, self))
+
+    def needle_lots(self) -> QDialog:
+        from needlelog.ui.dialogs.registers import NeedleLotsDialog
+
+        return self._open_dialog(NeedleLotsDialog(self.services, self))
+
+    def audit_trail(self) -> QDialog:
+        from needlelog.ui.dialogs.registers import AuditDialog
+
+        return self._open_dialog(AuditDialog(self.services, self))
+
+    def manage_users(self) -> QDialog:
+        from needlelog.ui.dialogs.users import UsersDialog
+
+        return self._open_dialog(UsersDialog(self.services, self))
+
+    def settings(self) -> QDialog:
+        from needlelog.ui.dialogs.users import SettingsDialog
+
+        dialog = SettingsDialog(self.services, self)
+        dialog.accepted.connect(lambda: setattr(self, "idle_minutes", self.services.accounts.idle_lock_minutes()))
+        return self._open_dialog(dialog)
+
+    def _open_dialog(self, dialog: QDialog) -> QDialog:
+        self.dialogs.append(dialog)
+        dialog.finished.connect(lambda _result: self.dialogs.remove(dialog) if dialog in self.dialogs else None)
+        dialog.open()  # window-modal, never a nested event loop
+        return dialog
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -336,6 +526,8 @@ class MainWindow(QMainWindow):
 
     # --- search ------------------------------------------------------------------------
     def run_search(self, text: str) -> None:
+        if not self.services.access.may(Action.VIEW_PATIENT):
+            return
         patients = self.services.patients
         first = patients.search(text, limit=PAGE)
         self.patients.set_rows(
@@ -383,7 +575,11 @@ class MainWindow(QMainWindow):
             self.history.clear()
             self.history_title.setText("Sessions")
             return
-        patient = self.services.patients.get(patient_id)
+        try:
+            patient = self.services.patients.view(patient_id)  # audited: this patient's chart was viewed
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            return
         self._current = patient
         self.banner.show_patient(patient, datetime.now().date(), self._consent_months)
         sessions = self.services.sessions
@@ -475,6 +671,7 @@ class MainWindow(QMainWindow):
             self.message.setText(str(exc))
             return None
         editor = SessionEditor(self.services, session, patient, self.clinician)
+        editor.set_private(self.private)
         self.editors[session_id] = editor
         editor.saved.connect(self._session_changed)
         editor.signed.connect(self._session_changed)

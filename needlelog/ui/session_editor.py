@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDateTimeEdit,
     QFileDialog,
     QFormLayout,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from needlelog.domain.access import Action
 from needlelog.domain.errors import ConflictError, NeedlelogError, ValidationError
 from needlelog.domain.figure import anchor_points, body_figure, lung_field_site
 from needlelog.domain.model import (
@@ -56,6 +58,7 @@ from needlelog.domain.rules import (
     TEXT_MAX,
     FieldProblem,
     NeedleLedger,
+    local_date,
     sign_problems,
     value_problems,
 )
@@ -77,6 +80,7 @@ from needlelog.domain.vocab import (
 )
 from needlelog.paths import data_dir
 from needlelog.services.store import Services
+from needlelog.ui.models.patients import initials
 from needlelog.ui.widgets.body_chart import BodyChart
 from needlelog.ui.widgets.common import html, named
 
@@ -327,7 +331,6 @@ class SessionEditor(QWidget):
         self.rows: list[SiteRow] = []
         self.setObjectName("sessionEditor")
         self.setAccessibleName("Session editor")
-        self.setWindowTitle(f"Session — {patient.full_name} ({patient.chart_number})")
 
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -338,6 +341,11 @@ class SessionEditor(QWidget):
         self._timer_tick.setInterval(1000)
         self._timer_tick.timeout.connect(self.tick_timers)
 
+        # The clinic's needle lots: offered as the lot is typed (never an expired one), and checked.
+        try:
+            self.lots = {lot.lot: lot for lot in services.registers.lots()}
+        except NeedlelogError:
+            self.lots = {}
         self._build()
         self.show_session(session)
         self._dirty = False
@@ -345,12 +353,11 @@ class SessionEditor(QWidget):
     # --- building ------------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
-        banner = QLabel(
-            f"<b>{html(self.patient.full_name)}</b> · chart {html(self.patient.chart_number)} · "
-            f"born {self.patient.date_of_birth.isoformat()} · charting as {html(self.clinician.display_name)}"
-        )
-        named(banner, "editorBanner", "Patient and clinician")
-        outer.addWidget(banner)
+        self.banner = QLabel("")
+        named(self.banner, "editorBanner", "Patient and clinician")
+        outer.addWidget(self.banner)
+        self.private = False
+        self._show_names()
         self.conflict_bar = QWidget()
         conflict_layout = QHBoxLayout(self.conflict_bar)
         self.conflict_text = QLabel("")
@@ -535,6 +542,7 @@ class SessionEditor(QWidget):
         named(self.notes, "notes", "Notes")
         notes_layout.addWidget(self.notes)
         last.addWidget(notes, 2)
+        rows.addWidget(self._build_amendments())
 
         # bottom: save state, what stops signing, sign
         self.problems = QListWidget()
@@ -682,6 +690,94 @@ class SessionEditor(QWidget):
         box.setMaximumWidth(440)
         return box
 
+    def _build_amendments(self) -> QGroupBox:
+        """Under a signed note: its amendments, and a new one (author, time, reason, text)."""
+        box = QGroupBox("Amendments")
+        box.setObjectName("amendmentsBox")
+        layout = QVBoxLayout(box)
+        self.amendment_list = QLabel("")
+        self.amendment_list.setWordWrap(True)
+        self.amendment_list.setTextFormat(Qt.TextFormat.RichText)
+        named(self.amendment_list, "amendmentList", "Amendments")
+        layout.addWidget(self.amendment_list)
+        form = QFormLayout()
+        self.amend_reason = QLineEdit()
+        self.amend_reason.setPlaceholderText("why the note is corrected")
+        named(self.amend_reason, "amendReason", "Reason for the amendment")
+        self.amend_text = QPlainTextEdit()
+        self.amend_text.setTabChangesFocus(True)
+        self.amend_text.setMaximumHeight(90)
+        named(self.amend_text, "amendText", "Amendment")
+        form.addRow("Reason", self.amend_reason)
+        form.addRow("Amendment", self.amend_text)
+        layout.addLayout(form)
+        self.amend_button = QPushButton("Add amendment (Ctrl+M)")
+        named(self.amend_button, "addAmendment", "Add the amendment", "Append the amendment to the signed note")
+        self.amend_button.clicked.connect(self.amend)
+        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.amend_button.click)
+        self.amend_message = QLabel("")
+        self.amend_message.setWordWrap(True)
+        self.amend_message.setStyleSheet(ERROR_STYLE)
+        named(self.amend_message, "amendMessage", "Amendment problems")
+        layout.addWidget(self.amend_message)
+        layout.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.amendments_box = box
+        box.hide()
+        return box
+
+    def _show_amendments(self) -> None:
+        signed = self.session.is_signed
+        self.amendments_box.setVisible(signed)
+        if not signed:
+            return
+        try:
+            amendments = self.services.sessions.amendments(self.session.id or 0)
+        except NeedlelogError as exc:
+            self.amendment_list.setText(html(str(exc)))
+            return
+        self.amendment_list.setText(
+            "<br>".join(
+                f"<b>{_local(a.written_at)} · {html(a.author)}</b> — reason: {html(a.reason)}<br>"
+                + html(a.text).replace("\n", "<br>")
+                for a in amendments
+            )
+            or "No amendment. The note above stays exactly as signed; a correction is appended here."
+        )
+
+    def amend(self) -> bool:
+        """Append the amendment typed below a signed note; the note itself never changes."""
+        if not self.session.is_signed:
+            return False
+        try:
+            self.services.sessions.amend(self.session.id or 0, self.amend_reason.text(), self.amend_text.toPlainText())
+        except ValidationError as exc:
+            self.amend_message.setText(" ".join(p.message for p in exc.problems))
+            return False
+        except NeedlelogError as exc:
+            self.amend_message.setText(str(exc))
+            return False
+        self.amend_message.clear()
+        self.amend_reason.clear()
+        self.amend_text.clear()
+        self._show_amendments()
+        self.save_state.setText("Amendment added under the signed note.")
+        return True
+
+    def set_private(self, private: bool) -> None:
+        """The privacy key: the patient's name hidden at once (initials and chart number stay)."""
+        self.private = private
+        self._show_names()
+
+    def _show_names(self) -> None:
+        patient = self.patient
+        name = initials(patient.given_name, patient.family_name) if self.private else patient.full_name
+        self.setWindowTitle(f"Session — {name} ({patient.chart_number})")
+        self.banner.setText(
+            f"<b>{html(name)}</b> · chart {html(patient.chart_number)} · "
+            + ("" if self.private else f"born {patient.date_of_birth.isoformat()} · ")
+            + f"charting as {html(self.clinician.display_name)}"
+        )
+
     def _end_toggled(self, ended: bool) -> None:
         """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
         self.end.setEnabled(ended)
@@ -693,6 +789,13 @@ class SessionEditor(QWidget):
     # --- sites ---------------------------------------------------------------------------
     def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
         row = SiteRow(len(self.rows), self._default_dwell, self._changed)
+        today = local_date(self.clock())
+        usable = sorted(lot.lot for lot in self.lots.values() if not lot.expired_on(today))
+        if usable:
+            completer = QCompleter(usable, row.lot)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            row.lot.setCompleter(completer)
         if site is not None:
             row.show_site(site)
         row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
@@ -1075,6 +1178,7 @@ class SessionEditor(QWidget):
         self._set_read_only(session.is_signed)
         self.select_site(self.selected_site)
         self.tick_timers()
+        self._show_amendments()
         if session.is_signed:
             self.save_state.setText(f"Signed {_local(session.signed_at)} · fingerprint {session.fingerprint[:16]}…")
 
@@ -1082,6 +1186,10 @@ class SessionEditor(QWidget):
         for widget in self.findChildren(QWidget):
             if isinstance(widget, QCheckBox | QComboBox | QSpinBox | QDateTimeEdit | QLineEdit):
                 widget.setEnabled(not read_only)
+        # A signed note takes amendments, and only amendments.
+        may_amend = read_only and self.services.access.may(Action.AMEND)
+        for widget in (self.amend_reason, self.amend_text, self.amend_button):
+            widget.setEnabled(may_amend)
         self.notes.setReadOnly(read_only)
         for row in self.rows:
             row.set_read_only(read_only)
@@ -1119,6 +1227,13 @@ class SessionEditor(QWidget):
         by_field: dict[str, list[str]] = {}
         for problem in problems:
             by_field.setdefault(problem.field, []).append(problem.message)
+        service_day = local_date(content.service_start)
+        for i, site in enumerate(content.sites):
+            lot = self.lots.get(site.needle_lot.strip())
+            if lot is not None and lot.expired_on(service_day):
+                by_field.setdefault(f"sites[{i}].needle_lot", []).append(
+                    f"Site {i + 1}: needle lot {lot.lot} expired on {lot.expiry.isoformat()}; choose another lot."
+                )
         for i, row in enumerate(self.rows):
             messages = [m for f, ms in by_field.items() if f.startswith(f"sites[{i}].") for m in ms]
             row.error.setText(" ".join(messages))

@@ -39,14 +39,15 @@ FLASH_STYLE = "QFrame#timerRow { background: #ffd400; border: 3px solid #c0392b;
 
 
 class TimerRow(QFrame):
-    def __init__(self, timer: RunningTimer, index: int) -> None:
+    def __init__(self, timer: RunningTimer, index: int, private: bool = False) -> None:
         super().__init__()
         self.timer = timer
         self.setObjectName("timerRow")
         self.level: TimerLevel | None = None
-        self.who = QLabel(f"<b>{html(timer.patient_name)}</b> ({html(timer.chart_number)})")
+        who = "Patient hidden" if private else f"<b>{html(timer.patient_name)}</b> ({html(timer.chart_number)})"
+        self.who = QLabel(who)
         named(self.who, f"timer{index + 1}Patient", f"Timer {index + 1} patient")
-        self.site = QLabel(html(timer.site_label))
+        self.site = QLabel("" if private else html(timer.site_label))
         self.site.setWordWrap(True)
         named(self.site, f"timer{index + 1}Site", f"Timer {index + 1} site")
         self.left = QLabel("")
@@ -103,6 +104,7 @@ class TimerDock(QDockWidget):
         self.rows: list[TimerRow] = []
         self._flash = False
         self.alarming = False
+        self.private = False  # names hidden (the privacy key, the idle lock): the alarm still sounds
         body = QWidget()
         self._layout = QVBoxLayout(body)
         self.empty = QLabel("No timer running. Start one from a site's ▶ in the session editor.")
@@ -131,16 +133,23 @@ class TimerDock(QDockWidget):
             return
         for row in self.rows:
             self._layout.removeWidget(row)
+            row.hide()  # at once: deleteLater waits for the event loop, and a name must not stay on screen
             row.deleteLater()
         self.timers = timers
         self.rows = []
         for index, timer in enumerate(timers):
-            row = TimerRow(timer, index)
+            row = TimerRow(timer, index, self.private)
             row.stop.clicked.connect(lambda _=False, t=timer: self.stop_requested.emit(t.session_id, t.site_index))
             self._layout.insertWidget(index, row)
             self.rows.append(row)
         self.empty.setVisible(not timers)
         self.tick()
+
+    def set_private(self, private: bool) -> None:
+        if private != self.private:
+            self.private = private
+            self.timers = []  # rebuilt with or without names
+            self.reload()
 
     def levels(self) -> list[TimerLevel]:
         now = self.clock()

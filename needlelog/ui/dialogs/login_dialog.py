@@ -1,0 +1,130 @@
+"""Signing in, and on the very first start creating the administrator (SPEC §4)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.domain.errors import NeedlelogError, ValidationError
+from needlelog.services.store import Services
+from needlelog.ui.widgets.common import named
+
+ERROR_STYLE = "color: #a11a1a;"
+
+
+class LoginDialog(QDialog):
+    """User name and password; accepted once the services have signed the account in."""
+
+    def __init__(self, services: Services, clinic_name: str, hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setObjectName("loginDialog")
+        self.setAccessibleName("Sign in")
+        self.setWindowTitle(f"needlelog — sign in — {clinic_name}" if clinic_name else "needlelog — sign in")
+        layout = QVBoxLayout(self)
+        title = QLabel(f"<b>{clinic_name or 'needlelog'}</b><br>Sign in with your own account.")
+        layout.addWidget(title)
+        form = QFormLayout()
+        self.username = QLineEdit()
+        named(self.username, "loginUser", "User name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        named(self.password, "loginPassword", "Password")
+        form.addRow("User name", self.username)
+        form.addRow("Password", self.password)
+        layout.addLayout(form)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        named(self.message, "loginMessage", "Sign-in message")
+        layout.addWidget(self.message)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            named(note, "loginHint", "Demo accounts")
+            layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self.sign_in)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout.addWidget(buttons)
+        self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.setMinimumWidth(420)
+
+    def sign_in(self) -> None:
+        try:
+            self.services.accounts.login(self.username.text(), self.password.text())
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            self.password.clear()
+            self.password.setFocus()
+            return
+        self.accept()
+
+
+class FirstAdminDialog(QDialog):
+    """The first start: the administrator's account, who then adds everyone else."""
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setObjectName("firstAdminDialog")
+        self.setWindowTitle("needlelog — first start: the administrator")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "This chart has no administrator yet. Create the administrator's account: they add the "
+            "clinicians and managers and set the clinic's settings. Keep the password safe."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.username = QLineEdit("admin")
+        named(self.username, "adminUser", "Administrator user name")
+        self.display = QLineEdit()
+        named(self.display, "adminName", "Administrator name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        named(self.password, "adminPassword", "Password")
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        named(self.again, "adminPasswordAgain", "Password again")
+        form.addRow("User name", self.username)
+        form.addRow("Name", self.display)
+        form.addRow("Password", self.password)
+        form.addRow("Password again", self.again)
+        layout.addLayout(form)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        named(self.message, "adminMessage", "Problems")
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create administrator")
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        self.buttons = buttons
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def create(self) -> None:
+        if self.password.text() != self.again.text():
+            self.message.setText("Password again: the two passwords differ.")
+            return
+        try:
+            self.services.accounts.create_admin(self.username.text(), self.display.text(), self.password.text())
+        except ValidationError as exc:
+            self.message.setText("\n".join(p.message for p in exc.problems))
+            return
+        except NeedlelogError as exc:
+            self.message.setText(str(exc))
+            return
+        self.accept()
