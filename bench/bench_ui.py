@@ -121,6 +121,61 @@ def main() -> None:
         window.history.fetchMore(window.history.index(-1, -1))
     app.processEvents()
     scrolled = (time.perf_counter() - started) * 1000
+    # --- saving a draft with 10 sites, its audit row included ------------------------------
+    from dataclasses import replace
+
+    from needlelog.domain.figure import anchor_point
+    from needlelog.domain.model import NeedlingSite
+    from needlelog.domain.vocab import BodyRegion, Side, TwitchResponse
+
+    clinician = services.clinic.clinicians()[0]
+    draft = services.sessions.new_draft(patient_id, clinician.id or 0)
+    regions = list(BodyRegion)[:10]
+    saving: list[float] = []
+    for i in range(args.repeat * 8):
+        sites = tuple(
+            NeedlingSite(
+                region,
+                Side.RIGHT,
+                "muscle",
+                2,
+                "0.25 x 30 mm",
+                "L2301-11",
+                10,
+                TwitchResponse.WEAK,
+                (anchor_point(region, Side.RIGHT),),
+            )
+            for region in regions
+        )
+        draft = replace(draft, sites=sites, notes=f"save {i}")
+        started = time.perf_counter()
+        draft = services.sessions.save_draft(draft)
+        saving.append((time.perf_counter() - started) * 1000)
+    floor_save: list[float] = []
+    raw.commit()
+    raw.isolation_level = None  # explicit transactions, as the program's own
+    for i in range(args.repeat * 8):
+        started = time.perf_counter()
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("UPDATE treatment_session SET notes = ?, version = version + 1 WHERE id = ?", (f"f{i}", draft.id))
+        raw.execute("DELETE FROM needling_site WHERE session_id = ?", (draft.id,))
+        for position in range(10):
+            site = raw.execute(
+                "INSERT INTO needling_site (session_id, position, region, side, muscle, needles, needle_size,"
+                " needle_lot, dwell_minutes, twitch) VALUES (?, ?, 'neck', 'right', 'm', 2, '', '', 10, 'weak')",
+                (draft.id, position),
+            ).lastrowid
+            raw.execute(
+                "INSERT INTO trigger_point (site_id, position, view, x, y) VALUES (?, 0, 'back', 0.5, 0.5)", (site,)
+            )
+        raw.execute(
+            "INSERT INTO audit_log (at, user_name, role, action, patient_id, session_id, detail, previous_hash,"
+            " row_hash) VALUES (datetime('now'), 'bench', 'system', 'session_saved', ?, ?, '', '', '')",
+            (patient_id, draft.id),
+        )
+        raw.execute("COMMIT")
+        floor_save.append((time.perf_counter() - started) * 1000)
+
     sessions = raw.execute("SELECT COUNT(*) FROM treatment_session").fetchone()[0]
     patients = raw.execute("SELECT COUNT(*) FROM patient").fetchone()[0]
     window.close()
@@ -137,6 +192,10 @@ def main() -> None:
         f"{percentile(opening, 0.95):8.2f} {statistics.median(floor_open):9.2f} {'50':>7}"
     )
     print(f"{'scroll that history to its 200th row':44} {scrolled:10.2f}")
+    print(
+        f"{'save a 10-site draft, audit row included':44} {statistics.median(saving):10.2f} "
+        f"{percentile(saving, 0.95):8.2f} {statistics.median(floor_save):9.2f} {'15':>7}"
+    )
 
 
 if __name__ == "__main__":

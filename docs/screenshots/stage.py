@@ -7,7 +7,7 @@
 
 ``main`` shows the main window on the first patient; ``editor`` a draft with ten needling sites
 tapped on the body chart; ``timers`` the dock with three dwell timers (running, at the planned
-dwell, at the 15-minute alarm); ``export`` the manager's export dialog.
+dwell, at the 15-minute alarm); ``locked`` the idle lock's screen; ``export`` the manager's export dialog.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def main() -> None:
         editor.pain_before.set_number(7)
         editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")
         editor.sign()
-    if sys.argv[2:] == ["timers"]:
+    if sys.argv[2:] in (["timers"], ["locked"]):
         now = datetime.now(UTC)
         for patient, minutes_in, region, side in zip(
             services.patients.search("")[3:6],
@@ -89,6 +89,11 @@ def main() -> None:
             editor.save_now()
             editor.close()
         window.show_patient(chosen.id)
+    if sys.argv[2:] == ["locked"]:
+        from needlelog.services.demo import DEMO_PASSWORD
+
+        services.accounts.login("dwhitford", DEMO_PASSWORD)
+        window.lock()
     if sys.argv[2:] == ["export"]:
         window.export_notes()
     app.exec()

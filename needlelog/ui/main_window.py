@@ -707,6 +707,9 @@ class MainWindow(QMainWindow):
 
     def stop_timer(self, session_id: int, site_index: int) -> None:
         """Stop from the dock: through the open editor when there is one (it holds the newest text)."""
+        if self.locked:
+            self.lock_screen.message.setText("Give your password to stop a timer: the needles' times are kept.")
+            return
         editor = self.editors.get(session_id)
         if editor is not None:
             editor.stop_timer(site_index)

@@ -45,6 +45,7 @@ class LoginDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         named(self.message, "loginMessage", "Sign-in message")
+        self.message.hide()
         layout.addWidget(self.message)
         if hint:
             note = QLabel(hint)
@@ -65,6 +66,7 @@ class LoginDialog(QDialog):
             self.services.accounts.login(self.username.text(), self.password.text())
         except NeedlelogError as exc:
             self.message.setText(str(exc))
+            self.message.show()
             self.password.clear()
             self.password.setFocus()
             return

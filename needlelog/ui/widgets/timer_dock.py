@@ -81,7 +81,7 @@ class TimerRow(QFrame):
         else:
             self.left.setText(clock_text(remaining))
             planned = f"planned {self.timer.planned_minutes} min" if self.timer.planned_minutes else "no dwell planned"
-            self.state.setText(f"left · {planned}")
+            self.state.setText(f"to go · {planned}")
         style = FLASH_STYLE if now_level is TimerLevel.ALARM and flash else ROW_STYLES[now_level]
         if self.styleSheet() != style:
             self.setStyleSheet(style)
