@@ -29,6 +29,7 @@ from needlelog.db.models import (
 )
 from needlelog.domain.access import GENESIS, AuditEntry, audit_hash, first_broken
 from needlelog.domain.model import Amendment
+from needlelog.domain.search import chart_key
 from needlelog.domain.vocab import AdverseEventKind, SessionStatus
 
 AUDIT_LOCK = 7_261_000  # PostgreSQL advisory lock key: one audit writer at a time
@@ -134,7 +135,7 @@ def audit_lines(
     if user:
         stmt = stmt.where(func.lower(AuditRow.user_name) == user.strip().lower())
     if chart_number:
-        stmt = stmt.where(PatientRow.chart_number == chart_number.strip().upper())
+        stmt = stmt.where(PatientRow.chart_number == chart_key(chart_number))
     return [AuditLine(_entry(row), chart or "") for row, chart in db.execute(stmt)]
 
 
@@ -223,7 +224,8 @@ def lots(db: Session) -> list[NeedleLot]:
 
 
 def lot_named(db: Session, lot: str) -> NeedleLot | None:
-    r = db.scalars(select(NeedleLotRow).where(NeedleLotRow.lot == lot.strip())).first()
+    # Lot numbers are compared without regard to case, as the recall searches them.
+    r = db.scalars(select(NeedleLotRow).where(func.lower(NeedleLotRow.lot) == lot.strip().lower())).first()
     return None if r is None else NeedleLot(r.brand, r.size, r.lot, r.expiry, r.id)
 
 
@@ -327,7 +329,7 @@ def adverse_register(db: Session, since: datetime, until: datetime) -> list[Regi
             patient_name=f"{given} {family}".strip(),
             clinician=clinician,
             kinds=tuple(e.kind for e in events.get(row.id, [])),
-            description=next((e.description for e in events.get(row.id, []) if e.description), ""),
+            description=" / ".join(dict.fromkeys(e.description for e in events.get(row.id, []) if e.description)),
             signed=row.status is SessionStatus.SIGNED,
             follow_ups=tuple(notes.get(row.id, [])),
         )

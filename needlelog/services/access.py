@@ -227,7 +227,14 @@ class AccountService:
         with self._sessions() as db, db.begin():
             if records.account_row(db, account.username) is not None:
                 raise ValidationError.single("username", f"The user name {account.username!r} is already taken.")
-            added = repo.add_clinician(db, replace(account, username=account.username.strip()), digest)
+            tidy = replace(
+                account,
+                username=account.username.strip(),
+                display_name=account.display_name.strip(),
+                credentials=account.credentials.strip(),
+                registration_number=account.registration_number.strip(),
+            )
+            added = repo.add_clinician(db, tidy, digest)
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
             return added
 
@@ -241,9 +248,22 @@ class AccountService:
             row = records.account_row_by_id(db, account.id or 0)
             if row is None:
                 raise NotFoundError(f"No user with id {account.id}.")
-            row.display_name = account.display_name
-            row.credentials = account.credentials
-            row.registration_number = account.registration_number
+            stays_admin = Role.ADMIN in account.roles and account.active
+            if Role.ADMIN in row.roles and row.active and not stays_admin:
+                others = [
+                    other
+                    for other in db.scalars(repo.select_accounts())
+                    if other.id != row.id and Role.ADMIN in other.roles and other.active and other.password_hash
+                ]
+                if not others:
+                    # Otherwise the chart would have no administrator, and the next start would let anyone
+                    # at the PC create one.
+                    raise ValidationError.single(
+                        "roles", f"{row.display_name} is the only administrator: add another one first."
+                    )
+            row.display_name = account.display_name.strip()
+            row.credentials = account.credentials.strip()
+            row.registration_number = account.registration_number.strip()
             row.authorised_to_needle = account.authorised_to_needle
             row.roles = account.roles
             row.active = account.active
@@ -254,7 +274,10 @@ class AccountService:
                 f"{'authorised' if account.authorised_to_needle else 'not authorised'} to needle, "
                 f"{'active' if account.active else 'inactive'}",
             )
-            return repo.clinician_from_row(row)
+            updated = repo.clinician_from_row(row)
+            if self.access.user is not None and self.access.user.id == updated.id:
+                self.access.user = updated  # one's own roles take effect at once
+            return updated
 
     def set_password(self, account_id: int, password: str) -> None:
         """The administrator sets (or resets) a user's password; it also lifts a login lock."""

@@ -7,16 +7,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from needlelog.db import records
 from needlelog.db.records import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.domain.access import Action, AuditAction
-from needlelog.domain.errors import NotFoundError, ValidationError
+from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.rules import TEXT_MAX, FieldProblem, local_date
 from needlelog.services.charting import _UseCases, storage_errors
 
+__all__ = ["AuditLine", "NeedleLot", "RecallHit", "RegisterEntry", "RegisterService"]
+
 
 def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
-    """From the start of ``first`` to the end of ``last``, clinic time, as instants."""
-    zone = datetime.now().astimezone().tzinfo
-    since = datetime.combine(first, time.min, zone).astimezone(UTC)
-    until = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
+    """From the start of ``first`` to the end of ``last``, clinic time, as instants (each end with its own
+    offset from UTC, so a range across a daylight-saving change is right)."""
+    if first > last:
+        raise ValidationError.single("date_from", "The first day comes after the last day.")
+    since = datetime.combine(first, time.min).astimezone().astimezone(UTC)
+    until = datetime.combine(last + timedelta(days=1), time.min).astimezone().astimezone(UTC)
     return since, until
 
 
@@ -71,13 +75,18 @@ class RegisterService(_UseCases):
         self._require(Action.VIEW_REGISTER)
         since, until = _day_range(first, last)
         with self._transaction() as db, db.begin():
-            return records.adverse_register(db, since, until)
+            entries = records.adverse_register(db, since, until)
+            detail = f"adverse-event register {first} to {last}: {len(entries)} visit(s)"
+            self._audit(db, AuditAction.PATIENT_VIEWED, detail=detail)  # it lists patients
+            return entries
 
     @storage_errors
     def add_follow_up(self, session_id: int, text: str) -> None:
         """A follow-up note on a visit's adverse event, by the signed-in manager."""
         self._require(Action.VIEW_REGISTER)
         user = self.access.user
+        if user is None or user.id is None:
+            raise PermissionDenied("A follow-up note needs a signed-in author.")
         if not text.strip():
             raise ValidationError.single("follow_up", "Write the follow-up note.")
         if len(text) > TEXT_MAX:
@@ -86,9 +95,10 @@ class RegisterService(_UseCases):
             session = records.session_row(db, session_id)
             if session is None:
                 raise NotFoundError(f"No session with id {session_id}.")
-            author = user.id if user is not None and user.id is not None else session.clinician_id
-            records.add_follow_up(db, session_id, author, self._clock(), text.strip())
-            self._audit(db, AuditAction.FOLLOW_UP, patient_id=session.patient_id, session_id=session_id)
+            records.add_follow_up(db, session_id, user.id, self._clock(), text.strip())
+            self._audit(
+                db, AuditAction.FOLLOW_UP, patient_id=session.patient_id, session_id=session_id, detail="follow-up note"
+            )
 
     # --- the audit trail -----------------------------------------------------------------
     def audit(

@@ -483,6 +483,9 @@ class MainWindow(QMainWindow):
         self.banner.set_private(private)
         for editor in self.editors.values():
             editor.set_private(private)
+        for dialog in self.dialogs:
+            if hasattr(dialog, "set_private"):
+                dialog.set_private(private)  # the registers list patients
         self.timers.set_private(private or self.locked)
 
     # --- the manager's and the administrator's windows ----------------------------------

@@ -207,6 +207,9 @@ def test_the_adverse_event_register_takes_follow_up_notes(clinic: Clinic) -> Non
 
     with_event = replace(clinic.draft, adverse_events=(AdverseEvent(AdverseEventKind.FAINTING_INJURY, "Bumped knee"),))
     sessions.save_draft(with_event)
+    with pytest.raises(PermissionDenied, match="signed-in author"):
+        registers.add_follow_up(clinic.draft.id or 0, "Who wrote this?")
+    clinic.services.accounts.login("kpatel", PASSWORD)
     registers.add_follow_up(clinic.draft.id or 0, "Phoned next day: knee fine.")
     (entry,) = registers.adverse_events(date(2026, 1, 1), date(2026, 12, 31))
     assert entry.kinds == (AdverseEventKind.FAINTING_INJURY,) and entry.description == "Bumped knee"
@@ -276,3 +279,19 @@ def test_an_amended_notes_pdf_shows_the_original_and_the_amendment_with_author_t
     assert "Site 2 was the <b>left</b> side." in flat
     assert flat.index(original) < flat.index("Amendments (1)")
     assert clinic.signed.fingerprint in flat
+
+
+def test_the_only_administrator_cannot_remove_themself(clinic: Clinic) -> None:
+    accounts = clinic.services.accounts
+    accounts.login("admin", PASSWORD)
+    admin = clinic.others[Role.ADMIN]
+    with pytest.raises(ValidationError, match="only administrator"):
+        accounts.update_user(replace(admin, active=False))
+    with pytest.raises(ValidationError, match="only administrator"):
+        accounts.update_user(replace(admin, roles=frozenset({Role.MANAGER})))
+    assert not accounts.needs_admin()
+    second = accounts.add_user(Clinician("Second Admin", "admin2", roles=frozenset({Role.ADMIN})), PASSWORD)
+    accounts.update_user(replace(admin, roles=frozenset({Role.ADMIN, Role.MANAGER})))
+    assert clinic.services.access.user is not None and Role.MANAGER in clinic.services.access.user.roles
+    accounts.update_user(replace(admin, active=False))  # another administrator remains
+    assert not accounts.needs_admin() and second.id is not None
