@@ -448,6 +448,14 @@ def _session_row(db: Session, session_id: int) -> SessionRow:
     return row
 
 
+def session_status(db: Session, session_id: int) -> SessionStatus:
+    """A session's status alone: one indexed read, not its sites."""
+    status = db.scalar(select(SessionRow.status).where(SessionRow.id == session_id))
+    if status is None:
+        raise NotFoundError(f"No session with id {session_id}.")
+    return status
+
+
 def get_session(db: Session, session_id: int) -> TreatmentSession:
     return session_from_row(_session_row(db, session_id))
 

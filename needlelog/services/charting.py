@@ -45,6 +45,7 @@ from needlelog.domain.rules import (
 )
 from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, dwell_minutes
+from needlelog.domain.vocab import SessionStatus
 from needlelog.services.access import Access
 
 Clock = Callable[[], datetime]
@@ -271,8 +272,7 @@ class SessionService(_UseCases):
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
         self._refuse_bad_values(session, now)
         with self._transaction() as db, db.begin():
-            stored = repo.get_session(db, self._id(session))
-            if stored.is_signed:
+            if repo.session_status(db, self._id(session)) is SessionStatus.SIGNED:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
             saved = repo.save_session(db, session, now)
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
