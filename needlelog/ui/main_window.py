@@ -715,7 +715,17 @@ class MainWindow(QMainWindow):
             return
         editor = self.editors.get(session_id)
         if editor is not None:
-            editor.stop_timer(site_index)
+            # The site may have moved in the editor since the dock read it: find it by its timer's start.
+            started = next(
+                (t.started for t in self.timers.timers if (t.session_id, t.site_index) == (session_id, site_index)),
+                None,
+            )
+            index = next(
+                (i for i, row in enumerate(editor.rows) if started is not None and row.timer_started == started),
+                site_index,
+            )
+            if index < len(editor.rows):
+                editor.stop_timer(index)
             self.timers.reload()
             return
         try:
