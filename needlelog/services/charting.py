@@ -295,7 +295,7 @@ class SessionService(_UseCases):
         return timers
 
     @storage_errors
-    def stop_timer(self, session_id: int, site_index: int) -> TreatmentSession:
+    def stop_timer(self, session_id: int, site_index: int, started: datetime | None = None) -> TreatmentSession:
         """Stop one site's timer now and fill the site's dwell with the minutes it ran.
 
         A dwell outside 5-15 minutes is not written (the rules refuse it); the site's dwell is left
@@ -307,6 +307,12 @@ class SessionService(_UseCases):
             session = repo.get_session(db, session_id)
             if session.is_signed:
                 raise ConflictError("This session is signed; its timers stopped with it.")
+            if started is not None:
+                # the timer as the dock knew it: its site may have moved since
+                moved = [i for i, s in enumerate(session.sites) if s.timer_started == started and s.timer_running]
+                if not moved:
+                    return session  # stopped (or removed) meanwhile: nothing to do
+                site_index = moved[0]
             if not 0 <= site_index < len(session.sites):
                 raise NotFoundError(f"Session {session_id} has no site {site_index + 1}.")
             site = session.sites[site_index]
@@ -350,7 +356,9 @@ class SessionService(_UseCases):
             signer = repo.get_clinician(db, signer_id)
             row = repo.lock_session_for_update(db, self._id(session), session.version)
             repo.save_session_content(db, row, session, now)
-            digest = fingerprint(session, patient, signer, now)
+            # The fingerprint is of the note as stored: the caution flag is the repository's to set.
+            stored = replace(session, lung_field_caution=row.lung_field_caution)
+            digest = fingerprint(stored, patient, signer, now)
             signed = repo.mark_signed(db, row, signer_id, now, digest)
             self._audit(
                 db, AuditAction.SESSION_SIGNED, patient_id=signed.patient_id, session_id=signed.id, detail=digest

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+import shiboken6
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +33,7 @@ from needlelog.domain.access import Action
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.rules import age_on, consent_valid_on
+from needlelog.domain.timers import RunningTimer
 from needlelog.domain.vocab import Precaution
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
@@ -72,6 +75,13 @@ def _fixed_columns(view: QTableView, stretch: int, samples: dict[int, str]) -> N
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _hidden_by_lock(window: QWidget) -> bool:
+    """Windows the lock hides: everything but menus, tooltips and the dock of timers (it only loses names)."""
+    if isinstance(window, QMenu | QDockWidget):
+        return False
+    return window.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup)
 
 
 def _style(label: QLabel, style: str) -> None:
@@ -404,7 +414,6 @@ class MainWindow(QMainWindow):
         lock_now.triggered.connect(self.lock)
         show_timers = self.timers.toggleViewAction()
         show_timers.setObjectName("actionShowTimers")
-        show_timers.setShortcut(QKeySequence("Ctrl+T"))
         view = self.menuBar().addMenu("&View")
         view.addAction(show_timers)
         view.addAction(privacy)
@@ -439,28 +448,43 @@ class MainWindow(QMainWindow):
             self.lock()
 
     def lock(self) -> None:
-        """Hide every patient detail until the password is given again; drafts are saved first."""
-        if self.locked or self.services.access.user is None:
+        """Hide every patient detail until the password is given again; drafts are saved first.
+
+        The screen is hidden before anything that could fail (the audit row): a chart that cannot
+        be written must not keep a name on screen.
+        """
+        user = self.services.access.user
+        if self.locked or user is None:
             return
         for editor in self.editors.values():
             editor.save_now()
+        self.locked = True
+        self.pages.setCurrentWidget(self.lock_screen)
+        self.menuBar().setEnabled(False)
+        QToolTip.hideText()
         self._hidden_while_locked = [
-            w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible() and not isinstance(w, QMenu)
+            w
+            for w in QApplication.topLevelWidgets()
+            if w is not self and w.isVisible() and w.isWindow() and _hidden_by_lock(w)
         ]
         for widget in self._hidden_while_locked:
             widget.hide()
-        QToolTip.hideText()
-        self.services.accounts.lock()
-        self.locked = True
+        try:
+            self.services.accounts.lock()  # audited, and the services refuse everything until unlocked
+        except NeedlelogError:
+            self.services.access.locked = True  # refused all the same, even if the audit row could not be written
         self.timers.set_private(True)
-        self.pages.setCurrentWidget(self.lock_screen)
-        self.menuBar().setEnabled(False)
-        self.lock_screen.show_for(self.services.access.user.display_name, self.idle_minutes)
+        self.lock_screen.show_for(user.display_name, self.idle_minutes)
 
     def unlock(self, password: str) -> bool:
         if not self.locked:
             return True
-        if not self.services.accounts.unlock(password):
+        try:
+            unlocked = self.services.accounts.unlock(password)
+        except NeedlelogError as exc:
+            self.lock_screen.message.setText(str(exc))
+            return False
+        if not unlocked:
             self.lock_screen.message.setText("Wrong password." if password else "Give your password.")
             return False
         self.locked = False
@@ -469,7 +493,8 @@ class MainWindow(QMainWindow):
         self.menuBar().setEnabled(True)
         self.timers.set_private(self.private)
         for widget in self._hidden_while_locked:
-            widget.show()
+            if shiboken6.isValid(widget):  # a question box hidden by the lock has closed, and is gone
+                widget.show()
         self._hidden_while_locked = []
         self.timers.reload()
         return True
@@ -661,6 +686,7 @@ class MainWindow(QMainWindow):
         """Open (or bring forward) the editor of one session."""
         if session_id in self.editors:
             editor = self.editors[session_id]
+            editor.show()
             editor.raise_()
             editor.activateWindow()
             return editor
@@ -708,28 +734,23 @@ class MainWindow(QMainWindow):
         if self._current is not None and session.patient_id == self._current.id:
             self.show_patient(self._current.id)
 
-    def stop_timer(self, session_id: int, site_index: int) -> None:
-        """Stop from the dock: through the open editor when there is one (it holds the newest text)."""
+    def stop_timer(self, timer: RunningTimer) -> None:
+        """Stop from the dock: through the open editor when there is one (it holds the newest text).
+
+        The timer is found by its start, not by its site's place, which may have changed since.
+        """
         if self.locked:
             self.lock_screen.message.setText("Give your password to stop a timer: the needles' times are kept.")
             return
-        editor = self.editors.get(session_id)
+        editor = self.editors.get(timer.session_id)
         if editor is not None:
-            # The site may have moved in the editor since the dock read it: find it by its timer's start.
-            started = next(
-                (t.started for t in self.timers.timers if (t.session_id, t.site_index) == (session_id, site_index)),
-                None,
-            )
-            index = next(
-                (i for i, row in enumerate(editor.rows) if started is not None and row.timer_started == started),
-                site_index,
-            )
-            if index < len(editor.rows):
+            index = next((i for i, row in enumerate(editor.rows) if row.timer_started == timer.started), None)
+            if index is not None:
                 editor.stop_timer(index)
             self.timers.reload()
             return
         try:
-            session = self.services.sessions.stop_timer(session_id, site_index)
+            session = self.services.sessions.stop_timer(timer.session_id, timer.site_index, timer.started)
         except NeedlelogError as exc:
             self.message.setText(str(exc))
             self.timers.reload()

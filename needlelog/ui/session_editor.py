@@ -816,6 +816,11 @@ class SessionEditor(QWidget):
         return row
 
     def remove_site(self, index: int) -> None:
+        row = self.rows[index]
+        if row.timer_started is not None and row.timer_stopped is None:
+            self._chart_says(f"Site {index + 1}: stop its dwell timer first — its needles are still in.")
+            row.timer.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         sites = [r.site() for r in self.rows]
         del sites[index]
         self._rebuild_sites(sites, focus=min(index, len(sites) - 1))

@@ -11,6 +11,7 @@ import pytest
 from needlelog.domain.errors import ConflictError, ValidationError
 from needlelog.domain.figure import anchor_point
 from needlelog.domain.model import Clinician, Patient
+from needlelog.domain.rules import fingerprint
 from needlelog.domain.vocab import Aftercare, BodyRegion, Side
 from needlelog.services.store import Services
 from tests.conftest import FakeClock, make_patient, rebuild
@@ -109,3 +110,20 @@ def test_copy_last_carries_sites_and_markers_but_not_todays_twitch_or_timer(
         (BodyRegion.NECK, Side.LEFT, "upper trapezius"),
     ]
     assert all(s.timer_started is None and s.timer_stopped is None and s.twitch is None for s in copy.sites)
+
+
+def test_a_signed_lung_field_note_keeps_the_fingerprint_of_what_is_stored(
+    services: Services, clinician: Clinician, patient: Patient, clock: FakeClock
+) -> None:
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    clock.advance(minutes=30)
+    back = neck_site(region=BodyRegion.UPPER_BACK, trigger_points=(anchor_point(BodyRegion.UPPER_BACK, Side.RIGHT),))
+    on_screen = charted(
+        draft, clock, sites=(back,), needles_removed=2, aftercare=frozenset({Aftercare.SEEK_CARE_BREATHING})
+    )
+    assert not on_screen.lung_field_caution  # the editor's copy never sets it
+    signed = services.sessions.sign(on_screen, clinician.id or 0)
+    stored = services.sessions.get(signed.id or 0)
+    assert stored.lung_field_caution
+    assert stored.signed_at is not None
+    assert stored.fingerprint == fingerprint(stored, patient, clinician, stored.signed_at)

@@ -128,3 +128,28 @@ def test_three_timers_warn_at_their_planned_dwell_alarm_at_15_stop_fills_the_dwe
         again.close()
     finally:
         services.close()
+
+
+def test_stop_follows_a_moved_site_and_a_site_with_its_needles_in_cannot_be_removed(
+    qtbot: QtBot, clinic: tuple[Path, FakeClock, Clinician, list[Patient]]
+) -> None:
+    path, clock, clinician, patients = clinic
+    services = open_chart(path, clock=clock)
+    try:
+        window = main_window(qtbot, services, clinician)
+        editor = start_in_room(qtbot, window, patients[0], SITES[0], 10)  # neck, started at NOW
+        clock.advance(minutes=1)
+        tap(qtbot, editor, SITES[1])  # lower back, started a minute later
+        qtbot.mouseClick(editor.rows[1].timer, Qt.MouseButton.LeftButton)
+        neck_row = next(row for row in window.timers.rows if "neck" in row.timer.site_label)
+        editor.move_site(1, -1)  # the lower back is now site 1; the dock has not been told yet
+        assert editor.rows[1].region.currentText() == "Neck"
+        clock.advance(minutes=9)
+        qtbot.mouseClick(neck_row.stop, Qt.MouseButton.LeftButton)
+        assert editor.rows[1].timer_stopped == clock.now and editor.rows[1].dwell.number() == 10
+        assert editor.rows[0].timer_stopped is None  # the lower back's needles are still in
+        editor.remove_site(0)
+        assert len(editor.rows) == 2 and "stop its dwell timer first" in editor.chart_message.text()
+        window.close()
+    finally:
+        services.close()

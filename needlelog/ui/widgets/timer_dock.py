@@ -89,7 +89,7 @@ class TimerRow(QFrame):
 
 
 class TimerDock(QDockWidget):
-    stop_requested = Signal(int, int)  # session id, site index
+    stop_requested = Signal(object)  # the RunningTimer
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__("Dwell timers", parent)
@@ -139,7 +139,7 @@ class TimerDock(QDockWidget):
         self.rows = []
         for index, timer in enumerate(timers):
             row = TimerRow(timer, index, self.private)
-            row.stop.clicked.connect(lambda _=False, t=timer: self.stop_requested.emit(t.session_id, t.site_index))
+            row.stop.clicked.connect(lambda _=False, t=timer: self.stop_requested.emit(t))
             self._layout.insertWidget(index, row)
             self.rows.append(row)
         self.empty.setVisible(not timers)
