@@ -6,20 +6,18 @@ Each public method is one use case and one transaction. Bad input raises
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
 from needlelog.domain.access import Action, AuditAction, allowed
-from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, StorageError, ValidationError
+from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.model import (
     Amendment,
     Clinic,
@@ -47,31 +45,13 @@ from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, dwell_minutes
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.access import Access
+from needlelog.services.guard import storage_errors
 
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def storage_errors(use_case: Callable[P, R]) -> Callable[P, R]:
-    """A database that cannot be written (locked by another program past the busy timeout, a disk
-    gone, a server down) becomes a :class:`StorageError` in words, not a driver's exception."""
-
-    @functools.wraps(use_case)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return use_case(*args, **kwargs)
-        except OperationalError as exc:
-            detail = " ".join(str(getattr(exc, "orig", exc)).split())
-            raise StorageError(f"The chart could not be read or written ({detail}); nothing was changed.") from None
-
-    return guarded
 
 
 class _UseCases:

@@ -9,7 +9,8 @@ from needlelog.db.records import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.rules import TEXT_MAX, FieldProblem, local_date
-from needlelog.services.charting import _UseCases, storage_errors
+from needlelog.services.charting import _UseCases
+from needlelog.services.guard import storage_errors
 
 __all__ = ["AuditLine", "NeedleLot", "RecallHit", "RegisterEntry", "RegisterService"]
 

@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.patient_dialog: PatientDialog | None = None
         self.export_dialog: ExportDialog | None = None
         self.dialogs: list[QDialog] = []
+        self._form_hidden_by_privacy: PatientDialog | None = None
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -506,6 +507,18 @@ class MainWindow(QMainWindow):
             self.privacy_action.setChecked(private)
         self.patients.set_private(private)
         self.banner.set_private(private)
+        # What was typed to find the patient, and any message naming them, go too; the patient form hides.
+        self.search.setEchoMode(QLineEdit.EchoMode.Password if private else QLineEdit.EchoMode.Normal)
+        if private:
+            self.message.clear()
+        form = self.patient_dialog
+        if private and form is not None and shiboken6.isValid(form) and form.isVisible():
+            form.hide()  # it shows a name in every field; it comes back with the names
+            self._form_hidden_by_privacy = form
+        elif not private and self._form_hidden_by_privacy is not None:
+            if shiboken6.isValid(self._form_hidden_by_privacy) and not self.locked:
+                self._form_hidden_by_privacy.show()
+            self._form_hidden_by_privacy = None
         for editor in self.editors.values():
             editor.set_private(private)
         for dialog in self.dialogs:
@@ -595,7 +608,7 @@ class MainWindow(QMainWindow):
         self.message.clear()
         enabled = patient_id is not None and self.clinician is not None
         self.new_session_button.setEnabled(enabled)
-        self.edit_patient_button.setEnabled(patient_id is not None)
+        self.edit_patient_button.setEnabled(patient_id is not None and self.services.access.may(Action.EDIT_PATIENT))
         self.copy_last_button.setEnabled(enabled)
         if patient_id is None:
             self._current = None
@@ -625,10 +638,16 @@ class MainWindow(QMainWindow):
         return self._current
 
     # --- patients ------------------------------------------------------------------------
-    def new_patient(self) -> PatientDialog:
+    def new_patient(self) -> PatientDialog | None:
+        if not self.services.access.may(Action.EDIT_PATIENT):
+            self.message.setText("Registering patients is for clinicians.")
+            return None
         return self._patient_dialog(None)
 
     def edit_patient(self) -> PatientDialog | None:
+        if not self.services.access.may(Action.EDIT_PATIENT):
+            self.message.setText("Editing patients is for clinicians.")
+            return None
         return self._patient_dialog(self._current) if self._current is not None else None
 
     def _patient_dialog(self, patient: Patient | None) -> PatientDialog:
@@ -690,16 +709,18 @@ class MainWindow(QMainWindow):
             editor.raise_()
             editor.activateWindow()
             return editor
-        if self.clinician is None:
+        # A clinician charts; a manager reads (and prints) the same editor, read-only.
+        who = self.clinician or self.services.access.user
+        if who is None:
             self.message.setText("No clinician is set up in this clinic, so sessions cannot be charted.")
             return None
         try:
             session = self.services.sessions.get(session_id)
-            patient = self.services.patients.get(session.patient_id)
+            patient = self.services.patients.view(session.patient_id)  # audited: the chart was viewed
         except NeedlelogError as exc:
             self.message.setText(str(exc))
             return None
-        editor = SessionEditor(self.services, session, patient, self.clinician)
+        editor = SessionEditor(self.services, session, patient, who)
         editor.set_private(self.private)
         self.editors[session_id] = editor
         editor.saved.connect(self._session_changed)

@@ -323,6 +323,8 @@ class SessionEditor(QWidget):
         self._dirty = False
         self._close_refused = False
         self.clock = services.clock
+        # Who may only read (a manager) sees the same editor, read-only: nothing is ever saved from it.
+        self.view_only = not services.access.may(Action.CHART)
         self.figure = body_figure()
         self.selected_site: int | None = None
         self._lung_sites: frozenset[int] = frozenset()
@@ -768,14 +770,18 @@ class SessionEditor(QWidget):
         self.private = private
         self._show_names()
 
+    def _shown_name(self) -> str:
+        patient = self.patient
+        return initials(patient.given_name, patient.family_name) if self.private else patient.full_name
+
     def _show_names(self) -> None:
         patient = self.patient
-        name = initials(patient.given_name, patient.family_name) if self.private else patient.full_name
+        name = self._shown_name()
         self.setWindowTitle(f"Session — {name} ({patient.chart_number})")
         self.banner.setText(
             f"<b>{html(name)}</b> · chart {html(patient.chart_number)} · "
             + ("" if self.private else f"born {patient.date_of_birth.isoformat()} · ")
-            + f"charting as {html(self.clinician.display_name)}"
+            + f"{'reading' if self.view_only else 'charting'} as {html(self.clinician.display_name)}"
         )
 
     def _end_toggled(self, ended: bool) -> None:
@@ -955,7 +961,7 @@ class SessionEditor(QWidget):
             return True
         return confirm_recent_surgery(
             self,
-            f"{self.patient.full_name} had recent surgery in the {region.label.lower()} region "
+            f"{self._shown_name()} had recent surgery in the {region.label.lower()} region "
             "(screening). Add a needling site there?",
         )
 
@@ -1180,7 +1186,7 @@ class SessionEditor(QWidget):
         # What was charted is not new: loading never ticks the breathing aftercare by itself.
         self._lung_sites = frozenset(i for i, site in enumerate(session.sites) if lung_field_site(site, self.figure))
         self._refresh()
-        self._set_read_only(session.is_signed)
+        self._set_read_only(session.is_signed or self.view_only)
         self.select_site(self.selected_site)
         self.tick_timers()
         self._show_amendments()
@@ -1212,7 +1218,7 @@ class SessionEditor(QWidget):
 
     # --- change, check, save -------------------------------------------------------------
     def _changed(self, *_: object) -> None:
-        if self._loading or self.session.is_signed:
+        if self._loading or self.session.is_signed or self.view_only:
             return
         self._dirty = True
         self._close_refused = False
@@ -1310,6 +1316,8 @@ class SessionEditor(QWidget):
     def save_now(self) -> bool:
         """Save the draft now; True when what is stored matches the screen (or it is signed)."""
         self._autosave.stop()
+        if self.view_only:
+            return True
         if self.session.is_signed or self._conflict:
             return self.session.is_signed
         if not self._dirty:

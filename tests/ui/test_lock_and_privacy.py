@@ -136,7 +136,15 @@ def test_ctrl_shift_p_hides_names_at_once(
     assert "Abernathy" not in text and "Philippa" not in text
     assert "P. A." in text and patient.chart_number in text  # enough to tell patients apart at the desk
     assert "P. A." in editor.windowTitle()
+    assert window.search.echoMode() != window.search.EchoMode.Normal  # what was typed to find her is hidden too
     window.set_private(False)
+    form = window.edit_patient()
+    assert form is not None and form.isVisible()
+    window.set_private(True)
+    assert not form.isVisible() and "Abernathy" not in visible_text()
+    window.set_private(False)
+    assert form.isVisible()
+    form.reject()
     assert "Philippa Abernathy" in editor.windowTitle()
     window.close()
 

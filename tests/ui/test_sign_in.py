@@ -74,3 +74,35 @@ def test_a_manager_signs_in_and_cannot_chart(qtbot: QtBot, tmp_path: Path) -> No
         window.close()
     finally:
         services.close()
+
+
+def test_a_manager_reads_a_session_read_only_and_cannot_open_the_patient_form(qtbot: QtBot, tmp_path: Path) -> None:
+    from needlelog.ui.main_window import MainWindow
+    from tests.conftest import make_patient
+
+    clock = FakeClock()
+    services = open_chart(tmp_path / "clinic.sqlite", clock=clock)
+    try:
+        services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+        clinician = services.accounts.add_user(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"), PASSWORD)
+        manager = Clinician("Kiran Patel", "kpatel", authorised_to_needle=False, roles=frozenset({Role.MANAGER}))
+        services.accounts.add_user(manager, PASSWORD)
+        patient = services.patients.create(make_patient())
+        draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+        services.accounts.login("kpatel", PASSWORD)
+        window = MainWindow(services, None)
+        qtbot.addWidget(window)
+        window.show_patient(patient.id)
+        assert not window.edit_patient_button.isEnabled()
+        assert window.edit_patient() is None and "for clinicians" in window.message.text()
+        editor = window.open_session(draft.id or 0)
+        assert editor is not None
+        qtbot.addWidget(editor)
+        assert editor.view_only and not editor.add_site_button.isEnabled() and not editor.sign_button.isEnabled()
+        assert "reading as Kiran Patel" in editor.banner.text()
+        editor.notes.setPlainText("typed by someone who may not chart")
+        assert editor.save_now()  # nothing to save, nothing refused, nothing written
+        assert services.sessions.get(draft.id or 0).notes == ""
+        window.close()
+    finally:
+        services.close()

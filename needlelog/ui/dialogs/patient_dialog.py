@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.domain.errors import ConflictError, ValidationError
+from needlelog.domain.errors import ConflictError, NeedlelogError, ValidationError
 from needlelog.domain.model import Consent, Patient, Screening
 from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, TreatmentPlan
 from needlelog.services.store import Services
@@ -212,7 +212,7 @@ class PatientDialog(QDialog):
             if first is not None:
                 self._focus_field_of(first)
             return
-        except ConflictError as exc:
+        except (ConflictError, NeedlelogError) as exc:  # a conflict, a refusal, a chart that cannot be written
             self.general_error.setText(str(exc))
             return
         self.patient = stored
