@@ -448,12 +448,14 @@ def _session_row(db: Session, session_id: int) -> SessionRow:
     return row
 
 
-def session_status(db: Session, session_id: int) -> SessionStatus:
-    """A session's status alone: one indexed read, not its sites."""
-    status = db.scalar(select(SessionRow.status).where(SessionRow.id == session_id))
-    if status is None:
+def session_owners(db: Session, session_id: int) -> tuple[SessionStatus, int, int]:
+    """A session's status, patient and clinician alone: one indexed read, not its sites."""
+    found = db.execute(
+        select(SessionRow.status, SessionRow.patient_id, SessionRow.clinician_id).where(SessionRow.id == session_id)
+    ).first()
+    if found is None:
         raise NotFoundError(f"No session with id {session_id}.")
-    return status
+    return found[0], found[1], found[2]
 
 
 def get_session(db: Session, session_id: int) -> TreatmentSession:

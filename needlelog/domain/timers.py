@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from needlelog.domain.rules import DWELL_MAX
+from needlelog.domain.rules import DWELL_MAX, DWELL_MIN
 from needlelog.domain.vocab import BodyRegion, Side
 
 
@@ -57,6 +57,15 @@ def dwell_minutes(started: datetime, stopped: datetime) -> int:
     """Whole minutes the needles stayed in, to the nearest minute."""
     seconds = max((stopped - started).total_seconds(), 0.0)
     return int((seconds + 30) // 60)
+
+
+def timed_dwell(started: datetime, stopped: datetime) -> int | None:
+    """The dwell a stopped timer records: its minutes, or None when the needles were in for less than
+    5:00 or more than 15:00 (a rounded "5" or "15" must not hide a dwell outside the range)."""
+    elapsed = stopped - started
+    if not timedelta(minutes=DWELL_MIN) <= elapsed <= timedelta(minutes=DWELL_MAX):
+        return None
+    return dwell_minutes(started, stopped)
 
 
 def clock_text(delta: timedelta) -> str:

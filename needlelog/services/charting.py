@@ -28,8 +28,6 @@ from needlelog.domain.model import (
     TreatmentSession,
 )
 from needlelog.domain.rules import (
-    DWELL_MAX,
-    DWELL_MIN,
     MIN_NEEDLING_AGE,
     FieldProblem,
     age_on,
@@ -42,7 +40,7 @@ from needlelog.domain.rules import (
     value_problems,
 )
 from needlelog.domain.search import parse_patient_query
-from needlelog.domain.timers import RunningTimer, dwell_minutes
+from needlelog.domain.timers import RunningTimer, timed_dwell
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.access import Access
 from needlelog.services.guard import storage_errors
@@ -252,8 +250,11 @@ class SessionService(_UseCases):
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
         self._refuse_bad_values(session, now)
         with self._transaction() as db, db.begin():
-            if repo.session_status(db, self._id(session)) is SessionStatus.SIGNED:
+            status, patient_id, clinician_id = repo.session_owners(db, self._id(session))
+            if status is SessionStatus.SIGNED:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
+            if (patient_id, clinician_id) != (session.patient_id, session.clinician_id):
+                raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
             saved = repo.save_session(db, session, now)
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
             return saved
@@ -299,12 +300,7 @@ class SessionService(_UseCases):
             if not site.timer_running:
                 return session
             assert site.timer_started is not None
-            minutes = dwell_minutes(site.timer_started, now)
-            stopped = replace(
-                site,
-                timer_stopped=now,
-                dwell_minutes=minutes if DWELL_MIN <= minutes <= DWELL_MAX else None,
-            )
+            stopped = replace(site, timer_stopped=now, dwell_minutes=timed_dwell(site.timer_started, now))
             sites = (*session.sites[:site_index], stopped, *session.sites[site_index + 1 :])
             saved = repo.save_session(db, replace(session, sites=sites), now)
             detail = f"site {site_index + 1} timer stopped"

@@ -182,6 +182,11 @@ class ExportService(_UseCases):
             ids = repo.export_session_ids(db, *self._where(db, criteria).args())
             if per_visit and ids:
                 _make_folder(out_dir)
+            # Audited before the first file is written (and again when done): an export that fails
+            # half-way still left its mark.
+            with self._transaction() as audit, audit.begin():
+                detail = f"started: {criteria.describe()}, {len(ids)} note(s)"
+                self._audit(audit, AuditAction.PDF_EXPORTED, detail=detail)
             job = _Job(
                 matched=len(ids),
                 out_dir=out_dir,
@@ -196,7 +201,7 @@ class ExportService(_UseCases):
         written = [f"{result.files} visit PDF(s)" if per_visit else "", "combined PDF" if result.combined else ""]
         written.append("CSV" if result.csv else "")
         with self._transaction() as db, db.begin():
-            detail = f"{criteria.describe()}: {', '.join(w for w in written if w) or 'nothing'}"
+            detail = f"finished: {criteria.describe()}: {', '.join(w for w in written if w) or 'nothing'}"
             self._audit(db, AuditAction.PDF_EXPORTED, detail=detail + (" (cancelled)" if result.cancelled else ""))
         return ExportResult(
             matched=result.matched,
@@ -230,9 +235,12 @@ class ExportService(_UseCases):
         if not path.parent.is_dir():
             raise ValidationError.single("path", f"The folder {path.parent} does not exist.")
         note = self.note(session_id)
-        write_atomically(path, render_visit_note(note))
-        with self._transaction() as db, db.begin():
-            self._audit(db, AuditAction.PDF_EXPORTED, patient_id=note.patient.id, session_id=session_id)
+        pdf = render_visit_note(note)
+        with self._transaction() as db, db.begin():  # the mark first: no file leaves without it
+            self._audit(
+                db, AuditAction.PDF_EXPORTED, patient_id=note.patient.id, session_id=session_id, detail=path.name
+            )
+        write_atomically(path, pdf)
         return path
 
     @staticmethod

@@ -62,7 +62,7 @@ from needlelog.domain.rules import (
     sign_problems,
     value_problems,
 )
-from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
+from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timed_dwell, timer_level
 from needlelog.domain.vocab import (
     MUSCLES,
     AdverseEventKind,
@@ -1087,12 +1087,14 @@ class SessionEditor(QWidget):
         now = self.clock()
         row.timer_stopped = now
         minutes = dwell_minutes(row.timer_started, now)
-        if DWELL_MIN <= minutes <= DWELL_MAX:
-            row.dwell.set_number(minutes)
+        recorded = timed_dwell(row.timer_started, now)
+        if recorded is not None:
+            row.dwell.set_number(recorded)
         else:
             row.dwell.set_number(None)
             self._chart_says(
-                f"Site {index + 1}: the needles were in {minutes} min, outside {DWELL_MIN}–{DWELL_MAX}; "
+                f"Site {index + 1}: the needles were in {clock_text(now - row.timer_started)} (about {minutes} min), "
+                f"outside {DWELL_MIN}–{DWELL_MAX} minutes; "
                 "the timer's times are kept — give the dwell time."
             )
         self._changed()

@@ -295,3 +295,11 @@ def test_the_only_administrator_cannot_remove_themself(clinic: Clinic) -> None:
     assert clinic.services.access.user is not None and Role.MANAGER in clinic.services.access.user.roles
     accounts.update_user(replace(admin, active=False))  # another administrator remains
     assert not accounts.needs_admin() and second.id is not None
+
+
+def test_a_draft_stays_with_its_patient_and_clinician(clinic: Clinic) -> None:
+    other = clinic.services.patients.create(make_patient("C200", family_name="Okafor", given_name="Ada"))
+    with pytest.raises(ConflictError, match="stays with its patient"):
+        clinic.services.sessions.save_draft(replace(clinic.draft, patient_id=other.id or 0))
+    with pytest.raises(ConflictError, match="stays with its patient"):
+        clinic.services.sessions.save_draft(replace(clinic.draft, clinician_id=clinic.others[Role.MANAGER].id or 0))

@@ -8,7 +8,7 @@ import pytest
 
 from needlelog.domain.figure import anchor_point, anchor_points, body_figure, lung_field_site, parse_figure
 from needlelog.domain.model import NeedlingSite, TriggerPoint
-from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
+from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timed_dwell, timer_level
 from needlelog.domain.vocab import LUNG_FIELD_REGIONS, BodyRegion, FigureView, Side
 
 PAIRED = (Side.LEFT, Side.RIGHT)
@@ -109,5 +109,9 @@ def test_timer_levels_warn_at_the_planned_dwell_and_alarm_at_15() -> None:
     assert timer_level(start, None, at(minutes=14)) is TimerLevel.RUNNING
     assert dwell_minutes(start, at(minutes=11, seconds=29)) == 11
     assert dwell_minutes(start, at(minutes=11, seconds=30)) == 12
+    assert timed_dwell(start, at(minutes=11)) == 11
+    assert timed_dwell(start, at(minutes=4, seconds=50)) is None  # not "5": the needles were in less than 5:00
+    assert timed_dwell(start, at(minutes=15)) == 15
+    assert timed_dwell(start, at(minutes=15, seconds=20)) is None  # not "15"
     assert clock_text(timedelta(minutes=4, seconds=5)) == "4:05"
     assert clock_text(-timedelta(seconds=40)) == "-0:40"

@@ -44,8 +44,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+): a table rebuild would drop the triggers of 0003.
     op.drop_index("ix_needling_site_running_timer", table_name="needling_site")
-    op.drop_column("treatment_session", "lung_field_caution")
-    with op.batch_alter_table("needling_site") as batch:
-        batch.drop_column("timer_stopped_at")
-        batch.drop_column("timer_started_at")
+    for table, column in (
+        ("treatment_session", "lung_field_caution"),
+        ("needling_site", "timer_stopped_at"),
+        ("needling_site", "timer_started_at"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -130,8 +130,12 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER {table}_no_{event}")
     for table in ("adverse_follow_up", "needle_lot", "audit_log", "amendment"):
         op.drop_table(table)
-    with op.batch_alter_table("clinician") as batch:
-        for column in ("locked_until", "failed_logins", "password_hash", "roles"):
-            batch.drop_column(column)
-    with op.batch_alter_table("clinic") as batch:
-        batch.drop_column("idle_lock_minutes")
+    # Plain DROP COLUMN (SQLite 3.35+): rebuilding `clinician` would trip the foreign keys pointing at it.
+    for table, column in (
+        ("clinician", "locked_until"),
+        ("clinician", "failed_logins"),
+        ("clinician", "password_hash"),
+        ("clinician", "roles"),
+        ("clinic", "idle_lock_minutes"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
