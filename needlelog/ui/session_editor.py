@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -96,6 +96,7 @@ TIMER_STYLES = {
     TimerLevel.ALARM: "background: #c0392b; color: white; font-weight: bold;",
 }
 QUICK_PICKS = 6
+CHART_WIDTH = (290, 440)  # the body chart's column, narrowest and widest (pixels)
 
 
 class CodeCombo(QComboBox):
@@ -181,15 +182,18 @@ class SiteRow:
         self.timer_stopped: datetime | None = None
         # Compact lists: the row fits beside the body chart on a 1366-pixel screen.
         for widget, letters, widest in (
-            (self.region, 10, 150),
-            (self.side, 5, 92),
-            (self.twitch, 5, 84),
-            (self.size, 8, 118),
+            (self.region, 10, 200),
+            (self.side, 5, 78),
+            (self.twitch, 5, 76),
+            (self.size, 8, 112),
         ):
             widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             widget.setMinimumContentsLength(letters)
             widget.setMaximumWidth(widest)
-        self.lot.setMaximumWidth(96)
+        self.lot.setMaximumWidth(90)
+        for spin in (self.needles, self.dwell):
+            spin.setMinimumWidth(52)
+            spin.setMaximumWidth(64)
         self.lot.setMinimumWidth(60)
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
@@ -232,6 +236,8 @@ class SiteRow:
     def _region_changed(self) -> None:
         """Offer the region's muscles; keep whatever was already typed."""
         region = self.region.code()
+        # The list is narrow: the whole name is in the tooltip ("Upper back (thoracic)").
+        self.region.setToolTip(f"{region.label} — body region (type the first letter)" if region else "Body region")
         typed = self.muscle.currentText()
         self.muscle.blockSignals(True)
         self.muscle.clear()
@@ -387,9 +393,10 @@ class SessionEditor(QWidget):
         # stays in view while the sites are charted.
         columns = QHBoxLayout(body)
         columns.setContentsMargins(0, 0, 0, 0)
-        columns.addWidget(self._build_chart(), 1)
+        self.chart_box = self._build_chart()
+        columns.addWidget(self.chart_box, 0)
         rows = QVBoxLayout()
-        columns.addLayout(rows, 4)
+        columns.addLayout(rows, 1)
         top, lower = QHBoxLayout(), QHBoxLayout()
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -448,7 +455,9 @@ class SessionEditor(QWidget):
             ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "", "", "")
         ):
             self.sites_grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
-        self.sites_grid.setColumnStretch(3, 1)
+        # Region and muscle share what a wide screen gives; at 1366 pixels both are at their narrowest.
+        self.sites_grid.setColumnStretch(1, 1)
+        self.sites_grid.setColumnStretch(3, 2)
         sites_layout.addLayout(self.sites_grid)
         self.add_site_button = QPushButton("Add site (Alt+A)")
         named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
@@ -688,8 +697,7 @@ class SessionEditor(QWidget):
             self.quick_picks.append(button)
         layout.addLayout(picks)
         layout.addStretch(1)
-        box.setMinimumWidth(280)
-        box.setMaximumWidth(440)
+        box.setFixedWidth(CHART_WIDTH[0])
         return box
 
     def _build_amendments(self) -> QGroupBox:
@@ -1467,6 +1475,14 @@ class SessionEditor(QWidget):
         return written
 
     # --- closing -------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The chart takes a fifth of the width, within bounds: the sites need the rest on a small screen."""
+        low, high = CHART_WIDTH
+        width = min(max(int(event.size().width() * 0.22), low), high)
+        if self.chart_box.width() != width:
+            self.chart_box.setFixedWidth(width)
+        super().resizeEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         # No "save?" prompt: the draft is saved as it stands. If it cannot be saved the window
         # stays open with the reason shown (a second close then goes, the user having been told);
