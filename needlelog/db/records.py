@@ -9,7 +9,7 @@ advisory lock keep two writers from chaining onto the same row.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select, text
@@ -55,20 +55,10 @@ def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     last = db.execute(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
     previous = last or GENESIS
-    at = entry.at.astimezone(UTC)
-    stamped = AuditEntry(
-        at=at,
-        user=entry.user,
-        role=entry.role,
-        action=entry.action,
-        patient_id=entry.patient_id,
-        session_id=entry.session_id,
-        detail=entry.detail,
-        previous_hash=previous,
-    )
+    stamped = replace(entry, at=entry.at.astimezone(UTC), previous_hash=previous)
     digest = audit_hash(stamped, previous)
     row = AuditRow(
-        at=at,
+        at=stamped.at,
         user_name=entry.user,
         role=entry.role,
         action=entry.action,
@@ -80,18 +70,7 @@ def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
     )
     db.add(row)
     db.flush()
-    return AuditEntry(
-        at,
-        entry.user,
-        entry.role,
-        entry.action,
-        entry.patient_id,
-        entry.session_id,
-        entry.detail,
-        previous,
-        digest,
-        row.id,
-    )
+    return replace(stamped, row_hash=digest, id=row.id)
 
 
 def _entry(row: AuditRow) -> AuditEntry:

@@ -9,13 +9,11 @@ import shiboken6
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QDialog,
     QDockWidget,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -23,7 +21,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -43,38 +40,12 @@ from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import PatientTableModel, initials
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.session_editor import SessionEditor
-from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.common import fixed_columns, named, table_view
 from needlelog.ui.widgets.lock_screen import IdleWatch, LockScreen
 from needlelog.ui.widgets.timer_dock import TimerDock
 
 OPEN_FIRST_AFTER_MS = 150
 IDLE_CHECK_MS = 5000
-
-
-def _table(object_name: str, accessible: str) -> QTableView:
-    view = QTableView()
-    named(view, object_name, accessible)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(30)  # large click targets for a gloved hand
-    view.horizontalHeader().setHighlightSections(False)
-    named(view.horizontalHeader(), f"{object_name}Header", f"{accessible} columns")
-    named(view.verticalHeader(), f"{object_name}RowHeader", f"{accessible} rows")
-    return view
-
-
-def _fixed_columns(view: QTableView, stretch: int, samples: dict[int, str]) -> None:
-    """Column widths from sample text, set once: measuring every row's contents on each new
-    page (ResizeToContents) cost more than the search itself."""
-    header = view.horizontalHeader()
-    metrics = view.fontMetrics()
-    for column, sample in samples.items():
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def _hidden_by_lock(window: QWidget) -> bool:
@@ -198,9 +169,9 @@ class MainWindow(QMainWindow):
         self.search.setToolTip("Find a patient as you type (Ctrl+F)")
         self.search.setMinimumHeight(34)
         self.patients = PatientTableModel(self)
-        self.patient_view = _table("patientList", "Patients")
+        self.patient_view = table_view("patientList", "Patients")
         self.patient_view.setModel(self.patients)
-        _fixed_columns(self.patient_view, stretch=0, samples={1: "C000000", 2: "0000-00-00", 3: "Alerts"})
+        fixed_columns(self.patient_view, stretch=0, samples={1: "C000000", 2: "0000-00-00", 3: "Alerts"})
         self.result_count = QLabel("")
         named(self.result_count, "searchResultCount", "Search results")
         self.new_patient_button = QPushButton("New patient (Ctrl+Shift+N)")
@@ -225,9 +196,9 @@ class MainWindow(QMainWindow):
 
         self.banner = PatientBanner()
         self.history = SessionHistoryModel(self)
-        self.history_view = _table("sessionHistory", "Session history")
+        self.history_view = table_view("sessionHistory", "Session history")
         self.history_view.setModel(self.history)
-        _fixed_columns(
+        fixed_columns(
             self.history_view,
             stretch=2,
             samples={

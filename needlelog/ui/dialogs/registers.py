@@ -13,13 +13,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLayout,
     QLineEdit,
@@ -37,7 +35,7 @@ from needlelog.domain.rules import local_date
 from needlelog.services.registers import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.services.store import Services
 from needlelog.ui.models.paged import PagedTableModel
-from needlelog.ui.widgets.common import day_of, html, named, qdate
+from needlelog.ui.widgets.common import day_of, fixed_columns, html, named, qdate, table_view
 
 ERROR_STYLE = "color: #a11a1a;"
 EXPIRED = QColor("#a11a1a")
@@ -73,30 +71,7 @@ def name_initials(name: str) -> str:
 
 
 def make_table(object_name: str, accessible: str) -> QTableView:
-    view = QTableView()
-    named(view, object_name, accessible)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(28)
-    view.horizontalHeader().setHighlightSections(False)
-    named(view.horizontalHeader(), f"{object_name}Header", f"{accessible} columns")
-    named(view.verticalHeader(), f"{object_name}RowHeader", f"{accessible} rows")
-    return view
-
-
-def fit_columns(view: QTableView, stretch: int, samples: dict[int, str]) -> None:
-    """Column widths from sample text, set once (not measured on every row)."""
-    header = view.horizontalHeader()
-    metrics = view.fontMetrics()
-    for column, sample in samples.items():
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table_view(object_name, accessible, row_height=28)
 
 
 def date_edit(object_name: str, accessible: str, day: date) -> QDateEdit:
@@ -366,7 +341,7 @@ class AdverseRegisterDialog(QDialog):
         self.model.private = bool(getattr(parent, "private", False))
         self.view = make_table("adverseTable", "Visits with adverse events")
         self.view.setModel(self.model)
-        fit_columns(
+        fixed_columns(
             self.view,
             stretch=4,
             samples={
@@ -531,7 +506,7 @@ class NeedleLotsDialog(QDialog):
         self.lot_view = make_table("lotTable", "Needle lots")
         self.lot_view.setModel(self.lot_model)
         samples = {0: "L0000-00-XX", 2: "0.25 x 30 mm", 3: "0000-00-00", 4: "EXPIRED"}
-        fit_columns(self.lot_view, stretch=1, samples=samples)
+        fixed_columns(self.lot_view, stretch=1, samples=samples)
         self.lot_view.setToolTip("Double-click a lot to find the patients who got it")
         self.lot_view.activated.connect(self._lot_activated)
         inventory_layout.addWidget(self.lot_view, 1)
@@ -597,7 +572,7 @@ class NeedleLotsDialog(QDialog):
         self.recall_model.private = bool(getattr(parent, "private", False))
         self.recall_view = make_table("recallTable", "Visits that used the lot")
         self.recall_view.setModel(self.recall_model)
-        fit_columns(
+        fixed_columns(
             self.recall_view,
             stretch=2,
             samples={0: "0000-00-00 00:00", 1: "C000000", 3: "Marie-Ève Gauthier", 4: "Site #", 5: "Needles"},
@@ -726,7 +701,7 @@ class AuditDialog(QDialog):
         self.model = AuditModel(self)
         self.view = make_table("auditTable", "Audit trail")
         self.view.setModel(self.model)
-        fit_columns(
+        fixed_columns(
             self.view,
             stretch=6,
             samples={

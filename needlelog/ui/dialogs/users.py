@@ -34,13 +34,12 @@ from needlelog.ui.dialogs.registers import (
     button,
     close_row,
     counted,
-    fit_columns,
     make_table,
     message_label,
     row_of,
 )
 from needlelog.ui.models.paged import PagedTableModel
-from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.common import fixed_columns, named
 
 PASSWORDS_DIFFER = "The two passwords differ: type the same password twice."
 
@@ -185,7 +184,7 @@ class UsersDialog(QDialog):
         self.model = UserModel(self)
         self.view = make_table("userTable", "User accounts")
         self.view.setModel(self.model)
-        fit_columns(
+        fixed_columns(
             self.view,
             stretch=0,
             samples={
