@@ -6,9 +6,10 @@ Functions take the caller's ORM session: the service owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Date, Select, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Date, Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.models import (
@@ -390,6 +391,43 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
 
 
 def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
+    _fill_columns(row, session)
+    row.sites = [
+        SiteRow(
+            position=i,
+            trigger_points=[TriggerPointRow(**point) for point in _point_values(s)],
+            **_site_values(i, s),
+        )
+        for i, s in enumerate(session.sites)
+    ]
+    row.adverse_events = [AdverseEventRow(**values) for values in _event_values(session)]
+
+
+def _site_values(position: int, s: NeedlingSite) -> dict[str, object]:
+    return {
+        "region": s.region,
+        "side": s.side,
+        "muscle": s.muscle,
+        "needles": s.needles,
+        "needle_size": s.needle_size,
+        "needle_lot": s.needle_lot,
+        "dwell_minutes": s.dwell_minutes,
+        "twitch": s.twitch,
+        "timer_started_at": s.timer_started,
+        "timer_stopped_at": s.timer_stopped,
+    }
+
+
+def _point_values(s: NeedlingSite) -> list[dict[str, object]]:
+    return [{"position": j, "view": p.view, "x": p.x, "y": p.y} for j, p in enumerate(s.trigger_points)]
+
+
+def _event_values(session: TreatmentSession) -> list[dict[str, object]]:
+    return [{"position": i, "kind": e.kind, "description": e.description} for i, e in enumerate(session.adverse_events)]
+
+
+def _fill_columns(row: SessionRow, session: TreatmentSession) -> None:
+    """The session's own columns (not its sites and events)."""
     row.patient_id = session.patient_id
     row.clinician_id = session.clinician_id
     row.service_start = session.service_start
@@ -410,29 +448,6 @@ def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
     row.precautions_acknowledged = session.precautions_acknowledged
     row.notes = session.notes
     row.lung_field_caution = any(lung_field_site(s) for s in session.sites)
-    row.sites = [
-        SiteRow(
-            position=i,
-            region=s.region,
-            side=s.side,
-            muscle=s.muscle,
-            needles=s.needles,
-            needle_size=s.needle_size,
-            needle_lot=s.needle_lot,
-            dwell_minutes=s.dwell_minutes,
-            twitch=s.twitch,
-            timer_started_at=s.timer_started,
-            timer_stopped_at=s.timer_stopped,
-            trigger_points=[
-                TriggerPointRow(position=j, view=p.view, x=p.x, y=p.y) for j, p in enumerate(s.trigger_points)
-            ],
-        )
-        for i, s in enumerate(session.sites)
-    ]
-    row.adverse_events = [
-        AdverseEventRow(position=i, kind=e.kind, description=e.description)
-        for i, e in enumerate(session.adverse_events)
-    ]
 
 
 _FULL_SESSION = (
@@ -495,7 +510,8 @@ def lock_session_for_update(db: Session, session_id: int, expected_version: int)
             "This session was saved from another window or PC since you opened it; "
             "your text is kept on screen so you can merge it and save again."
         )
-    row = _session_row(db, session_id)
+    row = db.get(SessionRow, session_id)  # its sites and events are replaced with set statements
+    assert row is not None
     db.refresh(row, attribute_names=["version"])
     return row
 
@@ -504,29 +520,65 @@ def save_session(db: Session, session: TreatmentSession, now: datetime) -> Treat
     if session.id is None:
         raise NotFoundError("This session has not been saved yet.")
     row = lock_session_for_update(db, session.id, session.version)
-    save_session_content(db, row, session, now)
-    return session_from_row(row)
+    return save_session_content(db, row, session, now)
 
 
-def save_session_content(db: Session, row: SessionRow, session: TreatmentSession, now: datetime) -> None:
-    # The old sites go first: the unit of work would otherwise insert the new ones before
-    # deleting the old, and (session, position) is unique.
-    row.sites.clear()
-    row.adverse_events.clear()
-    db.flush()
-    _fill_session(row, session)
+def save_session_content(db: Session, row: SessionRow, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    """Write the session's columns, and replace its sites, trigger points and adverse events.
+
+    The children are replaced with a few set statements (a delete, whose trigger points go by the
+    foreign key's ON DELETE CASCADE, and one multi-row insert per table) rather than the unit of
+    work's row-at-a-time deletes and inserts: an autosave of ten sites is a handful of statements.
+    Returns the session as stored.
+    """
+    _fill_columns(row, session)
     row.updated_at = now
     db.flush()
+    db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))
+    db.execute(delete(AdverseEventRow).where(AdverseEventRow.session_id == row.id))
+    if session.sites:
+        site_rows = [{"session_id": row.id, "position": i, **_site_values(i, s)} for i, s in enumerate(session.sites)]
+        db.execute(insert(SiteRow), site_rows)  # one executemany (RETURNING would go a row at a time on SQLite)
+        ids = db.scalars(select(SiteRow.id).where(SiteRow.session_id == row.id).order_by(SiteRow.position)).all()
+        points = [
+            {"site_id": site_id, **point}
+            for site_id, site in zip(ids, session.sites, strict=True)
+            for point in _point_values(site)
+        ]
+        if points:
+            db.execute(insert(TriggerPointRow), points)
+    events = _event_values(session)
+    if events:
+        db.execute(insert(AdverseEventRow), [{"session_id": row.id, **event} for event in events])
+    db.expire(row, ["sites", "adverse_events"])
+    return _as_stored(row, session)
 
 
-def mark_signed(db: Session, row: SessionRow, signer_id: int, signed_at: datetime, digest: str) -> TreatmentSession:
+def _as_stored(row: SessionRow, session: TreatmentSession) -> TreatmentSession:
+    """What was just written: the caller's content with the row's own fields (id, version, flags, signature)."""
+    return replace(
+        session,
+        id=row.id,
+        version=row.version,
+        status=row.status,
+        lung_field_caution=row.lung_field_caution,
+        created_at=row.created_at,
+        signed_at=row.signed_at,
+        signed_by_id=row.signed_by_id,
+        fingerprint=row.fingerprint,
+    )
+
+
+def mark_signed(
+    db: Session, row: SessionRow, stored: TreatmentSession, signer_id: int, signed_at: datetime, digest: str
+) -> TreatmentSession:
     row.status = SessionStatus.SIGNED
     row.signed_at = signed_at
     row.signed_by_id = signer_id
     row.fingerprint = digest
     row.updated_at = signed_at
     db.flush()
-    return session_from_row(row)
+    return _as_stored(row, stored)
 
 
 def running_timers(db: Session) -> list[RunningTimer]:

@@ -331,11 +331,10 @@ class SessionService(_UseCases):
             patient = repo.get_patient(db, session.patient_id)
             signer = repo.get_clinician(db, signer_id)
             row = repo.lock_session_for_update(db, self._id(session), session.version)
-            repo.save_session_content(db, row, session, now)
-            # The fingerprint is of the note as stored: the caution flag is the repository's to set.
-            stored = replace(session, lung_field_caution=row.lung_field_caution)
+            # The fingerprint is of the note as stored (the caution flag is the repository's to set).
+            stored = repo.save_session_content(db, row, session, now)
             digest = fingerprint(stored, patient, signer, now)
-            signed = repo.mark_signed(db, row, signer_id, now, digest)
+            signed = repo.mark_signed(db, row, stored, signer_id, now, digest)
             self._audit(
                 db, AuditAction.SESSION_SIGNED, patient_id=signed.patient_id, session_id=signed.id, detail=digest
             )

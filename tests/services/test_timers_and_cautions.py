@@ -127,3 +127,24 @@ def test_a_signed_lung_field_note_keeps_the_fingerprint_of_what_is_stored(
     assert stored.lung_field_caution
     assert stored.signed_at is not None
     assert stored.fingerprint == fingerprint(stored, patient, clinician, stored.signed_at)
+
+
+def test_an_autosave_of_ten_sites_is_a_handful_of_statements(
+    services: Services, clinician: Clinician, patient: Patient, clock: FakeClock
+) -> None:
+    from sqlalchemy import event
+
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    ten = tuple(neck_site(needles=1) for _ in range(10))
+    saved = services.sessions.save_draft(replace(draft, sites=ten))
+    statements: list[str] = []
+    engine = services._engine  # the test counts what reaches the database
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = services.sessions.save_draft(replace(saved, notes="one more word"))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(again.sites) == 10 and services.sessions.get(again.id or 0).sites == ten
+    # status, claim, row, its version, columns, two deletes, sites, their ids, points, audit tail and row (+ BEGIN)
+    assert len(statements) <= 14, "\n".join(" ".join(s.split()[:4]) for s in statements)
