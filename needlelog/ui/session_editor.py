@@ -479,6 +479,7 @@ class SessionEditor(QWidget):
         self.removed = QSpinBox()
         self.removed.setRange(0, 999)
         self.removed.setMinimumHeight(30)
+        self.removed.installEventFilter(self)
         named(self.removed, "needlesRemoved", "Needles removed", "Needles counted out")
         self.count_out = QPushButton("Count one out (Alt+O)")
         named(self.count_out, "countOut", "Count one needle out", "Count one needle out (Alt+O)")
@@ -504,6 +505,8 @@ class SessionEditor(QWidget):
         self.pain_before = OptionalSpin(0, 10)
         named(self.pain_before, "painBefore", "Pain before treatment")
         self.pain_after = OptionalSpin(0, 10)
+        for spin in (self.pain_before, self.pain_after):
+            spin.installEventFilter(self)
         named(self.pain_after, "painAfter", "Pain after treatment")
         self.pain_error = QLabel("")
         self.pain_error.setStyleSheet(ERROR_STYLE)
@@ -681,6 +684,25 @@ class SessionEditor(QWidget):
         keys.addWidget(self.place_button)
         layout.addLayout(keys)
 
+        # The twitch of the selected site in one key, whatever field has the focus.
+        twitch = QHBoxLayout()
+        self.twitch_title = QLabel("Twitch:")
+        twitch.addWidget(self.twitch_title)
+        self.twitch_picks: dict[TwitchResponse, QPushButton] = {}
+        for response, key in ((TwitchResponse.NONE, "N"), (TwitchResponse.WEAK, "W"), (TwitchResponse.STRONG, "S")):
+            button = QPushButton(response.label)
+            named(
+                button,
+                f"twitch_{response.value}",
+                f"Twitch {response.label.lower()}",
+                f"The selected site's twitch response: {response.label.lower()} (Alt+{key})",
+            )
+            button.setMinimumHeight(30)
+            button.clicked.connect(lambda _=False, r=response: self.mark_twitch(r))
+            QShortcut(QKeySequence(f"Alt+{key}"), self, activated=button.click)
+            twitch.addWidget(button)
+            self.twitch_picks[response] = button
+        layout.addLayout(twitch)
         self.picks_title = QLabel("Muscle quick-picks (Ctrl+1 to Ctrl+6)")
         named(self.picks_title, "quickPicksTitle", "Muscle quick-picks")
         layout.addWidget(self.picks_title)
@@ -797,7 +819,7 @@ class SessionEditor(QWidget):
         self.end.setEnabled(ended)
         if ended and not self._loading:
             start = _instant(self.start.dateTime())
-            now = datetime.now(UTC).replace(second=0, microsecond=0)
+            now = self.clock().replace(second=0, microsecond=0)
             self.end.setDateTime(_qt_time(max(now, start + timedelta(minutes=1))))
 
     # --- sites ---------------------------------------------------------------------------
@@ -1011,8 +1033,10 @@ class SessionEditor(QWidget):
         row = self.rows[self.selected_site] if self.selected_site is not None else None
         region = row.region.code() if row is not None else None
         muscles = list(MUSCLES[region]) if isinstance(region, BodyRegion) else []
-        read_only = self.session.is_signed
+        read_only = self.session.is_signed or self.view_only
         self.picks_title.setVisible(bool(muscles) and not read_only)
+        for widget in (self.twitch_title, *self.twitch_picks.values()):
+            widget.setVisible(row is not None and not read_only)
         for i, button in enumerate(self.quick_picks):
             if i < len(muscles) and not read_only:
                 button.setText(muscles[i])
@@ -1020,6 +1044,12 @@ class SessionEditor(QWidget):
                 button.show()
             else:
                 button.hide()
+
+    def mark_twitch(self, response: TwitchResponse) -> None:
+        """The selected site's twitch response, in one click or key (Alt+N, Alt+W, Alt+S)."""
+        if self.selected_site is None or self.session.is_signed or self.view_only:
+            return
+        self.rows[self.selected_site].twitch.set_code(response)
 
     def pick_muscle(self, index: int) -> None:
         """A quick-pick: the muscle of the selected site, then on to its needle count."""
@@ -1122,6 +1152,9 @@ class SessionEditor(QWidget):
             self._timer_tick.stop()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A count box taking the focus has its number selected: the next digits replace it.
+        if event.type() == QEvent.Type.FocusIn and watched in (self.removed, self.pain_before, self.pain_after):
+            QTimer.singleShot(0, watched.selectAll)  # type: ignore[attr-defined]
         # A site row's field taking the focus makes that site the selected one (chart and quick-picks).
         if event.type() == QEvent.Type.FocusIn:
             for i, row in enumerate(self.rows):
@@ -1244,7 +1277,7 @@ class SessionEditor(QWidget):
         content = self.content()
         self.chart.set_markers([site.trigger_points for site in content.sites])
         self._show_cautions(content)
-        problems = value_problems(content, datetime.now(UTC))
+        problems = value_problems(content, self.clock())
         by_field: dict[str, list[str]] = {}
         for problem in problems:
             by_field.setdefault(problem.field, []).append(problem.message)
@@ -1268,7 +1301,7 @@ class SessionEditor(QWidget):
             label.setText(text)
             label.setVisible(bool(text))
         if not content.is_signed:
-            blockers = sign_problems(content, self.patient, self.clinician, datetime.now(UTC), self._consent_months)
+            blockers = sign_problems(content, self.patient, self.clinician, self.clock(), self._consent_months)
             self.sign_button.setToolTip(
                 "Not ready to sign:\n" + "\n".join(p.message for p in blockers)
                 if blockers
@@ -1288,7 +1321,7 @@ class SessionEditor(QWidget):
     def savable(self) -> TreatmentSession:
         """What autosave writes: the screen, with any value the rules refuse left empty."""
         content = self.content()
-        problems = value_problems(content, datetime.now(UTC))
+        problems = value_problems(content, self.clock())
         if not problems:
             return content
         sites = list(content.sites)
@@ -1345,7 +1378,7 @@ class SessionEditor(QWidget):
             return False
         self.session = replace(self.session, version=stored.version, service_start=stored.service_start)
         self._dirty = False
-        self.save_state.setText(f"Draft saved {datetime.now().strftime('%H:%M:%S')}")
+        self.save_state.setText(f"Draft saved {self.clock().astimezone().strftime('%H:%M:%S')}")
         self.save_button.setEnabled(False)
         self.save_button.setToolTip("Nothing to save: every change is saved.")
         self.saved.emit(stored)
