@@ -196,13 +196,13 @@ class _PatientRows:
     def patient(self, name: str) -> str:
         return name_initials(name) if self.private else name
 
+    def set_private(self, private: bool) -> None:
+        self.private = private
+        self.set_rows(list(self._rows))  # type: ignore[attr-defined]  # (a mixin of PagedTableModel)
+
 
 class AdverseRegisterModel(_PatientRows, PagedTableModel[RegisterEntry]):
     headers = ("Date", "Chart", "Patient", "Clinician", "Adverse events", "Signed", "Follow-ups")
-
-    def set_private(self, private: bool) -> None:
-        self.private = private
-        self.set_rows(list(self._rows))
 
     def display(self, row: RegisterEntry, column: int) -> str:
         if column == 0:
@@ -262,10 +262,6 @@ class LotModel(PagedTableModel[NeedleLot]):
 
 class RecallModel(_PatientRows, PagedTableModel[RecallHit]):
     headers = ("Service date", "Chart", "Patient", "Clinician", "Site #", "Needles")
-
-    def set_private(self, private: bool) -> None:
-        self.private = private
-        self.set_rows(list(self._rows))
 
     def display(self, row: RecallHit, column: int) -> str:
         if column == 0:
