@@ -1,28 +1,22 @@
-"""Who is using the program, what they may do, and the audit trail of what they did.
+"""Accounts: sign-in and its lock, the idle lock's password, the administrator's users and settings.
 
-:class:`Access` is shared by every service of one open chart: it holds the signed-in account (or
-none: the command line and the program's own jobs act as "the system", with every right, and are
-audited under the operating-system user's name). Every use case calls :meth:`Access.require`
-before it reads or writes, and writes its audit row in its own transaction.
+Passwords are hashed with Argon2id. Who is signed in is :class:`needlelog.services.base.Access`,
+shared with every other service of the chart.
 """
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
 from needlelog.db.models import ClinicianRow
 from needlelog.domain.access import (
-    ACTION_WORDS,
     FAILED_LOGINS_BEFORE_LOCK,
     IDLE_LOCK_MAX,
     IDLE_LOCK_MIN,
@@ -30,59 +24,16 @@ from needlelog.domain.access import (
     Action,
     AuditAction,
     AuditEntry,
-    allowed,
     password_problem,
 )
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.model import Clinician
 from needlelog.domain.rules import FieldProblem
 from needlelog.domain.vocab import Role
-from needlelog.services.guard import storage_errors
+from needlelog.services.base import UseCases, storage_errors
 
 _HASHER = PasswordHasher()  # Argon2id with argon2-cffi's defaults (RFC 9106's second recommendation)
 WRONG_LOGIN = "Wrong user name or password."
-
-
-class Access:
-    """The account using this chart now (None: the system), and whether the screen is locked."""
-
-    def __init__(self, system_name: str | None = None) -> None:
-        self.user: Clinician | None = None
-        self.locked = False
-        self.system_name = system_name or _os_user()
-
-    @property
-    def roles(self) -> frozenset[Role]:
-        return frozenset(Role) if self.user is None else self.user.roles
-
-    def may(self, action: Action) -> bool:
-        if self.locked:
-            return False
-        return self.user is None or allowed(self.user.roles, action)
-
-    def require(self, action: Action) -> None:
-        if self.locked:
-            raise PermissionDenied("The program is locked: give your password first.")
-        if self.user is not None and not allowed(self.user.roles, action):
-            roles = ", ".join(sorted(role.label.lower() for role in self.user.roles)) or "no role"
-            raise PermissionDenied(f"{self.user.display_name} ({roles}) may not {ACTION_WORDS[action]}.")
-
-    def who(self) -> tuple[str, str]:
-        """The user name and role(s) an audit row records."""
-        if self.user is None:
-            return self.system_name, "system"
-        return self.user.username, " ".join(sorted(role.value for role in self.user.roles))
-
-    def entry(self, at: datetime, action: AuditAction, **about: int | str | None) -> AuditEntry:
-        user, role = self.who()
-        return AuditEntry(at, user, role, action, **about)  # type: ignore[arg-type]
-
-
-def _os_user() -> str:
-    try:
-        return f"{getpass.getuser()} (command line)"[:80]
-    except (KeyError, OSError):
-        return "command line"
 
 
 def hash_password(password: str) -> str:
@@ -98,25 +49,14 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-class AccountService:
+class AccountService(UseCases):
     """Sign-in, the idle lock's password check, and the administrator's users and settings."""
-
-    def __init__(self, engine: Engine, clock: Callable[[], datetime], access: Access) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._clock = clock
-        self.access = access
-
-    def _now(self) -> datetime:
-        return self._clock()
-
-    def _audit(self, db: Session, action: AuditAction, **about: int | str | None) -> None:
-        records.append_audit(db, self.access.entry(self._now(), action, **about))
 
     # --- first start ---------------------------------------------------------------------
     @storage_errors
     def needs_admin(self) -> bool:
         """True until an administrator with a password exists: the first start creates one."""
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             return not any(
                 Role.ADMIN in row.roles and row.password_hash and row.active
                 for row in db.scalars(repo.select_accounts())
@@ -133,8 +73,8 @@ class AccountService:
     @storage_errors
     def login(self, username: str, password: str) -> Clinician:
         """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited)."""
-        now = self._now()
-        with self._sessions() as db, db.begin():
+        now = self._clock()
+        with self._transaction() as db, db.begin():
             row = records.account_row(db, username)
             if row is None or not row.active:
                 records.append_audit(
@@ -187,7 +127,7 @@ class AccountService:
         """The idle lock: nothing is shown or done until the password is given again."""
         if self.access.user is None or self.access.locked:
             return
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             self._audit(db, AuditAction.LOCKED, detail="idle")
         self.access.locked = True
 
@@ -197,8 +137,8 @@ class AccountService:
         user = self.access.user
         if user is None:
             return True
-        now = self._now()
-        with self._sessions() as db, db.begin():
+        now = self._clock()
+        with self._transaction() as db, db.begin():
             row = records.account_row_by_id(db, user.id or 0)
             if row is None or not row.active:
                 return False
@@ -216,7 +156,7 @@ class AccountService:
     @storage_errors
     def users(self) -> list[Clinician]:
         self.access.require(Action.MANAGE_USERS)
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             return [repo.clinician_from_row(row) for row in db.scalars(repo.select_accounts())]
 
     @storage_errors
@@ -232,7 +172,7 @@ class AccountService:
         if problems:
             raise ValidationError(problems)
         digest = hash_password(password)
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             if records.account_row(db, account.username) is not None:
                 raise ValidationError.single("username", f"The user name {account.username!r} is already taken.")
             tidy = replace(
@@ -253,7 +193,7 @@ class AccountService:
         problems = repo.account_problems(account)
         if problems:
             raise ValidationError(problems)
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             row = records.account_row_by_id(db, account.id or 0)
             if row is None:
                 raise NotFoundError(f"No user with id {account.id}.")
@@ -292,7 +232,7 @@ class AccountService:
     def set_password(self, account_id: int, password: str) -> None:
         """The administrator sets (or resets) a user's password; it also lifts a login lock."""
         self.access.require(Action.MANAGE_USERS)
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             row = records.account_row_by_id(db, account_id)
             if row is None:
                 raise NotFoundError(f"No user with id {account_id}.")
@@ -307,7 +247,7 @@ class AccountService:
     # --- settings ------------------------------------------------------------------------
     @storage_errors
     def idle_lock_minutes(self) -> int:
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             return repo.idle_lock_minutes(db)
 
     @storage_errors
@@ -317,7 +257,7 @@ class AccountService:
             raise ValidationError.single(
                 "idle_lock_minutes", f"The idle lock must be {IDLE_LOCK_MIN} to {IDLE_LOCK_MAX} minutes."
             )
-        with self._sessions() as db, db.begin():
+        with self._transaction() as db, db.begin():
             repo.set_idle_lock_minutes(db, minutes)
             self._audit(db, AuditAction.SETTING_CHANGED, detail=f"idle lock {minutes} minutes")
 

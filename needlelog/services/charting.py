@@ -6,13 +6,11 @@ Each public method is one use case and one transaction. Bad input raises
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
@@ -42,34 +40,10 @@ from needlelog.domain.rules import (
 from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, timed_dwell
 from needlelog.domain.vocab import SessionStatus
-from needlelog.services.access import Access
-from needlelog.services.guard import storage_errors
-
-Clock = Callable[[], datetime]
+from needlelog.services.base import UseCases, storage_errors
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class _UseCases:
-    def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._clock = clock
-        self.access = access if access is not None else Access()
-
-    def _transaction(self) -> Session:
-        return self._sessions()
-
-    def _require(self, action: Action) -> None:
-        self.access.require(action)
-
-    def _audit(self, db: Session, action: AuditAction, **about: int | str | None) -> None:
-        """The audit row of this use case, written in its own transaction (so both happen, or neither)."""
-        records.append_audit(db, self.access.entry(self._clock(), action, **about))
-
-
-class ClinicService(_UseCases):
+class ClinicService(UseCases):
     def clinic(self) -> Clinic:
         with self._transaction() as db, db.begin():
             clinic = repo.get_clinic(db)
@@ -123,7 +97,7 @@ class ClinicService(_UseCases):
             return added
 
 
-class PatientService(_UseCases):
+class PatientService(UseCases):
     @storage_errors
     def create(self, patient: Patient) -> Patient:
         self._require(Action.EDIT_PATIENT)
@@ -188,7 +162,7 @@ class PatientService(_UseCases):
         )
 
 
-class SessionService(_UseCases):
+class SessionService(UseCases):
     @storage_errors
     def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
         self._require(Action.CHART)

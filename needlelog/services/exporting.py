@@ -36,8 +36,7 @@ from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
-from needlelog.services.access import Access
-from needlelog.services.charting import Clock, _UseCases, utc_now
+from needlelog.services.base import Access, Clock, UseCases, utc_now
 
 if TYPE_CHECKING:
     from needlelog.reports.csv_export import CsvSheet
@@ -135,7 +134,7 @@ class _Where:
         return self.start, self.end, self.clinician_id, self.patient_id, self.signed_only
 
 
-class ExportService(_UseCases):
+class ExportService(UseCases):
     def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
         super().__init__(engine, clock, access)
         self._snapshots = sessionmaker(read_snapshot(engine), expire_on_commit=False)

@@ -9,8 +9,7 @@ from needlelog.db.records import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.rules import TEXT_MAX, FieldProblem, local_date
-from needlelog.services.charting import _UseCases
-from needlelog.services.guard import storage_errors
+from needlelog.services.base import UseCases, storage_errors
 
 __all__ = ["AuditLine", "NeedleLot", "RecallHit", "RegisterEntry", "RegisterService"]
 
@@ -25,7 +24,7 @@ def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return since, until
 
 
-class RegisterService(_UseCases):
+class RegisterService(UseCases):
     # --- needle lots ---------------------------------------------------------------------
     def lots(self) -> list[NeedleLot]:
         """The clinic's needle-lot inventory (no patient data: any signed-in user may read it)."""

@@ -10,13 +10,12 @@ from sqlalchemy import Engine
 from needlelog.db import health, migrate, records
 from needlelog.db.engine import open_engine, sqlite_path
 from needlelog.domain.errors import StorageError
-from needlelog.services.access import Access, AccountService
+from needlelog.services.access import AccountService
+from needlelog.services.base import Access, Clock, utc_now
 from needlelog.services.charting import (
     ClinicService,
-    Clock,
     PatientService,
     SessionService,
-    utc_now,
 )
 from needlelog.services.exporting import ExportService
 from needlelog.services.registers import RegisterService
