@@ -82,7 +82,7 @@ from needlelog.paths import data_dir
 from needlelog.services.store import Services
 from needlelog.ui.models.patients import initials
 from needlelog.ui.widgets.body_chart import BodyChart
-from needlelog.ui.widgets.common import html, named
+from needlelog.ui.widgets.common import html, local_time, named
 
 AUTOSAVE_MS = 1500
 TEXT_FIELD_MAX = 200
@@ -282,11 +282,11 @@ class SiteRow:
             elapsed = now - self.timer_started
             level = timer_level(self.timer_started, self.dwell.number(), now)
             text, style = f"■ {clock_text(elapsed)}", TIMER_STYLES[level]
-            tip = f"Needles in since {_local_time(self.timer_started)}: stop when they come out"
+            tip = f"Needles in since {local_time(self.timer_started, '%H:%M')}: stop when they come out"
         else:
             minutes = dwell_minutes(self.timer_started, self.timer_stopped)
             text, style = f"✔ {minutes} min", ""
-            tip = f"Timed {_local_time(self.timer_started)}–{_local_time(self.timer_stopped)}"
+            tip = f"Timed {local_time(self.timer_started, '%H:%M')}–{local_time(self.timer_stopped, '%H:%M')}"
         if self.timer.text() != text:
             self.timer.setText(text)
         if self.timer.styleSheet() != style:
@@ -769,7 +769,7 @@ class SessionEditor(QWidget):
             return
         self.amendment_list.setText(
             "<br>".join(
-                f"<b>{_local(a.written_at)} · {html(a.author)}</b> — reason: {html(a.reason)}<br>"
+                f"<b>{local_time(a.written_at)} · {html(a.author)}</b> — reason: {html(a.reason)}<br>"
                 + html(a.text).replace("\n", "<br>")
                 for a in amendments
             )
@@ -1234,7 +1234,7 @@ class SessionEditor(QWidget):
         self.tick_timers()
         self._show_amendments()
         if session.is_signed:
-            self.save_state.setText(f"Signed {_local(session.signed_at)} · fingerprint {session.fingerprint[:16]}…")
+            self.save_state.setText(f"Signed {local_time(session.signed_at)} · fingerprint {session.fingerprint[:16]}…")
 
     def _set_read_only(self, read_only: bool) -> None:
         for widget in self.findChildren(QWidget):
@@ -1567,10 +1567,6 @@ def confirm_recent_surgery(parent: QWidget, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def _local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
-
-
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:
     """Where to save a PDF (a function of its own so tests can answer it without a dialog)."""
     path, _ = QFileDialog.getSaveFileName(parent, "Save visit note", suggested, "PDF (*.pdf)")
@@ -1583,7 +1579,3 @@ def _qt_time(moment: datetime) -> QDateTime:
 
 def _instant(value: QDateTime) -> datetime:
     return datetime.fromtimestamp(value.toSecsSinceEpoch(), UTC)
-
-
-def _local(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -7,7 +7,7 @@ for its rows and shows every refusal (a field's problem, a missing right) in wor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -35,7 +35,7 @@ from needlelog.domain.rules import local_date
 from needlelog.services.registers import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.services.store import Services
 from needlelog.ui.models.paged import PagedTableModel
-from needlelog.ui.widgets.common import day_of, fixed_columns, html, named, qdate, table_view
+from needlelog.ui.widgets.common import day_of, fixed_columns, html, local_time, named, qdate, table_view
 
 ERROR_STYLE = "color: #a11a1a;"
 EXPIRED = QColor("#a11a1a")
@@ -47,11 +47,6 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 # --- shared pieces (the users dialog uses them too) -----------------------------------------
-
-
-def local_time(moment: datetime, *, seconds: bool = False) -> str:
-    """An instant as the clinic's wall clock shows it."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def counted(number: int, word: str, words: str | None = None) -> str:
@@ -288,7 +283,7 @@ class AuditModel(PagedTableModel[AuditLine]):
     def display(self, row: AuditLine, column: int) -> str:
         entry = row.entry
         if column == 0:
-            return local_time(entry.at, seconds=True)
+            return local_time(entry.at, "%Y-%m-%d %H:%M:%S")
         if column == 1:
             return entry.user
         if column == 2:

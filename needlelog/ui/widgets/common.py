@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
@@ -57,3 +57,8 @@ def fixed_columns(view: QTableView, stretch: int, samples: dict[int, str]) -> No
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(column, metrics.horizontalAdvance(sample) + 24)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as the clinic's wall clock shows it ("" for none); ``pattern`` as strftime's."""
+    return "" if moment is None else moment.astimezone().strftime(pattern)
