@@ -1,14 +1,20 @@
 """Rendering in worker processes: small, picklable entry points that import only the reports.
 
 A worker process is started with :func:`prepare` (fonts registered once per process, since
-parsing them costs more than a note) and then receives visit notes and returns PDF bytes.
+parsing them costs more than a note) and then receives visit notes and the paths to write them
+to. Results are files, flushed to the disk, and the reply is a count: a PDF never travels
+back through a pipe. ``stop()`` is asked between notes, so a cancel takes one note at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from needlelog.domain.model import VisitNote
+
+Stop = Callable[[], bool]
 
 
 def prepare() -> None:
@@ -17,16 +23,46 @@ def prepare() -> None:
     fonts()
 
 
-def render_notes(notes: Sequence[VisitNote]) -> list[bytes]:
-    """One PDF per note, in order."""
+def write_notes(notes: Sequence[VisitNote], paths: Sequence[Path], *, stop: Stop) -> int:
+    """One PDF per note at the matching path, in order; returns how many were written before a stop."""
     from needlelog.reports.visit_note import render_visit_note
 
-    return [render_visit_note(note) for note in notes]
+    written = 0
+    for note, path in zip(notes, paths, strict=True):
+        if stop():
+            break
+        write_file(path, render_visit_note(note))
+        written += 1
+    return written
 
 
-def render_combined(notes: Sequence[VisitNote]) -> bytes:
-    """All the notes in one PDF, a bookmark per visit."""
-    from needlelog.reports.visit_note import render_combined as combined
+def write_combined(notes: Sequence[VisitNote], path: Path, *, stop: Stop) -> bool:
+    """All the notes in one PDF at ``path``, a bookmark per visit; False when stopped before the end."""
+    from needlelog.reports.visit_note import RenderStopped, render_combined
 
-    pdf: bytes = combined(notes)
-    return pdf
+    try:
+        pdf = render_combined(notes, stop)
+    except RenderStopped:
+        return False
+    write_file(path, pdf)
+    return True
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """A new file (readable by its owner only, as the chart is), written whole and fsynced."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.filename is None:  # say which file: the caller names it in its message
+            raise OSError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from exc
+        raise
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -8,7 +8,7 @@ inside a table cell, where reportlab cannot split it.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -123,15 +123,23 @@ def _words(text: str, alert: bool = False) -> Flowable:
     return _Words(text, BOLD if alert else MAIN, 9.5, color=ALERT if alert else INK)
 
 
-class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
-    """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set."""
+class RenderStopped(Exception):
+    """A long render was asked to stop (between two notes)."""
 
-    def __init__(self, index: int, title: str) -> None:
+
+class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set.
+    A combined render is asked here, between notes, whether it should stop."""
+
+    def __init__(self, index: int, title: str, stop: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.index = index
         self.title = title
+        self.stop = stop
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        if self.stop is not None and self.stop():
+            raise RenderStopped
         return 0, 0
 
     def draw(self) -> None:
@@ -539,8 +547,9 @@ def _safe(text: str) -> str:
     return kept.strip("-.")[:60] or "x"
 
 
-def render_combined(notes: Sequence[VisitNote]) -> bytes:
-    """Several notes in one PDF, each from a new page with its own 'page x of y', a bookmark per visit."""
+def render_combined(notes: Sequence[VisitNote], stop: Callable[[], bool] | None = None) -> bytes:
+    """Several notes in one PDF, each from a new page with its own 'page x of y', a bookmark per visit.
+    ``stop()`` is asked before each note; when it says yes, :class:`RenderStopped` is raised."""
     if not notes:
         raise ValueError("no notes to combine")
     styles = _styles()
@@ -550,7 +559,7 @@ def render_combined(notes: Sequence[VisitNote]) -> bytes:
     for index, note in enumerate(notes):
         if index:
             flow.append(PageBreak())
-        flow.append(_NoteStart(index, _title(note)))
+        flow.append(_NoteStart(index, _title(note), stop))
         flow.extend(story(note, styles, doc.width))
     doc.build(flow, canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=notes, styles=styles, **k))
     return buffer.getvalue()

@@ -1,31 +1,29 @@
 """The clinic manager's exports (SPEC §1, §5, §8): visit notes as PDFs, one per visit or combined, and CSV.
 
 The notes are read in one read-only transaction (a snapshot that never makes a clinician's
-autosave wait), in batches, and rendered in worker processes ("spawn", one per core) that
-receive :class:`VisitNote` values and return PDF bytes; this process names and writes the files.
+autosave wait), in batches, and rendered in worker processes (``services/workers.py``: "spawn",
+one per core, cancelled cooperatively) that receive :class:`VisitNote` values and the paths to
+write; this process names the files.
 
-Every file is written atomically: into a temporary file in the same folder, flushed and
-fsynced, then renamed over its name. A cancel, a full disk or a crash therefore leaves only
-complete files, each readable, and no temporary file behind.
+Every file is written atomically: a renderer writes and fsyncs it in a hidden folder beside its
+name, and it is renamed over its name once whole. A cancel, a full disk or a crash therefore
+leaves only complete files, each readable, and the hidden folder is removed at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import multiprocessing
 import os
+import shutil
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +35,7 @@ from needlelog.domain.errors import NeedlelogError, StorageError, ValidationErro
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
 from needlelog.services.base import Access, Clock, UseCases, utc_now
+from needlelog.services.workers import InlinePool, Pool, WorkerError, WorkerPool
 
 if TYPE_CHECKING:
     from needlelog.reports.csv_export import CsvSheet
@@ -45,9 +44,9 @@ Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
 LOAD_BATCH = 200  # sessions read per query batch
-RENDER_CHUNK = 4  # notes a worker renders per task: about 0.1 s, so a cancel is never kept waiting
+RENDER_CHUNK = 4  # notes a worker renders per task: about 0.1 s
 IN_PROCESS_BELOW = 24  # fewer notes than this render here: starting workers would cost more than it saves
-POLL_SECONDS = 0.05  # how often a wait for a worker looks at the cancel flag
+POLL_SECONDS = 0.05  # how often a wait for the renderers looks at the cancel flag
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
@@ -400,52 +399,6 @@ def _sync_folder(folder: Path) -> None:
 # --- rendering -------------------------------------------------------------------------------------
 
 
-class _InProcess:
-    """Renders here, at once: for a few notes, or when asked for one worker."""
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-    def stop(self, *, cancel: bool) -> None:
-        pass
-
-
-class _Workers:
-    """Worker processes, started with "spawn" on every platform (no fork of a process holding a
-    database connection and Qt), fonts registered once in each."""
-
-    def __init__(self, count: int) -> None:
-        from needlelog.reports import batch
-
-        self._pool = ProcessPoolExecutor(
-            max_workers=count, mp_context=multiprocessing.get_context("spawn"), initializer=batch.prepare
-        )
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        return self._pool.submit(fn, *args)
-
-    def stop(self, *, cancel: bool) -> None:
-        if not cancel:
-            self._pool.shutdown(wait=True)
-            return
-        # Pending tasks are cancelled; the running ones are stopped rather than awaited (a combined
-        # PDF of a thousand notes would otherwise run on for half a minute and hold the program's exit).
-        processes = dict(getattr(self._pool, "_processes", None) or {})
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes.values():
-            with contextlib.suppress(OSError, ValueError, AttributeError):
-                if process.is_alive():
-                    process.terminate()
-        for process in processes.values():
-            with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
-                process.join(timeout=1)
-
-
 @dataclass
 class _Outcome:
     matched: int
@@ -457,6 +410,41 @@ class _Outcome:
 
 class _Cancelled(Exception):
     pass
+
+
+class _Scratch:
+    """Hidden folders, one beside each output, where the renderers write; a finished file is renamed
+    out of it (same folder, so the rename is atomic) and the rest goes with the folder at the end."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+        self._final: dict[str, Path] = {}
+
+    def path(self, final: Path) -> Path:
+        """Where the renderer writes the file that becomes ``final``."""
+        folder = final.parent
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = Path(tempfile.mkdtemp(prefix=".needlelog-export-", dir=folder))
+            except OSError as exc:
+                raise _storage_error(final, exc) from None
+        temp = self._folders[folder] / f"{len(self._final) + 1}.pdf"
+        self._final[os.fspath(temp)] = final
+        return temp
+
+    def final(self, temp: str | None, default: Path) -> Path:
+        """The file a scratch file was to become (for a message in words)."""
+        return self._final.get(temp or "", default)
+
+    def publish(self, temp: Path, path: Path) -> None:
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            raise _storage_error(path, exc) from None
+
+    def remove(self) -> None:
+        for folder in self._folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -472,6 +460,10 @@ class _Job:
     files: list[Path] = field(default_factory=list)
     _taken: set[str] = field(default_factory=set)
     _done: int = 0
+    _scratch: _Scratch = field(default_factory=_Scratch)
+    _waiting: dict[int, list[tuple[Path, Path]]] = field(default_factory=dict)  # ticket -> (temp, final)
+    _combined_ticket: int | None = None
+    _combined_done: bool = False
 
     @property
     def total(self) -> int:
@@ -487,8 +479,17 @@ class _Job:
         if self.cancelled():
             raise _Cancelled
 
+    def _pool(self) -> Pool:
+        # Worker processes for more than a few notes, and for a long combined PDF even when asked for
+        # one worker: the window stays free to draw, and a cancel is answered between two notes.
+        rendered = self.matched * (int(self.per_visit) + int(self.combined is not None))
+        if rendered >= IN_PROCESS_BELOW and (self.workers > 1 or self.combined is not None):
+            from needlelog.reports import batch
+
+            return WorkerPool(max(1, self.workers), prepare=batch.prepare)
+        return InlinePool(self.cancelled)
+
     def run(self, notes: Iterable[VisitNote]) -> _Outcome:
-        from needlelog.reports import batch
         from needlelog.reports.csv_export import ENCODING, CsvSheet
 
         self.progress(0, self.total)
@@ -497,27 +498,20 @@ class _Job:
         for path in (self.combined, self.csv):
             if path is not None and path.absolute().parent == self.out_dir.absolute():
                 self._taken.add(path.name.casefold())
-        # Worker processes for more than a few notes, and for a long combined PDF even when asked for
-        # one worker: a worker can be stopped at a cancel, a render in this process cannot.
-        rendered = self.matched * (int(self.per_visit) + int(self.combined is not None))
-        processes = rendered >= IN_PROCESS_BELOW and (self.workers > 1 or self.combined is not None)
-        engine: _InProcess | _Workers = _Workers(max(1, self.workers)) if processes else _InProcess()
+        pool = self._pool()
         sheet: _AtomicText | None = None
-        combined_pdf: Future[bytes] | None = None
         outcome = _Outcome(self.matched)
         early = True  # stopped before the end: by a cancel or an error
         try:
             if self.csv is not None:
                 sheet = _AtomicText(self.csv, ENCODING)
-            if self.combined is not None:
-                notes = list(notes)  # the combined PDF needs them all
-                if self.workers > 1 and isinstance(engine, _Workers):
-                    # the longest task goes first, while the other workers render the visits
-                    combined_pdf = engine.submit(batch.render_combined, notes)
             rows = CsvSheet(sheet.stream) if sheet is not None else None
+            if self.combined is not None:
+                notes = everything = list(notes)  # the combined PDF needs them all
+                if isinstance(pool, WorkerPool) and self.workers > 1:
+                    self._start_combined(pool, everything)  # the longest task first, while the others render visits
             if self.per_visit:
-                chunk = RENDER_CHUNK if isinstance(engine, _Workers) else 1
-                self._per_visit(engine, notes, chunk, rows)
+                self._per_visit(pool, notes, rows)
             elif rows is not None:
                 for note in notes:
                     self.check()
@@ -525,11 +519,11 @@ class _Job:
                     if self.combined is None:
                         self.step()
             if self.combined is not None:
-                if combined_pdf is None:
-                    combined_pdf = engine.submit(batch.render_combined, notes)
-                write_atomically(self.combined, self._await(combined_pdf))
+                if self._combined_ticket is None:
+                    self._start_combined(pool, everything)
+                while not self._combined_done:
+                    self._collect(pool)
                 outcome.combined = self.combined
-                self.step(self.matched)
             if sheet is not None:
                 sheet.commit()
                 outcome.csv = sheet.path
@@ -537,55 +531,73 @@ class _Job:
             early = False
         except _Cancelled:
             outcome.cancelled = True
-        except BrokenProcessPool:
+        except WorkerError as exc:
+            if not exc.died:
+                text = f"A visit note could not be made ({exc}). The files already written are complete."
+                raise NeedlelogError(text) from None
             raise NeedlelogError(
                 "A worker process making the PDFs stopped unexpectedly (was the computer out of memory?). "
                 "The files already written are complete; export again."
             ) from None
-        except OSError as exc:  # only the CSV is written through a buffered stream
-            raise _storage_error(self.csv or self.out_dir, exc) from None
+        except OSError as exc:  # a renderer's file, or the CSV's buffered stream
+            failed = self._scratch.final(exc.filename, self.csv or self.out_dir)
+            raise _storage_error(failed, exc) from None
         finally:
             if sheet is not None:
                 sheet.discard()
-            engine.stop(cancel=early)
+            pool.close(cancel=early)
+            self._scratch.remove()
             for folder in {p.parent for p in (*self.files[-1:], outcome.combined, outcome.csv) if p is not None}:
                 _sync_folder(folder)
         outcome.files = tuple(self.files)
         return outcome
 
-    def _per_visit(
-        self, engine: _InProcess | _Workers, notes: Iterable[VisitNote], chunk: int, rows: CsvSheet | None
-    ) -> None:
+    def _start_combined(self, pool: Pool, notes: list[VisitNote]) -> None:
+        from needlelog.reports import batch
+
+        assert self.combined is not None
+        temp = self._scratch.path(self.combined)
+        self._combined_ticket = pool.submit(batch.write_combined, notes, temp)
+        self._waiting[self._combined_ticket] = [(temp, self.combined)]
+
+    def _per_visit(self, pool: Pool, notes: Iterable[VisitNote], rows: CsvSheet | None) -> None:
         from needlelog.reports import batch
         from needlelog.reports.visit_note import note_filename
 
-        window = max(2, 2 * self.workers)  # tasks in flight: every worker busy, little waiting after a cancel
-        pending: deque[tuple[Future[list[bytes]], list[Path]]] = deque()
+        chunk = RENDER_CHUNK if isinstance(pool, WorkerPool) else 1
+        window = max(2, 2 * self.workers) + (self._combined_ticket is not None)  # every worker busy
         for part in _chunks(notes, chunk):
             self.check()
             names = [self._unique(note_filename(note)) for note in part]
+            temps = [self._scratch.path(name) for name in names]
             if rows is not None:
                 for note in part:
                     rows.add(note)
-            pending.append((engine.submit(batch.render_notes, part), names))
-            while len(pending) >= window:
-                self._write(*pending.popleft())
-        while pending:
-            self._write(*pending.popleft())
+            ticket = pool.submit(batch.write_notes, part, temps)
+            self._waiting[ticket] = list(zip(temps, names, strict=True))
+            while pool.pending >= window:
+                self._collect(pool)
+        while pool.pending > (self._combined_ticket is not None and not self._combined_done):
+            self._collect(pool)
 
-    def _write(self, future: Future[list[bytes]], paths: list[Path]) -> None:
-        for path, data in zip(paths, self._await(future), strict=True):
-            self.check()
-            write_atomically(path, data)
-            self.files.append(path)
-            self.step()
-
-    def _await(self, future: Future[Any]) -> Any:
-        while True:
-            self.check()
-            done, _ = wait([future], timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            if done:
-                return future.result()
+    def _collect(self, pool: Pool) -> None:
+        """Publish what the renderers finished in the next moment; asks for a cancel first."""
+        self.check()
+        for done in pool.finished(POLL_SECONDS):
+            files = self._waiting.pop(done.ticket)
+            if done.ticket == self._combined_ticket:
+                if not done.value:  # the render stopped: only a cancel asks that
+                    raise _Cancelled
+                self._scratch.publish(*files[0])
+                self._combined_done = True
+                self.step(self.matched)
+                continue
+            for temp, path in files[: done.value]:
+                self._scratch.publish(temp, path)
+                self.files.append(path)
+                self.step()
+            if done.value < len(files):
+                raise _Cancelled
 
     def _unique(self, name: str) -> Path:
         """``name`` in the output folder, with "-2", "-3"... when an earlier visit of this export has it."""

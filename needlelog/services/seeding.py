@@ -9,15 +9,16 @@ still drafts. Rows go in by bulk insert, never one ORM object at a time.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import random
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import accumulate
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
@@ -53,6 +54,8 @@ from needlelog.domain.vocab import (
     TreatmentPlan,
     TwitchResponse,
 )
+from needlelog.services.base import utc_now
+from needlelog.services.workers import WorkerPool
 
 GIVEN_NAMES = (
     "Olivia",
@@ -667,7 +670,7 @@ def seed_chart(
         raise ValueError("counts must not be negative")
     if sessions and not patients:
         raise ValueError("sessions need at least one patient")
-    now = now or datetime.now(UTC)
+    now = now if now is not None else utc_now()  # the program's one clock
     wanted = clinicians if clinicians is not None else (3 if patients <= 200 else 10)
     with engine.begin() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -774,11 +777,32 @@ def _run_chunks(chunks: list[_Chunk], workers: int | None) -> Iterator[_ChunkRow
     if workers <= 1 or total < IN_PROCESS_BELOW:
         yield from map(_make_chunk, chunks)
         return
-    # "spawn" everywhere: the same behaviour on Linux, Windows and macOS, and no fork of a
-    # process that holds an open database connection.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_make_chunk, chunks)
+    # Each worker leaves its rows in a file (results are files, never large pickles through a pipe:
+    # see services/workers.py); they are read back in the chunks' order, a few chunks ahead at most.
+    with tempfile.TemporaryDirectory(prefix="needlelog-seed-") as scratch, WorkerPool(workers) as pool:
+        folder = Path(scratch)
+        tickets: dict[int, int] = {}  # ticket -> chunk index
+        ready: set[int] = set()
+        submitted = 0
+        for index in range(len(chunks)):
+            while submitted < len(chunks) and submitted < index + 2 * workers:
+                tickets[pool.submit(_write_chunk, chunks[submitted], folder / f"{submitted}.pickle")] = submitted
+                submitted += 1
+            while index not in ready:
+                ready.update(tickets.pop(done.ticket) for done in pool.finished(1.0))
+            path = folder / f"{index}.pickle"
+            with path.open("rb") as file:
+                rows: _ChunkRows = pickle.load(file)
+            path.unlink()
+            yield rows
+
+
+def _write_chunk(chunk: _Chunk, path: Path, *, stop: Callable[[], bool]) -> None:
+    """Run in a worker process: a chunk's rows, pickled into ``path`` (a file this process made)."""
+    if stop():
+        return
+    with path.open("wb") as file:
+        pickle.dump(_make_chunk(chunk), file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _clinicians(conn: Connection, wanted: int) -> dict[int, Clinician]:

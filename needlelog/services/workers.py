@@ -1,0 +1,279 @@
+"""Worker processes that can always be stopped: the one mechanism behind exports and seeding.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: its workers share one result pipe, read by a
+manager thread that the interpreter joins at exit. A worker stopped while it sends a large
+result leaves that thread waiting for bytes that never come, and the program never exits
+(seen once in ten test runs). The pool here is built so that this cannot happen:
+
+- **Results are files.** A task writes what it makes (PDF pages, rows) into files its caller
+  named; the pipe back carries a few hundred bytes: "done", or an error in words.
+- **One pipe each way per worker, no helper threads.** The parent closes its copy of each
+  worker's writing end, so a worker that dies, even half-way through a message, is an end of
+  file to the parent (an error in words), never a read that waits forever. Nothing is read from
+  a worker after the pool is closed, and there is no thread for the interpreter to join.
+- **Cancel is cooperative.** Every task gets ``stop``, a function that says whether the pool
+  was cancelled; tasks ask it between notes and return early. Closing sends each worker a stop
+  sentinel, joins them against one deadline, and only a worker still alive after it (stuck
+  where it cannot ask) is terminated, then killed.
+- **Ctrl-C belongs to the parent.** Workers are started with SIGINT ignored (inherited, so not
+  even their start-up prints a traceback); the parent's KeyboardInterrupt closes the pool.
+
+``InlinePool`` has the same interface and runs each task at once in this process: for work too
+small to be worth starting processes, and for one-core machines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Protocol
+
+Stop = Callable[[], bool]
+Task = Callable[..., Any]  # called as task(*args, stop=stop); returns something small and picklable
+
+STOP_SECONDS = 1.5  # closing waits this long in all for the workers to stop by themselves
+REPLY_LIMIT = 16_384  # bytes: a reply is a status, never a result
+
+
+class WorkerError(Exception):
+    """A task failed in a worker (or the worker died): ``text`` says what, in one line."""
+
+    def __init__(self, text: str, *, died: bool = False) -> None:
+        super().__init__(text)
+        self.died = died
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A finished task: the ticket ``submit`` gave and what the task returned."""
+
+    ticket: int
+    value: Any
+
+
+class Pool(Protocol):
+    @property
+    def pending(self) -> int: ...
+
+    def submit(self, task: Task, *args: Any) -> int: ...
+
+    def finished(self, timeout: float) -> list[Done]: ...
+
+    def close(self, *, cancel: bool) -> None: ...
+
+
+class InlinePool:
+    """Runs each task when it is submitted, here; ``stop`` is the caller's own cancel check."""
+
+    def __init__(self, stop: Stop) -> None:
+        self._stop = stop
+        self._done: deque[Done] = deque()
+        self._failed: BaseException | None = None
+        self._next = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._done) + (self._failed is not None)
+
+    def submit(self, task: Task, *args: Any) -> int:
+        ticket, self._next = self._next, self._next + 1
+        if self._failed is None:
+            try:
+                self._done.append(Done(ticket, task(*args, stop=self._stop)))
+            except Exception as exc:  # raised by finished(), in order, as a worker's would be
+                self._failed = exc
+        return ticket
+
+    def finished(self, timeout: float) -> list[Done]:
+        done, self._done = list(self._done), deque()
+        if not done and self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
+        return done
+
+    def close(self, *, cancel: bool) -> None:
+        self._done.clear()
+        self._failed = None
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: Any  # multiprocessing.context.SpawnProcess
+    tasks: Connection  # parent writes
+    replies: Connection  # parent reads
+    ticket: int | None = None  # the task it is working on
+
+
+class WorkerPool:
+    """``count`` worker processes started with "spawn" (the same on Linux, Windows and macOS, and no
+    fork of a process that holds a database connection or Qt). ``prepare`` runs once in each.
+
+    Tasks wait in this process until a worker is free, so each worker has at most one task and its
+    pipe never holds more than that one message.
+    """
+
+    def __init__(self, count: int, prepare: Callable[[], None] | None = None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._cancel = context.Event()
+        self._queue: deque[tuple[int, Task, tuple[Any, ...]]] = deque()
+        self._workers: list[_Worker] = []
+        self._next = 0
+        self._closed = False
+        self.exit_codes: list[int | None] = []  # once closed: 0 for a worker that stopped by itself
+        try:
+            with _sigint_ignored():
+                for _ in range(max(1, count)):
+                    task_reader, task_writer = context.Pipe(duplex=False)
+                    reply_reader, reply_writer = context.Pipe(duplex=False)
+                    process = context.Process(
+                        target=_serve,
+                        args=(task_reader, reply_writer, self._cancel, prepare),
+                        name="needlelog-worker",
+                        daemon=True,  # never outlives this process, whatever happens
+                    )
+                    process.start()
+                    # Only the worker holds these ends now: its death is an end of file here.
+                    task_reader.close()
+                    reply_writer.close()
+                    self._workers.append(_Worker(process, task_writer, reply_reader))
+        except BaseException:
+            self.close(cancel=True)
+            raise
+
+    @property
+    def pending(self) -> int:
+        """Tasks submitted whose result has not been collected."""
+        return len(self._queue) + sum(w.ticket is not None for w in self._workers)
+
+    def submit(self, task: Task, *args: Any) -> int:
+        ticket, self._next = self._next, self._next + 1
+        self._queue.append((ticket, task, args))
+        self._dispatch()
+        return ticket
+
+    def finished(self, timeout: float) -> list[Done]:
+        """The tasks that finished within ``timeout`` seconds (possibly none). A task that failed, or
+        a worker that died, raises :class:`WorkerError` (or the task's ``OSError``, rebuilt)."""
+        busy = {w.replies: w for w in self._workers if w.ticket is not None}
+        if not busy:
+            return []
+        done: list[Done] = []
+        for reader in wait(list(busy), timeout):
+            worker = busy[reader]  # type: ignore[index]
+            try:
+                reply: tuple[str, Any] = worker.replies.recv()
+                status, value = reply
+            except (EOFError, OSError):
+                raise WorkerError(
+                    f"worker process {worker.process.pid} stopped unexpectedly (exit code {worker.process.exitcode})",
+                    died=True,
+                ) from None
+            ticket, worker.ticket = worker.ticket, None
+            if status == "oserror":
+                number, text, filename = value
+                raise OSError(number, text, filename)
+            if status == "error":
+                raise WorkerError(value)
+            done.append(Done(ticket, value))  # type: ignore[arg-type]
+        self._dispatch()
+        return done
+
+    def _dispatch(self) -> None:
+        for worker in self._workers:
+            if not self._queue:
+                return
+            if worker.ticket is None:
+                ticket, task, args = self._queue.popleft()
+                try:
+                    worker.tasks.send((task, args))
+                except OSError:
+                    raise WorkerError(f"worker process {worker.process.pid} stopped unexpectedly", died=True) from None
+                worker.ticket = ticket
+
+    def close(self, *, cancel: bool) -> None:
+        """Stop every worker: tasks still running are asked to stop at their next check (a caller
+        closes without ``cancel`` only once every result is in, so none is). Waits at most about
+        :data:`STOP_SECONDS`, and never leaves a process behind."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.clear()
+        self._cancel.set()
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.tasks.send(None)  # a few bytes into an empty pipe: never blocks
+            worker.tasks.close()
+        deadline = time.monotonic() + STOP_SECONDS
+        for worker in self._workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+        for worker in self._workers:
+            # Still alive past the deadline: stuck where it cannot ask. Nothing more is read from
+            # its pipe, so stopping it mid-message cannot leave anyone waiting.
+            for end in (worker.process.terminate, worker.process.kill):
+                if worker.process.is_alive():
+                    end()
+                    worker.process.join(1.0)
+            worker.replies.close()
+            self.exit_codes.append(worker.process.exitcode)
+            with contextlib.suppress(ValueError):  # still alive after kill: leave it to the OS
+                worker.process.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=kind is not None)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Children inherit an ignored SIGINT through exec, so Ctrl-C in a terminal reaches only the
+    parent. (Only the main thread may change a signal; the window's export thread has no terminal.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _serve(
+    tasks: Connection, replies: Connection, cancel: Any, prepare: Callable[[], None] | None
+) -> None:  # pragma: no cover - runs in the worker process
+    """A worker's life: take a task, run it, reply in a few bytes; until the sentinel or end of file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if prepare is not None:
+        prepare()
+    stop = cancel.is_set
+    while True:
+        try:
+            message = tasks.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task, args = message
+        try:
+            reply: tuple[str, Any] = ("done", task(*args, stop=stop))
+        except OSError as exc:
+            reply = ("oserror", (exc.errno, exc.strerror or str(exc), exc.filename and os.fspath(exc.filename)))
+        except Exception as exc:
+            reply = ("error", " ".join(f"{type(exc).__name__}: {exc}".split())[:1000])
+        data = pickle.dumps(reply)
+        if len(data) > REPLY_LIMIT:  # a result goes into a file; the pipe carries only a status
+            data = pickle.dumps(("error", f"a task replied with {len(data)} bytes; results belong in files"))
+        try:
+            replies.send_bytes(data)
+        except (OSError, ValueError):  # the parent has gone
+            return
