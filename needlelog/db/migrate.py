@@ -60,14 +60,15 @@ def alembic_config() -> Config:
     return config
 
 
-def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = None) -> Path | None:
-    """Copy a SQLite database aside (online backup API) before changing its schema."""
+def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = None, *, at: datetime) -> Path | None:
+    """Copy a SQLite database aside (online backup API) before changing its schema; ``at`` (the caller's
+    clock) stamps the copy's name."""
     path = sqlite_path(engine.url)
     if path is None:
         return None
     folder = folder or path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}.before-upgrade-from-{revision}.{stamp}{path.suffix or '.sqlite'}"
     source = sqlite3.connect(path)
     try:
@@ -84,14 +85,15 @@ def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = N
     return target
 
 
-def upgrade(engine: Engine, backup_folder: Path | None = None) -> str | None:
-    """Upgrade to HEAD in one transaction; returns the revision it started from."""
+def upgrade(engine: Engine, backup_folder: Path | None = None, *, at: datetime) -> str | None:
+    """Upgrade to HEAD in one transaction; returns the revision it started from. ``at`` is now, by the
+    caller's clock (it names the backup)."""
     revision = schema_revision(engine)
     check_not_newer(revision)
     if revision == HEAD:
         return revision
     if revision is not None:
-        backup_before_upgrade(engine, revision, backup_folder)
+        backup_before_upgrade(engine, revision, backup_folder, at=at)
     from alembic import command
 
     config = alembic_config()

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from needlelog.db.types import Code, CodeSet, UtcDateTime
 from needlelog.domain.access import AuditAction
+from needlelog.domain.model import CONSENT_VALID_MONTHS_DEFAULT
 from needlelog.domain.vocab import (
     AdverseEventKind,
     Aftercare,
@@ -69,7 +70,7 @@ class ClinicRow(Base):
     address: Mapped[str] = mapped_column(String(400), default="")
     phone: Mapped[str] = mapped_column(String(60), default="")
     default_dwell_minutes: Mapped[int] = mapped_column(Integer, default=10)
-    consent_valid_months: Mapped[int] = mapped_column(Integer, default=12)
+    consent_valid_months: Mapped[int] = mapped_column(Integer, default=CONSENT_VALID_MONTHS_DEFAULT)
     idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
 
 

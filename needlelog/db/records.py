@@ -9,8 +9,8 @@ advisory lock keep two writers from chaining onto the same row.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
@@ -28,9 +28,11 @@ from needlelog.db.models import (
     SiteRow,
 )
 from needlelog.domain.access import GENESIS, AuditEntry, audit_hash, first_broken
+from needlelog.domain.lots import NeedleLot, lot_key
 from needlelog.domain.model import Amendment
+from needlelog.domain.registers import AuditLine, FollowUp, RecallHit, RegisterEntry
 from needlelog.domain.search import chart_key
-from needlelog.domain.vocab import AdverseEventKind, SessionStatus
+from needlelog.domain.vocab import SessionStatus
 
 AUDIT_LOCK = 7_261_000  # PostgreSQL advisory lock key: one audit writer at a time
 
@@ -86,14 +88,6 @@ def _entry(row: AuditRow) -> AuditEntry:
         row_hash=row.row_hash,
         id=row.id,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    """An audit row as the manager's view shows it: with the patient's chart number, not their name."""
-
-    entry: AuditEntry
-    chart_number: str
 
 
 def audit_lines(
@@ -172,22 +166,6 @@ def amendments_of(db: Session, session_ids: Sequence[int]) -> dict[int, tuple[Am
 # --- needle lots ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class NeedleLot:
-    brand: str
-    size: str
-    lot: str
-    expiry: date
-    id: int | None = None
-
-    def expired_on(self, day: date) -> bool:
-        return day > self.expiry
-
-    @property
-    def label(self) -> str:
-        return f"{self.lot} · {self.brand} {self.size} · exp. {self.expiry.isoformat()}"
-
-
 def add_lot(db: Session, lot: NeedleLot, at: datetime) -> NeedleLot:
     row = NeedleLotRow(brand=lot.brand, size=lot.size, lot=lot.lot, expiry=lot.expiry, added_at=at)
     db.add(row)
@@ -203,22 +181,8 @@ def lots(db: Session) -> list[NeedleLot]:
 
 
 def lot_named(db: Session, lot: str) -> NeedleLot | None:
-    # Lot numbers are compared without regard to case, as the recall searches them.
-    r = db.scalars(select(NeedleLotRow).where(func.lower(NeedleLotRow.lot) == lot.strip().lower())).first()
+    r = db.scalars(select(NeedleLotRow).where(func.lower(NeedleLotRow.lot) == lot_key(lot))).first()
     return None if r is None else NeedleLot(r.brand, r.size, r.lot, r.expiry, r.id)
-
-
-@dataclass(frozen=True, slots=True)
-class RecallHit:
-    """One visit that used a recalled lot."""
-
-    session_id: int
-    service_start: datetime
-    chart_number: str
-    patient_name: str
-    clinician: str
-    site_number: int
-    needles: int | None
 
 
 def recall(db: Session, lot: str) -> list[RecallHit]:
@@ -236,33 +200,13 @@ def recall(db: Session, lot: str) -> list[RecallHit]:
         .join(SessionRow, SessionRow.id == SiteRow.session_id)
         .join(PatientRow, PatientRow.id == SessionRow.patient_id)
         .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
-        .where(func.lower(SiteRow.needle_lot) == lot.strip().lower())
+        .where(func.lower(SiteRow.needle_lot) == lot_key(lot))
         .order_by(SessionRow.service_start, SessionRow.id, SiteRow.position)
     )
     return [RecallHit(r[0], r[1], r[2], f"{r[3]} {r[4]}".strip(), r[5], r[6] + 1, r[7]) for r in db.execute(stmt)]
 
 
 # --- the adverse-event register ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUp:
-    author: str
-    written_at: datetime
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterEntry:
-    session_id: int
-    service_start: datetime
-    chart_number: str
-    patient_name: str
-    clinician: str
-    kinds: tuple[AdverseEventKind, ...]
-    description: str
-    signed: bool
-    follow_ups: tuple[FollowUp, ...]
 
 
 def adverse_register(db: Session, since: datetime, until: datetime) -> list[RegisterEntry]:

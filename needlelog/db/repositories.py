@@ -41,7 +41,6 @@ from needlelog.domain.model import (
     TriggerPoint,
     VisitNote,
 )
-from needlelog.domain.rules import FieldProblem
 from needlelog.domain.search import (
     PatientQuery,
     chart_key,
@@ -127,26 +126,6 @@ def list_clinicians(db: Session) -> list[Clinician]:
 def select_accounts() -> Select[ClinicianRow]:
     """Every account, active or not, in name order."""
     return select(ClinicianRow).order_by(ClinicianRow.display_name, ClinicianRow.id)
-
-
-def account_problems(account: Clinician) -> list[FieldProblem]:
-    problems = []
-    if not account.username.strip():
-        problems.append(FieldProblem("username", "User name is required."))
-    elif len(account.username.strip()) > 80 or any(c.isspace() for c in account.username.strip()):
-        problems.append(FieldProblem("username", "User name: one word of at most 80 characters."))
-    if not account.display_name.strip():
-        problems.append(FieldProblem("display_name", "Name is required."))
-    for name, label in (
-        ("display_name", "Name"),
-        ("credentials", "Credentials"),
-        ("registration_number", "Registration number"),
-    ):
-        if len(getattr(account, name)) > 200:
-            problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
-    if not account.roles:
-        problems.append(FieldProblem("roles", "Give the user at least one role."))
-    return problems
 
 
 def idle_lock_minutes(db: Session) -> int:

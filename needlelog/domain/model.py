@@ -27,6 +27,10 @@ from needlelog.domain.vocab import (
     TwitchResponse,
 )
 
+# How long a patient's informed consent holds when the clinic has said nothing else (SPEC §2).
+# It lives here, beside the clinic it is a default of; the rules use it through this name.
+CONSENT_VALID_MONTHS_DEFAULT = 12
+
 
 @dataclass(frozen=True, slots=True)
 class Clinic:
@@ -34,7 +38,7 @@ class Clinic:
     address: str = ""
     phone: str = ""
     default_dwell_minutes: int = 10
-    consent_valid_months: int = 12
+    consent_valid_months: int = CONSENT_VALID_MONTHS_DEFAULT
     id: int | None = None
 
 

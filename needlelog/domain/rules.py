@@ -12,10 +12,11 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
 from needlelog.domain.figure import lung_field_site
-from needlelog.domain.model import Clinician, Patient, TreatmentSession
+from needlelog.domain.model import CONSENT_VALID_MONTHS_DEFAULT, Clinic, Clinician, Patient, TreatmentSession
 from needlelog.domain.vocab import Aftercare, Coded, Precaution
 
 DWELL_MIN, DWELL_MAX = 5, 15
@@ -27,18 +28,46 @@ LATE_ENTRY_AFTER = timedelta(hours=24)
 # Two clinic PCs rarely agree to the second; a service time this far ahead is still "now".
 CLOCK_GRACE = timedelta(minutes=5)
 TEXT_MAX = 100_000
+SHORT_TEXT_MAX = 200  # a name, a muscle, a needle size or lot
+CONSENT_VALID_MONTHS_MIN, CONSENT_VALID_MONTHS_MAX = 1, 120
+
+# A field as parts: ("sites", 2, "dwell_minutes"), ("reactions", "other_text"), ("notes",).
+FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """A problem with one field: ``field`` is a stable path such as ``sites[2].dwell_minutes``."""
+    """A problem with one field.
+
+    ``field`` is the path as a stable name, such as ``sites[2].dwell_minutes`` (the UI finds the widget
+    by it); ``path`` is the same path in parts, ``("sites", 2, "dwell_minutes")``, for code that acts on
+    the field (:func:`needlelog.domain.drafts.savable_draft`), so nothing parses the name back. A problem
+    made from a plain name has the one-part path ``(field,)``.
+    """
 
     field: str
     message: str
+    path: FieldPath = dataclass_field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.path:
+            object.__setattr__(self, "path", (self.field,))
+
+    @classmethod
+    def at(cls, path: FieldPath, message: str) -> FieldProblem:
+        return cls(field_name(path), message, path)
+
+
+def field_name(path: FieldPath) -> str:
+    """("sites", 2, "trigger_points", 0) -> "sites[2].trigger_points[0]"."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else part)
+    return name
 
 
 def site_field(index: int, name: str) -> str:
-    return f"sites[{index}].{name}"
+    return field_name(("sites", index, name))
 
 
 def _site_label(index: int) -> str:
@@ -55,16 +84,16 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
     for i, site in enumerate(session.sites):
         if not _in_range(site.needles, NEEDLES_PER_SITE_MIN, NEEDLES_PER_SITE_MAX):
             problems.append(
-                FieldProblem(
-                    site_field(i, "needles"),
+                FieldProblem.at(
+                    ("sites", i, "needles"),
                     f"{_site_label(i)}: needle count must be "
                     f"{NEEDLES_PER_SITE_MIN} to {NEEDLES_PER_SITE_MAX} (got {site.needles}).",
                 )
             )
         if not _in_range(site.dwell_minutes, DWELL_MIN, DWELL_MAX):
             problems.append(
-                FieldProblem(
-                    site_field(i, "dwell_minutes"),
+                FieldProblem.at(
+                    ("sites", i, "dwell_minutes"),
                     f"{_site_label(i)}: dwell time must be {DWELL_MIN} to {DWELL_MAX} "
                     f"minutes (got {site.dwell_minutes}).",
                 )
@@ -72,24 +101,24 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
         for j, point in enumerate(site.trigger_points):
             if not (0.0 <= point.x <= 1.0 and 0.0 <= point.y <= 1.0):
                 problems.append(
-                    FieldProblem(
-                        site_field(i, f"trigger_points[{j}]"),
+                    FieldProblem.at(
+                        ("sites", i, "trigger_points", j),
                         f"{_site_label(i)}: trigger point {j + 1} lies outside the body chart.",
                     )
                 )
         if site.timer_started and site.timer_stopped and site.timer_stopped < site.timer_started:
             problems.append(
-                FieldProblem(
-                    site_field(i, "timer"),
+                FieldProblem.at(
+                    ("sites", i, "timer"),
                     f"{_site_label(i)}: the dwell timer stops before it starts.",
                 )
             )
         for name in ("muscle", "needle_size", "needle_lot"):
-            if len(getattr(site, name)) > 200:
+            if len(getattr(site, name)) > SHORT_TEXT_MAX:
                 problems.append(
-                    FieldProblem(
-                        site_field(i, name),
-                        f"{_site_label(i)}: {name.replace('_', ' ')} is longer than 200 characters.",
+                    FieldProblem.at(
+                        ("sites", i, name),
+                        f"{_site_label(i)}: {name.replace('_', ' ')} is longer than {SHORT_TEXT_MAX} characters.",
                     )
                 )
     total = session.needles_inserted
@@ -118,8 +147,8 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
         problems.append(FieldProblem("notes", f"Notes are longer than {TEXT_MAX:,} characters."))
     if len(session.reactions.other_text) > TEXT_MAX:
         problems.append(
-            FieldProblem(
-                "reactions.other_text",
+            FieldProblem.at(
+                ("reactions", "other_text"),
                 f"Other reaction is longer than {TEXT_MAX:,} characters.",
             )
         )
@@ -156,17 +185,19 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
     screening = patient.screening
     if Precaution.RECENT_SURGERY in screening.positive and screening.surgery_region is None:
         problems.append(
-            FieldProblem(
-                "screening.surgery_region",
+            FieldProblem.at(
+                ("screening", "surgery_region"),
                 "Recent surgery: choose the region that was operated on.",
             )
         )
     if patient.consent is not None and patient.consent.given_on > today:
-        problems.append(FieldProblem("consent.given_on", "Consent date cannot be in the future."))
+        problems.append(FieldProblem.at(("consent", "given_on"), "Consent date cannot be in the future."))
     if patient.consent is not None and not patient.consent.obtained_by.strip():
-        problems.append(FieldProblem("consent.obtained_by", "Consent: say who obtained it."))
+        problems.append(FieldProblem.at(("consent", "obtained_by"), "Consent: say who obtained it."))
     elif patient.consent is not None and len(patient.consent.obtained_by) > 200:
-        problems.append(FieldProblem("consent.obtained_by", "Consent: who obtained it is longer than 200 characters."))
+        problems.append(
+            FieldProblem.at(("consent", "obtained_by"), "Consent: who obtained it is longer than 200 characters.")
+        )
     return problems
 
 
@@ -186,6 +217,33 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def consent_valid_months(clinic: Clinic | None) -> int:
+    """How many months a consent holds at this clinic (the default before a clinic is set up)."""
+    return CONSENT_VALID_MONTHS_DEFAULT if clinic is None else clinic.consent_valid_months
+
+
+def clinic_problems(clinic: Clinic) -> list[FieldProblem]:
+    """The clinic's letterhead and defaults: a name, a default dwell the rules allow, a sane consent period."""
+    problems: list[FieldProblem] = []
+    if not clinic.name.strip():
+        problems.append(FieldProblem("name", "Clinic name is required."))
+    if not DWELL_MIN <= clinic.default_dwell_minutes <= DWELL_MAX:
+        problems.append(
+            FieldProblem(
+                "default_dwell_minutes",
+                f"Default dwell time must be {DWELL_MIN} to {DWELL_MAX} minutes.",
+            )
+        )
+    if not CONSENT_VALID_MONTHS_MIN <= clinic.consent_valid_months <= CONSENT_VALID_MONTHS_MAX:
+        problems.append(
+            FieldProblem(
+                "consent_valid_months",
+                f"Consent validity must be {CONSENT_VALID_MONTHS_MIN} to {CONSENT_VALID_MONTHS_MAX} months.",
+            )
+        )
+    return problems
 
 
 def consent_valid_on(patient: Patient, day: date, valid_months: int) -> bool:
@@ -288,8 +346,8 @@ def sign_problems(
     )
     for precaution in missing_acks:
         problems.append(
-            FieldProblem(
-                f"precautions.{precaution.value}",
+            FieldProblem.at(
+                ("precautions", precaution.value),
                 f"Acknowledge the precaution: {precaution.label}.",
             )
         )
@@ -302,23 +360,23 @@ def sign_problems(
     for i, site in enumerate(session.sites):
         label = _site_label(i)
         if site.region is None:
-            problems.append(FieldProblem(site_field(i, "region"), f"{label}: choose the body region."))
+            problems.append(FieldProblem.at(("sites", i, "region"), f"{label}: choose the body region."))
         if site.side is None:
-            problems.append(FieldProblem(site_field(i, "side"), f"{label}: choose the side."))
+            problems.append(FieldProblem.at(("sites", i, "side"), f"{label}: choose the side."))
         if site.needles is None:
-            problems.append(FieldProblem(site_field(i, "needles"), f"{label}: enter the needle count."))
+            problems.append(FieldProblem.at(("sites", i, "needles"), f"{label}: enter the needle count."))
         if site.dwell_minutes is None:
-            problems.append(FieldProblem(site_field(i, "dwell_minutes"), f"{label}: enter the dwell time."))
+            problems.append(FieldProblem.at(("sites", i, "dwell_minutes"), f"{label}: enter the dwell time."))
         if site.twitch is None:
-            problems.append(FieldProblem(site_field(i, "twitch"), f"{label}: mark the twitch response."))
+            problems.append(FieldProblem.at(("sites", i, "twitch"), f"{label}: mark the twitch response."))
         if site.timer_running:
             problems.append(
-                FieldProblem(site_field(i, "timer"), f"{label}: stop its dwell timer (the needles are still in).")
+                FieldProblem.at(("sites", i, "timer"), f"{label}: stop its dwell timer (the needles are still in).")
             )
     if any(lung_field_site(site) for site in session.sites) and Aftercare.SEEK_CARE_BREATHING not in session.aftercare:
         problems.append(
-            FieldProblem(
-                f"aftercare.{Aftercare.SEEK_CARE_BREATHING.value}",
+            FieldProblem.at(
+                ("aftercare", Aftercare.SEEK_CARE_BREATHING.value),
                 f"A site lies over the lung field: give the aftercare “{Aftercare.SEEK_CARE_BREATHING.label}”.",
             )
         )
@@ -414,11 +472,13 @@ def amendment_problems(reason: str, text: str) -> list[FieldProblem]:
     """An amendment says why and what: both are required, neither unbounded."""
     problems = []
     if not reason.strip():
-        problems.append(FieldProblem("amendment.reason", "Give the reason for the amendment."))
+        problems.append(FieldProblem.at(("amendment", "reason"), "Give the reason for the amendment."))
     elif len(reason) > 500:
-        problems.append(FieldProblem("amendment.reason", "The reason is longer than 500 characters."))
+        problems.append(FieldProblem.at(("amendment", "reason"), "The reason is longer than 500 characters."))
     if not text.strip():
-        problems.append(FieldProblem("amendment.text", "Write the amendment itself."))
+        problems.append(FieldProblem.at(("amendment", "text"), "Write the amendment itself."))
     elif len(text) > TEXT_MAX:
-        problems.append(FieldProblem("amendment.text", f"The amendment is longer than {TEXT_MAX:,} characters."))
+        problems.append(
+            FieldProblem.at(("amendment", "text"), f"The amendment is longer than {TEXT_MAX:,} characters.")
+        )
     return problems

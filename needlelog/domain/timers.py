@@ -6,10 +6,11 @@ restart of the program; everything here is computed from them and a clock the ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from needlelog.domain.model import NeedlingSite
 from needlelog.domain.rules import DWELL_MAX, DWELL_MIN
 from needlelog.domain.vocab import BodyRegion, Side
 
@@ -66,6 +67,27 @@ def timed_dwell(started: datetime, stopped: datetime) -> int | None:
     if not timedelta(minutes=DWELL_MIN) <= elapsed <= timedelta(minutes=DWELL_MAX):
         return None
     return dwell_minutes(started, stopped)
+
+
+def stop_site_timer(site: NeedlingSite, now: datetime) -> NeedlingSite:
+    """What a stopped timer records: the site with its timer stopped at ``now`` and its dwell the minutes
+    the timer ran, or no dwell when that is outside 5-15 minutes (the clinician gives it; the timer's two
+    instants keep what happened). A site whose timer is not running is returned as it is."""
+    if site.timer_started is None or site.timer_stopped is not None:
+        return site
+    return replace(site, timer_stopped=now, dwell_minutes=timed_dwell(site.timer_started, now))
+
+
+def untimed_dwell_message(index: int, site: NeedlingSite) -> str | None:
+    """Why a stopped timer left the site's dwell empty, in words; None when it recorded the dwell."""
+    started, stopped = site.timer_started, site.timer_stopped
+    if started is None or stopped is None or timed_dwell(started, stopped) is not None:
+        return None
+    return (
+        f"Site {index + 1}: the needles were in {clock_text(stopped - started)} "
+        f"(about {dwell_minutes(started, stopped)} min), outside {DWELL_MIN}–{DWELL_MAX} minutes; "
+        "the timer's times are kept — give the dwell time."
+    )
 
 
 def clock_text(delta: timedelta) -> str:

@@ -26,6 +26,7 @@ from needlelog.domain.access import (
     AuditEntry,
     password_problem,
 )
+from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.model import Clinician
 from needlelog.domain.rules import FieldProblem
@@ -165,7 +166,7 @@ class AccountService(UseCases):
         return self._add(account, password, audit_detail=f"added with roles {_roles(account.roles)}")
 
     def _add(self, account: Clinician, password: str, audit_detail: str) -> Clinician:
-        problems = repo.account_problems(account)
+        problems = account_problems(account)
         why = password_problem(password, account.username)
         if why:
             problems.append(FieldProblem("password", why))
@@ -190,7 +191,7 @@ class AccountService(UseCases):
     def update_user(self, account: Clinician) -> Clinician:
         """Name, credentials, registration, roles, the authorised-to-needle flag, active."""
         self.access.require(Action.MANAGE_USERS)
-        problems = repo.account_problems(account)
+        problems = account_problems(account)
         if problems:
             raise ValidationError(problems)
         with self._transaction() as db, db.begin():

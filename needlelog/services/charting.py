@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from needlelog.db import records
 from needlelog.db import repositories as repo
 from needlelog.domain.access import Action, AuditAction, allowed
+from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from needlelog.domain.lots import expired_lot_problems
 from needlelog.domain.model import (
     Amendment,
     Clinic,
@@ -30,15 +32,16 @@ from needlelog.domain.rules import (
     FieldProblem,
     age_on,
     amendment_problems,
+    clinic_problems,
+    consent_valid_months,
     fingerprint,
     local_date,
     patient_problems,
     sign_problems,
-    site_field,
     value_problems,
 )
 from needlelog.domain.search import parse_patient_query
-from needlelog.domain.timers import RunningTimer, timed_dwell
+from needlelog.domain.timers import RunningTimer, stop_site_timer
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.base import UseCases, storage_errors
 
@@ -56,18 +59,7 @@ class ClinicService(UseCases):
             return repo.get_clinic(db)
 
     def save_clinic(self, clinic: Clinic) -> Clinic:
-        problems = []
-        if not clinic.name.strip():
-            problems.append(FieldProblem("name", "Clinic name is required."))
-        if not 5 <= clinic.default_dwell_minutes <= 15:
-            problems.append(
-                FieldProblem(
-                    "default_dwell_minutes",
-                    "Default dwell time must be 5 to 15 minutes.",
-                )
-            )
-        if not 1 <= clinic.consent_valid_months <= 120:
-            problems.append(FieldProblem("consent_valid_months", "Consent validity must be 1 to 120 months."))
+        problems = clinic_problems(clinic)
         if problems:
             raise ValidationError(problems)
         self._require(Action.CHANGE_SETTINGS)
@@ -83,7 +75,7 @@ class ClinicService(UseCases):
     def add_clinician(self, clinician: Clinician) -> Clinician:
         """An account without a password (the administrator gives one): the seeder's and the tests' way."""
         self._require(Action.MANAGE_USERS)
-        problems = repo.account_problems(clinician)
+        problems = account_problems(clinician)
         if problems:
             raise ValidationError(problems)
         with self._transaction() as db, db.begin():
@@ -273,9 +265,7 @@ class SessionService(UseCases):
             site = session.sites[site_index]
             if not site.timer_running:
                 return session
-            assert site.timer_started is not None
-            stopped = replace(site, timer_stopped=now, dwell_minutes=timed_dwell(site.timer_started, now))
-            sites = (*session.sites[:site_index], stopped, *session.sites[site_index + 1 :])
+            sites = (*session.sites[:site_index], stop_site_timer(site, now), *session.sites[site_index + 1 :])
             saved = repo.save_session(db, replace(session, sites=sites), now)
             detail = f"site {site_index + 1} timer stopped"
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id, detail=detail)
@@ -358,20 +348,11 @@ class SessionService(UseCases):
     ) -> list[FieldProblem]:
         patient = repo.get_patient(db, session.patient_id)
         signer = repo.get_clinician(db, signer_id)
-        clinic = repo.get_clinic(db)
-        months = clinic.consent_valid_months if clinic else 12
-        problems = sign_problems(session, patient, signer, now, months)
+        problems = sign_problems(session, patient, signer, now, consent_valid_months(repo.get_clinic(db)))
         # A lot of the clinic's inventory that had expired on the service day cannot have been used.
-        service_day = local_date(session.service_start)
-        for i, site in enumerate(session.sites):
-            lot = records.lot_named(db, site.needle_lot) if site.needle_lot.strip() else None
-            if lot is not None and lot.expired_on(service_day):
-                problems.append(
-                    FieldProblem(
-                        site_field(i, "needle_lot"),
-                        f"Site {i + 1}: needle lot {lot.lot} expired on {lot.expiry.isoformat()}; choose another lot.",
-                    )
-                )
+        named = {site.needle_lot for site in session.sites if site.needle_lot.strip()}
+        inventory = [lot for lot in (records.lot_named(db, name) for name in named) if lot is not None]
+        problems.extend(expired_lot_problems(session, inventory))
         return problems
 
     @staticmethod

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from needlelog.db.records import NeedleLot
 from needlelog.db.repositories import get_clinic
+from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.seeding import seed_chart

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from needlelog.db import records
-from needlelog.db.records import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
-from needlelog.domain.rules import TEXT_MAX, FieldProblem, local_date
+from needlelog.domain.lots import NeedleLot, lot_problems, usable_lots
+from needlelog.domain.registers import AuditLine, RecallHit, RegisterEntry
+from needlelog.domain.rules import TEXT_MAX, local_date
 from needlelog.services.base import UseCases, storage_errors
-
-__all__ = ["AuditLine", "NeedleLot", "RecallHit", "RegisterEntry", "RegisterService"]
 
 
 def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
@@ -34,21 +33,12 @@ class RegisterService(UseCases):
     def usable_lots(self, on: date | None = None) -> list[NeedleLot]:
         """The lots that may be chosen on ``on`` (today): an expired lot cannot be."""
         day = on or local_date(self._clock())
-        return [lot for lot in self.lots() if not lot.expired_on(day)]
+        return usable_lots(self.lots(), day)
 
     @storage_errors
     def add_lot(self, lot: NeedleLot) -> NeedleLot:
         self._require(Action.MANAGE_LOTS)
-        problems = [
-            FieldProblem(name, f"{label} is required.")
-            for name, label in (("brand", "Brand"), ("size", "Size"), ("lot", "Lot number"))
-            if not getattr(lot, name).strip()
-        ]
-        problems += [
-            FieldProblem(name, f"{label} is longer than 200 characters.")
-            for name, label in (("brand", "Brand"), ("size", "Size"), ("lot", "Lot number"))
-            if len(getattr(lot, name)) > 200
-        ]
+        problems = lot_problems(lot)
         if problems:
             raise ValidationError(problems)
         with self._transaction() as db, db.begin():

@@ -64,13 +64,13 @@ def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
     )
 
 
-def engine_at_head(target: str | os.PathLike[str], *, create: bool = True) -> Engine:
+def engine_at_head(target: str | os.PathLike[str], *, create: bool = True, clock: Clock = utc_now) -> Engine:
     """An engine on ``target`` (created if it is a new SQLite file, unless ``create`` is false) whose
     schema is at this program's head."""
     engine = open_engine(target, create=create)
     try:
         if not migrate.is_at_head(engine):
-            migrate.upgrade(engine)
+            migrate.upgrade(engine, at=clock())
     except Exception:
         engine.dispose()
         raise
@@ -81,14 +81,14 @@ def open_chart(target: str | os.PathLike[str], clock: Clock = utc_now, *, create
     """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
 
     With ``create=False`` a SQLite file that does not exist is refused instead of created (exports)."""
-    return build_services(engine_at_head(target, create=create), clock)
+    return build_services(engine_at_head(target, create=create, clock=clock), clock)
 
 
-def upgrade_database(target: str | os.PathLike[str]) -> tuple[str | None, str]:
+def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> tuple[str | None, str]:
     """Bring the schema to this program's head; returns (from, to)."""
     engine = open_engine(target, create=False)
     try:
-        return migrate.upgrade(engine), migrate.HEAD
+        return migrate.upgrade(engine, at=clock()), migrate.HEAD
     finally:
         engine.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -109,8 +110,9 @@ def test_a_local_disk_is_accepted() -> None:
 def test_an_upgrade_first_backs_up_the_old_file_beside_it(tmp_path: Path) -> None:
     old = tmp_path / "clinic.sqlite"
     shutil.copyfile(Path(__file__).resolve().parents[1] / "fixtures" / "schema-0001.sqlite", old)
-    engine_at_head(old).dispose()
-    (copy,) = tmp_path.glob("clinic.before-upgrade-from-0001.*.sqlite")
+    engine_at_head(old, clock=lambda: datetime(2025, 3, 1, 9, 30, tzinfo=UTC)).dispose()
+    # stamped by the clock it was given, not the wall clock
+    (copy,) = tmp_path.glob("clinic.before-upgrade-from-0001.20250301T093000Z.sqlite")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     with sqlite3.connect(copy) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
@@ -130,9 +132,9 @@ def test_an_interrupted_first_migration_leaves_nothing_half_made(
 
     monkeypatch.setattr("alembic.operations.base.BatchOperations.create_index", fail_late, raising=False)
     with pytest.raises(RuntimeError, match="power cut"):
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, at=datetime(2025, 3, 1, tzinfo=UTC))
     monkeypatch.undo()
     assert migrate.schema_revision(engine) is None  # all or nothing: SQLite DDL is transactional
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, at=datetime(2025, 3, 1, tzinfo=UTC))
     assert migrate.is_at_head(engine)
     engine.dispose()

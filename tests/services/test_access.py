@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from needlelog.db.records import NeedleLot
 from needlelog.domain.access import PERMISSIONS, Action, AuditAction, allowed
 from needlelog.domain.errors import ConflictError, PermissionDenied, ValidationError
+from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.vocab import AdverseEventKind, Role
 from needlelog.services.exporting import ExportCriteria

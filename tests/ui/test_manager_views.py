@@ -30,9 +30,9 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import PermissionDenied
+from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import AdverseEvent, Clinician
 from needlelog.domain.vocab import AdverseEventKind, Role
-from needlelog.services.registers import NeedleLot
 from needlelog.services.seeding import NEEDLE_LOTS
 from needlelog.services.store import Services
 from needlelog.ui.dialogs.registers import AdverseRegisterDialog, AuditDialog, NeedleLotsDialog

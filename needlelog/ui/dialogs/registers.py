@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.domain.errors import NeedlelogError, ValidationError
+from needlelog.domain.lots import NeedleLot
+from needlelog.domain.registers import AuditLine, RecallHit, RegisterEntry
 from needlelog.domain.rules import local_date
-from needlelog.services.registers import AuditLine, NeedleLot, RecallHit, RegisterEntry
 from needlelog.services.store import Services
 from needlelog.ui.models.paged import PagedTableModel
 from needlelog.ui.widgets.common import day_of, fixed_columns, html, local_time, named, qdate, table_view
