@@ -7,12 +7,14 @@ offscreen, and the clock is injected so that no test depends on today's date.
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import Parameters, PasswordHasher, Type
 from hypothesis import settings
 
 from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening
@@ -26,6 +28,19 @@ settings.register_profile("needlelog", deadline=None)
 settings.load_profile("needlelog")
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+
+# Argon2id at its minimum cost: the program's algorithm and format, a thousandth of its time. Every chart a
+# test opens gets it through the composition root (open_chart / build_services); the program's own cost is
+# proved to be the documented one in tests/services/test_access.py.
+TEST_HASHING = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=1, memory_cost=8, parallelism=1)
+TEST_HASHER = PasswordHasher.from_parameters(TEST_HASHING)
+
+
+def copy_chart(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` as one consistent file, whatever its write-ahead log holds
+    (SQLite's backup API), so a template can be copied while it is still open."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
 
 
 class FakeClock:
@@ -57,7 +72,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def db_path(template_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "chart.sqlite"
-    shutil.copyfile(template_db, path)
+    copy_chart(template_db, path)
     return path
 
 
@@ -68,7 +83,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def services(db_path: Path, clock: FakeClock) -> Iterator[Services]:
-    chart = open_chart(db_path, clock=clock)
+    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER)
     chart.clinic.save_clinic(Clinic(name="Bow River Physiotherapy", address="12 Centre Ave W", phone="403-555-0142"))
     yield chart
     chart.close()
@@ -101,4 +116,4 @@ def patient(services: Services) -> Patient:
 
 def rebuild(db_path: Path, clock: FakeClock) -> Services:
     """A second, independent opening of the same file (another window, another PC)."""
-    return build_services(engine_at_head(db_path), clock)
+    return build_services(engine_at_head(db_path), clock, hasher=TEST_HASHER)

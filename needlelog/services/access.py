@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from needlelog.db import records
@@ -31,27 +32,45 @@ from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationE
 from needlelog.domain.model import Clinician
 from needlelog.domain.rules import FieldProblem
 from needlelog.domain.vocab import Role
-from needlelog.services.base import UseCases, storage_errors
+from needlelog.services.base import Access, Clock, UseCases, storage_errors, utc_now
 
-_HASHER = PasswordHasher()  # Argon2id with argon2-cffi's defaults (RFC 9106's second recommendation)
+# The cost of a password hash, as docs/ARCHITECTURE.md states it: Argon2id, 3 passes over 64 MiB in 4 lanes
+# (RFC 9106's second recommendation). Written out rather than taken from argon2-cffi's defaults, which a
+# new release may change; a hash made with other parameters still verifies and is rehashed at sign-in.
+PASSWORD_HASHING = Parameters(
+    type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=3, memory_cost=64 * 1024, parallelism=4
+)
 WRONG_LOGIN = "Wrong user name or password."
 
 
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
-
-
-def _verify(stored: str, password: str) -> bool:
-    if not stored:
-        return False
-    try:
-        return _HASHER.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
 class AccountService(UseCases):
-    """Sign-in, the idle lock's password check, and the administrator's users and settings."""
+    """Sign-in, the idle lock's password check, and the administrator's users and settings.
+
+    ``hasher`` is the composition root's to choose (tests pass a cheap one); by default it hashes at
+    :data:`PASSWORD_HASHING`.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock = utc_now,
+        access: Access | None = None,
+        *,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        super().__init__(engine, clock, access)
+        self._hasher = hasher if hasher is not None else PasswordHasher.from_parameters(PASSWORD_HASHING)
+
+    def hash_password(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def _verify(self, stored: str, password: str) -> bool:
+        if not stored:
+            return False
+        try:
+            return self._hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
     # --- first start ---------------------------------------------------------------------
     @storage_errors
@@ -90,13 +109,13 @@ class AccountService(UseCases):
                 failure = (
                     f"This account is locked after {FAILED_LOGINS_BEFORE_LOCK} failed logins; try again at {until}."
                 )
-            elif not _verify(row.password_hash, password):
+            elif not self._verify(row.password_hash, password):
                 failure = self._failed(db, row, now)
             else:
                 row.failed_logins = 0
                 row.locked_until = None
-                if _HASHER.check_needs_rehash(row.password_hash):
-                    row.password_hash = hash_password(password)
+                if self._hasher.check_needs_rehash(row.password_hash):
+                    row.password_hash = self.hash_password(password)
                 account = repo.clinician_from_row(row)
                 self.access.user = account
                 self.access.locked = False
@@ -145,7 +164,7 @@ class AccountService(UseCases):
                 return False
             if row.locked_until is not None and row.locked_until > now:
                 return False
-            if not _verify(row.password_hash, password):
+            if not self._verify(row.password_hash, password):
                 self._failed(db, row, now)
                 return False
             row.failed_logins = 0
@@ -172,7 +191,7 @@ class AccountService(UseCases):
             problems.append(FieldProblem("password", why))
         if problems:
             raise ValidationError(problems)
-        digest = hash_password(password)
+        digest = self.hash_password(password)
         with self._transaction() as db, db.begin():
             if records.account_row(db, account.username) is not None:
                 raise ValidationError.single("username", f"The user name {account.username!r} is already taken.")
@@ -240,7 +259,7 @@ class AccountService(UseCases):
             why = password_problem(password, row.username)
             if why:
                 raise ValidationError.single("password", why)
-            row.password_hash = hash_password(password)
+            row.password_hash = self.hash_password(password)
             row.failed_logins = 0
             row.locked_until = None
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")

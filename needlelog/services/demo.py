@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from needlelog.db.repositories import get_clinic
@@ -32,7 +33,7 @@ DEMO_HINT = (
 )
 
 
-def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
+def ensure_demo_clinic(target: str | os.PathLike[str], *, hasher: PasswordHasher | None = None) -> bool:
     """Create the demo clinic at ``target`` unless a clinic is already there; True when created."""
     engine = engine_at_head(target)
     try:
@@ -40,7 +41,7 @@ def ensure_demo_clinic(target: str | os.PathLike[str]) -> bool:
             if get_clinic(db) is not None:
                 return False
         seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)
-        services = build_services(engine)  # as the system: it sets up the accounts
+        services = build_services(engine, hasher=hasher)  # as the system: it sets up the accounts
         services.accounts.create_admin("admin", "Clinic Administrator", DEMO_PASSWORD)
         for clinician in services.clinic.clinicians():
             services.accounts.set_password(clinician.id or 0, DEMO_PASSWORD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from needlelog.db import health, migrate, records
@@ -50,14 +51,18 @@ class Services:
         self._engine.dispose()
 
 
-def build_services(engine: Engine, clock: Clock = utc_now) -> Services:
+def build_services(engine: Engine, clock: Clock = utc_now, *, hasher: PasswordHasher | None = None) -> Services:
+    """The services of one open chart, sharing one clock and one :class:`Access`.
+
+    ``hasher`` hashes passwords; by default at the documented cost (:data:`access.PASSWORD_HASHING`).
+    Tests pass a cheap one here, never through a switch the program could leave on."""
     access = Access()
     return Services(
         ClinicService(engine, clock, access),
         PatientService(engine, clock, access),
         SessionService(engine, clock, access),
         ExportService(engine, clock, access),
-        AccountService(engine, clock, access),
+        AccountService(engine, clock, access, hasher=hasher),
         RegisterService(engine, clock, access),
         engine,
         clock,
@@ -77,11 +82,17 @@ def engine_at_head(target: str | os.PathLike[str], *, create: bool = True, clock
     return engine
 
 
-def open_chart(target: str | os.PathLike[str], clock: Clock = utc_now, *, create: bool = True) -> Services:
+def open_chart(
+    target: str | os.PathLike[str],
+    clock: Clock = utc_now,
+    *,
+    create: bool = True,
+    hasher: PasswordHasher | None = None,
+) -> Services:
     """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
 
     With ``create=False`` a SQLite file that does not exist is refused instead of created (exports)."""
-    return build_services(engine_at_head(target, create=create, clock=clock), clock)
+    return build_services(engine_at_head(target, create=create, clock=clock), clock, hasher=hasher)
 
 
 def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> tuple[str | None, str]:

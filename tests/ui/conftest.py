@@ -7,16 +7,26 @@ import pytest
 
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, engine_at_head, open_chart
-from tests.conftest import NOW, FakeClock
+from tests.conftest import NOW, TEST_HASHER, FakeClock, copy_chart
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small clinic, seeded once per test session (per worker under xdist: each has its own temp folder)."""
+    path = tmp_path_factory.mktemp("seeded") / "clinic.sqlite"
+    engine = engine_at_head(path)
+    try:
+        seed_chart(engine, 60, 3000, seed=11, now=NOW, workers=1)
+    finally:
+        engine.dispose()
+    return path
 
 
 @pytest.fixture
-def seeded_chart(tmp_path: Path) -> Iterator[Services]:
-    """A small clinic: 60 patients, 3,000 sessions (some with more than a page of history)."""
+def seeded_chart(seeded_template: Path, tmp_path: Path) -> Iterator[Services]:
+    """A small clinic: 60 patients, 3,000 sessions (some with more than a page of history), a copy for this test."""
     path = tmp_path / "clinic.sqlite"
-    engine = engine_at_head(path)
-    seed_chart(engine, 60, 3000, seed=11, now=NOW, workers=1)
-    engine.dispose()
-    services = open_chart(path, clock=FakeClock())
+    copy_chart(seeded_template, path)
+    services = open_chart(path, clock=FakeClock(), hasher=TEST_HASHER)
     yield services
     services.close()

@@ -1,0 +1,71 @@
+"""Passwords cost the program what docs/ARCHITECTURE.md says, and the tests the minimum; both hashes work together."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from argon2 import extract_parameters
+
+from needlelog.domain.errors import PermissionDenied
+from needlelog.domain.model import Clinician
+from needlelog.services.access import PASSWORD_HASHING
+from needlelog.services.store import open_chart
+from tests.conftest import TEST_HASHER, TEST_HASHING, FakeClock
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery"
+
+
+def stored_hash(db_path: Path, username: str) -> str:
+    with sqlite3.connect(db_path) as raw:
+        return str(raw.execute("SELECT password_hash FROM clinician WHERE username = ?", (username,)).fetchone()[0])
+
+
+def test_the_program_hashes_at_the_documented_cost(db_path: Path) -> None:
+    documented = re.search(
+        r"time_cost=(\d+), memory_cost=(\d+), parallelism=(\d+)", (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    )
+    assert documented is not None, "docs/ARCHITECTURE.md no longer states the Argon2 parameters"
+    time_cost, memory_cost, parallelism = map(int, documented.groups())
+    assert (time_cost, memory_cost, parallelism) == (3, 64 * 1024, 4)  # RFC 9106's second recommendation
+
+    chart = open_chart(db_path, clock=FakeClock())  # as the program opens it: no hasher given
+    try:
+        made = extract_parameters(chart.accounts.hash_password(PASSWORD))
+    finally:
+        chart.close()
+    assert made == PASSWORD_HASHING
+    assert (made.type.name, made.time_cost, made.memory_cost, made.parallelism) == (
+        "ID",
+        time_cost,
+        memory_cost,
+        parallelism,
+    )
+
+
+def test_a_hash_made_at_the_test_cost_verifies_and_is_raised_to_the_programs_cost_at_sign_in(db_path: Path) -> None:
+    tests = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    tests.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    tests.accounts.add_user(Clinician("Dana Whitford", "dwhitford"), PASSWORD)
+    tests.close()
+    assert extract_parameters(stored_hash(db_path, "admin")) == TEST_HASHING
+
+    program = open_chart(db_path, clock=FakeClock())
+    try:
+        assert program.accounts.login("admin", PASSWORD).username == "admin"
+        assert extract_parameters(stored_hash(db_path, "admin")) == PASSWORD_HASHING
+        # the other account keeps its hash until it signs in, and a wrong password is still wrong
+        assert extract_parameters(stored_hash(db_path, "dwhitford")) == TEST_HASHING
+        with pytest.raises(PermissionDenied):
+            program.accounts.login("dwhitford", "wrong password")
+    finally:
+        program.close()
+    again = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    try:
+        # a hash at the program's cost verifies with the cheap hasher too (the parameters travel in the hash)
+        assert again.accounts.login("admin", PASSWORD).username == "admin"
+    finally:
+        again.close()
