@@ -11,6 +11,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,28 @@ pytestmark = [
         reason="PyInstaller is not installed; install the 'package' extra: pip install -e '.[package]'",
     ),
 ]
+
+
+def shared_library_problem() -> str | None:
+    """Why PyInstaller cannot bundle this Python, in words: it copies the Python shared library
+    (libpython3.X.so.1.0), which Debian and Ubuntu ship apart and some self-built Pythons lack."""
+    if sys.platform != "linux":
+        return None
+    name = sysconfig.get_config_var("INSTSONAME") or ""
+    python = getattr(sys, "_base_executable", sys.executable)
+    if not sysconfig.get_config_var("Py_ENABLE_SHARED") or ".so" not in name:
+        return (
+            f"This Python ({python}) was built without a shared library, which PyInstaller needs: use the "
+            "distribution's python3, or rebuild it with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)."
+        )
+    folders = {sysconfig.get_config_var("LIBDIR") or "", os.path.join(sys.base_prefix, "lib")}
+    if not any(os.path.exists(os.path.join(folder, name)) for folder in folders if folder):
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return (
+            f"{name}, the shared library of this Python ({python}), is missing: on Debian or Ubuntu install "
+            f"libpython{version} (bash scripts/dev test does)."
+        )
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +80,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=BUILD_TIMEOUT,
         check=False,
     )
-    assert build.returncode == 0, f"PyInstaller failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}"
+    assert build.returncode == 0, (
+        f"PyInstaller failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}\n{shared_library_problem() or ''}"
+    )
     executable = dist / "needlelog" / ("needlelog.exe" if os.name == "nt" else "needlelog")
     assert executable.is_file(), sorted(p.name for p in (dist / "needlelog").iterdir())
     return executable

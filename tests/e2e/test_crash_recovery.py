@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +47,20 @@ app.exec()
 """
 
 
+def stored_notes(db: Path) -> list[str]:
+    with closing(sqlite3.connect(db, timeout=5)) as raw:
+        return [notes for (notes,) in raw.execute("SELECT notes FROM treatment_session")]
+
+
+def wait_for(condition: Callable[[], bool], program: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Until ``condition`` holds (polled every 50 ms); fails if the program ends first or after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert program.poll() is None, f"the program ended early (exit {program.returncode})"
+        assert time.monotonic() < deadline, f"not true after {timeout} s"
+        time.sleep(0.05)
+
+
 def test_a_killed_program_reopens_the_draft_with_what_was_typed(tmp_path: Path) -> None:
     db = tmp_path / "clinic.sqlite"
     chart = open_chart(db)
@@ -58,7 +75,14 @@ def test_a_killed_program_reopens_the_draft_with_what_was_typed(tmp_path: Path) 
     try:
         assert program.stdout is not None
         assert program.stdout.readline().strip() == "typed"
-        time.sleep(2.0)
+        # Killed as soon as the autosave has written what was typed, however slow the machine is today.
+        wait_for(
+            lambda: (
+                (tmp_path / "home" / "open-drafts.json").exists()
+                and stored_notes(db) == ["R upper trap, 2 needles, strong twitch"]
+            ),
+            program,
+        )
     finally:
         program.send_signal(signal.SIGKILL)
         program.wait(timeout=10)
