@@ -48,7 +48,7 @@ def open_editor(qtbot: QtBot, window: MainWindow, session_id: int | None = None)
     editor.resize(1366, 768)
     qtbot.waitExposed(editor)
     editor.activateWindow()
-    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)  # focus checks need the window active
+    qtbot.waitUntil(editor.isActiveWindow, timeout=10000)  # focus checks need the window active
     return editor
 
 
@@ -139,7 +139,7 @@ def test_markers_drag_to_another_region_take_a_second_point_and_are_deleted_with
 
     # select site 1 from the table, then its marker goes with Delete; the site itself stays
     editor.rows[0].needles.setFocus()
-    qtbot.waitUntil(lambda: editor.chart.selected_site == 0, timeout=1000)
+    qtbot.waitUntil(lambda: editor.chart.selected_site == 0, timeout=10000)
     chart.setFocus()
     qtbot.keyClick(chart, Qt.Key.Key_Delete)
     assert len(editor.rows) == 2 and len(editor.rows[0].trigger_points) == 1

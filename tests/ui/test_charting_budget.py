@@ -65,14 +65,14 @@ def test_three_sites_from_new_session_to_signed_in_25_interactions(
     qtbot.waitExposed(window)
     window.show_patient(patient.id)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
     hands = Hands(qtbot)
 
     hands.key(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # New session
     editor = next(iter(window.editors.values()))
     qtbot.addWidget(editor)
     editor.resize(1366, 768)
-    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(editor.isActiveWindow, timeout=10000)
     hands.key(editor.condition, Qt.Key.Key_N)  # "Neck pain and headaches": the editor opens on the condition
 
     per_site = []

@@ -71,7 +71,7 @@ def test_a_whole_visit_with_the_keyboard_alone(qtbot: QtBot, empty_clinic: tuple
     keys.press(Key.Key_N, Mod.ControlModifier | Mod.ShiftModifier)  # new patient
     dialog = window.patient_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.family, timeout=10000)
     keys.type("Nguyễn")
     keys.press(Key.Key_Tab)
     keys.type("Zoë")
@@ -89,15 +89,15 @@ def test_a_whole_visit_with_the_keyboard_alone(qtbot: QtBot, empty_clinic: tuple
     keys.press(Key.Key_Return)
     shown = [label.text() for label in (*dialog.errors.values(), dialog.general_error) if label.text()]
     assert shown == [], shown
-    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=2000)
+    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=10000)
     assert window.current_patient.chart_number == "K-42"
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.new_session_button, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.new_session_button, timeout=10000)
 
     keys.press(Key.Key_N, Mod.ControlModifier)  # new session
     editor = next(iter(window.editors.values()))
     qtbot.addWidget(editor)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor, timeout=2000)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.condition, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor, timeout=10000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.condition, timeout=10000)
     keys.type("Neck")
     for region, side, needles, twitch in (("Neck", "R", "2", "S"), ("Sh", "L", "1", "W"), ("Low", "M", "9", "N")):
         keys.press(Key.Key_A, Mod.AltModifier)  # add a site: the focus goes to its region

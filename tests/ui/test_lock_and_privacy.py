@@ -129,7 +129,7 @@ def test_ctrl_shift_p_hides_names_at_once(
     services, _clock, clinician, patient = signed_in
     window, editor = window_with_chart_open(qtbot, services, clinician, patient)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10000)
     qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.private
     text = visible_text()
@@ -164,7 +164,7 @@ def test_an_amendment_is_added_under_a_signed_note_in_the_editor(
     assert editor is not None
     qtbot.addWidget(editor)
     editor.activateWindow()
-    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)  # Ctrl+M needs the window active
+    qtbot.waitUntil(editor.isActiveWindow, timeout=10000)  # Ctrl+M needs the window active
     assert editor.amendments_box.isVisible() and editor.notes.isReadOnly()
     qtbot.mouseClick(editor.amend_button, Qt.MouseButton.LeftButton)
     assert "reason" in editor.amend_message.text().lower()

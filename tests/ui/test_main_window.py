@@ -37,7 +37,7 @@ def test_typing_a_name_narrows_the_list_and_opens_the_chart(qtbot: QtBot, seeded
     qtbot.keyClicks(search, target.chart_number)
     assert main.patients.rowCount() == 1
     # the first hit is opened once typing pauses: banner and history show that patient
-    qtbot.waitUntil(lambda: main.current_patient is not None and main.current_patient.id == target.id, timeout=2000)
+    qtbot.waitUntil(lambda: main.current_patient is not None and main.current_patient.id == target.id, timeout=10000)
     assert main.current_patient is not None and main.current_patient.id == target.id
     assert main.banner.name.text() == f"{target.given_name} {target.family_name}"
     assert target.chart_number in main.banner.details.text()
@@ -66,7 +66,7 @@ def test_a_long_history_loads_a_page_at_a_time(qtbot: QtBot, seeded_chart: Servi
     main.show_patient(busiest.id)
     assert main.history.rowCount() == PAGE
     main.history_view.scrollToBottom()
-    qtbot.waitUntil(lambda: main.history.rowCount() > PAGE, timeout=2000)
+    qtbot.waitUntil(lambda: main.history.rowCount() > PAGE, timeout=10000)
     while main.history.canFetchMore(main.history.index(-1, -1)):
         main.history.fetchMore(main.history.index(-1, -1))
     assert main.history.rowCount() == total
@@ -86,9 +86,9 @@ def test_ctrl_f_goes_to_the_search(qtbot: QtBot, seeded_chart: Services) -> None
     with qtbot.waitActive(main):
         main.activateWindow()
     main.patient_view.setFocus()
-    qtbot.waitUntil(main.patient_view.hasFocus, timeout=1000)
+    qtbot.waitUntil(main.patient_view.hasFocus, timeout=10000)
     qtbot.keyClick(main.patient_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(main.search.hasFocus, timeout=1000)
+    qtbot.waitUntil(main.search.hasFocus, timeout=10000)
 
 
 def test_item_models_keep_qt_s_contract(qtbot: QtBot, qtmodeltester, seeded_chart: Services) -> None:  # type: ignore[no-untyped-def]

@@ -450,7 +450,7 @@ def test_an_admin_sets_the_idle_lock_to_5_minutes(qtbot: QtBot, clinic: Services
     spin.setFocus()
     spin.selectAll()
     qtbot.keyClicks(spin, "5")
-    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
         click(qtbot, dialog, "saveSettings")
     assert clinic.accounts.idle_lock_minutes() == 5
     assert not dialog.isVisible()
@@ -468,7 +468,7 @@ def test_the_main_window_reads_the_new_idle_lock_after_settings_are_saved(qtbot:
     assert isinstance(dialog, SettingsDialog) and dialog.isVisible()
     dialog.idle_minutes.setValue(7)
     click(qtbot, dialog, "saveSettings")
-    qtbot.waitUntil(lambda: window.idle_minutes == 7, timeout=2000)
+    qtbot.waitUntil(lambda: window.idle_minutes == 7, timeout=10000)
 
 
 def test_the_manager_menu_opens_each_register_window_modal(qtbot: QtBot, clinic: Services) -> None:

@@ -35,7 +35,7 @@ from needlelog.domain.vocab import (
 from needlelog.services.store import Services, open_chart
 from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.main_window import MainWindow
-from needlelog.ui.session_editor import SessionEditor, SiteRow
+from needlelog.ui.session_editor import AUTOSAVE_MS, SessionEditor, SiteRow
 from tests.conftest import make_patient
 
 
@@ -98,19 +98,19 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
     qtbot.mouseClick(window.new_patient_button, Qt.MouseButton.LeftButton)
     dialog = window.patient_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=10000)
     qtbot.keyClicks(dialog.family, "Okafor")
     qtbot.keyClicks(dialog.given, "Ada")
     qtbot.keyClicks(dialog.chart, "C-900")
     dialog.chart.setFocus()
     qtbot.keyClick(dialog.chart, Qt.Key.Key_Tab)  # into the birth date's year; digits fill year, month, day
-    qtbot.waitUntil(dialog.born.hasFocus, timeout=1000)
+    qtbot.waitUntil(dialog.born.hasFocus, timeout=10000)
     qtbot.keyClicks(dialog.born, "19790314")
     tick(qtbot, dialog.screening[Precaution.NEEDLE_FEAR])
     tick(qtbot, dialog.consent_given)
     qtbot.keyClicks(dialog.consent_by, "Dana Whitford")
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=2000)
+    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=10000)
     assert window.current_patient.chart_number == "C-900"
     qtbot.mouseClick(window.new_session_button, Qt.MouseButton.LeftButton)
     editor = window.editors[next(iter(window.editors))]
@@ -205,13 +205,18 @@ def test_typing_is_saved_within_two_seconds_without_asking(
     assert editor is not None
     qtbot.addWidget(editor)
     editor.notes.setFocus()
+    assert AUTOSAVE_MS <= 2000  # "within two seconds" is the timer's promise; the waits below allow a busy machine
     qtbot.keyClicks(editor.notes, "needled R upper trap")
-    qtbot.waitUntil(lambda: services.sessions.get(editor.session.id or 0).notes == "needled R upper trap", timeout=2500)
+
+    def stored_notes() -> str:
+        return services.sessions.get(editor.session.id or 0).notes
+
+    qtbot.waitUntil(lambda: stored_notes() == "needled R upper trap", timeout=20000)
     # a refused value is shown, the rest is still saved
     row = chart_site(qtbot, editor, "Neck", "R", 2, "W")
     type_number(qtbot, row.dwell, 16)
     qtbot.keyClicks(editor.notes, ", then levator")
-    qtbot.waitUntil(lambda: services.sessions.get(editor.session.id or 0).notes.endswith("then levator"), timeout=2500)
+    qtbot.waitUntil(lambda: stored_notes().endswith("then levator"), timeout=20000)
     stored = services.sessions.get(editor.session.id or 0)
     assert stored.sites[0].dwell_minutes is None and stored.sites[0].needles == 2
 
