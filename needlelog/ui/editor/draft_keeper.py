@@ -1,0 +1,218 @@
+"""The draft keeper: every change is saved within two seconds (and on close, and at Ctrl+S) without a prompt.
+
+A value the rules refuse is not written: the autosave writes the rest of the draft with that one
+value left empty (:meth:`DraftKeeper.savable`), so a crash never costs more than the wrong number itself.
+When another PC saved the same draft first, the conflict bar offers "mine over theirs" or "load theirs",
+and nothing is saved until the clinician chooses. The save state line under the editor is the keeper's;
+other panels report there through :meth:`DraftKeeper.tell`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from needlelog.domain.errors import ConflictError, NeedlelogError
+from needlelog.domain.model import TreatmentSession
+from needlelog.domain.rules import TEXT_MAX, value_problems
+from needlelog.services.store import Services
+from needlelog.ui.widgets.common import local_time, named
+
+AUTOSAVE_MS = 1500
+TEXT_FIELD_MAX = 200
+SAVE_TIP = "Drafts save by themselves; this saves at once (Ctrl+S)"
+
+
+class DraftKeeper(QObject):
+    """Holds the draft as last stored, and saves what is on screen."""
+
+    saved = Signal(object)  # TreatmentSession, as stored
+    theirs_loaded = Signal(object)  # TreatmentSession saved elsewhere, to be shown instead of the screen
+
+    def __init__(
+        self,
+        services: Services,
+        session: TreatmentSession,
+        screen: Callable[[], TreatmentSession],
+        view_only: bool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.clock = services.clock
+        self.session = session  # the draft as last stored (its version is what the next save expects)
+        self.screen = screen  # the session exactly as it is on screen
+        self.view_only = view_only
+        self.conflict = False
+        # Changed since the last save: an untouched draft is never written (that would make
+        # another PC's later save look like a conflict, and bump the version for nothing).
+        self.dirty = False
+        self._close_refused = False
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_now)
+        self.conflict_bar = self._build_conflict_bar()
+        self.save_state = QLabel("")
+        named(self.save_state, "saveState", "Save state")
+        self.save_button = QPushButton("Save now (Ctrl+S)")
+        named(self.save_button, "saveButton", "Save the draft now", SAVE_TIP)
+        self.save_button.setMinimumHeight(38)
+        self.save_button.clicked.connect(self.save_now)
+
+    def _build_conflict_bar(self) -> QWidget:
+        bar = QWidget()
+        layout = QHBoxLayout(bar)
+        self.conflict_text = QLabel("")
+        self.conflict_text.setWordWrap(True)
+        self.conflict_text.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        named(self.conflict_text, "conflictMessage", "Save conflict")
+        self.keep_mine = QPushButton("Save my version over theirs")
+        named(self.keep_mine, "keepMine", "Save my version over theirs")
+        self.keep_mine.clicked.connect(self.save_mine_over_theirs)
+        self.take_theirs = QPushButton("Load their version")
+        named(self.take_theirs, "takeTheirs", "Load their version")
+        self.take_theirs.clicked.connect(self.load_theirs)
+        layout.addWidget(self.conflict_text, 1)
+        layout.addWidget(self.keep_mine)
+        layout.addWidget(self.take_theirs)
+        bar.hide()
+        return bar
+
+    def bind_keys(self, window: QWidget) -> None:
+        QShortcut(QKeySequence.StandardKey.Save, window, activated=self.save_now)
+
+    def tell(self, text: str) -> None:
+        """A line of what just happened (saved, not saved and why, a PDF written, an amendment added)."""
+        self.save_state.setText(text)
+
+    # --- the draft's state ---------------------------------------------------------------
+    def show_signature(self) -> None:
+        """A signed note says when it was signed and its fingerprint where the save state was."""
+        if self.session.is_signed:
+            self.tell(f"Signed {local_time(self.session.signed_at)} · fingerprint {self.session.fingerprint[:16]}…")
+
+    def clean(self) -> None:
+        """What is on screen is what is stored: nothing to save."""
+        self.dirty = False
+
+    def note_change(self) -> None:
+        """The screen changed: saved within two seconds (unless a conflict waits for the clinician)."""
+        self.dirty = True
+        self._close_refused = False
+        self.tell("Changes not yet saved…")
+        self.save_button.setEnabled(True)
+        self.save_button.setToolTip(SAVE_TIP)
+        if not self.conflict:
+            self._autosave.start()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.save_button.setEnabled(not read_only)
+        if read_only:
+            self.save_button.setToolTip("A signed note never changes; correct it with an amendment.")
+
+    # --- saving --------------------------------------------------------------------------
+    def savable(self) -> TreatmentSession:
+        """What autosave writes: the screen, with any value the rules refuse left empty."""
+        content = self.screen()
+        problems = value_problems(content, self.clock())
+        if not problems:
+            return content
+        sites = list(content.sites)
+        changes: dict[str, object] = {}
+        for problem in problems:
+            if problem.field.startswith("sites[") and "]." in problem.field:
+                index = int(problem.field[6 : problem.field.index("]")])
+                name = problem.field.split(".", 1)[1]
+                site = sites[index]
+                if name in ("needles", "dwell_minutes"):
+                    sites[index] = replace(site, **{name: None})
+                elif name in ("muscle", "needle_size", "needle_lot"):
+                    sites[index] = replace(site, **{name: getattr(site, name)[:TEXT_FIELD_MAX]})
+                elif name == "timer":
+                    sites[index] = replace(site, timer_stopped=None)
+                elif name.startswith("trigger_points"):
+                    inside = tuple(p for p in site.trigger_points if 0 <= p.x <= 1 and 0 <= p.y <= 1)
+                    sites[index] = replace(site, trigger_points=inside)
+            elif problem.field in ("pain_before", "pain_after"):
+                changes[problem.field] = None
+            elif problem.field == "service_end":
+                changes["service_end"] = None
+            elif problem.field == "service_start":
+                changes["service_start"] = self.session.service_start  # the last start that was accepted
+                if content.service_end is not None and content.service_end <= self.session.service_start:
+                    changes["service_end"] = None
+            elif problem.field == "notes":
+                changes["notes"] = content.notes[:TEXT_MAX]
+            elif problem.field == "reactions.other_text":
+                changes["reactions"] = replace(content.reactions, other_text=content.reactions.other_text[:TEXT_MAX])
+        if any(p.field == "sites" for p in problems):
+            sites = [replace(s, needles=None) for s in sites]
+        return replace(content, sites=tuple(sites), **changes)  # type: ignore[arg-type]
+
+    def save_now(self) -> bool:
+        """Save the draft now; True when what is stored matches the screen (or it is signed)."""
+        self._autosave.stop()
+        if self.view_only:
+            return True
+        if self.session.is_signed or self.conflict:
+            return self.session.is_signed
+        if not self.dirty:
+            return True
+        try:
+            stored = self.services.sessions.save_draft(self.savable())
+        except ConflictError as exc:
+            self.enter_conflict(str(exc))
+            return False
+        except NeedlelogError as exc:  # ValidationError among them
+            self.tell(f"Not saved: {exc}")
+            return False
+        self.session = replace(self.session, version=stored.version, service_start=stored.service_start)
+        self.dirty = False
+        self.tell(f"Draft saved {self.clock().astimezone().strftime('%H:%M:%S')}")
+        self.save_button.setEnabled(False)
+        self.save_button.setToolTip("Nothing to save: every change is saved.")
+        self.saved.emit(stored)
+        return True
+
+    # --- a conflict ----------------------------------------------------------------------
+    def enter_conflict(self, message: str) -> None:
+        self.conflict = True
+        self.conflict_text.setText(message)
+        self.conflict_bar.show()
+        self.tell("Not saved: this draft was changed elsewhere. Your text is kept here.")
+
+    def save_mine_over_theirs(self) -> None:
+        theirs = self.services.sessions.get(self.session.id or 0)
+        if theirs.is_signed:
+            self.conflict_text.setText("It was signed elsewhere; copy your text into an amendment.")
+            return
+        self.session = replace(self.session, version=theirs.version)
+        self.conflict = False
+        self.conflict_bar.hide()
+        self.save_now()
+
+    def load_theirs(self) -> None:
+        theirs = self.services.sessions.get(self.session.id or 0)
+        self.conflict = False
+        self.conflict_bar.hide()
+        self.theirs_loaded.emit(theirs)
+        self.dirty = False
+        self.tell("Loaded the version saved elsewhere.")
+
+    # --- closing -------------------------------------------------------------------------
+    def try_to_close(self) -> bool:
+        """Save before closing; False (and the reason on screen) when closing now would lose text."""
+        if self.session.is_signed or self.save_now():
+            return True
+        if self.conflict:
+            return False
+        if self._close_refused:
+            return True
+        self._close_refused = True
+        self.tell(f"{self.save_state.text()} — not closed, so nothing is lost; close again to discard.")
+        return False

@@ -1,0 +1,188 @@
+"""One needling site as one row of the sites table: region, side, muscle, needles, dwell, twitch,
+needle size and lot, its dwell timer, and the buttons that move or remove it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+
+from needlelog.domain.model import NeedlingSite, TriggerPoint
+from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
+from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
+from needlelog.ui.widgets.common import local_time, named
+from needlelog.ui.widgets.fields import ERROR_STYLE, CodeCombo, OptionalSpin
+
+NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
+TIMER_STYLES = {
+    TimerLevel.RUNNING: "",
+    TimerLevel.WARNING: "background: #f5b041; font-weight: bold;",
+    TimerLevel.ALARM: "background: #c0392b; color: white; font-weight: bold;",
+}
+
+
+class SiteRow:
+    """The widgets of one needling site, laid out as one row of the sites grid."""
+
+    def __init__(self, index: int, default_dwell: int, changed: Callable[[], None]) -> None:
+        prefix = f"site{index + 1}"
+        label = f"Site {index + 1}"
+        self.number = QLabel(str(index + 1))
+        self.region = CodeCombo(list(BodyRegion))
+        named(self.region, f"{prefix}Region", f"{label} body region", "Body region (type the first letter)")
+        self.side = CodeCombo(list(Side))
+        named(self.side, f"{prefix}Side", f"{label} side", "Side: L, R, B or M")
+        self.muscle = QComboBox()
+        self.muscle.setEditable(True)
+        self.muscle.setMinimumWidth(120)
+        self.muscle.setMinimumHeight(30)
+        named(self.muscle, f"{prefix}Muscle", f"{label} muscle", "Muscle: pick or type")
+        self.needles = OptionalSpin(1, 99)
+        named(self.needles, f"{prefix}Needles", f"{label} needle count", "Needles at this site (1 to 20)")
+        self.dwell = OptionalSpin(1, 99)
+        self.dwell.set_number(default_dwell)
+        named(self.dwell, f"{prefix}Dwell", f"{label} dwell time", "Planned dwell time, 5 to 15 minutes")
+        self.twitch = CodeCombo(list(TwitchResponse))
+        named(self.twitch, f"{prefix}Twitch", f"{label} twitch response", "Twitch response: N, W or S")
+        self.lot = QLineEdit()
+        self.lot.setMinimumHeight(30)
+        self.lot.setPlaceholderText("lot")
+        named(self.lot, f"{prefix}Lot", f"{label} needle lot", "Needle lot number")
+        self.size = QComboBox()
+        self.size.setEditable(True)
+        self.size.addItems(["", *NEEDLE_SIZES])
+        self.size.setMinimumHeight(30)
+        named(self.size, f"{prefix}Size", f"{label} needle size", "Needle gauge x length")
+        self.up = QPushButton("↑")
+        named(self.up, f"{prefix}Up", f"Move {label.lower()} up", "Move this site up (Alt+Up)")
+        self.down = QPushButton("↓")
+        named(self.down, f"{prefix}Down", f"Move {label.lower()} down", "Move this site down (Alt+Down)")
+        for button in (self.up, self.down):
+            button.setFixedSize(28, 30)
+        self.timer = QPushButton("▶ Start")
+        named(self.timer, f"{prefix}Timer", f"{label} dwell timer", "Start the dwell timer as the needles go in")
+        self.timer.setMinimumSize(72, 30)
+        self.timer_started: datetime | None = None
+        self.timer_stopped: datetime | None = None
+        self._fit_narrow()
+        self.remove = QPushButton("✕")
+        named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
+        self.remove.setFixedSize(28, 30)
+        self.error = QLabel("")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        named(self.error, f"{prefix}Error", f"{label} problems")
+        self.trigger_points: tuple[TriggerPoint, ...] = ()  # kept as charted; the body chart edits them
+        self.region.currentIndexChanged.connect(self._region_changed)
+        for signal in (
+            self.region.currentIndexChanged,
+            self.side.currentIndexChanged,
+            self.twitch.currentIndexChanged,
+            self.needles.valueChanged,
+            self.dwell.valueChanged,
+            self.muscle.currentTextChanged,
+            self.lot.textChanged,
+            self.size.currentTextChanged,
+        ):
+            signal.connect(changed)
+
+    def _fit_narrow(self) -> None:
+        """Compact lists: the row fits beside the body chart on a 1366-pixel screen."""
+        for widget, letters, widest in (
+            (self.region, 10, 200),
+            (self.side, 5, 78),
+            (self.twitch, 5, 76),
+            (self.size, 8, 112),
+        ):
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(letters)
+            widget.setMaximumWidth(widest)
+        self.lot.setMaximumWidth(90)
+        for spin in (self.needles, self.dwell):
+            spin.setMinimumWidth(52)
+            spin.setMaximumWidth(64)
+        self.lot.setMinimumWidth(60)
+
+    def widgets(self) -> list[QWidget]:
+        return [
+            self.number,
+            self.region,
+            self.side,
+            self.muscle,
+            self.needles,
+            self.dwell,
+            self.twitch,
+            self.size,
+            self.lot,
+            self.timer,
+            self.up,
+            self.down,
+            self.remove,
+        ]
+
+    def _region_changed(self) -> None:
+        """Offer the region's muscles; keep whatever was already typed."""
+        region = self.region.code()
+        # The list is narrow: the whole name is in the tooltip ("Upper back (thoracic)").
+        self.region.setToolTip(f"{region.label} — body region (type the first letter)" if region else "Body region")
+        typed = self.muscle.currentText()
+        self.muscle.blockSignals(True)
+        self.muscle.clear()
+        if isinstance(region, BodyRegion):
+            self.muscle.addItems(list(MUSCLES[region]))
+        self.muscle.setCurrentText(typed)
+        self.muscle.blockSignals(False)
+
+    def site(self) -> NeedlingSite:
+        return NeedlingSite(
+            region=self.region.code(),  # type: ignore[arg-type]
+            side=self.side.code(),  # type: ignore[arg-type]
+            muscle=self.muscle.currentText().strip(),
+            needles=self.needles.number(),
+            needle_size=self.size.currentText().strip(),
+            needle_lot=self.lot.text().strip(),
+            dwell_minutes=self.dwell.number(),
+            twitch=self.twitch.code(),  # type: ignore[arg-type]
+            trigger_points=self.trigger_points,
+            timer_started=self.timer_started,
+            timer_stopped=self.timer_stopped,
+        )
+
+    def show_site(self, site: NeedlingSite) -> None:
+        self.region.set_code(site.region)
+        self.side.set_code(site.side)
+        self.muscle.setCurrentText(site.muscle)
+        self.needles.set_number(site.needles)
+        self.dwell.set_number(site.dwell_minutes)
+        self.twitch.set_code(site.twitch)
+        self.lot.setText(site.needle_lot)
+        self.size.setCurrentText(site.needle_size)
+        self.trigger_points = site.trigger_points
+        self.timer_started = site.timer_started
+        self.timer_stopped = site.timer_stopped
+
+    def show_timer(self, now: datetime) -> None:
+        """The timer button: start it, the minutes running (coloured at the planned dwell and at 15), or done."""
+        if self.timer_started is None:
+            text, style, tip = "▶ Start", "", "Start the dwell timer as the needles go in"
+        elif self.timer_stopped is None:
+            elapsed = now - self.timer_started
+            level = timer_level(self.timer_started, self.dwell.number(), now)
+            text, style = f"■ {clock_text(elapsed)}", TIMER_STYLES[level]
+            tip = f"Needles in since {local_time(self.timer_started, '%H:%M')}: stop when they come out"
+        else:
+            minutes = dwell_minutes(self.timer_started, self.timer_stopped)
+            text, style = f"✔ {minutes} min", ""
+            tip = f"Timed {local_time(self.timer_started, '%H:%M')}–{local_time(self.timer_stopped, '%H:%M')}"
+        if self.timer.text() != text:
+            self.timer.setText(text)
+        if self.timer.styleSheet() != style:
+            self.timer.setStyleSheet(style)
+        self.timer.setToolTip(tip)
+
+    def set_read_only(self, read_only: bool) -> None:
+        for widget in self.widgets()[1:]:
+            widget.setEnabled(not read_only)
+        self.timer.setEnabled(not read_only and self.timer_stopped is None)

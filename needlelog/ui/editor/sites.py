@@ -1,0 +1,422 @@
+"""The sites panel: the table of needling sites, one :class:`SiteRow` each, and everything done to a site —
+added, removed, reordered, placed from the body chart, selected, given a muscle or a twitch in one key,
+and its dwell timer started and stopped.
+
+It owns the rows; the body chart panel only hears which markers to draw and which site is selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from needlelog.domain.errors import NeedlelogError
+from needlelog.domain.model import NeedlingSite, TreatmentSession, TriggerPoint
+from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, FieldProblem, local_date
+from needlelog.domain.timers import clock_text, dwell_minutes, timed_dwell
+from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
+from needlelog.services.store import Services
+from needlelog.ui.editor.site_row import SiteRow
+from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.fields import problem_label, set_inputs_enabled
+
+COLUMNS = ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "", "", "")
+SELECTED_NUMBER_STYLE = "background: #f6c48f; font-weight: bold;"
+
+
+class SitesPanel(QGroupBox):
+    """The "Needling sites" box: a row per site, an Add button, and the sites' problems in words."""
+
+    changed = Signal()  # a value of a site changed (the draft is to be saved)
+    rows_changed = Signal()  # rows were added, removed or reordered: the tab order follows
+    says = Signal(str)  # a message for the body chart's message line ("" clears it)
+    save_wanted = Signal()  # a dwell timer started or stopped: saved at once, to survive a crash
+    site_selected = Signal(object, object, object)  # markers of every site, selected site or None, point or None
+    picks_changed = Signal(object, object)  # selected site or None, its region or None: the quick-picks follow
+    marker_selected = Signal(int, int)  # site, point: the marker just moved stays the chart's selection
+
+    def __init__(
+        self,
+        services: Services,
+        confirm_site_in: Callable[[BodyRegion], bool],
+        view_only: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Needling sites", parent)
+        self.clock = services.clock
+        self.confirm_site_in = confirm_site_in  # asks before a site goes where the patient was operated on
+        self.view_only = view_only
+        self.signed = False
+        self.default_dwell = self._clinic_default_dwell(services)
+        self.rows: list[SiteRow] = []
+        self.selected_site: int | None = None
+        self._loading = False
+        # The clinic's needle lots: offered as the lot is typed (never an expired one), and checked.
+        try:
+            self.lots = {lot.lot: lot for lot in services.registers.lots()}
+        except NeedlelogError:
+            self.lots = {}
+        # Running dwell timers are redrawn every second (the main window's dock sounds the alarm).
+        self._timer_tick = QTimer(self)
+        self._timer_tick.setInterval(1000)
+        self._timer_tick.timeout.connect(self.tick_timers)
+        layout = QVBoxLayout(self)
+        self.grid = QGridLayout()
+        for column, title in enumerate(COLUMNS):
+            self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
+        # Region and muscle share what a wide screen gives; at 1366 pixels both are at their narrowest.
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(3, 2)
+        layout.addLayout(self.grid)
+        self.add_site_button = QPushButton("Add site (Alt+A)")
+        named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
+        self.add_site_button.setMinimumHeight(34)
+        self.add_site_button.clicked.connect(lambda: self.add_site(focus=True))
+        self.error = problem_label("sitesError", "Sites problems")
+        layout.addWidget(self.error)
+        layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    @staticmethod
+    def _clinic_default_dwell(services: Services) -> int:
+        clinic = services.clinic.clinic_or_none()
+        return clinic.default_dwell_minutes if clinic else 10
+
+    def bind_keys(self, window: QWidget) -> None:
+        """Window-wide keys, whichever field has the focus (a button's own is not, when it is scrolled away)."""
+        QShortcut(QKeySequence("Alt+A"), window, activated=self.add_site_button.click)
+        QShortcut(QKeySequence("Alt+Up"), window, activated=lambda: self._move_focused(-1))
+        QShortcut(QKeySequence("Alt+Down"), window, activated=lambda: self._move_focused(+1))
+
+    # --- the rows ------------------------------------------------------------------------
+    def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
+        row = SiteRow(len(self.rows), self.default_dwell, self._row_changed)
+        today = local_date(self.clock())
+        usable = sorted(lot.lot for lot in self.lots.values() if not lot.expired_on(today))
+        if usable:
+            completer = QCompleter(usable, row.lot)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            row.lot.setCompleter(completer)
+        if site is not None:
+            row.show_site(site)
+        row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
+        row.up.clicked.connect(lambda: self.move_site(self.rows.index(row), -1))
+        row.down.clicked.connect(lambda: self.move_site(self.rows.index(row), +1))
+        row.timer.clicked.connect(lambda: self.toggle_timer(self.rows.index(row)))
+        for widget in row.widgets():
+            widget.installEventFilter(self)
+        row.region.currentIndexChanged.connect(self._announce_picks)
+        self.rows.append(row)
+        self._place_rows()
+        row.show_timer(self.clock())
+        if focus:
+            row.region.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._row_changed()
+        if not self._loading:
+            self.select_site(len(self.rows) - 1)
+        return row
+
+    def remove_site(self, index: int) -> None:
+        row = self.rows[index]
+        if row.timer_started is not None and row.timer_stopped is None:
+            self.says.emit(f"Site {index + 1}: stop its dwell timer first — its needles are still in.")
+            row.timer.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        sites = [r.site() for r in self.rows]
+        del sites[index]
+        self._rebuild(sites, focus=min(index, len(sites) - 1))
+
+    def move_site(self, index: int, step: int) -> None:
+        """Reorder: the site's number follows its place in the list."""
+        target = index + step
+        if not 0 <= target < len(self.rows):
+            return
+        sites = [r.site() for r in self.rows]
+        sites[index], sites[target] = sites[target], sites[index]
+        self._rebuild(sites, focus=target)
+
+    def show_sites(self, sites: tuple[NeedlingSite, ...]) -> None:
+        """The rows of a session as stored (nothing new: no change is announced, no site selected)."""
+        loading, self._loading = self._loading, True
+        try:
+            self._clear()
+            for site in sites:
+                self.add_site(site)
+        finally:
+            self._loading = loading
+
+    def sites(self) -> tuple[NeedlingSite, ...]:
+        return tuple(row.site() for row in self.rows)
+
+    def _rebuild(self, sites: list[NeedlingSite], focus: int | None = None) -> None:
+        # Rows are rebuilt from their values so that names ("Site 2 dwell time") follow the position.
+        self.show_sites(tuple(sites))
+        if focus is not None and 0 <= focus < len(self.rows):
+            self.rows[focus].region.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._row_changed()
+
+    def _clear(self) -> None:
+        for row in self.rows:
+            for widget in (*row.widgets(), row.error):
+                self.grid.removeWidget(widget)
+                widget.deleteLater()
+        self.rows = []
+
+    def _row_changed(self, *_: object) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def _place_rows(self) -> None:
+        for i, row in enumerate(self.rows):
+            for column, widget in enumerate(row.widgets()):
+                self.grid.addWidget(widget, 1 + 2 * i, column)
+                # Shown now, not on the layout's next pass, so the new row can take the focus at once.
+                widget.setVisible(True)
+            self.grid.addWidget(row.error, 2 + 2 * i, 1, 1, 12)
+        self.rows_changed.emit()
+
+    def tab_chain(self) -> list[QWidget]:
+        """The panel's fields in the order Tab walks them: each row from left to right, then Add."""
+        chain: list[QWidget] = []
+        for row in self.rows:
+            chain += row.widgets()[1:]
+        return [*chain, self.add_site_button]
+
+    def focused_site(self) -> int | None:
+        focus = self.window().focusWidget()
+        for i, row in enumerate(self.rows):
+            if focus in row.widgets():
+                return i
+        return None
+
+    def _move_focused(self, step: int) -> None:
+        index = self.focused_site()
+        if index is not None:
+            self.move_site(index, step)
+
+    # --- placing from the body chart -----------------------------------------------------
+    def place(
+        self, region: BodyRegion, side: Side, points: tuple[TriggerPoint, ...], add: bool = False
+    ) -> SiteRow | None:
+        """A marker placed on the chart: a new site there, or the selected site's (next) trigger point."""
+        if self.signed:
+            return None
+        if not self.confirm_site_in(region):
+            self.says.emit("Site not added.")
+            return None
+        self.says.emit("")
+        target = self._placement_target(region, add)
+        if target is None:
+            row = self.add_site(
+                NeedlingSite(region=region, side=side, dwell_minutes=self.default_dwell, trigger_points=points)
+            )
+        else:
+            row = self.rows[target]
+            row.trigger_points = row.trigger_points + points
+            if row.region.code() is None:
+                row.region.set_code(region)
+            if row.side.code() is None:
+                row.side.set_code(side)
+            self._row_changed()
+        index = self.rows.index(row)
+        self.select_site(index, point=len(row.trigger_points) - 1)
+        row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+        return row
+
+    def _placement_target(self, region: BodyRegion, add: bool) -> int | None:
+        """The selected site takes the marker when it has none yet (added from the table), or with Shift."""
+        index = self.selected_site
+        if index is None or index >= len(self.rows):
+            return None
+        row = self.rows[index]
+        if add:
+            return index
+        if not row.trigger_points and row.region.code() in (None, region):
+            return index
+        return None
+
+    def move_marker(self, site: int, point: int, moved: TriggerPoint, hit: tuple[BodyRegion, Side] | None) -> None:
+        """A marker dragged to ``hit`` (the region under it); a site with one marker follows it to its region."""
+        if self.signed or site >= len(self.rows):
+            return
+        row = self.rows[site]
+        points = list(row.trigger_points)
+        points[point] = moved
+        row.trigger_points = tuple(points)
+        if hit is not None and len(points) == 1:
+            row.region.set_code(hit[0])
+            row.side.set_code(hit[1])
+        self.marker_selected.emit(site, point)
+        self._row_changed()
+
+    def delete_marker(self, site: int, point: int) -> None:
+        if self.signed or site >= len(self.rows):
+            return
+        row = self.rows[site]
+        row.trigger_points = row.trigger_points[:point] + row.trigger_points[point + 1 :]
+        self.says.emit(f"Marker removed from site {site + 1}; the site itself stays (remove it with ✕).")
+        self._row_changed()
+
+    # --- the selected site ---------------------------------------------------------------
+    def select_site(self, index: int | None, point: int | None = None) -> None:
+        """The site the chart highlights, the quick-picks serve and a Shift+tap adds to."""
+        if index is not None and not 0 <= index < len(self.rows):
+            index = None
+        self.selected_site = index
+        for i, row in enumerate(self.rows):
+            row.number.setStyleSheet(SELECTED_NUMBER_STYLE if i == index else "")
+        self.site_selected.emit([r.trigger_points for r in self.rows], index, point)
+        self._announce_picks()
+
+    def _announce_picks(self) -> None:
+        row = self.rows[self.selected_site] if self.selected_site is not None else None
+        self.picks_changed.emit(self.selected_site, row.region.code() if row is not None else None)
+
+    def mark_twitch(self, response: TwitchResponse) -> None:
+        """The selected site's twitch response, in one click or key (Alt+N, Alt+W, Alt+S)."""
+        if self.selected_site is None or self.signed or self.view_only:
+            return
+        self.rows[self.selected_site].twitch.set_code(response)
+
+    def pick_muscle(self, index: int) -> None:
+        """A quick-pick: the muscle of the selected site, then on to its needle count."""
+        if self.selected_site is None or self.signed:
+            return
+        row = self.rows[self.selected_site]
+        region = row.region.code()
+        muscles = MUSCLES[region] if isinstance(region, BodyRegion) else ()
+        if index < len(muscles):
+            row.muscle.setCurrentText(muscles[index])
+            row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+            row.needles.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A site row's field taking the focus makes that site the selected one (chart and quick-picks).
+        if event.type() == QEvent.Type.FocusIn:
+            for i, row in enumerate(self.rows):
+                if watched in row.widgets():
+                    if i != self.selected_site:
+                        self.select_site(i)
+                    break
+        return super().eventFilter(watched, event)
+
+    # --- dwell timers --------------------------------------------------------------------
+    def toggle_timer(self, index: int) -> None:
+        row = self.rows[index]
+        if row.timer_started is None:
+            self.start_timer(index)
+        elif row.timer_stopped is None:
+            self.stop_timer(index)
+
+    def start_timer(self, index: int) -> None:
+        """The needles of this site are in: the timer starts now and is saved at once (it must survive a crash)."""
+        if self.signed:
+            return
+        row = self.rows[index]
+        row.timer_started = self.clock()
+        row.timer_stopped = None
+        self._row_changed()
+        self.save_wanted.emit()
+        self.tick_timers()
+
+    def stop_timer(self, index: int) -> None:
+        """The needles are out: the site records what the timer ran."""
+        if self.signed:
+            return
+        row = self.rows[index]
+        if row.timer_started is None or row.timer_stopped is not None:
+            return
+        self.record_stopped_timer(index, self.clock())
+        self._row_changed()
+        self.save_wanted.emit()
+        self.tick_timers()
+
+    def record_stopped_timer(self, index: int, now: datetime) -> None:
+        """What a stopped timer records: its stop, and the minutes it ran as the dwell when they are within
+        the rules (else the dwell is left for the clinician to give, and the chart says why)."""
+        row = self.rows[index]
+        started = row.timer_started
+        assert started is not None
+        row.timer_stopped = now
+        minutes = dwell_minutes(started, now)
+        recorded = timed_dwell(started, now)
+        if recorded is not None:
+            row.dwell.set_number(recorded)
+        else:
+            row.dwell.set_number(None)
+            self.says.emit(
+                f"Site {index + 1}: the needles were in {clock_text(now - started)} (about {minutes} min), "
+                f"outside {DWELL_MIN}–{DWELL_MAX} minutes; "
+                "the timer's times are kept — give the dwell time."
+            )
+
+    def tick_timers(self) -> None:
+        now = self.clock()
+        running = False
+        for row in self.rows:
+            row.show_timer(now)
+            row.timer.setEnabled(not self.signed and row.timer_stopped is None)
+            running = running or (row.timer_started is not None and row.timer_stopped is None)
+        if running and not self._timer_tick.isActive():
+            self._timer_tick.start()
+        elif not running:
+            self._timer_tick.stop()
+
+    # --- problems and read-only ------------------------------------------------------------
+    def expired_lot_problems(self, content: TreatmentSession) -> list[FieldProblem]:
+        """A site whose needle lot, one of the clinic's, had expired on the service day."""
+        problems = []
+        service_day = local_date(content.service_start)
+        for i, site in enumerate(content.sites):
+            lot = self.lots.get(site.needle_lot.strip())
+            if lot is not None and lot.expired_on(service_day):
+                problems.append(
+                    FieldProblem(
+                        f"sites[{i}].needle_lot",
+                        f"Site {i + 1}: needle lot {lot.lot} expired on {lot.expiry.isoformat()}; choose another lot.",
+                    )
+                )
+        return problems
+
+    def show_problems(self, by_field: dict[str, list[str]]) -> None:
+        """Each site's problems under its row; the problems of the sites as a whole under the table."""
+        for i, row in enumerate(self.rows):
+            messages = [m for f, ms in by_field.items() if f.startswith(f"sites[{i}].") for m in ms]
+            row.error.setText(" ".join(messages))
+            row.error.setVisible(bool(messages))
+        text = " ".join(by_field.get("sites", []))
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def widget_for(self, field: str) -> QWidget | None:
+        """The field of a site a problem names ("sites[2].dwell_minutes"), or the Add button for "sites"."""
+        if field == "sites":
+            return self.add_site_button
+        if not (field.startswith("sites[") and "]." in field):
+            return None
+        index = int(field[6 : field.index("]")])
+        name = field.split(".", 1)[1]
+        if index >= len(self.rows):
+            return None
+        row = self.rows[index]
+        return {
+            "region": row.region,
+            "side": row.side,
+            "needles": row.needles,
+            "dwell_minutes": row.dwell,
+            "twitch": row.twitch,
+            "muscle": row.muscle,
+            "needle_lot": row.lot,
+            "timer": row.timer,
+        }.get(name, row.region)
+
+    def set_read_only(self, read_only: bool) -> None:
+        set_inputs_enabled(self, not read_only)
+        for row in self.rows:
+            row.set_read_only(read_only)
+        self.add_site_button.setEnabled(not read_only)

@@ -1,0 +1,301 @@
+"""The visit facts: when the visit ran, the condition and technique, the precautions acknowledged, pain before
+and after, post-session reactions, adverse events, aftercare given and the notes.
+
+These are several boxes the editor lays out around the sites (visit, precautions and pain above them,
+reactions, adverse events, aftercare and notes below); one class owns them, reads them and shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.domain.model import AdverseEvent, Patient, Reactions, TreatmentSession
+from needlelog.domain.vocab import AdverseEventKind, Aftercare, Condition, Precaution, Reaction, Soreness, Technique
+from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.fields import (
+    CodeCombo,
+    OptionalSpin,
+    SelectAllOnFocus,
+    check_boxes,
+    instant,
+    problem_label,
+    qt_time,
+    set_inputs_enabled,
+)
+
+
+class VisitFacts(QObject):
+    """Every fact of the visit that is not a site or the needle ledger."""
+
+    changed = Signal()
+
+    def __init__(self, patient: Patient, clock: Callable[[], datetime], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self._loading = False
+        self._select_all = SelectAllOnFocus(self)
+        self.visit_box = self._build_visit()
+        self.precautions_box = self._build_precautions(patient)
+        self.pain_box = self._build_pain()
+        self.reactions_box = self._build_reactions()
+        self.adverse_box = self._build_adverse()
+        self.aftercare_box = QGroupBox("Aftercare given")
+        self.aftercare_checks = check_boxes(list(Aftercare), "aftercare", QGridLayout(self.aftercare_box), columns=1)
+        self.notes_box = QGroupBox("Notes")
+        notes_layout = QVBoxLayout(self.notes_box)
+        self.notes = QPlainTextEdit()
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMinimumHeight(90)
+        named(self.notes, "notes", "Notes")
+        notes_layout.addWidget(self.notes)
+        self._connect_changes()
+
+    # --- building ------------------------------------------------------------------------
+    def _build_visit(self) -> QGroupBox:
+        visit = QGroupBox("Visit")
+        form = QFormLayout(visit)
+        self.start = QDateTimeEdit()
+        self.start.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.start.setCalendarPopup(True)
+        named(self.start, "serviceStart", "Service start")
+        self.end = QDateTimeEdit()
+        self.end.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.end.setCalendarPopup(True)
+        named(self.end, "serviceEnd", "Service end")
+        self.end_set = QCheckBox("ended")
+        named(self.end_set, "serviceEnded", "Service has ended")
+        self.end_set.setToolTip("Tick when the needles are out and the visit is over (Alt+E)")
+        end_row = QHBoxLayout()
+        end_row.addWidget(self.end, 1)
+        end_row.addWidget(self.end_set)
+        self.condition = CodeCombo(list(Condition))
+        named(self.condition, "condition", "Condition treated")
+        self.technique = CodeCombo(list(Technique))
+        named(self.technique, "technique", "Technique")
+        self.estim = QCheckBox("with electrical stimulation")
+        named(self.estim, "electricalStimulation", "With electrical stimulation")
+        form.addRow("Service start", self.start)
+        form.addRow("Service end", end_row)
+        form.addRow("Condition", self.condition)
+        form.addRow("Technique", self.technique)
+        form.addRow("", self.estim)
+        self.visit_error = problem_label("visitError", "Visit problems")
+        form.addRow(self.visit_error)
+        return visit
+
+    def _build_precautions(self, patient: Patient) -> QGroupBox | None:
+        """A tick box per positive screening answer the clinician must acknowledge (none: no box)."""
+        self.acks: dict[Precaution, QCheckBox] = {}
+        positives = sorted(patient.screening.positive - {Precaution.UNDER_12}, key=lambda p: p.label)
+        if not positives:
+            return None
+        box = QGroupBox("Precautions acknowledged")
+        layout = QVBoxLayout(box)
+        for precaution in positives:
+            check = QCheckBox(precaution.label)
+            named(check, f"ack_{precaution.value}", f"Acknowledge {precaution.label}")
+            self.acks[precaution] = check
+            layout.addWidget(check)
+        return box
+
+    def _build_pain(self) -> QGroupBox:
+        pain = QGroupBox("Pain (0-10)")
+        layout = QFormLayout(pain)
+        self.pain_before = OptionalSpin(0, 10)
+        named(self.pain_before, "painBefore", "Pain before treatment")
+        self.pain_after = OptionalSpin(0, 10)
+        self._select_all.watch(self.pain_before, self.pain_after)
+        named(self.pain_after, "painAfter", "Pain after treatment")
+        self.pain_error = problem_label("painError", "Pain problems")
+        layout.addRow("Before", self.pain_before)
+        layout.addRow("After", self.pain_after)
+        layout.addRow(self.pain_error)
+        return pain
+
+    def _build_reactions(self) -> QGroupBox:
+        reactions = QGroupBox("Post-session reactions")
+        layout = QGridLayout(reactions)
+        self.soreness = CodeCombo(list(Soreness))
+        named(self.soreness, "soreness", "Muscle soreness")
+        layout.addWidget(QLabel("Soreness"), 0, 0)
+        layout.addWidget(self.soreness, 0, 1)
+        self.reaction_checks = check_boxes(list(Reaction), "reaction", layout, first_row=1)
+        self.reaction_other = QLineEdit()
+        self.reaction_other.setPlaceholderText("other reaction")
+        named(self.reaction_other, "reactionOther", "Other reaction")
+        layout.addWidget(self.reaction_other, 6, 0, 1, 2)
+        return reactions
+
+    def _build_adverse(self) -> QGroupBox:
+        adverse = QGroupBox("Adverse events (serious)")
+        layout = QGridLayout(adverse)
+        self.adverse_checks = check_boxes(list(AdverseEventKind), "adverse", layout)
+        self.adverse_text = QLineEdit()
+        self.adverse_text.setPlaceholderText("what happened, what was done")
+        named(self.adverse_text, "adverseDescription", "Adverse event description")
+        layout.addWidget(self.adverse_text, 3, 0, 1, 2)
+        return adverse
+
+    def _connect_changes(self) -> None:
+        for widget in (self.start, self.end):
+            widget.dateTimeChanged.connect(self._changed)
+        self.end_set.toggled.connect(self._end_toggled)
+        for signal in (
+            self.end_set.toggled,
+            self.condition.currentIndexChanged,
+            self.technique.currentIndexChanged,
+            self.estim.toggled,
+            self.pain_before.valueChanged,
+            self.pain_after.valueChanged,
+            self.soreness.currentIndexChanged,
+            self.reaction_other.textChanged,
+            self.adverse_text.textChanged,
+            self.notes.textChanged,
+        ):
+            signal.connect(self._changed)
+        for check in self._checks():
+            check.toggled.connect(self._changed)
+
+    def _checks(self) -> list[QCheckBox]:
+        return [
+            *self.acks.values(),
+            *self.reaction_checks.values(),
+            *self.adverse_checks.values(),
+            *self.aftercare_checks.values(),
+        ]
+
+    def bind_keys(self, window: QWidget) -> None:
+        QShortcut(QKeySequence("Alt+E"), window, activated=self.end_set.toggle)
+
+    def tab_chain_above_sites(self) -> list[QWidget]:
+        return [self.start, self.end_set, self.end, self.condition, self.technique, self.estim, *self.acks.values()]
+
+    def tab_chain_below_ledger(self) -> list[QWidget]:
+        return [
+            self.pain_before,
+            self.pain_after,
+            self.soreness,
+            *self.reaction_checks.values(),
+            self.reaction_other,
+            *self.adverse_checks.values(),
+            self.adverse_text,
+            *self.aftercare_checks.values(),
+            self.notes,
+        ]
+
+    # --- change --------------------------------------------------------------------------
+    def _changed(self, *_: object) -> None:
+        self.changed.emit()
+
+    def _end_toggled(self, ended: bool) -> None:
+        """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
+        self.end.setEnabled(ended)
+        if ended and not self._loading:
+            start = instant(self.start.dateTime())
+            now = self.clock().replace(second=0, microsecond=0)
+            self.end.setDateTime(qt_time(max(now, start + timedelta(minutes=1))))
+
+    def tick_breathing_aftercare(self) -> None:
+        """A new lung-field site ticks the breathing aftercare; unticking it is the clinician's call."""
+        self.aftercare_checks[Aftercare.SEEK_CARE_BREATHING].setChecked(True)
+
+    # --- reading and showing -------------------------------------------------------------
+    def values(self) -> dict[str, object]:
+        """The facts of the session, as on screen."""
+        others = frozenset(r for r, c in self.reaction_checks.items() if c.isChecked())
+        return {
+            "service_start": instant(self.start.dateTime()),
+            "service_end": instant(self.end.dateTime()) if self.end_set.isChecked() else None,
+            "condition": self.condition.code(),
+            "technique": self.technique.code(),
+            "electrical_stimulation": self.estim.isChecked(),
+            "pain_before": self.pain_before.number(),
+            "pain_after": self.pain_after.number(),
+            "reactions": Reactions(self.soreness.code(), others, self.reaction_other.text()),  # type: ignore[arg-type]
+            "adverse_events": tuple(
+                AdverseEvent(kind, self.adverse_text.text()) for kind, c in self.adverse_checks.items() if c.isChecked()
+            ),
+            "aftercare": frozenset(a for a, c in self.aftercare_checks.items() if c.isChecked()),
+            "precautions_acknowledged": frozenset(p for p, c in self.acks.items() if c.isChecked()),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def show_session(self, session: TreatmentSession) -> None:
+        self._loading = True
+        try:
+            self.start.setDateTime(qt_time(session.service_start))
+            self.end_set.setChecked(session.service_end is not None)
+            self.end.setEnabled(session.service_end is not None)
+            self.end.setDateTime(qt_time(session.service_end or session.service_start))
+            self.condition.set_code(session.condition)
+            self.technique.set_code(session.technique)
+            self.estim.setChecked(session.electrical_stimulation)
+            self.pain_before.set_number(session.pain_before)
+            self.pain_after.set_number(session.pain_after)
+            self.soreness.set_code(session.reactions.soreness)
+            for reaction, check in self.reaction_checks.items():
+                check.setChecked(reaction in session.reactions.others)
+            self.reaction_other.setText(session.reactions.other_text)
+            for kind, check in self.adverse_checks.items():
+                check.setChecked(any(e.kind is kind for e in session.adverse_events))
+            self.adverse_text.setText(session.adverse_events[0].description if session.adverse_events else "")
+            for item, check in self.aftercare_checks.items():
+                check.setChecked(item in session.aftercare)
+            for precaution, check in self.acks.items():
+                check.setChecked(precaution in session.precautions_acknowledged)
+            if self.notes.toPlainText() != session.notes:
+                self.notes.setPlainText(session.notes)
+        finally:
+            self._loading = False
+
+    def show_problems(self, by_field: dict[str, list[str]]) -> None:
+        for label, fields in (
+            (self.pain_error, ("pain_before", "pain_after")),
+            (self.visit_error, ("service_start", "service_end")),
+        ):
+            text = " ".join(m for f in fields for m in by_field.get(f, []))
+            label.setText(text)
+            label.setVisible(bool(text))
+
+    def widget_for(self, field: str) -> QWidget | None:
+        if field.startswith("precautions."):
+            return self.acks.get(Precaution(field.split(".", 1)[1]))
+        if field.startswith("aftercare."):
+            return self.aftercare_checks.get(Aftercare(field.split(".", 1)[1]))
+        return {
+            "condition": self.condition,
+            "service_end": self.end_set if not self.end_set.isChecked() else self.end,
+            "service_start": self.start,
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
+            "notes": self.notes,
+        }.get(field)
+
+    def set_read_only(self, read_only: bool) -> None:
+        for box in self.boxes():
+            set_inputs_enabled(box, not read_only)
+        self.notes.setReadOnly(read_only)
+        if not read_only:
+            self.end.setEnabled(self.end_set.isChecked())
+
+    def boxes(self) -> list[QGroupBox]:
+        """The boxes the editor lays out: visit, precautions (when any), pain, reactions, adverse, aftercare, notes."""
+        boxes = [self.visit_box, self.precautions_box, self.pain_box, self.reactions_box, self.adverse_box]
+        return [box for box in (*boxes, self.aftercare_box, self.notes_box) if box is not None]
