@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import named
-
-ERROR_STYLE = "color: #a11a1a;"
+from needlelog.ui.widgets.fields import ERROR_STYLE
 
 
 class LoginDialog(QDialog):

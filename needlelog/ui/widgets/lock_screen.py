@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.ui.widgets.common import html, named
+from needlelog.ui.widgets.fields import ERROR_STYLE
 
 ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -72,7 +73,7 @@ class LockScreen(QWidget):
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignCenter)
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setStyleSheet("color: #a11a1a;")
+        self.message.setStyleSheet(ERROR_STYLE)
         named(self.message, "unlockMessage", "Unlock message")
         layout.addWidget(self.message)
         layout.addStretch(2)
