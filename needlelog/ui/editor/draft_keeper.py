@@ -16,14 +16,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from needlelog.domain.drafts import savable_draft
 from needlelog.domain.errors import ConflictError, NeedlelogError
 from needlelog.domain.model import TreatmentSession
-from needlelog.domain.rules import TEXT_MAX, value_problems
+from needlelog.domain.rules import value_problems
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import local_time, named
 
 AUTOSAVE_MS = 1500
-TEXT_FIELD_MAX = 200
 SAVE_TIP = "Drafts save by themselves; this saves at once (Ctrl+S)"
 
 
@@ -117,42 +117,9 @@ class DraftKeeper(QObject):
 
     # --- saving --------------------------------------------------------------------------
     def savable(self) -> TreatmentSession:
-        """What autosave writes: the screen, with any value the rules refuse left empty."""
+        """What autosave writes: the screen, with any value the rules refuse left empty (the domain's rule)."""
         content = self.screen()
-        problems = value_problems(content, self.clock())
-        if not problems:
-            return content
-        sites = list(content.sites)
-        changes: dict[str, object] = {}
-        for problem in problems:
-            if problem.field.startswith("sites[") and "]." in problem.field:
-                index = int(problem.field[6 : problem.field.index("]")])
-                name = problem.field.split(".", 1)[1]
-                site = sites[index]
-                if name in ("needles", "dwell_minutes"):
-                    sites[index] = replace(site, **{name: None})
-                elif name in ("muscle", "needle_size", "needle_lot"):
-                    sites[index] = replace(site, **{name: getattr(site, name)[:TEXT_FIELD_MAX]})
-                elif name == "timer":
-                    sites[index] = replace(site, timer_stopped=None)
-                elif name.startswith("trigger_points"):
-                    inside = tuple(p for p in site.trigger_points if 0 <= p.x <= 1 and 0 <= p.y <= 1)
-                    sites[index] = replace(site, trigger_points=inside)
-            elif problem.field in ("pain_before", "pain_after"):
-                changes[problem.field] = None
-            elif problem.field == "service_end":
-                changes["service_end"] = None
-            elif problem.field == "service_start":
-                changes["service_start"] = self.session.service_start  # the last start that was accepted
-                if content.service_end is not None and content.service_end <= self.session.service_start:
-                    changes["service_end"] = None
-            elif problem.field == "notes":
-                changes["notes"] = content.notes[:TEXT_MAX]
-            elif problem.field == "reactions.other_text":
-                changes["reactions"] = replace(content.reactions, other_text=content.reactions.other_text[:TEXT_MAX])
-        if any(p.field == "sites" for p in problems):
-            sites = [replace(s, needles=None) for s in sites]
-        return replace(content, sites=tuple(sites), **changes)  # type: ignore[arg-type]
+        return savable_draft(content, value_problems(content, self.clock()), self.session.service_start)
 
     def save_now(self) -> bool:
         """Save the draft now; True when what is stored matches the screen (or it is signed)."""

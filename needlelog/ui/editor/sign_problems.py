@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton, QWidget
 
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
-from needlelog.domain.rules import FieldProblem, sign_problems
+from needlelog.domain.rules import FieldProblem, consent_valid_months, sign_problems
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import named
 
@@ -39,7 +39,7 @@ class ProblemsList(QObject):
         self.patient = patient
         self.clinician = clinician
         self.clock: Callable[[], datetime] = services.clock
-        self.consent_months = self._consent_valid_months(services)
+        self.consent_months = consent_valid_months(services.clinic.clinic_or_none())
         self.problems = QListWidget()
         named(self.problems, "signProblems", "What stops signing")
         self.problems.setMaximumHeight(96)
@@ -50,12 +50,6 @@ class ProblemsList(QObject):
         named(self.sign_button, "signButton", "Sign the note", "Sign the note (Ctrl+Enter)")
         self.sign_button.setMinimumHeight(38)
         self.sign_button.clicked.connect(lambda _checked=False: self.sign_requested.emit())
-
-    @staticmethod
-    def _consent_valid_months(services: Services) -> int:
-        """How long a consent stands: the clinic's setting, 12 months before a clinic is set up."""
-        clinic = services.clinic.clinic_or_none()
-        return clinic.consent_valid_months if clinic else 12
 
     def bind_keys(self, window: QWidget) -> None:
         QShortcut(QKeySequence("Ctrl+Return"), window, activated=self.sign_requested.emit)

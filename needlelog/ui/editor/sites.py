@@ -15,9 +15,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.domain.errors import NeedlelogError
+from needlelog.domain.lots import expired_lot_problems, usable_lots
 from needlelog.domain.model import NeedlingSite, TreatmentSession, TriggerPoint
-from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, FieldProblem, local_date
-from needlelog.domain.timers import clock_text, dwell_minutes, timed_dwell
+from needlelog.domain.rules import FieldProblem, local_date
+from needlelog.domain.timers import stop_site_timer, untimed_dwell_message
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.services.store import Services
 from needlelog.ui.editor.site_row import SiteRow
@@ -96,7 +97,7 @@ class SitesPanel(QGroupBox):
     def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
         row = SiteRow(len(self.rows), self.default_dwell, self._row_changed)
         today = local_date(self.clock())
-        usable = sorted(lot.lot for lot in self.lots.values() if not lot.expired_on(today))
+        usable = sorted(lot.lot for lot in usable_lots(self.lots.values(), today))
         if usable:
             completer = QCompleter(usable, row.lot)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -337,23 +338,15 @@ class SitesPanel(QGroupBox):
         self.tick_timers()
 
     def record_stopped_timer(self, index: int, now: datetime) -> None:
-        """What a stopped timer records: its stop, and the minutes it ran as the dwell when they are within
-        the rules (else the dwell is left for the clinician to give, and the chart says why)."""
+        """What a stopped timer records (the domain's rule): its stop, and the minutes it ran as the dwell when
+        they are within the rules; else the dwell is left for the clinician to give, and the chart says why."""
         row = self.rows[index]
-        started = row.timer_started
-        assert started is not None
-        row.timer_stopped = now
-        minutes = dwell_minutes(started, now)
-        recorded = timed_dwell(started, now)
-        if recorded is not None:
-            row.dwell.set_number(recorded)
-        else:
-            row.dwell.set_number(None)
-            self.says.emit(
-                f"Site {index + 1}: the needles were in {clock_text(now - started)} (about {minutes} min), "
-                f"outside {DWELL_MIN}–{DWELL_MAX} minutes; "
-                "the timer's times are kept — give the dwell time."
-            )
+        stopped = stop_site_timer(row.site(), now)
+        row.timer_stopped = stopped.timer_stopped
+        row.dwell.set_number(stopped.dwell_minutes)
+        message = untimed_dwell_message(index, stopped)
+        if message is not None:
+            self.says.emit(message)
 
     def tick_timers(self) -> None:
         now = self.clock()
@@ -369,19 +362,8 @@ class SitesPanel(QGroupBox):
 
     # --- problems and read-only ------------------------------------------------------------
     def expired_lot_problems(self, content: TreatmentSession) -> list[FieldProblem]:
-        """A site whose needle lot, one of the clinic's, had expired on the service day."""
-        problems = []
-        service_day = local_date(content.service_start)
-        for i, site in enumerate(content.sites):
-            lot = self.lots.get(site.needle_lot.strip())
-            if lot is not None and lot.expired_on(service_day):
-                problems.append(
-                    FieldProblem(
-                        f"sites[{i}].needle_lot",
-                        f"Site {i + 1}: needle lot {lot.lot} expired on {lot.expiry.isoformat()}; choose another lot.",
-                    )
-                )
-        return problems
+        """A site whose needle lot, one of the clinic's, had expired on the service day (the domain's rule)."""
+        return expired_lot_problems(content, self.lots.values())
 
     def show_problems(self, by_field: dict[str, list[str]]) -> None:
         """Each site's problems under its row; the problems of the sites as a whole under the table."""
