@@ -25,7 +25,8 @@ from needlelog.domain.model import Consent, Patient, Screening
 from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, TreatmentPlan
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
-from needlelog.ui.widgets.fields import ERROR_STYLE
+
+ERROR_STYLE = "color: #a11a1a;"
 
 
 class PatientDialog(QDialog):

@@ -37,8 +37,8 @@ from needlelog.domain.rules import local_date
 from needlelog.services.store import Services
 from needlelog.ui.models.paged import PagedTableModel
 from needlelog.ui.widgets.common import day_of, fixed_columns, html, local_time, named, qdate, table_view
-from needlelog.ui.widgets.fields import ERROR_STYLE
 
+ERROR_STYLE = "color: #a11a1a;"
 EXPIRED = QColor("#a11a1a")
 # The audit service returns at most this many rows (newest first); the count line says when it did.
 AUDIT_ROWS_SHOWN = 2000
