@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _patient_saved(self, patient: Patient) -> None:
-        self.browser.find(patient.chart_number)  # lists the patient, selected
+        self.browser.look_up(patient.chart_number)  # lists the patient, selected
         self.patient_panel.show_patient(patient.id)
         # Back to the chart, ready for the next step: "New session" (Enter) or Ctrl+N.
         self.activateWindow()

@@ -77,7 +77,7 @@ class PatientBrowser(QWidget):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def find(self, text: str) -> None:
+    def look_up(self, text: str) -> None:
         """List what ``text`` finds, selected, without waiting for the typing pause to choose it."""
         self.search.setText(text)
         self._open_first.stop()
