@@ -117,3 +117,26 @@ def test_every_interactive_widget_has_an_object_name_and_an_accessible_name(
             continue  # Qt's own internals (the corner button of a table)
         assert widget.objectName(), widget
         assert widget.accessibleName(), widget.objectName()
+
+
+def test_the_banner_reckons_age_and_consent_on_the_program_s_clock(qtbot: QtBot, seeded_chart: Services) -> None:
+    from datetime import date
+
+    from needlelog.domain.model import Consent
+    from needlelog.domain.vocab import ConsentMethod
+    from tests.conftest import FakeClock, make_patient
+
+    clock = seeded_chart.clock
+    assert isinstance(clock, FakeClock)
+    born, consented = date(1984, 3, 20), date(2025, 3, 25)  # 41, consent good until 2026-03-25
+    patient = seeded_chart.patients.create(
+        make_patient("C-CLOCK", date_of_birth=born, consent=Consent(consented, ConsentMethod.WRITTEN, "Dana"))
+    )
+    main = window(qtbot, seeded_chart)
+    main.show_patient(patient.id)
+    assert main.banner.details.text().startswith("Age 41 ·")
+    assert main.banner.consent.text().startswith("✔")
+    clock.advance(days=30)  # the program's "today" moves; the wall clock does not
+    main.show_patient(patient.id)
+    assert main.banner.details.text().startswith("Age 42 ·")
+    assert main.banner.consent.text().startswith("✖ No valid consent")
