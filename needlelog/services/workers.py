@@ -12,9 +12,13 @@ result leaves that thread waiting for bytes that never come, and the program nev
   file to the parent (an error in words), never a read that waits forever. Nothing is read from
   a worker after the pool is closed, and there is no thread for the interpreter to join.
 - **Cancel is cooperative.** Every task gets ``stop``, a function that says whether the pool
-  was cancelled; tasks ask it between notes and return early. Closing sends each worker a stop
-  sentinel, joins them against one deadline, and only a worker still alive after it (stuck
-  where it cannot ask) is terminated, then killed.
+  is closing; tasks ask it between notes and return early. A worker has at most one task, so
+  anything waiting in its task pipe while it works can only be the stop sentinel (or the end of
+  file): ``stop`` is a zero-timeout poll of that pipe, no shared semaphore (and so no resource
+  tracker process). Closing sends each worker the sentinel, joins them against one deadline, and
+  only a worker still alive after it (stuck where it cannot ask) is terminated, then killed. A
+  worker that has not yet said it is ready (still importing, which takes a second on a busy PC)
+  holds nothing and cannot ask, so it is terminated at once.
 - **Ctrl-C belongs to the parent.** Workers are started with SIGINT ignored (inherited, so not
   even their start-up prints a traceback); the parent's KeyboardInterrupt closes the pool.
 
@@ -111,6 +115,7 @@ class _Worker:
     tasks: Connection  # parent writes
     replies: Connection  # parent reads
     ticket: int | None = None  # the task it is working on
+    ready: bool = False  # it said it finished starting: imports and ``prepare`` done
 
 
 class WorkerPool:
@@ -123,7 +128,6 @@ class WorkerPool:
 
     def __init__(self, count: int, prepare: Callable[[], None] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
-        self._cancel = context.Event()
         self._queue: deque[tuple[int, Task, tuple[Any, ...]]] = deque()
         self._workers: list[_Worker] = []
         self._next = 0
@@ -136,7 +140,7 @@ class WorkerPool:
                     reply_reader, reply_writer = context.Pipe(duplex=False)
                     process = context.Process(
                         target=_serve,
-                        args=(task_reader, reply_writer, self._cancel, prepare),
+                        args=(task_reader, reply_writer, prepare),
                         name="needlelog-worker",
                         daemon=True,  # never outlives this process, whatever happens
                     )
@@ -163,20 +167,16 @@ class WorkerPool:
     def finished(self, timeout: float) -> list[Done]:
         """The tasks that finished within ``timeout`` seconds (possibly none). A task that failed, or
         a worker that died, raises :class:`WorkerError` (or the task's ``OSError``, rebuilt)."""
-        busy = {w.replies: w for w in self._workers if w.ticket is not None}
-        if not busy:
+        watched = {w.replies: w for w in self._workers if w.ticket is not None or not w.ready}
+        if not watched:
             return []
         done: list[Done] = []
-        for reader in wait(list(busy), timeout):
-            worker = busy[reader]  # type: ignore[index]
-            try:
-                reply: tuple[str, Any] = worker.replies.recv()
-                status, value = reply
-            except (EOFError, OSError):
-                raise WorkerError(
-                    f"worker process {worker.process.pid} stopped unexpectedly (exit code {worker.process.exitcode})",
-                    died=True,
-                ) from None
+        for reader in wait(list(watched), timeout):
+            worker = watched[reader]  # type: ignore[index]
+            status, value = self._reply(worker)
+            if status == "ready":
+                worker.ready = True
+                continue
             ticket, worker.ticket = worker.ticket, None
             if status == "oserror":
                 number, text, filename = value
@@ -186,6 +186,17 @@ class WorkerPool:
             done.append(Done(ticket, value))  # type: ignore[arg-type]
         self._dispatch()
         return done
+
+    @staticmethod
+    def _reply(worker: _Worker) -> tuple[str, Any]:
+        try:
+            reply: tuple[str, Any] = worker.replies.recv()
+        except (EOFError, OSError):
+            raise WorkerError(
+                f"worker process {worker.process.pid} stopped unexpectedly (exit code {worker.process.exitcode})",
+                died=True,
+            ) from None
+        return reply
 
     def _dispatch(self) -> None:
         for worker in self._workers:
@@ -207,11 +218,15 @@ class WorkerPool:
             return
         self._closed = True
         self._queue.clear()
-        self._cancel.set()
         for worker in self._workers:
+            if not worker.ready and worker.replies.poll():  # "ready" (always its first message), unread
+                with contextlib.suppress(WorkerError):
+                    worker.ready = self._reply(worker)[0] == "ready"
             with contextlib.suppress(OSError):
-                worker.tasks.send(None)  # a few bytes into an empty pipe: never blocks
+                worker.tasks.send(None)  # a few bytes into an empty pipe: never blocks; a busy task sees it
             worker.tasks.close()
+            if not worker.ready:  # still importing: it holds nothing, and cannot ask until it has started
+                worker.process.terminate()
         deadline = time.monotonic() + STOP_SECONDS
         for worker in self._workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
@@ -249,13 +264,17 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def _serve(
-    tasks: Connection, replies: Connection, cancel: Any, prepare: Callable[[], None] | None
+    tasks: Connection, replies: Connection, prepare: Callable[[], None] | None
 ) -> None:  # pragma: no cover - runs in the worker process
     """A worker's life: take a task, run it, reply in a few bytes; until the sentinel or end of file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if prepare is not None:
         prepare()
-    stop = cancel.is_set
+    replies.send(("ready", None))
+
+    def stop() -> bool:  # while a task runs, only the sentinel or the end of file can arrive
+        return tasks.poll()
+
     while True:
         try:
             message = tasks.recv()

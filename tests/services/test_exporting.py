@@ -419,20 +419,27 @@ def test_cancel_stops_a_long_combined_pdf_between_two_notes(
     from needlelog.services import workers
 
     exit_codes: list[int | None] = []
-    real_close = workers.WorkerPool.close
+    pools: list[workers.WorkerPool] = []
+    real_close, real_finished = workers.WorkerPool.close, workers.WorkerPool.finished
+
+    def finished(self: workers.WorkerPool, timeout: float) -> list[workers.Done]:
+        pools.append(self)
+        return real_finished(self, timeout)
 
     def close(self: workers.WorkerPool, *, cancel: bool) -> None:
         real_close(self, cancel=cancel)
         exit_codes.extend(self.exit_codes)
 
+    monkeypatch.setattr(workers.WorkerPool, "finished", finished)
     monkeypatch.setattr(workers.WorkerPool, "close", close)
     monkeypatch.setattr(workers, "STOP_SECONDS", 30.0)  # a worker that did not stop by itself would be seen waiting
-    asks = 0
+    asks_since_ready = 0
 
-    def cancelled() -> bool:  # asked every 50 ms while the combined PDF renders: cancel after about a second
-        nonlocal asks
-        asks += 1
-        return asks > 20
+    def cancelled() -> bool:  # asked every 50 ms: cancel a few asks after both workers are rendering
+        nonlocal asks_since_ready
+        if pools and all(w.ready for w in pools[-1]._workers):
+            asks_since_ready += 1
+        return asks_since_ready > 5
 
     result = busy_chart.exports.export(
         EVERYTHING, dest, per_visit=False, combined=dest / "all.pdf", cancelled=cancelled, workers=2

@@ -114,7 +114,7 @@ class ExportDialog(QDialog):
         self.setObjectName("exportDialog")
         self.setAccessibleName("Export visit notes")
         self.setWindowTitle("Export visit notes")
-        today = today or date.today()
+        today = today or services.clock().astimezone().date()  # the clinic's day, by the program's one clock
         layout = QVBoxLayout(self)
 
         which = QGroupBox("Which visits")
