@@ -33,6 +33,10 @@ class ConflictError(NeedlelogError):
     """Someone else saved this record since it was opened; the caller keeps its own text."""
 
 
+class DuplicateRecord(ConflictError):
+    """The database refused a record that duplicates one stored meanwhile (a unique number or name)."""
+
+
 class NotFoundError(NeedlelogError):
     """The record asked for does not exist."""
 

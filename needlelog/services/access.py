@@ -32,7 +32,7 @@ from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationE
 from needlelog.domain.model import Clinician
 from needlelog.domain.rules import FieldProblem
 from needlelog.domain.vocab import Role
-from needlelog.services.base import Access, Clock, UseCases, storage_errors, utc_now
+from needlelog.services.base import Access, Clock, UseCases, utc_now
 
 # The cost of a password hash, as docs/ARCHITECTURE.md states it: Argon2id, 3 passes over 64 MiB in 4 lanes
 # (RFC 9106's second recommendation). Written out rather than taken from argon2-cffi's defaults, which a
@@ -73,7 +73,6 @@ class AccountService(UseCases):
             return False
 
     # --- first start ---------------------------------------------------------------------
-    @storage_errors
     def needs_admin(self) -> bool:
         """True until an administrator with a password exists: the first start creates one."""
         with self._transaction() as db, db.begin():
@@ -82,7 +81,6 @@ class AccountService(UseCases):
                 for row in db.scalars(repo.select_accounts())
             )
 
-    @storage_errors
     def create_admin(self, username: str, display_name: str, password: str) -> Clinician:
         if not self.needs_admin():
             raise PermissionDenied("An administrator already exists; they add the other users.")
@@ -90,7 +88,6 @@ class AccountService(UseCases):
         return self._add(account, password, audit_detail="first administrator created")
 
     # --- signing in and out --------------------------------------------------------------
-    @storage_errors
     def login(self, username: str, password: str) -> Clinician:
         """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited)."""
         now = self._clock()
@@ -142,7 +139,6 @@ class AccountService(UseCases):
         self.access.user = None
         self.access.locked = False
 
-    @storage_errors
     def lock(self) -> None:
         """The idle lock: nothing is shown or done until the password is given again."""
         if self.access.user is None or self.access.locked:
@@ -151,7 +147,6 @@ class AccountService(UseCases):
             self._audit(db, AuditAction.LOCKED, detail="idle")
         self.access.locked = True
 
-    @storage_errors
     def unlock(self, password: str) -> bool:
         """The signed-in account's password given again; False (audited, counted) when wrong."""
         user = self.access.user
@@ -173,13 +168,11 @@ class AccountService(UseCases):
             return True
 
     # --- the administrator's work --------------------------------------------------------
-    @storage_errors
     def users(self) -> list[Clinician]:
         self.access.require(Action.MANAGE_USERS)
         with self._transaction() as db, db.begin():
             return [repo.clinician_from_row(row) for row in db.scalars(repo.select_accounts())]
 
-    @storage_errors
     def add_user(self, account: Clinician, password: str) -> Clinician:
         self.access.require(Action.MANAGE_USERS)
         return self._add(account, password, audit_detail=f"added with roles {_roles(account.roles)}")
@@ -206,7 +199,6 @@ class AccountService(UseCases):
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
             return added
 
-    @storage_errors
     def update_user(self, account: Clinician) -> Clinician:
         """Name, credentials, registration, roles, the authorised-to-needle flag, active."""
         self.access.require(Action.MANAGE_USERS)
@@ -248,7 +240,6 @@ class AccountService(UseCases):
                 self.access.user = updated  # one's own roles take effect at once
             return updated
 
-    @storage_errors
     def set_password(self, account_id: int, password: str) -> None:
         """The administrator sets (or resets) a user's password; it also lifts a login lock."""
         self.access.require(Action.MANAGE_USERS)
@@ -265,12 +256,10 @@ class AccountService(UseCases):
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")
 
     # --- settings ------------------------------------------------------------------------
-    @storage_errors
     def idle_lock_minutes(self) -> int:
         with self._transaction() as db, db.begin():
             return repo.idle_lock_minutes(db)
 
-    @storage_errors
     def set_idle_lock_minutes(self, minutes: int) -> None:
         self.access.require(Action.CHANGE_SETTINGS)
         if not IDLE_LOCK_MIN <= minutes <= IDLE_LOCK_MAX:

@@ -8,19 +8,20 @@ before it reads or writes, and writes its audit row in its own transaction.
 
 from __future__ import annotations
 
-import functools
 import getpass
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
-from needlelog.domain.errors import PermissionDenied, StorageError
+from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
 from needlelog.domain.model import Clinician
 
 Clock = Callable[[], datetime]
@@ -30,23 +31,39 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
+def storage_failure(exc: BaseException) -> NeedlelogError | None:
+    """The typed error a driver's exception stands for, in words; None when it is not the storage's.
+
+    A database that cannot be read or written (locked by another program past the busy timeout, a
+    disk gone or full, a file damaged or replaced, a server down) is a :class:`StorageError`; a row
+    the database refuses as a duplicate is a :class:`DuplicateRecord` (someone saved it meanwhile).
+    """
+    if isinstance(exc, IntegrityError):
+        detail = _detail(exc)
+        return DuplicateRecord(f"The chart refused this change: it duplicates a record already stored ({detail}).")
+    if isinstance(exc, DBAPIError | sqlite3.Error | SQLAlchemyTimeoutError | DisconnectionError):
+        return StorageError(f"The chart could not be read or written ({_detail(exc)}); nothing was changed.")
+    return None
 
 
-def storage_errors(use_case: Callable[P, R]) -> Callable[P, R]:
-    """A database that cannot be written (locked by another program past the busy timeout, a disk
-    gone, a server down) becomes a :class:`StorageError` in words, not a driver's exception."""
+def _detail(exc: BaseException) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
 
-    @functools.wraps(use_case)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return use_case(*args, **kwargs)
-        except OperationalError as exc:
-            detail = " ".join(str(getattr(exc, "orig", exc)).split())
-            raise StorageError(f"The chart could not be read or written ({detail}); nothing was changed.") from None
 
-    return guarded
+class UseCaseSession(Session):
+    """The session of one use case: whatever the driver raises out of it leaves as a typed error.
+
+    Every use case opens its transaction through :meth:`UseCases._transaction` (``with
+    self._transaction() as db, db.begin():``), so this is the one place a driver's exception is
+    translated: no public service method can let one through, and none has to remember to.
+    """
+
+    def __exit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        super().__exit__(type_, value, traceback)
+        if value is not None:
+            translated = storage_failure(value)
+            if translated is not None:
+                raise translated from None
 
 
 class Access:
@@ -91,11 +108,17 @@ class UseCases:
     """What every service of one open chart shares: transactions, the clock, who is acting, the audit row."""
 
     def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = self._session_factory(engine)
         self._clock = clock
         self.access = access if access is not None else Access()
 
-    def _transaction(self) -> Session:
+    @staticmethod
+    def _session_factory(bind: Engine) -> sessionmaker[UseCaseSession]:
+        """Sessions on ``bind`` that translate storage failures (a service's other engines use it too)."""
+        return sessionmaker(bind, class_=UseCaseSession, expire_on_commit=False)
+
+    def _transaction(self) -> UseCaseSession:
+        """The session of one use case; a driver's exception leaves it as a typed error (:class:`UseCaseSession`)."""
         return self._sessions()
 
     def _require(self, action: Action) -> None:

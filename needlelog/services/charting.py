@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
 from needlelog.domain.access import Action, AuditAction, allowed
 from needlelog.domain.accounts import account_problems
-from needlelog.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from needlelog.domain.errors import ConflictError, DuplicateRecord, NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.lots import expired_lot_problems
 from needlelog.domain.model import (
     Amendment,
@@ -43,7 +42,7 @@ from needlelog.domain.rules import (
 from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, stop_site_timer
 from needlelog.domain.vocab import SessionStatus
-from needlelog.services.base import UseCases, storage_errors
+from needlelog.services.base import UseCases
 
 
 class ClinicService(UseCases):
@@ -90,7 +89,6 @@ class ClinicService(UseCases):
 
 
 class PatientService(UseCases):
-    @storage_errors
     def create(self, patient: Patient) -> Patient:
         self._require(Action.EDIT_PATIENT)
         now = self._clock()
@@ -102,10 +100,9 @@ class PatientService(UseCases):
                 added = repo.add_patient(db, patient, now)
                 self._audit(db, AuditAction.PATIENT_SAVED, patient_id=added.id, detail="registered")
                 return added
-        except IntegrityError:
+        except DuplicateRecord:  # the database refused a second patient with the number, saved meanwhile
             raise self._chart_taken(patient) from None
 
-    @storage_errors
     def edit(self, patient: Patient) -> Patient:
         self._require(Action.EDIT_PATIENT)
         now = self._clock()
@@ -117,7 +114,7 @@ class PatientService(UseCases):
                 edited = repo.update_patient(db, patient, now)
                 self._audit(db, AuditAction.PATIENT_SAVED, patient_id=edited.id, detail="edited")
                 return edited
-        except IntegrityError:
+        except DuplicateRecord:  # the database refused a second patient with the number, saved meanwhile
             raise self._chart_taken(patient) from None
 
     def get(self, patient_id: int) -> Patient:
@@ -125,7 +122,6 @@ class PatientService(UseCases):
         with self._transaction() as db, db.begin():
             return repo.get_patient(db, patient_id)
 
-    @storage_errors
     def view(self, patient_id: int) -> Patient:
         """A patient's chart opened on screen: the same as :meth:`get`, and audited as viewed."""
         self._require(Action.VIEW_PATIENT)
@@ -155,7 +151,6 @@ class PatientService(UseCases):
 
 
 class SessionService(UseCases):
-    @storage_errors
     def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
         self._require(Action.CHART)
         now = self._clock()
@@ -173,7 +168,6 @@ class SessionService(UseCases):
             self._audit(db, AuditAction.SESSION_CREATED, patient_id=patient_id, session_id=added.id)
             return added
 
-    @storage_errors
     def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
         """A new draft that starts from the patient's previous session's condition and sites."""
         self._require(Action.CHART)
@@ -207,7 +201,6 @@ class SessionService(UseCases):
         with self._transaction() as db, db.begin():
             return repo.get_session(db, session_id)
 
-    @storage_errors
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
         """Save what is on screen; the caller's version must still be the stored one."""
         self._require(Action.CHART)
@@ -241,7 +234,6 @@ class SessionService(UseCases):
             ]
         return timers
 
-    @storage_errors
     def stop_timer(self, session_id: int, site_index: int, started: datetime | None = None) -> TreatmentSession:
         """Stop one site's timer now and fill the site's dwell with the minutes it ran.
 
@@ -277,7 +269,6 @@ class SessionService(UseCases):
         with self._transaction() as db, db.begin():
             return self._sign_problems(db, session, signer_id, self._clock())
 
-    @storage_errors
     def sign(self, session: TreatmentSession, signer_id: int) -> TreatmentSession:
         """Save and sign in one step, or raise :class:`ValidationError` listing every unmet condition."""
         self._require(Action.SIGN)
@@ -304,7 +295,6 @@ class SessionService(UseCases):
             )
             return signed
 
-    @storage_errors
     def amend(self, session_id: int, reason: str, text: str) -> Amendment:
         """Append a correction to a signed note; the note itself stays exactly as signed (SPEC §3).
 

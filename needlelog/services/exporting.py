@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from needlelog.db import repositories as repo
 from needlelog.db.engine import read_snapshot
@@ -136,7 +136,7 @@ class _Where:
 class ExportService(UseCases):
     def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
         super().__init__(engine, clock, access)
-        self._snapshots = sessionmaker(read_snapshot(engine), expire_on_commit=False)
+        self._snapshots = self._session_factory(read_snapshot(engine))  # storage errors in words, as every use case
 
     def _snapshot(self) -> Session:
         return self._snapshots()

@@ -10,7 +10,7 @@ from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationE
 from needlelog.domain.lots import NeedleLot, lot_problems, usable_lots
 from needlelog.domain.registers import AuditLine, RecallHit, RegisterEntry
 from needlelog.domain.rules import TEXT_MAX, local_date
-from needlelog.services.base import UseCases, storage_errors
+from needlelog.services.base import UseCases
 
 
 def _day_range(first: date, last: date) -> tuple[datetime, datetime]:
@@ -35,7 +35,6 @@ class RegisterService(UseCases):
         day = on or local_date(self._clock())
         return usable_lots(self.lots(), day)
 
-    @storage_errors
     def add_lot(self, lot: NeedleLot) -> NeedleLot:
         self._require(Action.MANAGE_LOTS)
         problems = lot_problems(lot)
@@ -70,7 +69,6 @@ class RegisterService(UseCases):
             self._audit(db, AuditAction.PATIENT_VIEWED, detail=detail)  # it lists patients
             return entries
 
-    @storage_errors
     def add_follow_up(self, session_id: int, text: str) -> None:
         """A follow-up note on a visit's adverse event, by the signed-in manager."""
         self._require(Action.VIEW_REGISTER)
