@@ -282,17 +282,17 @@ class MainWindow(QMainWindow):
     # --- the manager's and the administrator's windows ----------------------------------
     # (imported when first opened: a clinician's start-up never loads them)
     def adverse_register(self) -> QDialog:
-        from needlelog.ui.dialogs.registers import AdverseRegisterDialog
+        from needlelog.ui.dialogs.adverse_events import AdverseRegisterDialog
 
         return self._open_dialog(AdverseRegisterDialog(self.services, self))
 
     def needle_lots(self) -> QDialog:
-        from needlelog.ui.dialogs.registers import NeedleLotsDialog
+        from needlelog.ui.dialogs.needle_lots import NeedleLotsDialog
 
         return self._open_dialog(NeedleLotsDialog(self.services, self))
 
     def audit_trail(self) -> QDialog:
-        from needlelog.ui.dialogs.registers import AuditDialog
+        from needlelog.ui.dialogs.audit_trail import AuditDialog
 
         return self._open_dialog(AuditDialog(self.services, self))
 

@@ -36,8 +36,8 @@ from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.services.exporting import ExportCriteria, ExportResult
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
+from needlelog.ui.widgets.fields import ERROR_STYLE
 
-ERROR_STYLE = "color: #a11a1a;"
 POLL_MS = 50
 
 
@@ -116,7 +116,24 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export visit notes")
         today = today or services.clock().astimezone().date()  # the clinic's day, by the program's one clock
         layout = QVBoxLayout(self)
+        layout.addWidget(self._build_which_visits(today))
+        layout.addWidget(self._build_outputs())
+        self._build_progress(layout)
+        layout.addLayout(self._build_buttons())
+        self._poll = QTimer(self)  # the progress bar follows the worker's count
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._show_progress)
+        self._fields: dict[str, QWidget] = {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "clinician": self.clinician,
+            "patient_chart": self.patient,
+            "output": self.folder,
+        }
 
+    # --- building ------------------------------------------------------------------------------
+    def _build_which_visits(self, today: date) -> QGroupBox:
+        """Service dates (this month so far), clinician, patient, and whether drafts go too."""
         which = QGroupBox("Which visits")
         form = QFormLayout(which)
         self.date_from = QDateEdit()
@@ -138,7 +155,7 @@ class ExportDialog(QDialog):
         self.clinician = QComboBox()
         named(self.clinician, "exportClinician", "Clinician")
         self.clinician.addItem("All clinicians", None)
-        for person in services.clinic.clinicians():
+        for person in self.services.clinic.clinicians():
             self.clinician.addItem(f"{person.display_name} ({person.username})", person.username)
         form.addRow("Clinician", self.clinician)
         self.patient = QLineEdit()
@@ -150,8 +167,10 @@ class ExportDialog(QDialog):
         self.signed_only.setChecked(True)
         self.signed_only.setToolTip("Untick to include unsigned drafts (they print with a DRAFT watermark)")
         form.addRow("", self.signed_only)
-        layout.addWidget(which)
+        return which
 
+    def _build_outputs(self) -> QGroupBox:
+        """The folder, one PDF per visit or one combined PDF, and the optional CSV."""
         output = QGroupBox("Write")
         out_form = QFormLayout(output)
         self.folder = QLineEdit()
@@ -177,8 +196,10 @@ class ExportDialog(QDialog):
         self.csv = QCheckBox("Also write a CSV file (for spreadsheets)")
         named(self.csv, "exportCsv", "Also write a CSV file")
         out_form.addRow("", self.csv)
-        layout.addWidget(output)
+        return output
 
+    def _build_progress(self, layout: QVBoxLayout) -> None:
+        """The progress bar, the status line and the problem line."""
         self.progress = QProgressBar()
         named(self.progress, "exportProgress", "Export progress")
         self.progress.setRange(0, 1)
@@ -194,6 +215,8 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.error)
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """Export (the default button), Cancel (while an export runs) and Close."""
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.start = QPushButton("Export")
@@ -211,17 +234,7 @@ class ExportDialog(QDialog):
             button.setMinimumHeight(34)
             button.setAutoDefault(False)
             buttons.addWidget(button)
-        layout.addLayout(buttons)
-        self._poll = QTimer(self)  # the progress bar follows the worker's count
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._show_progress)
-        self._fields: dict[str, QWidget] = {
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "clinician": self.clinician,
-            "patient_chart": self.patient,
-            "output": self.folder,
-        }
+        return buttons
 
     # --- choices ---------------------------------------------------------------------------
     def _choose_clicked(self) -> None:

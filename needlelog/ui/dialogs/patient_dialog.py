@@ -25,8 +25,7 @@ from needlelog.domain.model import Consent, Patient, Screening
 from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, TreatmentPlan
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
-
-ERROR_STYLE = "color: #a11a1a;"
+from needlelog.ui.widgets.fields import ERROR_STYLE
 
 
 class PatientDialog(QDialog):
@@ -43,7 +42,21 @@ class PatientDialog(QDialog):
         self.setWindowTitle("Edit patient" if patient else "New patient")
         self.errors: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
+        layout.addWidget(self._build_identity())
+        layout.addWidget(self._build_screening())
+        layout.addWidget(self._build_care())
+        self.general_error = QLabel("")
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        named(self.general_error, "patientError", "Problems")
+        layout.addWidget(self.general_error)
+        layout.addWidget(self._build_buttons())
+        if patient is not None:
+            self._show(patient)
 
+    # --- building ------------------------------------------------------------------------------
+    def _build_identity(self) -> QGroupBox:
+        """Names, chart number, date of birth and phone, each with its problem under it."""
         identity = QGroupBox("Patient")
         form = QFormLayout(identity)
         self.family = QLineEdit()
@@ -69,8 +82,10 @@ class PatientDialog(QDialog):
             widget.setMinimumHeight(30)
             form.addRow(label, widget)
             form.addRow("", self._error_label(field))
-        layout.addWidget(identity)
+        return identity
 
+    def _build_screening(self) -> QGroupBox:
+        """A tick box per precaution (under 12 follows from the date of birth) and the region operated on."""
         screening = QGroupBox("Screening: does the patient have …")
         screening_layout = QVBoxLayout(screening)
         self.screening: dict[Precaution, QCheckBox] = {}
@@ -91,8 +106,10 @@ class PatientDialog(QDialog):
         surgery_row.addWidget(self.surgery_region, 1)
         screening_layout.addLayout(surgery_row)
         screening_layout.addWidget(self._error_label("screening.surgery_region"))
-        layout.addWidget(screening)
+        return screening
 
+    def _build_care(self) -> QGroupBox:
+        """The treatment plan and the consent to dry needling: given, when, how and by whom."""
         care = QGroupBox("Treatment plan and consent")
         care_form = QFormLayout(care)
         self.plan = QComboBox()
@@ -120,13 +137,10 @@ class PatientDialog(QDialog):
         care_form.addRow("Obtained by", self.consent_by)
         care_form.addRow("", self._error_label("consent.obtained_by"))
         care_form.addRow("", self._error_label("consent.given_on"))
-        layout.addWidget(care)
+        return care
 
-        self.general_error = QLabel("")
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        named(self.general_error, "patientError", "Problems")
-        layout.addWidget(self.general_error)
+    def _build_buttons(self) -> QDialogButtonBox:
+        """Save (Enter) and Cancel (Esc)."""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         named(self.buttons, "patientButtons", "Save or cancel")
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -137,9 +151,7 @@ class PatientDialog(QDialog):
         cancel.setToolTip("Close without saving (Esc)")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        if patient is not None:
-            self._show(patient)
+        return self.buttons
 
     def _error_label(self, field: str) -> QLabel:
         label = QLabel("")

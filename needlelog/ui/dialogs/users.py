@@ -29,7 +29,9 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.store import Services
-from needlelog.ui.dialogs.registers import (
+from needlelog.ui.models.paged import PagedTableModel
+from needlelog.ui.widgets.common import fixed_columns, named
+from needlelog.ui.widgets.forms import (
     FieldErrors,
     button,
     close_row,
@@ -38,8 +40,6 @@ from needlelog.ui.dialogs.registers import (
     message_label,
     row_of,
 )
-from needlelog.ui.models.paged import PagedTableModel
-from needlelog.ui.widgets.common import fixed_columns, named
 
 PASSWORDS_DIFFER = "The two passwords differ: type the same password twice."
 
@@ -181,6 +181,20 @@ class UsersDialog(QDialog):
         self.resize(1160, 700)
         layout = QVBoxLayout(self)
         self.general = message_label("usersError", "Problem", error=True)
+        self._build_table(layout)
+        forms = QHBoxLayout()
+        layout.addLayout(forms)
+        forms.addWidget(self._build_adding(), 1)
+        forms.addWidget(self._build_chosen(), 1)
+        layout.addWidget(self.general)
+        closing, self.close_button = close_row(self, "users")
+        layout.addLayout(closing)
+        self.accounts: list[Clinician] = []
+        self.reload()
+
+    # --- building ------------------------------------------------------------------------------
+    def _build_table(self, layout: QVBoxLayout) -> None:
+        """Every account, and the count line under it."""
         self.model = UserModel(self)
         self.view = make_table("userTable", "User accounts")
         self.view.setModel(self.model)
@@ -199,10 +213,9 @@ class UsersDialog(QDialog):
         layout.addWidget(self.view, 1)
         self.count = message_label("userCount", "Number of accounts")
         layout.addWidget(self.count)
-        forms = QHBoxLayout()
-        layout.addLayout(forms)
 
-        # Adding a user.
+    def _build_adding(self) -> QGroupBox:
+        """Adding a user: the account's fields and its first password."""
         adding = QGroupBox("Add a user")
         add_form = QFormLayout(adding)
         self.add_general = message_label("addUserError", "Problem adding the user", error=True)
@@ -213,9 +226,10 @@ class UsersDialog(QDialog):
         self.add_button.clicked.connect(self.add_user)
         add_form.addRow("", row_of(self.add_button, 1))
         add_form.addRow(self.add_general)
-        forms.addWidget(adding, 1)
+        return adding
 
-        # The chosen user.
+    def _build_chosen(self) -> QGroupBox:
+        """The chosen user: its fields (not its user name), whether it is active, and a new password."""
         self.editing = QGroupBox("Selected user")
         edit_layout = QVBoxLayout(self.editing)
         edit_form = QFormLayout()
@@ -239,7 +253,13 @@ class UsersDialog(QDialog):
         self.password_button.toggled.connect(self._show_password_form)
         edit_form.addRow("", row_of(self.save_button, self.password_button, 1))
         edit_form.addRow(self.edit_general)
+        edit_layout.addWidget(self._build_password_panel())
+        self.edit_status = message_label("editUserStatus", "Saved")
+        edit_layout.addWidget(self.edit_status)
+        return self.editing
 
+    def _build_password_panel(self) -> QFrame:
+        """The chosen user's new password, typed twice (hidden until "Set password…" is pressed)."""
         self.password_frame = QFrame()
         named(self.password_frame, "setPasswordPanel", "New password")
         self.password_frame.setFrameShape(QFrame.Shape.StyledPanel)
@@ -255,16 +275,7 @@ class UsersDialog(QDialog):
         password_form.addRow("", row_of(self.set_password_button, 1))
         password_form.addRow(self.password_general)
         self.password_frame.hide()
-        edit_layout.addWidget(self.password_frame)
-        self.edit_status = message_label("editUserStatus", "Saved")
-        edit_layout.addWidget(self.edit_status)
-        forms.addWidget(self.editing, 1)
-
-        layout.addWidget(self.general)
-        closing, self.close_button = close_row(self, "users")
-        layout.addLayout(closing)
-        self.accounts: list[Clinician] = []
-        self.reload()
+        return self.password_frame
 
     # --- the table -----------------------------------------------------------------------------
     def reload(self, keep: int | None = None) -> None:
