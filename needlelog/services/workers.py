@@ -12,10 +12,10 @@ result leaves that thread waiting for bytes that never come, and the program nev
   file to the parent (an error in words), never a read that waits forever. Nothing is read from
   a worker after the pool is closed, and there is no thread for the interpreter to join.
 - **Cancel is cooperative.** Every task gets ``stop``, a function that says whether the pool
-  is closing; tasks ask it between notes and return early. A worker has at most one task, so
-  anything waiting in its task pipe while it works can only be the stop sentinel (or the end of
-  file): ``stop`` is a zero-timeout poll of that pipe, no shared semaphore (and so no resource
-  tracker process). Closing sends each worker the sentinel, joins them against one deadline, and
+  is closing; tasks ask it between notes and return early. ``stop`` is a zero-timeout poll of a
+  stop pipe that every worker reads and the parent writes one byte into when it closes (its end
+  of file says the same if the parent dies): no shared semaphore, no helper thread. Closing also
+  sends each worker a sentinel after its tasks, joins them against one deadline, and
   only a worker still alive after it (stuck where it cannot ask) is terminated, then killed. A
   worker that has not yet said it is ready (still importing, which takes a second on a busy PC)
   holds nothing and cannot ask, so it is terminated at once.
@@ -38,7 +38,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, NoReturn, Protocol
 
@@ -47,6 +47,8 @@ Task = Callable[..., Any]  # called as task(*args, stop=stop); returns something
 
 STOP_SECONDS = 1.5  # closing waits this long in all for the workers to stop by themselves
 REPLY_LIMIT = 16_384  # bytes: a reply is a status, never a result
+DEPTH = 2  # tasks a worker holds: the one it works on and the next
+QUEUED_BYTES = 32_768  # a next task larger than this waits here, so a send never waits for a busy worker
 
 
 class WorkerError(Exception):
@@ -115,7 +117,7 @@ class _Worker:
     process: Any  # multiprocessing.context.SpawnProcess
     tasks: Connection  # parent writes
     replies: Connection  # parent reads
-    ticket: int | None = None  # the task it is working on
+    tickets: deque[int] = field(default_factory=deque)  # its tasks, the one it works on first
     ready: bool = False  # it said it finished starting: imports and ``prepare`` done
 
 
@@ -123,17 +125,20 @@ class WorkerPool:
     """``count`` worker processes started with "spawn" (the same on Linux, Windows and macOS, and no
     fork of a process that holds a database connection or Qt). ``prepare`` runs once in each.
 
-    Tasks wait in this process until a worker is free, so each worker has at most one task and its
-    pipe never holds more than that one message.
+    Each worker has at most :data:`DEPTH` tasks: the one it works on and the next, so it never
+    waits for this process between two. A task goes into a busy worker's pipe only if it fits the
+    pipe's buffer (:data:`QUEUED_BYTES`), so sending never waits for a busy worker; a larger one
+    waits here until the worker is free.
     """
 
     def __init__(self, count: int, prepare: Callable[[], None] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
-        self._queue: deque[tuple[int, Task, tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[int, bytes]] = deque()
         self._workers: list[_Worker] = []
         self._next = 0
         self._closed = False
         self.exit_codes: list[int | None] = []  # once closed: 0 for a worker that stopped by itself
+        stop_reader, self._stop = context.Pipe(duplex=False)
         try:
             with _sigint_ignored():
                 for _ in range(max(1, count)):
@@ -141,7 +146,7 @@ class WorkerPool:
                     reply_reader, reply_writer = context.Pipe(duplex=False)
                     process = context.Process(
                         target=_serve,
-                        args=(task_reader, reply_writer, prepare),
+                        args=(task_reader, reply_writer, stop_reader, prepare),
                         name="needlelog-worker",
                         daemon=True,  # never outlives this process, whatever happens
                     )
@@ -153,22 +158,24 @@ class WorkerPool:
         except BaseException:
             self.close(cancel=True)
             raise
+        finally:
+            stop_reader.close()
 
     @property
     def pending(self) -> int:
         """Tasks submitted whose result has not been collected."""
-        return len(self._queue) + sum(w.ticket is not None for w in self._workers)
+        return len(self._queue) + sum(len(w.tickets) for w in self._workers)
 
     def submit(self, task: Task, *args: Any) -> int:
         ticket, self._next = self._next, self._next + 1
-        self._queue.append((ticket, task, args))
+        self._queue.append((ticket, pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL)))
         self._dispatch()
         return ticket
 
     def finished(self, timeout: float) -> list[Done]:
         """The tasks that finished within ``timeout`` seconds (possibly none). A task that failed, or
         a worker that died, raises :class:`WorkerError` (or the task's ``OSError``, rebuilt)."""
-        watched = {w.replies: w for w in self._workers if w.ticket is not None or not w.ready}
+        watched = {w.replies: w for w in self._workers if w.tickets or not w.ready}
         if not watched:
             return []
         done: list[Done] = []
@@ -178,13 +185,13 @@ class WorkerPool:
             if status == "ready":
                 worker.ready = True
                 continue
-            ticket, worker.ticket = worker.ticket, None
+            ticket = worker.tickets.popleft()
             if status == "oserror":
                 number, text, filename = value
                 raise OSError(number, text, filename)
             if status == "error":
                 raise WorkerError(value)
-            done.append(Done(ticket, value))  # type: ignore[arg-type]
+            done.append(Done(ticket, value))
         self._dispatch()
         return done
 
@@ -200,16 +207,18 @@ class WorkerPool:
         return reply
 
     def _dispatch(self) -> None:
-        for worker in self._workers:
-            if not self._queue:
-                return
-            if worker.ticket is None:
-                ticket, task, args = self._queue.popleft()
-                try:
-                    worker.tasks.send((task, args))
-                except OSError:
-                    raise WorkerError(f"worker process {worker.process.pid} stopped unexpectedly", died=True) from None
-                worker.ticket = ticket
+        for depth in range(DEPTH):  # first every idle worker, then a next task for each busy one
+            for worker in self._workers:
+                if not self._queue:
+                    return
+                if len(worker.tickets) == depth and (depth == 0 or len(self._queue[0][1]) <= QUEUED_BYTES):
+                    ticket, message = self._queue.popleft()
+                    try:
+                        worker.tasks.send_bytes(message)
+                    except OSError:
+                        text = f"worker process {worker.process.pid} stopped unexpectedly"
+                        raise WorkerError(text, died=True) from None
+                    worker.tickets.append(ticket)
 
     def close(self, *, cancel: bool) -> None:
         """Stop every worker: tasks still running are asked to stop at their next check (a caller
@@ -219,12 +228,14 @@ class WorkerPool:
             return
         self._closed = True
         self._queue.clear()
+        with contextlib.suppress(OSError):
+            self._stop.send_bytes(b"stop")  # every running task sees it at its next check
         for worker in self._workers:
             if not worker.ready and worker.replies.poll():  # "ready" (always its first message), unread
                 with contextlib.suppress(WorkerError):
                     worker.ready = self._reply(worker)[0] == "ready"
             with contextlib.suppress(OSError):
-                worker.tasks.send(None)  # a few bytes into an empty pipe: never blocks; a busy task sees it
+                worker.tasks.send(None)  # after its tasks, which return at once: a few bytes, never blocks
             worker.tasks.close()
             if not worker.ready:  # still importing: it holds nothing, and cannot ask until it has started
                 worker.process.terminate()
@@ -242,6 +253,7 @@ class WorkerPool:
             self.exit_codes.append(worker.process.exitcode)
             with contextlib.suppress(ValueError):  # still alive after kill: leave it to the OS
                 worker.process.close()
+        self._stop.close()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -265,7 +277,7 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def _serve(
-    tasks: Connection, replies: Connection, prepare: Callable[[], None] | None
+    tasks: Connection, replies: Connection, stopping: Connection, prepare: Callable[[], None] | None
 ) -> None:  # pragma: no cover - runs in the worker process
     """A worker's life: take a task, run it, reply in a few bytes; until the sentinel or end of file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -273,8 +285,8 @@ def _serve(
         prepare()
     replies.send(("ready", None))
 
-    def stop() -> bool:  # while a task runs, only the sentinel or the end of file can arrive
-        return tasks.poll()
+    def stop() -> bool:  # the parent's stop byte, or its end of file
+        return stopping.poll()
 
     while True:
         try:
