@@ -122,7 +122,8 @@ class PatientDialog(QDialog):
         self.consent_date = QDateEdit()
         self.consent_date.setDisplayFormat("yyyy-MM-dd")
         self.consent_date.setCalendarPopup(True)
-        self.consent_date.setDate(QDate.currentDate())
+        today = self.services.clock().astimezone().date()  # the clinic's day, by the program's one clock
+        self.consent_date.setDate(QDate(today.year, today.month, today.day))
         named(self.consent_date, "consentDate", "Consent date")
         self.consent_method = QComboBox()
         for method in ConsentMethod:
