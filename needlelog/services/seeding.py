@@ -36,7 +36,7 @@ from needlelog.domain.model import (
     Screening,
     TreatmentSession,
 )
-from needlelog.domain.rules import fingerprint
+from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, fingerprint
 from needlelog.domain.search import chart_key, search_key
 from needlelog.domain.vocab import (
     CONDITION_REGIONS,
@@ -448,7 +448,7 @@ class ChartGenerator:
             needles=self.between(low, high),
             needle_size=self.pick(NEEDLE_SIZES),
             needle_lot=self.pick(NEEDLE_LOTS),
-            dwell_minutes=self.between(5, 15),
+            dwell_minutes=self.between(DWELL_MIN, DWELL_MAX),
             twitch=self.pick(TWITCHES),
             trigger_points=(ANCHOR_POINTS[region, side][place % len(SPREAD)],),
         )

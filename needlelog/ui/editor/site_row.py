@@ -10,6 +10,7 @@ from datetime import datetime
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from needlelog.domain.model import NeedlingSite, TriggerPoint
+from needlelog.domain.rules import DWELL_MAX, DWELL_MIN
 from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.ui.widgets.common import local_time, named
@@ -43,7 +44,8 @@ class SiteRow:
         named(self.needles, f"{prefix}Needles", f"{label} needle count", "Needles at this site (1 to 20)")
         self.dwell = OptionalSpin(1, 99)
         self.dwell.set_number(default_dwell)
-        named(self.dwell, f"{prefix}Dwell", f"{label} dwell time", "Planned dwell time, 5 to 15 minutes")
+        dwell_range = f"Planned dwell time, {DWELL_MIN} to {DWELL_MAX} minutes"
+        named(self.dwell, f"{prefix}Dwell", f"{label} dwell time", dwell_range)
         self.twitch = CodeCombo(list(TwitchResponse))
         named(self.twitch, f"{prefix}Twitch", f"{label} twitch response", "Twitch response: N, W or S")
         self.lot = QLineEdit()
