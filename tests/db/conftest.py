@@ -20,7 +20,9 @@ def pg_url() -> Iterator[str]:
     name = f"needlelog_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # UTF-8 as a clinic's server is, whatever locale the cluster was made under (a fresh machine's
+        # cluster, made with no locale, has SQL_ASCII templates that store any bytes unchecked).
+        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"))
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
