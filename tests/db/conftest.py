@@ -20,8 +20,8 @@ def pg_url() -> Iterator[str]:
     name = f"needlelog_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        # UTF-8 as a clinic's server is, whatever locale the cluster was made under (a fresh machine's
-        # cluster, made with no locale, has SQL_ASCII templates that store any bytes unchecked).
+        # UTF-8 as a clinic's server is, whatever locale the cluster was made under (initdb under a
+        # non-UTF-8 locale makes LATIN1 or SQL_ASCII templates; Debian 12's, made with none, are C.UTF-8).
         conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"))
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
