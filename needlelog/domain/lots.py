@@ -70,6 +70,29 @@ def expired_lot_problems(session: TreatmentSession, lots: Iterable[NeedleLot]) -
     return problems
 
 
+def session_lot_problems(
+    session: TreatmentSession, lots: Iterable[NeedleLot], *, inventory_kept: bool
+) -> list[FieldProblem]:
+    """Every site whose needle lot cannot have been used: expired on the service day, or, where the clinic
+    keeps an inventory (``inventory_kept``), not in it (a typo such as X9999-01 would defeat a recall).
+
+    ``lots`` holds at least the inventory's lots that the sites name."""
+    problems = expired_lot_problems(session, lots)
+    if not inventory_kept:
+        return problems
+    known = {lot_key(lot.lot) for lot in lots}
+    for i, site in enumerate(session.sites):
+        if site.needle_lot.strip() and lot_key(site.needle_lot) not in known:
+            problems.append(
+                FieldProblem.at(
+                    ("sites", i, "needle_lot"),
+                    f"Site {i + 1}: needle lot {site.needle_lot.strip()} is not in the clinic's needle-lot "
+                    "inventory; choose one of its lots, or ask a manager to add it (Manager > Needle lots).",
+                )
+            )
+    return sorted(problems, key=lambda problem: problem.path)
+
+
 def usable_lots(lots: Iterable[NeedleLot], day: date) -> list[NeedleLot]:
     """The lots that may be chosen on ``day``: an expired lot cannot be."""
     return [lot for lot in lots if not lot.expired_on(day)]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from needlelog.domain.accounts import account_problems
 from needlelog.domain.drafts import savable_draft
-from needlelog.domain.lots import NeedleLot, expired_lot_problems, lot_problems, usable_lots
+from needlelog.domain.lots import NeedleLot, expired_lot_problems, lot_problems, session_lot_problems, usable_lots
 from needlelog.domain.model import (
     CONSENT_VALID_MONTHS_DEFAULT,
     Clinic,
@@ -129,3 +129,16 @@ def test_a_start_put_back_drops_an_end_that_would_come_before_it() -> None:
     assert savable_draft(typed, refused, accepted_start=START).service_end is None
     later = replace(typed, service_end=START + timedelta(minutes=5))
     assert savable_draft(later, refused, accepted_start=START).service_end == later.service_end
+
+
+def test_where_an_inventory_is_kept_a_lot_outside_it_is_refused_on_its_site() -> None:
+    session = draft(
+        NeedlingSite(needle_lot="X9999-01"), NeedlingSite(needle_lot=" l-new"), NeedlingSite(needle_lot="l-old")
+    )
+    problems = session_lot_problems(session, LOTS, inventory_kept=True)
+    assert [p.field for p in problems] == ["sites[0].needle_lot", "sites[2].needle_lot"]
+    assert problems[0].message.startswith("Site 1: needle lot X9999-01 is not in the clinic's needle-lot inventory")
+    assert "expired" in problems[1].message
+    # A clinic that keeps no inventory writes any lot number; only the expiry of a known lot is judged.
+    assert session_lot_problems(session, [], inventory_kept=False) == []
+    assert [p.field for p in session_lot_problems(session, LOTS, inventory_kept=False)] == ["sites[2].needle_lot"]
