@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from needlelog.domain.lung_field import muscle_over_lung
 from needlelog.domain.model import NeedlingSite, TriggerPoint
 from needlelog.domain.vocab import LUNG_FIELD_REGIONS, BodyRegion, FigureView, Side
 
@@ -188,8 +189,13 @@ def anchor_point(region: BodyRegion, side: Side, figure: Figure | None = None) -
 
 
 def lung_field_site(site: NeedlingSite, figure: Figure | None = None) -> bool:
-    """A site where a needle can reach the lung: chest, upper back, or a marker at the base of the neck."""
-    if site.region in LUNG_FIELD_REGIONS:
+    """A site where a needle can reach the lung: the one rule for the editor's caution, the breathing aftercare
+    it ticks, the sign rule that asks for that aftercare, the stored flag and the note's line.
+
+    Its region is the chest or the upper back, or its muscle lies over the thorax or the lung apex
+    (:mod:`needlelog.domain.lung_field`), or a marker lies in the figure's lung field (the base of the neck).
+    """
+    if site.region in LUNG_FIELD_REGIONS or muscle_over_lung(site.muscle):
         return True
     figure = figure or body_figure()
     return any(figure.in_lung_field(point) for point in site.trigger_points)

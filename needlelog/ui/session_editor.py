@@ -157,6 +157,7 @@ class SessionEditor(QWidget):
         chart.marker_moved.connect(sites.move_marker)
         chart.marker_deleted.connect(sites.delete_marker)
         chart.site_clicked.connect(sites.select_site)
+        chart.missed.connect(sites.clear_selection)
         chart.twitch_marked.connect(sites.mark_twitch)
         chart.muscle_picked.connect(sites.pick_muscle)
         chart.lung_site_added.connect(self.facts.tick_breathing_aftercare)

@@ -17,7 +17,7 @@ from tests.conftest import FakeClock
 SITE = NeedlingSite(
     BodyRegion.NECK,
     Side.RIGHT,
-    "upper trapezius",
+    "levator scapulae",  # not over the lung: this note is not about the lung-field rule
     2,
     "",
     "L1",

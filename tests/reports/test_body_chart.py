@@ -105,8 +105,14 @@ def test_the_chart_moves_whole_to_the_next_page(tmp_path: Path, charts: list[Bod
 # --- the lung-field caution ----------------------------------------------------------------
 
 
+def off_the_lung(note: VisitNote) -> VisitNote:
+    """The note's sites in muscles nowhere near the lung (its upper trapezius and infraspinatus lie over it)."""
+    neck, shoulder, back = note.session.sites
+    return with_sites(note, replace(neck, muscle="levator scapulae"), replace(shoulder, muscle="teres minor"), back)
+
+
 def test_the_lung_field_caution_is_printed_only_when_a_site_lies_over_the_lung(tmp_path: Path) -> None:
-    note = signed_note()
+    note = off_the_lung(signed_note())
     assert "Lung-field caution" not in text_of(render_visit_note(note), tmp_path)
 
     chest = with_sites(note, *note.session.sites, CHEST)
@@ -129,7 +135,7 @@ def test_the_lung_field_caution_is_printed_only_when_a_site_lies_over_the_lung(t
 
 
 def test_a_recorded_caution_prints_even_when_no_site_is_over_the_lung_now(tmp_path: Path) -> None:
-    note = signed_note()
+    note = off_the_lung(signed_note())
     recorded = replace(note, session=replace(note.session, lung_field_caution=True))
     flat = squashed(text_of(render_visit_note(recorded), tmp_path))
     assert squashed("Lung-field caution: recorded (pneumothorax risk)") in flat

@@ -107,7 +107,8 @@ def visit(
         "needles_removed": 14,
         "sharps_disposed": True,
         "reactions": Reactions(Soreness.MILD),
-        "aftercare": frozenset({Aftercare.HYDRATE, Aftercare.EXPECT_SORENESS}),
+        # the upper trapezius lies over the lung apex: the breathing aftercare is given
+        "aftercare": frozenset({Aftercare.HYDRATE, Aftercare.EXPECT_SORENESS, Aftercare.SEEK_CARE_BREATHING}),
         "notes": "Tolerated well.",
     }
     values.update(changes)

@@ -51,7 +51,8 @@ def charted(draft: TreatmentSession, clock: FakeClock, **changes: object) -> Tre
         "pain_after": 3,
         "needles_removed": 7,
         "sharps_disposed": True,
-        "aftercare": frozenset({Aftercare.HYDRATE, Aftercare.EXPECT_SORENESS}),
+        # the upper trapezius lies over the lung apex: the breathing aftercare is given
+        "aftercare": frozenset({Aftercare.HYDRATE, Aftercare.EXPECT_SORENESS, Aftercare.SEEK_CARE_BREATHING}),
         "notes": "Tolerated well <b>&</b> no reactions.",
     }
     values.update(changes)
@@ -129,7 +130,8 @@ def test_sign_stores_signer_time_and_fingerprint_and_then_refuses_changes(
     signed = services.sessions.sign(content, clinician.id or 0)
     assert signed.status is SessionStatus.SIGNED and signed.signed_at == clock.now
     assert signed.signed_by_id == clinician.id
-    assert signed.fingerprint == fingerprint(content, patient, clinician, clock.now)
+    # the stored note records the lung-field caution of its upper trapezius site, and is fingerprinted so
+    assert signed.fingerprint == fingerprint(replace(content, lung_field_caution=True), patient, clinician, clock.now)
     with pytest.raises(ConflictError, match="signed session cannot be changed"):
         services.sessions.save_draft(signed)
     with pytest.raises(ConflictError, match="signed in the meantime"):

@@ -73,6 +73,7 @@ def test_a_running_timer_and_a_missing_breathing_aftercare_stop_signing(
         draft,
         clock,
         sites=(neck_site(timer_started=clock.now - timedelta(minutes=20)), chest),
+        aftercare=frozenset({Aftercare.HYDRATE}),  # the breathing aftercare not given
         needles_removed=4,
     )
     with pytest.raises(ValidationError) as refused:

@@ -50,7 +50,7 @@ def site(**changes: object) -> NeedlingSite:
     values: dict[str, object] = {
         "region": BodyRegion.NECK,
         "side": Side.RIGHT,
-        "muscle": "upper trapezius",
+        "muscle": "levator scapulae",  # not over the lung: this note is not about the lung-field rule
         "needles": 2,
         "dwell_minutes": 10,
         "twitch": TwitchResponse.WEAK,

@@ -20,6 +20,7 @@ from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import CAUTION_STYLE, CodeCombo, set_inputs_enabled
 
 QUICK_PICKS = 6
+NO_REGION = "No body region there: tap on the figure, or choose the region from the lists below."
 CHART_WIDTH = (290, 440)  # the body chart's column, narrowest and widest (pixels)
 TWITCH_KEYS = ((TwitchResponse.NONE, "N"), (TwitchResponse.WEAK, "W"), (TwitchResponse.STRONG, "S"))
 # Where a marker is to go: the region and side, and the trigger point(s) on the figure.
@@ -36,6 +37,7 @@ class BodyChartPanel(QGroupBox):
     twitch_marked = Signal(object)  # TwitchResponse for the selected site
     muscle_picked = Signal(int)  # the n-th quick-pick muscle for the selected site
     lung_site_added = Signal()  # a site entered the lung field: the breathing aftercare is due
+    missed = Signal()  # a tap on no region: the selection is cleared, so a quick pick cannot reach an old site
 
     def __init__(self, figure: Figure, patient: Patient, parent: QWidget | None = None) -> None:
         super().__init__("Body chart", parent)
@@ -51,6 +53,7 @@ class BodyChartPanel(QGroupBox):
         self.chart.moved.connect(self.move_marker)
         self.chart.deleted.connect(self.marker_deleted)
         self.chart.selected.connect(lambda site, _point: self.site_clicked.emit(site))
+        self.chart.missed.connect(self._missed)
         layout.addWidget(self.chart)
         self.message = self._note("chartMessage", "Body chart message")
         layout.addWidget(self.message)
@@ -142,6 +145,12 @@ class BodyChartPanel(QGroupBox):
         placement = self.placement_at(view, x, y)
         if placement is not None:
             self.place_requested.emit(*placement, add)
+        else:
+            self.missed.emit()
+
+    def _missed(self) -> None:
+        self.say(NO_REGION)
+        self.missed.emit()
 
     def _place_clicked(self) -> None:
         placement = self.placement_from_lists()
@@ -152,7 +161,7 @@ class BodyChartPanel(QGroupBox):
         """A tap on the figure: the region and side under it, and the marker there (None off the figure)."""
         hit = self.figure.region_at(view, x, y)
         if hit is None:
-            self.say("No body region there: tap on the figure, or choose the region from the lists below.")
+            self.say(NO_REGION)
             return None
         region, side = hit
         return region, side, (TriggerPoint(view, round(x, 4), round(y, 4)),)
@@ -206,9 +215,9 @@ class BodyChartPanel(QGroupBox):
         self.chart.set_markers([site.trigger_points for site in content.sites])
         lung = frozenset(i for i, site in enumerate(content.sites) if lung_field_site(site, self.figure))
         if lung:
-            numbers = ", ".join(str(i + 1) for i in sorted(lung))
+            numbers = ("site " if len(lung) == 1 else "sites ") + ", ".join(str(i + 1) for i in sorted(lung))
             self.lung_caution.setText(
-                f"⚠ Lung field — site {numbers}: a needle here can reach the lung (pneumothorax risk). "
+                f"⚠ Lung field — {numbers}: a needle here can reach the lung (pneumothorax risk). "
                 "Aftercare: seek care at once for shortness of breath or chest pain."
             )
         self.lung_caution.setVisible(bool(lung))

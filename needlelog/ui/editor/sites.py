@@ -223,10 +223,14 @@ class SitesPanel(QGroupBox):
                 row.region.set_code(region)
             if row.side.code() is None:
                 row.side.set_code(side)
+            elif _is_mirror(row.region.code(), row.side.code(), region, side):
+                # the same muscle on the patient's other side: one site, both sides, two markers
+                row.side.set_code(Side.BILATERAL)
+                self.says.emit(f"Site {target + 1} is now bilateral: a marker on each side.")
             self._row_changed()
         index = self.rows.index(row)
         self.select_site(index, point=len(row.trigger_points) - 1)
-        row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+        _focus_count(row)
         return row
 
     def _placement_target(self, region: BodyRegion, add: bool) -> int | None:
@@ -278,23 +282,44 @@ class SitesPanel(QGroupBox):
         row = self.rows[self.selected_site] if self.selected_site is not None else None
         self.picks_changed.emit(self.selected_site, row.region.code() if row is not None else None)
 
+    def clear_selection(self) -> None:
+        """A tap that found no region: no site is selected, so a quick pick cannot land on an old one."""
+        self.select_site(None)
+
+    def quick_pick_site(self) -> int | None:
+        """The site a quick pick acts on: the one whose field has the focus, else the one just placed or selected
+        on the chart; None after a missed tap (the quick pick then does nothing and says so)."""
+        index = self.focused_site()
+        if index is None:
+            index = self.selected_site
+        if index is None or index >= len(self.rows):
+            self.says.emit("No site selected: tap the figure or click into a site's row first.")
+            return None
+        if index != self.selected_site:
+            self.select_site(index)
+        return index
+
     def mark_twitch(self, response: TwitchResponse) -> None:
-        """The selected site's twitch response, in one click or key (Alt+N, Alt+W, Alt+S)."""
-        if self.selected_site is None or self.signed or self.view_only:
+        """The twitch response of the site in hand, in one click or key (Alt+N, Alt+W, Alt+S)."""
+        if self.signed or self.view_only:
             return
-        self.rows[self.selected_site].twitch.set_code(response)
+        index = self.quick_pick_site()
+        if index is not None:
+            self.rows[index].twitch.set_code(response)
 
     def pick_muscle(self, index: int) -> None:
-        """A quick-pick: the muscle of the selected site, then on to its needle count."""
-        if self.selected_site is None or self.signed:
+        """A quick-pick: the muscle of the site in hand, then on to its needle count."""
+        if self.signed:
             return
-        row = self.rows[self.selected_site]
+        site = self.quick_pick_site()
+        if site is None:
+            return
+        row = self.rows[site]
         region = row.region.code()
         muscles = MUSCLES[region] if isinstance(region, BodyRegion) else ()
         if index < len(muscles):
             row.muscle.setCurrentText(muscles[index])
-            row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
-            row.needles.selectAll()
+            _focus_count(row)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # A site row's field taking the focus makes that site the selected one (chart and quick-picks).
@@ -402,3 +427,15 @@ class SitesPanel(QGroupBox):
         for row in self.rows:
             row.set_read_only(read_only)
         self.add_site_button.setEnabled(not read_only)
+
+
+def _focus_count(row: SiteRow) -> None:
+    """The needle count takes the focus with its text selected: the next digit typed replaces the empty "–"
+    (typed after it, "–3" is not a number and the spin box drops the digit)."""
+    row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+    row.needles.selectAll()
+
+
+def _is_mirror(region: object, side: object, tapped_region: BodyRegion, tapped_side: Side) -> bool:
+    """A tap on the same region as a one-sided site, on the patient's other side."""
+    return region is tapped_region and {side, tapped_side} == {Side.LEFT, Side.RIGHT}

@@ -49,6 +49,7 @@ class BodyChart(QWidget):
     moved = Signal(int, int, object)  # site index, point index, TriggerPoint: a marker dragged
     deleted = Signal(int, int)  # site index, point index
     selected = Signal(int, int)  # site index, point index
+    missed = Signal()  # a tap beside both figures: no site is in hand any more
 
     def __init__(self, figure: Figure | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -261,9 +262,11 @@ class BodyChart(QWidget):
         if self.read_only:
             return
         point = self.from_widget(position)
-        if point is not None:
-            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.placed.emit(point.view, point.x, point.y, shift)
+        if point is None:
+            self.missed.emit()
+            return
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        self.placed.emit(point.view, point.x, point.y, shift)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = event.position()
