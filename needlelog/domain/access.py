@@ -101,7 +101,8 @@ def password_problem(password: str, username: str) -> str | None:
 class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
-    LOCKED = "locked"  # the idle lock, or the account after five failures
+    LOGOUT = "logout"  # signed out to the sign-in window, the program left running
+    LOCKED = "locked"  # the idle lock or a manual one (said in the detail), or the account after five failures
     UNLOCKED = "unlocked"
     PATIENT_VIEWED = "patient_viewed"
     PATIENT_SAVED = "patient_saved"
@@ -116,6 +117,7 @@ class AuditAction(StrEnum):
     SETTING_CHANGED = "setting_changed"
     LOT_CHANGED = "lot_changed"
     FOLLOW_UP = "follow_up"
+    TIMER_RESUMED = "timer_resumed"  # an accidental Stop undone: the needles were still in
 
 
 @dataclass(frozen=True, slots=True)

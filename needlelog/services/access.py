@@ -136,15 +136,26 @@ class AccountService(UseCases):
         return WRONG_LOGIN
 
     def logout(self) -> None:
+        """Forget who is signed in, unaudited (the command line, the program's own set-up)."""
         self.access.user = None
         self.access.locked = False
 
-    def lock(self) -> None:
-        """The idle lock: nothing is shown or done until the password is given again."""
+    def sign_out(self) -> None:
+        """A person signs out to the sign-in window, audited; forgotten even if the audit row cannot be written."""
+        if self.access.user is None:
+            return
+        try:
+            with self._transaction() as db, db.begin():
+                self._audit(db, AuditAction.LOGOUT)
+        finally:
+            self.logout()
+
+    def lock(self, manual: bool = False) -> None:
+        """The idle lock, or a lock the person chose (Ctrl+L): nothing is shown or done until the password."""
         if self.access.user is None or self.access.locked:
             return
         with self._transaction() as db, db.begin():
-            self._audit(db, AuditAction.LOCKED, detail="idle")
+            self._audit(db, AuditAction.LOCKED, detail="manual" if manual else "idle")
         self.access.locked = True
 
     def unlock(self, password: str) -> bool:

@@ -10,12 +10,15 @@ The window composes four panels (docs/ARCHITECTURE.md, "The main window's panels
 
 from __future__ import annotations
 
+import contextlib
+
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QMainWindow, QSplitter, QStackedWidget, QWidget
 
 from needlelog.domain.access import Action
+from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.timers import RunningTimer
 from needlelog.services.store import Services
@@ -25,6 +28,8 @@ from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.lock_screen import IdleWatch, LockScreen
 from needlelog.ui.widgets.timer_dock import TimerDock
+from needlelog.ui.widgets.wheel_guard import guard_wheels
+from needlelog.ui.window import quit_question
 from needlelog.ui.window.lock_controller import IDLE_CHECK_MS, LockController
 from needlelog.ui.window.open_editors import OpenEditors
 from needlelog.ui.window.patient_banner import PatientBanner, PatientPanel
@@ -34,6 +39,9 @@ __all__ = ["IDLE_CHECK_MS", "OPEN_FIRST_AFTER_MS", "MainWindow", "PatientBanner"
 
 
 class MainWindow(QMainWindow):
+    signed_out = Signal()  # the person signed out: the sign-in window comes next, the program runs on
+    closed = Signal()  # the window closed to quit the program
+
     def __init__(
         self,
         services: Services,
@@ -42,8 +50,10 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        guard_wheels()
         self.services = services
         self.clinician = clinician
+        self._signing_out = False
         self.open_drafts = open_drafts
         self.setObjectName("mainWindow")
         clinic = services.clinic.clinic_or_none()
@@ -148,6 +158,9 @@ class MainWindow(QMainWindow):
         find.triggered.connect(self.focus_search)
         quit_action = self._action("&Quit", "actionQuit", QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
+        sign_out = self._action("Sign &out (change user)", "actionSignOut", "Ctrl+Shift+Q")
+        sign_out.setToolTip("Back to the sign-in window; running timers keep counting (Ctrl+Shift+Q)")
+        sign_out.triggered.connect(self.sign_out)
         new_session = self._action("&New session", "actionNewSession", "Ctrl+N")
         new_session.triggered.connect(self.new_session)
         copy_last = self._action("&Copy last session", "actionCopyLastSession", "Ctrl+D")
@@ -164,6 +177,7 @@ class MainWindow(QMainWindow):
         chart.addAction(new_patient)
         chart.addAction(edit_patient)
         chart.addSeparator()
+        chart.addAction(sign_out)
         chart.addAction(quit_action)
 
     def _build_manager_menus(self) -> None:
@@ -248,7 +262,8 @@ class MainWindow(QMainWindow):
         self.lock_controller.check_idle()
 
     def lock(self) -> None:
-        self.lock_controller.lock()
+        """Lock now (Ctrl+L): the lock screen and the audit trail say it was the person's choice."""
+        self.lock_controller.lock(manual=True)
 
     def unlock(self, password: str) -> bool:
         return self.lock_controller.unlock(password)
@@ -399,7 +414,35 @@ class MainWindow(QMainWindow):
         self.timers.reload()
         self.patient_panel.session_changed(session)
 
+    # --- signing out and quitting ----------------------------------------------------------
+    def sign_out(self) -> bool:
+        """Back to the sign-in window without quitting (SPEC §4): every draft saved and its editor closed,
+        audited; running timers are stored instants and go on in the sign-in window, then the next dock.
+
+        False (nothing changed) while locked, or when a draft cannot be stored (its reason is on screen).
+        """
+        if self.locked or not self.open_editors.close_all(forget=True):
+            return False
+        for dialog in [self.patient_dialog, self.export_dialog, *self.dialogs]:
+            if dialog is not None and shiboken6.isValid(dialog):
+                dialog.reject()  # an export is cancelled: only complete files stay
+        with contextlib.suppress(NeedlelogError):
+            self.services.accounts.sign_out()  # audited; forgotten even when the row cannot be written
+        self._signing_out = True
+        self.lock_controller.stop()
+        self.timers.hide()  # no name stays on screen for the next person
+        self.signed_out.emit()  # the sign-in window shows before this one closes
+        self.close()
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._signing_out:
+            super().closeEvent(event)
+            return
+        # No alarm sounds while the program is closed: one question when needles are in.
+        if not quit_question.quit_anyway(self, self.timers.timers, names_hidden=self.private or self.locked):
+            event.ignore()
+            return
         # Closing the program saves every open draft; drafts stay listed so that they reopen.
         if not self.open_editors.close_all():
             event.ignore()
@@ -407,3 +450,4 @@ class MainWindow(QMainWindow):
         if self.export_dialog is not None:
             self.export_dialog.reject()  # cancels a running export: only complete files stay
         super().closeEvent(event)
+        self.closed.emit()

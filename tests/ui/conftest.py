@@ -7,6 +7,7 @@ import pytest
 
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, engine_at_head, open_chart
+from needlelog.ui.window import quit_question
 from tests.conftest import NOW, TEST_HASHER, FakeClock, copy_chart
 
 
@@ -30,3 +31,18 @@ def seeded_chart(seeded_template: Path, tmp_path: Path) -> Iterator[Services]:
     services = open_chart(path, clock=FakeClock(), hasher=TEST_HASHER)
     yield services
     services.close()
+
+
+@pytest.fixture(autouse=True)
+def quit_question_answered_yes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Closing a main window with a dwell timer running asks before quitting. A test that is not about that
+    question says yes (a real box would wait for a click until the test's time ran out); the counts of
+    running timers it was asked about are listed. tests/ui/test_sign_out.py asks the real question."""
+    asked: list[int] = []
+
+    def yes(_parent: object, timers: list[object], names_hidden: bool) -> bool:
+        asked.append(len(timers))
+        return True
+
+    monkeypatch.setattr(quit_question, "quit_anyway", yes)
+    return asked

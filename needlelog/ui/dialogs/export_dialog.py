@@ -37,6 +37,7 @@ from needlelog.services.exporting import ExportCriteria, ExportResult
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
 from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 POLL_MS = 50
 
@@ -107,6 +108,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None, today: date | None = None) -> None:
         super().__init__(parent)
+        guard_wheels()
         self.setMinimumWidth(560)
         self.services = services
         self.run: ExportRun | None = None

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QDockWidget,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -17,10 +18,15 @@ from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.timer_dock import TimerDock
 
 
 class LoginDialog(QDialog):
-    """User name and password; accepted once the services have signed the account in."""
+    """User name and password; accepted once the services have signed the account in.
+
+    Dwell timers still running (someone signed out, or the program restarted with needles in) count and
+    sound here too, without names, until the next person signs in and their dock takes them over.
+    """
 
     def __init__(self, services: Services, clinic_name: str, hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,8 +63,20 @@ class LoginDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         layout.addWidget(buttons)
+        self.timers = self._timers()
+        layout.addWidget(self.timers)
         self.username.setFocus(Qt.FocusReason.OtherFocusReason)
         self.setMinimumWidth(420)
+
+    def _timers(self) -> TimerDock:
+        timers = TimerDock(self.services, self)
+        timers.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)  # part of this window
+        timers.set_private(True)  # no patient's name before anyone signs in; reads the timers
+        for row in timers.rows:
+            row.stop.hide()  # stopping is charting: the person signs in first, and their dock has the timer
+        timers.setToolTip("Sign in to stop a timer: it goes on counting and sounding until then.")
+        timers.setVisible(bool(timers.timers))
+        return timers
 
     def sign_in(self) -> None:
         try:

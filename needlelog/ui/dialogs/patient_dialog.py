@@ -26,6 +26,7 @@ from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, Treatm
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
 from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 
 class PatientDialog(QDialog):
@@ -35,6 +36,7 @@ class PatientDialog(QDialog):
 
     def __init__(self, services: Services, patient: Patient | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        guard_wheels()  # a wheel turn over the form scrolls it; it never changes a date or a list
         self.services = services
         self.patient = patient
         self.setObjectName("patientDialog")

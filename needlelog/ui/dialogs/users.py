@@ -40,6 +40,7 @@ from needlelog.ui.widgets.forms import (
     message_label,
     row_of,
 )
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 PASSWORDS_DIFFER = "The two passwords differ: type the same password twice."
 
@@ -175,6 +176,7 @@ class UsersDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        guard_wheels()
         self.services = services
         named(self, "usersDialog", "Users")
         self.setWindowTitle("Users")
@@ -383,6 +385,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        guard_wheels()
         self.services = services
         named(self, "settingsDialog", "Settings")
         self.setWindowTitle("Settings")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.vocab import Coded
 from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 ERROR_STYLE = "color: #a11a1a;"
 OK_STYLE = "color: #1d6b2f;"
@@ -37,6 +38,7 @@ class CodeCombo(QComboBox):
 
     def __init__(self, terms: list[Coded], blank: str = "–") -> None:
         super().__init__()
+        guard_wheels()  # a wheel turn never picks an item the person did not click into
         # The terms are kept here, not as item data: Qt hands a str enum back as a plain str.
         self._terms: list[Coded | None] = [None, *terms]
         self.addItem(blank)
@@ -57,6 +59,7 @@ class OptionalSpin(QSpinBox):
 
     def __init__(self, low: int, high: int) -> None:
         super().__init__()
+        guard_wheels()
         self.setRange(low - 1, high)
         self.setSpecialValueText("–")
         self.setMinimumHeight(30)

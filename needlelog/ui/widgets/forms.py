@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.ui.widgets.common import named, qdate, table_view
 from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 
 def counted(number: int, word: str, words: str | None = None) -> str:
@@ -35,6 +36,7 @@ def make_table(object_name: str, accessible: str) -> QTableView:
 
 
 def date_edit(object_name: str, accessible: str, day: date) -> QDateEdit:
+    guard_wheels()
     edit = QDateEdit()
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setCalendarPopup(True)

@@ -78,10 +78,15 @@ class LockScreen(QWidget):
         layout.addWidget(self.message)
         layout.addStretch(2)
 
-    def show_for(self, display_name: str, minutes: int) -> None:
-        self.who.setText(
-            f"Locked after {minutes} minutes without use. {html(display_name)}: give your password to go on."
+    def show_for(self, display_name: str, minutes: int, locked_at: datetime | None = None) -> None:
+        """Who is signed in and why it locked: after ``minutes`` idle, or by hand at ``locked_at`` (Ctrl+L)."""
+        name = html(display_name)
+        why = (
+            f"Locked by {name} at {locked_at.astimezone():%H:%M}"
+            if locked_at
+            else f"Locked after {minutes} minutes without use"
         )
+        self.who.setText(f"{why}. {name}: give your password to go on.")
         self.message.clear()
         self.password.clear()
         self.password.setFocus(Qt.FocusReason.OtherFocusReason)

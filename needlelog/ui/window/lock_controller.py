@@ -71,13 +71,21 @@ class LockController(QObject):
         if self.idle.idle_seconds() >= self.idle_minutes * 60:
             self.lock()
 
+    def stop(self) -> None:
+        """The window signs out: its idle watch no longer sees the program's keys and clicks."""
+        self._idle_check.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+
     def say(self, text: str) -> None:
         """A word on the lock screen (why something waits for the password)."""
         self.lock_screen.message.setText(text)
 
-    def lock(self) -> None:
+    def lock(self, manual: bool = False) -> None:
         """Hide every patient detail until the password is given again; drafts are saved first.
 
+        ``manual``: the person locked it (Ctrl+L), and the screen and the audit trail say so.
         The screen is hidden before anything that could fail (the audit row): a chart that cannot
         be written must not keep a name on screen.
         """
@@ -98,10 +106,10 @@ class LockController(QObject):
         for widget in self._hidden_while_locked:
             widget.hide()
         try:
-            self.services.accounts.lock()  # audited, and the services refuse everything until unlocked
+            self.services.accounts.lock(manual)  # audited, and the services refuse everything until unlocked
         except NeedlelogError:
             self.services.access.locked = True  # refused all the same, even if the audit row could not be written
-        self.lock_screen.show_for(user.display_name, self.idle_minutes)
+        self.lock_screen.show_for(user.display_name, self.idle_minutes, self.services.clock() if manual else None)
 
     def unlock(self, password: str) -> bool:
         if not self.locked:

@@ -114,18 +114,21 @@ class OpenEditors(QObject):
             return
         self.session_changed.emit(session)
 
-    def close_all(self) -> bool:
+    def close_all(self, forget: bool = False) -> bool:
         """Close every editor, each saving its draft; False (and that editor in front) if one must stay open.
 
-        Drafts stay listed in open-drafts.json so that they reopen at the next start.
+        Drafts stay listed in open-drafts.json so that they reopen at the next start; ``forget`` (a sign-out)
+        takes them off, so that the next person's window does not open someone else's drafts.
         """
         for editor in list(self.editors.values()):
             if not editor.try_to_close():
                 editor.raise_()  # its reason is on screen; the program stays open rather than lose text
                 return False
-        for editor in list(self.editors.values()):
+        for session_id, editor in list(self.editors.items()):
             editor.blockSignals(True)
             editor.close()
+            if forget:
+                self._editor_closed(session_id)
         return True
 
     def _editor_closed(self, session_id: int) -> None:

@@ -1,0 +1,95 @@
+"""From the sign-in window to the main window and back (SPEC §4): one person signs out, the next signs in,
+and the program never stops in between, so running dwell timers go on counting and sounding.
+
+The composition root (``app.py``) makes one :class:`SignInFlow` and quits when it says so; tests drive the
+same flow with the real dialogs and windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog
+
+from needlelog.domain.vocab import Role
+from needlelog.services.store import Services
+from needlelog.services.workspace import OpenDrafts
+from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
+from needlelog.ui.main_window import MainWindow
+from needlelog.ui.window import quit_question
+
+
+def show_window(window: MainWindow) -> None:
+    window.show()
+    window.reopen_drafts()
+
+
+class SignInFlow(QObject):
+    """Sign in, a main window as that person, sign out, sign in again, until someone quits."""
+
+    window_opened = Signal(object)  # the MainWindow of the person who signed in
+    quit_requested = Signal()  # the main window closed, or the sign-in was cancelled: the program ends
+
+    def __init__(
+        self,
+        services: Services,
+        open_drafts: Callable[[], OpenDrafts | None] = lambda: None,
+        hint: str = "",
+        show: Callable[[MainWindow], None] = show_window,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.open_drafts = open_drafts
+        self.hint = hint
+        self.show = show
+        self.window: MainWindow | None = None
+        self.dialog: QDialog | None = None
+
+    def start(self) -> None:
+        """The first start creates the administrator; every other start signs someone in."""
+        if self.services.accounts.needs_admin():
+            first = FirstAdminDialog(self.services)
+            first.accepted.connect(self.sign_in)
+            first.rejected.connect(self.quit_requested)
+            self.dialog = first
+            first.show()
+        else:
+            self.sign_in()
+
+    def sign_in(self) -> LoginDialog:
+        clinic = self.services.clinic.clinic_or_none()
+        dialog = LoginDialog(self.services, clinic.name if clinic else "", self.hint)
+        dialog.accepted.connect(self._signed_in)
+        dialog.rejected.connect(self._cancelled)
+        self.dialog = dialog
+        dialog.show()
+        dialog.activateWindow()
+        return dialog
+
+    def _signed_in(self) -> None:
+        user = self.services.access.user
+        # A clinician charts as themself; a manager or an administrator sees the chart without charting.
+        clinician = user if user is not None and Role.CLINICIAN in user.roles else None
+        window = MainWindow(self.services, clinician, self.open_drafts())
+        window.signed_out.connect(self._signed_out)
+        window.closed.connect(self.quit_requested)
+        self.window = window
+        self.dialog = None
+        self.show(window)
+        self.window_opened.emit(window)
+
+    def _signed_out(self) -> None:
+        window, self.window = self.window, None
+        self.sign_in()
+        if window is not None:
+            window.deleteLater()  # after it has closed: its dock stops, its idle watch is already off
+
+    def _cancelled(self) -> None:
+        """Cancel on the sign-in window ends the program, asking first when timers run (no alarm after)."""
+        dialog = self.dialog
+        timers = dialog.timers.timers if isinstance(dialog, LoginDialog) else []
+        if dialog is not None and not quit_question.quit_anyway(dialog, timers, names_hidden=True):
+            dialog.show()
+            return
+        self.quit_requested.emit()
