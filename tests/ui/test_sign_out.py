@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.model import Clinic, Clinician, Consent, Patient
@@ -79,7 +80,7 @@ class Flow:
 
     def close(self) -> None:
         for widget in [*self.windows, self.flow.dialog]:
-            if widget is not None and widget.isVisible():
+            if widget is not None and shiboken6.isValid(widget) and widget.isVisible():
                 widget.close()
 
 
@@ -148,6 +149,8 @@ def test_sign_out_keeps_the_timer_counting_in_the_sign_in_window_and_the_next_pe
     assert [(t.patient_name, t.started) for t in nextone.timers.timers] == [("Ada Okafor", started)]
     assert nextone.timers.levels() == [TimerLevel.ALARM]
     assert not login.isVisible()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(window) and not shiboken6.isValid(login)  # gone, nothing of theirs left ticking
     actions = [(user, action, detail) for user, action, detail in audit_rows(path) if action in ("login", "logout")]
     assert actions == [("dwhitford", "login", ""), ("dwhitford", "logout", ""), ("mokoye", "login", "")]
 

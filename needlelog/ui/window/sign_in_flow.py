@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from needlelog.domain.vocab import Role
 from needlelog.services.store import Services
@@ -45,6 +46,7 @@ class SignInFlow(QObject):
         self.show = show
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
+        self._retired: list[QWidget] = []
 
     def start(self) -> None:
         """The first start creates the administrator; every other start signs someone in."""
@@ -58,6 +60,7 @@ class SignInFlow(QObject):
             self.sign_in()
 
     def sign_in(self) -> LoginDialog:
+        self._retire(self.dialog)  # the first start's dialog, answered
         clinic = self.services.clinic.clinic_or_none()
         dialog = LoginDialog(self.services, clinic.name if clinic else "", self.hint)
         dialog.accepted.connect(self._signed_in)
@@ -75,6 +78,7 @@ class SignInFlow(QObject):
         window.signed_out.connect(self._signed_out)
         window.closed.connect(self.quit_requested)
         self.window = window
+        self._retire(self.dialog)  # its timers are this window's dock's now
         self.dialog = None
         self.show(window)
         self.window_opened.emit(window)
@@ -82,8 +86,16 @@ class SignInFlow(QObject):
     def _signed_out(self) -> None:
         window, self.window = self.window, None
         self.sign_in()
-        if window is not None:
-            window.deleteLater()  # after it has closed: its dock stops, its idle watch is already off
+        self._retire(window)  # after it has closed: its dock stops, its idle watch is already off
+
+    def _retire(self, widget: QWidget | None) -> None:
+        """Delete a window once control is back in the event loop, holding it until then: it is asking to go
+        from inside its own signal (a button of the dialog, an action of the window), and Python dropping the
+        last reference would delete it there."""
+        self._retired = [w for w in self._retired if shiboken6.isValid(w)]
+        if widget is not None:
+            self._retired.append(widget)
+            widget.deleteLater()
 
     def _cancelled(self) -> None:
         """Cancel on the sign-in window ends the program, asking first when timers run (no alarm after)."""
