@@ -64,8 +64,15 @@ def main() -> None:
         editor.rows[4].dwell.set_number(16)
         editor.rows[0].timer_started = datetime.now(UTC) - timedelta(minutes=6)
         editor.rows[1].timer_started = datetime.now(UTC) - timedelta(minutes=11)
+        # a timer that ran past 15 minutes (its reason asked for under the row); the rest counted out, but one
+        # needle of the lower back
+        editor.rows[2].timer_started = datetime.now(UTC) - timedelta(minutes=19)
+        editor.rows[2].timer_stopped = datetime.now(UTC) - timedelta(minutes=2)
+        editor.rows[2].dwell.set_number(None)
+        for row in editor.rows[2:]:
+            row.out.setValue(row.needles.number() or 0)
+        editor.rows[7].out.setValue(5)
         editor.tick_timers()
-        editor.removed.setValue(20)
         editor.pain_before.set_number(7)
         editor.notes.setPlainText("Dense taut bands R upper trapezius and infraspinatus; good local twitch responses.")
         editor.sign()

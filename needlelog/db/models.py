@@ -172,6 +172,7 @@ class SessionRow(Base):
     # Kept with the row so that a history of 200 visits is read without touching the sites.
     site_count: Mapped[int] = mapped_column(Integer, default=0)
     needle_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The sum of the sites' needles out (schema 0006), kept like needle_count for the history and exports.
     needles_removed: Mapped[int] = mapped_column(Integer, default=0)
     sharps_disposed: Mapped[bool] = mapped_column(Boolean, default=False)
     soreness: Mapped[Soreness | None] = mapped_column(Code(Soreness))
@@ -231,6 +232,9 @@ class SiteRow(Base):
     twitch: Mapped[TwitchResponse | None] = mapped_column(Code(TwitchResponse))
     timer_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     timer_stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The site's needle ledger (schema 0006): counted out when its timer stops; "in" is ``needles``.
+    needles_out: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dwell_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     session: Mapped[SessionRow] = relationship(back_populates="sites")
     trigger_points: Mapped[list[TriggerPointRow]] = relationship(

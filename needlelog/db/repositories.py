@@ -346,12 +346,13 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
                 trigger_points=tuple(TriggerPoint(p.view, p.x, p.y) for p in s.trigger_points),
                 timer_started=s.timer_started_at,
                 timer_stopped=s.timer_stopped_at,
+                needles_out=s.needles_out,
+                dwell_reason=s.dwell_reason,
             )
             for s in row.sites
         ),
         pain_before=row.pain_before,
         pain_after=row.pain_after,
-        needles_removed=row.needles_removed,
         sharps_disposed=row.sharps_disposed,
         reactions=Reactions(row.soreness, row.reactions, row.reaction_other),
         adverse_events=tuple(AdverseEvent(e.kind, e.description) for e in row.adverse_events),
@@ -394,6 +395,8 @@ def _site_values(position: int, s: NeedlingSite) -> dict[str, object]:
         "twitch": s.twitch,
         "timer_started_at": s.timer_started,
         "timer_stopped_at": s.timer_stopped,
+        "needles_out": s.needles_out,
+        "dwell_reason": s.dwell_reason,
     }
 
 

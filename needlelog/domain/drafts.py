@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from needlelog.domain.model import NeedlingSite, TreatmentSession
-from needlelog.domain.rules import SHORT_TEXT_MAX, TEXT_MAX, FieldProblem
+from needlelog.domain.rules import REASON_MAX, SHORT_TEXT_MAX, TEXT_MAX, FieldProblem
 
 
 def savable_draft(
@@ -35,6 +35,10 @@ def savable_draft(
                 sites[i] = replace(sites[i], dwell_minutes=None)
             case ("sites", int(i), "muscle" | "needle_size" | "needle_lot" as name) if i < len(sites):
                 sites[i] = replace(sites[i], **{name: getattr(sites[i], name)[:SHORT_TEXT_MAX]})
+            case ("sites", int(i), "needles_out") if i < len(sites):
+                sites[i] = replace(sites[i], needles_out=0)
+            case ("sites", int(i), "dwell_reason") if i < len(sites):
+                sites[i] = replace(sites[i], dwell_reason=sites[i].dwell_reason[:REASON_MAX])
             case ("sites", int(i), "timer") if i < len(sites):
                 sites[i] = replace(sites[i], timer_stopped=None)
             case ("sites", int(i), "trigger_points", int()) if i < len(sites):

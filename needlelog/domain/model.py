@@ -116,10 +116,19 @@ class NeedlingSite:
     # The dwell timer: started when the needles go in, stopped when they come out (UTC).
     timer_started: datetime | None = None
     timer_stopped: datetime | None = None
+    # The site's needle ledger (schema 0006): needles counted out of this site; its "in" is ``needles``.
+    needles_out: int = 0
+    # Why a timed dwell lay outside 5-15 minutes (the timer's minutes are the record; SPEC §3).
+    dwell_reason: str = ""
 
     @property
     def timer_running(self) -> bool:
         return self.timer_started is not None and self.timer_stopped is None
+
+    @property
+    def timer_ran(self) -> bool:
+        """The site's timer started and stopped: its dwell is what the timer measured."""
+        return self.timer_started is not None and self.timer_stopped is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +158,6 @@ class TreatmentSession:
     sites: tuple[NeedlingSite, ...] = ()
     pain_before: int | None = None
     pain_after: int | None = None
-    needles_removed: int = 0
     sharps_disposed: bool = False
     reactions: Reactions = Reactions()
     adverse_events: tuple[AdverseEvent, ...] = ()
@@ -169,6 +177,11 @@ class TreatmentSession:
     @property
     def needles_inserted(self) -> int:
         return sum(site.needles or 0 for site in self.sites)
+
+    @property
+    def needles_removed(self) -> int:
+        """The session's needles out: the sum of its sites' ledgers."""
+        return sum(site.needles_out for site in self.sites)
 
     @property
     def is_signed(self) -> bool:

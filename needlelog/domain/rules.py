@@ -16,7 +16,14 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
 from needlelog.domain.figure import lung_field_site
-from needlelog.domain.model import CONSENT_VALID_MONTHS_DEFAULT, Clinic, Clinician, Patient, TreatmentSession
+from needlelog.domain.model import (
+    CONSENT_VALID_MONTHS_DEFAULT,
+    Clinic,
+    Clinician,
+    NeedlingSite,
+    Patient,
+    TreatmentSession,
+)
 from needlelog.domain.vocab import Aftercare, Coded, Precaution
 
 DWELL_MIN, DWELL_MAX = 5, 15
@@ -29,6 +36,7 @@ LATE_ENTRY_AFTER = timedelta(hours=24)
 CLOCK_GRACE = timedelta(minutes=5)
 TEXT_MAX = 100_000
 SHORT_TEXT_MAX = 200  # a name, a muscle, a needle size or lot
+REASON_MAX = 500  # a written reason: a timed dwell outside 5-15, an amendment's
 CONSENT_VALID_MONTHS_MIN, CONSENT_VALID_MONTHS_MAX = 1, 120
 
 # A field as parts: ("sites", 2, "dwell_minutes"), ("reactions", "other_text"), ("notes",).
@@ -74,6 +82,59 @@ def _site_label(index: int) -> str:
     return f"Site {index + 1}"
 
 
+def dwell_minutes(started: datetime, stopped: datetime) -> int:
+    """Whole minutes the needles stayed in, to the nearest minute."""
+    seconds = max((stopped - started).total_seconds(), 0.0)
+    return int((seconds + 30) // 60)
+
+
+def timed_dwell(started: datetime, stopped: datetime) -> int | None:
+    """The typed dwell a stopped timer fills in: its minutes, or None when the needles were in for less than
+    5:00 or more than 15:00 (a rounded "5" or "15" must not hide a dwell outside the range)."""
+    elapsed = stopped - started
+    if not timedelta(minutes=DWELL_MIN) <= elapsed <= timedelta(minutes=DWELL_MAX):
+        return None
+    return dwell_minutes(started, stopped)
+
+
+def clock_text(delta: timedelta) -> str:
+    """ "9:05", or "-0:40" once past."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    return f"{sign}{seconds // 60}:{seconds % 60:02d}"
+
+
+def timed_outside_range(site: NeedlingSite) -> bool:
+    """The site's timer ran for less than 5:00 or more than 15:00: the record needs a written reason."""
+    started, stopped = site.timer_started, site.timer_stopped
+    return started is not None and stopped is not None and timed_dwell(started, stopped) is None
+
+
+def recorded_dwell(site: NeedlingSite) -> int | None:
+    """The site's dwell on the record: what its timer measured when it ran, else the typed minutes."""
+    started, stopped = site.timer_started, site.timer_stopped
+    if started is not None and stopped is not None:
+        return dwell_minutes(started, stopped)
+    return site.dwell_minutes
+
+
+def typed_dwell_disagrees(site: NeedlingSite) -> bool:
+    """A typed dwell that differs by more than a minute from what the site's timer measured."""
+    started, stopped = site.timer_started, site.timer_stopped
+    if started is None or stopped is None or site.dwell_minutes is None:
+        return False
+    measured = max((stopped - started).total_seconds(), 0.0)
+    return abs(site.dwell_minutes * 60 - measured) > 60
+
+
+def site_name(index: int, site: NeedlingSite) -> str:
+    """ "Site 2 (left upper trapezius)": the site's number, side and muscle (or region), as the ledger names it."""
+    what = site.muscle or (site.region.label.lower() if site.region is not None else "")
+    where = " ".join(part for part in ((site.side.label.lower() if site.side else ""), what) if part)
+    return f"{_site_label(index)} ({where})" if where else _site_label(index)
+
+
 def _in_range(value: int | None, low: int, high: int) -> bool:
     return value is None or low <= value <= high
 
@@ -113,6 +174,17 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
                     f"{_site_label(i)}: the dwell timer stops before it starts.",
                 )
             )
+        if site.needles_out < 0:
+            problems.append(
+                FieldProblem.at(("sites", i, "needles_out"), f"{_site_label(i)}: needles out cannot be negative.")
+            )
+        if len(site.dwell_reason) > REASON_MAX:
+            problems.append(
+                FieldProblem.at(
+                    ("sites", i, "dwell_reason"),
+                    f"{_site_label(i)}: the reason for the dwell is longer than {REASON_MAX} characters.",
+                )
+            )
         for name in ("muscle", "needle_size", "needle_lot"):
             if len(getattr(site, name)) > SHORT_TEXT_MAX:
                 problems.append(
@@ -134,8 +206,6 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
         value = getattr(session, name)
         if not _in_range(value, PAIN_MIN, PAIN_MAX):
             problems.append(FieldProblem(name, f"{label} must be {PAIN_MIN} to {PAIN_MAX} (got {value})."))
-    if session.needles_removed < 0:
-        problems.append(FieldProblem("needles_removed", "Needles removed cannot be negative."))
     if session.service_start > now + CLOCK_GRACE:
         problems.append(FieldProblem("service_start", "Service start cannot be in the future."))
     if session.service_end is not None:
@@ -256,43 +326,66 @@ def consent_valid_on(patient: Patient, day: date, valid_months: int) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteLedger:
+    """One site's needles in and out, and its name for the person counting ("Site 2 (left upper trapezius)")."""
+
+    index: int
+    name: str
+    inserted: int
+    removed: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.inserted - self.removed
+
+    def problem(self) -> FieldProblem | None:
+        path: FieldPath = ("sites", self.index, "needles_out")
+        if self.outstanding > 0:
+            word = "needle" if self.inserted == 1 else "needles"
+            return FieldProblem.at(path, f"{self.name}: {self.outstanding} of {self.inserted} {word} not counted out.")
+        if self.outstanding < 0:
+            return FieldProblem.at(
+                path, f"{self.name}: {self.removed} counted out but only {self.inserted} inserted; recount."
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class NeedleLedger:
-    """Needles in, needles out, sharps confirmed: the count that must balance before signing."""
+    """Needles in, needles out at every site, sharps confirmed: the count that must balance before signing.
+
+    The session's ledger is the sum of its sites'; a site's needles are counted out when its timer stops
+    (adjustable until the note is signed), so a needle missing at the end is traced to its site.
+    """
 
     inserted: int
     removed: int
     sharps_disposed: bool
+    sites: tuple[SiteLedger, ...] = ()
 
     @classmethod
     def of(cls, session: TreatmentSession) -> NeedleLedger:
-        return cls(session.needles_inserted, session.needles_removed, session.sharps_disposed)
+        sites = tuple(
+            SiteLedger(i, site_name(i, site), site.needles or 0, site.needles_out)
+            for i, site in enumerate(session.sites)
+        )
+        return cls(session.needles_inserted, session.needles_removed, session.sharps_disposed, sites)
 
     @property
     def outstanding(self) -> int:
         return self.inserted - self.removed
 
     @property
+    def unaccounted(self) -> tuple[SiteLedger, ...]:
+        """The sites whose needles out differ from their needles in."""
+        return tuple(site for site in self.sites if site.outstanding != 0)
+
+    @property
     def reconciled(self) -> bool:
-        return self.inserted > 0 and self.outstanding == 0 and self.sharps_disposed
+        return self.inserted > 0 and self.outstanding == 0 and not self.unaccounted and self.sharps_disposed
 
     def problems(self) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
-        if self.outstanding > 0:
-            word = "needle" if self.outstanding == 1 else "needles"
-            problems.append(
-                FieldProblem(
-                    "needles_removed",
-                    f"Needle ledger: {self.outstanding} {word} not yet removed "
-                    f"({self.removed} of {self.inserted} counted out).",
-                )
-            )
-        elif self.outstanding < 0:
-            problems.append(
-                FieldProblem(
-                    "needles_removed",
-                    f"Needle ledger: {self.removed} removed but only {self.inserted} inserted; recount.",
-                )
-            )
+        problems = [p for p in (site.problem() for site in self.sites) if p is not None]
         if not self.sharps_disposed:
             problems.append(
                 FieldProblem(
@@ -301,6 +394,42 @@ class NeedleLedger:
                 )
             )
         return problems
+
+
+def _dwell_truth_problems(index: int, site: NeedlingSite) -> list[FieldProblem]:
+    """One truthful dwell (SPEC §3): the timer's minutes when it ran, a typed value that agrees with them,
+    and a written reason when the timer ran outside 5-15 minutes; else a typed dwell."""
+    label = _site_label(index)
+    started, stopped = site.timer_started, site.timer_stopped
+    if started is None or stopped is None:
+        if site.dwell_minutes is None:
+            return [FieldProblem.at(("sites", index, "dwell_minutes"), f"{label}: enter the dwell time.")]
+        return []
+    problems = []
+    ran = clock_text(stopped - started)
+    if typed_dwell_disagrees(site):
+        problems.append(
+            FieldProblem.at(
+                ("sites", index, "dwell_minutes"),
+                f"{label}: dwell typed as {site.dwell_minutes} min, but its timer ran {ran} "
+                f"({_clock(started)}–{_clock(stopped)}); the timer is the record — correct or clear the typed dwell.",
+            )
+        )
+    if timed_outside_range(site) and not site.dwell_reason.strip():
+        way = "past" if stopped - started > timedelta(minutes=DWELL_MAX) else "short of"
+        limit = DWELL_MAX if way == "past" else DWELL_MIN
+        problems.append(
+            FieldProblem.at(
+                ("sites", index, "dwell_reason"),
+                f"{label}: its timer ran {ran}, {way} {limit} minutes; write the reason on the site.",
+            )
+        )
+    return problems
+
+
+def _clock(moment: datetime) -> str:
+    """A time of day at the clinic (this PC's time zone), "14:15"."""
+    return (moment.astimezone() if moment.tzinfo is not None else moment).strftime("%H:%M")
 
 
 def sign_problems(
@@ -365,8 +494,7 @@ def sign_problems(
             problems.append(FieldProblem.at(("sites", i, "side"), f"{label}: choose the side."))
         if site.needles is None:
             problems.append(FieldProblem.at(("sites", i, "needles"), f"{label}: enter the needle count."))
-        if site.dwell_minutes is None:
-            problems.append(FieldProblem.at(("sites", i, "dwell_minutes"), f"{label}: enter the dwell time."))
+        problems.extend(_dwell_truth_problems(i, site))
         if site.twitch is None:
             problems.append(FieldProblem.at(("sites", i, "twitch"), f"{label}: mark the twitch response."))
         if site.timer_running:
@@ -464,6 +592,16 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         content["timers"] = timers
     if session.lung_field_caution:
         content["lung_field_caution"] = True
+    # Added with schema 6: a site's needles out are listed only where they differ from its needles in, and
+    # a dwell's reason only where written. A signed note counts every site out (out = in), and a note signed
+    # before schema 6 was given out = in by the upgrade, so its fingerprint still verifies; nothing of the
+    # content escapes it, since a site not listed had out = in.
+    outs = [[i, s.needles_out] for i, s in enumerate(session.sites) if s.needles_out != (s.needles or 0)]
+    if outs:
+        content["needles_out"] = outs
+    reasons = [[i, s.dwell_reason] for i, s in enumerate(session.sites) if s.dwell_reason]
+    if reasons:
+        content["dwell_reasons"] = reasons
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

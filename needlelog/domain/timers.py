@@ -11,8 +11,35 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from needlelog.domain.model import NeedlingSite
-from needlelog.domain.rules import DWELL_MAX, DWELL_MIN
+from needlelog.domain.rules import (  # the dwell's arithmetic is the rules'; named here for the timers' callers
+    DWELL_MAX,
+    DWELL_MIN,
+    clock_text,
+    dwell_minutes,
+    recorded_dwell,
+    timed_dwell,
+    timed_outside_range,
+    typed_dwell_disagrees,
+)
 from needlelog.domain.vocab import BodyRegion, Side
+
+__all__ = [
+    "DWELL_MAX",
+    "DWELL_MIN",
+    "RunningTimer",
+    "TimerLevel",
+    "clock_text",
+    "dwell_minutes",
+    "recorded_dwell",
+    "resume_site_timer",
+    "site_label",
+    "stop_site_timer",
+    "timed_dwell",
+    "timed_outside_range",
+    "timer_level",
+    "typed_dwell_disagrees",
+    "untimed_dwell_message",
+]
 
 
 class TimerLevel(StrEnum):
@@ -54,48 +81,51 @@ def timer_level(started: datetime, planned_minutes: int | None, now: datetime) -
     return TimerLevel.RUNNING
 
 
-def dwell_minutes(started: datetime, stopped: datetime) -> int:
-    """Whole minutes the needles stayed in, to the nearest minute."""
-    seconds = max((stopped - started).total_seconds(), 0.0)
-    return int((seconds + 30) // 60)
-
-
-def timed_dwell(started: datetime, stopped: datetime) -> int | None:
-    """The dwell a stopped timer records: its minutes, or None when the needles were in for less than
-    5:00 or more than 15:00 (a rounded "5" or "15" must not hide a dwell outside the range)."""
-    elapsed = stopped - started
-    if not timedelta(minutes=DWELL_MIN) <= elapsed <= timedelta(minutes=DWELL_MAX):
-        return None
-    return dwell_minutes(started, stopped)
-
-
 def stop_site_timer(site: NeedlingSite, now: datetime) -> NeedlingSite:
-    """What a stopped timer records: the site with its timer stopped at ``now`` and its dwell the minutes
-    the timer ran, or no dwell when that is outside 5-15 minutes (the clinician gives it; the timer's two
-    instants keep what happened). A site whose timer is not running is returned as it is."""
+    """What a stopped timer records: the site with its timer stopped at ``now``, its needles counted out
+    (out = in, in the same action: SPEC §5), and its dwell the minutes the timer ran, or no typed dwell when
+    that is outside 5-15 minutes (the timer's two instants are then the record, and signing asks why).
+    A site whose timer is not running is returned as it is."""
     if site.timer_started is None or site.timer_stopped is not None:
         return site
-    return replace(site, timer_stopped=now, dwell_minutes=timed_dwell(site.timer_started, now))
+    return replace(
+        site,
+        timer_stopped=now,
+        dwell_minutes=timed_dwell(site.timer_started, now),
+        needles_out=max(site.needles_out, site.needles or 0),
+    )
+
+
+def resume_site_timer(stopped: NeedlingSite, before: NeedlingSite | None = None) -> NeedlingSite:
+    """Undo an accidental stop: the timer runs on from its original start and the needles are back in.
+
+    ``before`` is the site as it was just before the stop, when the caller kept it: its planned dwell and
+    its needles out come back too. Without it the needles out go back to none (a running timer means the
+    site's needles are in) and the dwell stays as the stop left it. A site whose timer is not stopped is
+    returned as it is."""
+    if stopped.timer_started is None or stopped.timer_stopped is None:
+        return stopped
+    if before is not None and before.timer_started == stopped.timer_started and before.timer_stopped is None:
+        return replace(
+            stopped,
+            timer_stopped=None,
+            dwell_minutes=before.dwell_minutes,
+            needles_out=before.needles_out,
+            dwell_reason=before.dwell_reason,
+        )
+    return replace(stopped, timer_stopped=None, needles_out=0)
 
 
 def untimed_dwell_message(index: int, site: NeedlingSite) -> str | None:
-    """Why a stopped timer left the site's dwell empty, in words; None when it recorded the dwell."""
+    """Why a stopped timer left the site's typed dwell empty, in words; None when it recorded the dwell."""
     started, stopped = site.timer_started, site.timer_stopped
     if started is None or stopped is None or timed_dwell(started, stopped) is not None:
         return None
     return (
         f"Site {index + 1}: the needles were in {clock_text(stopped - started)} "
         f"(about {dwell_minutes(started, stopped)} min), outside {DWELL_MIN}–{DWELL_MAX} minutes; "
-        "the timer's times are kept — give the dwell time."
+        "the timer's time is the record — write the reason, or undo the stop if it was a slip."
     )
-
-
-def clock_text(delta: timedelta) -> str:
-    """ "9:05", or "-0:40" once past."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    return f"{sign}{seconds // 60}:{seconds % 60:02d}"
 
 
 def site_label(index: int, region: BodyRegion | None, side: Side | None, muscle: str) -> str:

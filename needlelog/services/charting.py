@@ -187,7 +187,10 @@ class SessionService(UseCases):
                 technique=last.technique,
                 electrical_stimulation=last.electrical_stimulation,
                 # The sites and their markers carry over; what happens today (twitch, timer) does not.
-                sites=tuple(replace(site, twitch=None, timer_started=None, timer_stopped=None) for site in last.sites),
+                sites=tuple(
+                    replace(site, twitch=None, timer_started=None, timer_stopped=None, needles_out=0, dwell_reason="")
+                    for site in last.sites
+                ),
                 aftercare=last.aftercare,
             )
             self._refuse_young(patient, draft)
@@ -235,10 +238,10 @@ class SessionService(UseCases):
         return timers
 
     def stop_timer(self, session_id: int, site_index: int, started: datetime | None = None) -> TreatmentSession:
-        """Stop one site's timer now and fill the site's dwell with the minutes it ran.
+        """Stop one site's timer now: its needles are counted out and its dwell is the minutes it ran.
 
-        A dwell outside 5-15 minutes is not written (the rules refuse it); the site's dwell is left
-        empty for the clinician to give, and the timer's two instants keep what happened.
+        A dwell outside 5-15 minutes is not typed in (the timer's two instants are the record, and signing
+        asks for the reason); an accidental stop is undone by :meth:`resume_timer`.
         """
         self._require(Action.CHART)
         now = self._clock()
@@ -259,8 +262,35 @@ class SessionService(UseCases):
                 return session
             sites = (*session.sites[:site_index], stop_site_timer(site, now), *session.sites[site_index + 1 :])
             saved = repo.save_session(db, replace(session, sites=sites), now)
-            detail = f"site {site_index + 1} timer stopped"
+            detail = f"site {site_index + 1} timer stopped, its needles counted out"
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id, detail=detail)
+            return saved
+
+    def resume_timer(self, session: TreatmentSession, site_index: int) -> TreatmentSession:
+        """Undo an accidental Stop: save ``session`` (the editor's screen, its site ``site_index`` resumed by
+        :func:`needlelog.domain.timers.resume_site_timer`) and audit it as a timer resumed.
+
+        The stored site must hold that timer, stopped; the resumed one runs on from the same start.
+        """
+        self._require(Action.CHART)
+        now = self._clock()
+        if session.is_signed:
+            raise ConflictError("A signed session cannot be changed; add an amendment instead.")
+        self._refuse_bad_values(session, now)
+        if not 0 <= site_index < len(session.sites) or not session.sites[site_index].timer_running:
+            raise NotFoundError(f"Site {site_index + 1} has no timer to resume.")
+        with self._transaction() as db, db.begin():
+            stored = repo.get_session(db, self._id(session))
+            if stored.is_signed:
+                raise ConflictError("This session was signed in the meantime; add an amendment instead.")
+            if (stored.patient_id, stored.clinician_id) != (session.patient_id, session.clinician_id):
+                raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
+            started = session.sites[site_index].timer_started
+            if not any(s.timer_started == started and s.timer_stopped is not None for s in stored.sites):
+                raise ConflictError(f"Site {site_index + 1}: its timer is not stopped in the stored draft.")
+            saved = repo.save_session(db, session, now)
+            detail = f"site {site_index + 1} timer resumed from its start (an accidental stop undone)"
+            self._audit(db, AuditAction.TIMER_RESUMED, patient_id=saved.patient_id, session_id=saved.id, detail=detail)
             return saved
 
     def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:

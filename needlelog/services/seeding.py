@@ -272,6 +272,7 @@ SITE_COLUMNS = (
     "needle_lot",
     "dwell_minutes",
     "twitch",
+    "needles_out",
 )
 POINT_COLUMNS = ("site_id", "position", "view", "x", "y")
 T = TypeVar("T")
@@ -441,7 +442,7 @@ class ChartGenerator:
         side = self.pick(SIDES)
         if region is BodyRegion.LOWER_BACK and self._r() < 0.3:
             side = Side.MIDLINE
-        return NeedlingSite(
+        site = NeedlingSite(
             region=region,
             side=side,
             muscle=self.pick(MUSCLES[region]),
@@ -452,6 +453,7 @@ class ChartGenerator:
             twitch=self.pick(TWITCHES),
             trigger_points=(ANCHOR_POINTS[region, side][place % len(SPREAD)],),
         )
+        return replace(site, needles_out=site.needles or 0)  # every needle counted out of its site
 
     def session(self, plan: _PatientPlan, sid: int, start: datetime) -> TreatmentSession:
         r = self._r
@@ -497,7 +499,6 @@ class ChartGenerator:
             sites=tuple(sites),
             pain_before=before,
             pain_after=max(0, before - self.between(0, 4)),
-            needles_removed=total,
             sharps_disposed=True,
             reactions=Reactions(self.pick(SORENESS), frozenset(others)),
             aftercare=frozenset(aftercare),
@@ -634,6 +635,7 @@ def _make_chunk(chunk: _Chunk) -> _ChunkRows:
                         site.needle_lot,
                         site.dwell_minutes,
                         site.twitch,
+                        site.needles_out,
                     )
                 )
                 for p_pos, point in enumerate(site.trigger_points):

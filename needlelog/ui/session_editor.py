@@ -150,6 +150,8 @@ class SessionEditor(QWidget):
         sites.rows_changed.connect(self._update_tab_order)
         sites.says.connect(chart.say)
         sites.save_wanted.connect(self.save_now)
+        sites.timer_resumed.connect(self._timer_resumed)
+        self.ledger.count_one_out.connect(sites.count_one_out)
         sites.site_selected.connect(chart.show_selection)
         sites.picks_changed.connect(chart.show_quick_picks)
         sites.marker_selected.connect(chart.keep_selected)
@@ -326,6 +328,13 @@ class SessionEditor(QWidget):
         widget = self.widget_for(field)
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _timer_resumed(self, index: int) -> None:
+        """An accidental stop undone on screen: saved at once through the use case that audits it."""
+        if self._loading or self.session.is_signed or self.view_only:
+            return
+        self._refresh()
+        self.keeper.save_by(lambda content: self.services.sessions.resume_timer(content, index))
 
     # --- signing -------------------------------------------------------------------------
     def sign(self) -> None:

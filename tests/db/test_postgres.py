@@ -51,7 +51,9 @@ def test_charting_and_signing_work_the_same_on_postgresql(chart: Services, clock
     patient = chart.patients.create(make_patient())
     assert [p.given_name for p in chart.patients.search("nguy")] == ["Zoë"]
     draft = chart.sessions.new_draft(patient.id or 0, clinician.id or 0, clock.now - timedelta(minutes=40))
-    site = NeedlingSite(BodyRegion.NECK, Side.RIGHT, "levator scapulae", 2, "", "", 10, TwitchResponse.WEAK)
+    site = NeedlingSite(
+        BodyRegion.NECK, Side.RIGHT, "levator scapulae", 2, "", "", 10, TwitchResponse.WEAK, needles_out=2
+    )
     with pytest.raises(ValidationError, match="dwell time must be 5 to 15"):
         chart.sessions.save_draft(replace(draft, sites=(replace(site, dwell_minutes=16),)))
     saved = chart.sessions.save_draft(replace(draft, sites=(site,), notes="Zoë, 李, Алёна"))
@@ -64,7 +66,6 @@ def test_charting_and_signing_work_the_same_on_postgresql(chart: Services, clock
             saved,
             condition=Condition.NECK_HEADACHE,
             service_end=clock.now - timedelta(minutes=5),
-            needles_removed=2,
             sharps_disposed=True,
         ),
         clinician.id or 0,
@@ -96,14 +97,15 @@ def test_postgresql_refuses_changing_a_signed_note_by_plain_sql(chart: Services,
     clinician = chart.clinic.add_clinician(Clinician("Ravi Sandhu", "rsandhu", "PT", "PT-05982"))
     patient = chart.patients.create(make_patient())
     draft = chart.sessions.new_draft(patient.id or 0, clinician.id or 0, clock.now - timedelta(minutes=40))
-    site = NeedlingSite(BodyRegion.NECK, Side.RIGHT, "levator scapulae", 2, "", "", 10, TwitchResponse.WEAK)
+    site = NeedlingSite(
+        BodyRegion.NECK, Side.RIGHT, "levator scapulae", 2, "", "", 10, TwitchResponse.WEAK, needles_out=2
+    )
     signed = chart.sessions.sign(
         replace(
             draft,
             sites=(site,),
             condition=Condition.NECK_HEADACHE,
             service_end=clock.now - timedelta(minutes=5),
-            needles_removed=2,
             sharps_disposed=True,
         ),
         clinician.id or 0,

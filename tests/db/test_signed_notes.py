@@ -24,6 +24,7 @@ SITE = NeedlingSite(
     10,
     TwitchResponse.WEAK,
     (TriggerPoint(FigureView.BACK, 0.56, 0.15),),
+    needles_out=2,  # counted out as its timer stopped
 )
 
 
@@ -38,7 +39,6 @@ def signed_and_draft(services: Services, patient: Patient, clinician: Clinician,
             condition=Condition.NECK_HEADACHE,
             service_end=clock.now - timedelta(minutes=minutes_ago - 30),
             sites=(SITE,),
-            needles_removed=2,
             sharps_disposed=True,
         )
 

@@ -54,12 +54,22 @@ def note(**changes: object) -> VisitNote:
                 "L2302-07",
                 15,
                 TwitchResponse.WEAK,
+                needles_out=12,
             ),
-            NeedlingSite(BodyRegion.HIP_GLUTEAL, Side.BILATERAL, "piriformis", 2, "", "", 10, TwitchResponse.STRONG),
+            NeedlingSite(
+                BodyRegion.HIP_GLUTEAL,
+                Side.BILATERAL,
+                "piriformis",
+                2,
+                "",
+                "",
+                10,
+                TwitchResponse.STRONG,
+                needles_out=2,
+            ),
         ),
         "pain_before": 8,
         "pain_after": 4,
-        "needles_removed": 14,
         "sharps_disposed": True,
         "reactions": Reactions(Soreness.MODERATE, frozenset({Reaction.BRUISING}), "tingling in the left foot"),
         "adverse_events": (AdverseEvent(AdverseEventKind.FAINTING_INJURY, "Fainted standing up"),),
@@ -137,7 +147,7 @@ def test_a_cell_a_spreadsheet_would_run_is_neutralised(typed: str, stored: str) 
 
 def test_formulas_typed_anywhere_reach_the_sheet_as_text_and_unicode_is_kept() -> None:
     patient = Patient("C7", "+SUM(A1)", "-3", date(1990, 1, 1))
-    site = NeedlingSite(BodyRegion.NECK, Side.RIGHT, "@cmd", 1, "", "", 5, TwitchResponse.NONE)
+    site = NeedlingSite(BodyRegion.NECK, Side.RIGHT, "@cmd", 1, "", "", 5, TwitchResponse.NONE, needles_out=1)
     rows = read(
         render_csv(
             [
@@ -145,7 +155,6 @@ def test_formulas_typed_anywhere_reach_the_sheet_as_text_and_unicode_is_kept() -
                     patient=patient,
                     notes="=1+2",
                     sites=(site,),
-                    needles_removed=1,
                     reactions=Reactions(None, frozenset(), "=cmd|' /C calc'!A0"),
                 )
             ]

@@ -71,9 +71,18 @@ def signed_note(**changes: object) -> VisitNote:
             10,
             TwitchResponse.STRONG,
             (TriggerPoint(FigureView.BACK, 0.56, 0.15),),
+            needles_out=2,
         ),
         NeedlingSite(
-            BodyRegion.SHOULDER, Side.LEFT, "infraspinatus", 1, "0.30 x 50 mm", "L2302-27", 12, TwitchResponse.WEAK
+            BodyRegion.SHOULDER,
+            Side.LEFT,
+            "infraspinatus",
+            1,
+            "0.30 x 50 mm",
+            "L2302-27",
+            12,
+            TwitchResponse.WEAK,
+            needles_out=1,
         ),
         NeedlingSite(
             BodyRegion.LOWER_BACK,
@@ -84,6 +93,7 @@ def signed_note(**changes: object) -> VisitNote:
             "L2303-43",
             15,
             TwitchResponse.NONE,
+            needles_out=12,
         ),
     )
     session = TreatmentSession(
@@ -97,7 +107,6 @@ def signed_note(**changes: object) -> VisitNote:
         sites=sites,
         pain_before=7,
         pain_after=3,
-        needles_removed=15,
         sharps_disposed=True,
         reactions=Reactions(Soreness.MILD, frozenset({Reaction.BRUISING}), "slight warmth"),
         adverse_events=(AdverseEvent(AdverseEventKind.FAINTING_INJURY, "Felt faint, bumped knee; ice given."),),

@@ -53,6 +53,7 @@ SITES = (
         side=Side.RIGHT,
         muscle="upper trapezius",
         needles=2,
+        needles_out=2,
         needle_size="0.25 x 30 mm",
         needle_lot="L2301-11",
         dwell_minutes=10,
@@ -64,6 +65,7 @@ SITES = (
         side=Side.LEFT,
         muscle="quadratus lumborum",
         needles=12,
+        needles_out=12,
         needle_size="0.30 x 50 mm",
         needle_lot="L2302-07",
         dwell_minutes=15,
@@ -104,7 +106,6 @@ def visit(
         "sites": SITES,
         "pain_before": 7,
         "pain_after": 3,
-        "needles_removed": 14,
         "sharps_disposed": True,
         "reactions": Reactions(Soreness.MILD),
         # the upper trapezius lies over the lung apex: the breathing aftercare is given

@@ -39,6 +39,7 @@ def neck_site(**changes: object) -> NeedlingSite:
         "trigger_points": (TriggerPoint(FigureView.BACK, 0.56, 0.15),),
     }
     values.update(changes)
+    values.setdefault("needles_out", values["needles"])  # counted out as its timer stopped
     return NeedlingSite(**values)  # type: ignore[arg-type]
 
 
@@ -49,7 +50,6 @@ def charted(draft: TreatmentSession, clock: FakeClock, **changes: object) -> Tre
         "sites": (neck_site(), neck_site(side=Side.LEFT, needles=3), neck_site(region=BodyRegion.SHOULDER)),
         "pain_before": 7,
         "pain_after": 3,
-        "needles_removed": 7,
         "sharps_disposed": True,
         # the upper trapezius lies over the lung apex: the breathing aftercare is given
         "aftercare": frozenset({Aftercare.HYDRATE, Aftercare.EXPECT_SORENESS, Aftercare.SEEK_CARE_BREATHING}),
@@ -145,12 +145,11 @@ def test_sign_lists_twitch_dwell_and_needle_out_at_once_and_signs_nothing(
     content = charted(
         draft,
         clock,
-        sites=(neck_site(twitch=None), neck_site(dwell_minutes=16), neck_site()),
-        needles_removed=5,
+        sites=(neck_site(twitch=None), neck_site(dwell_minutes=16), neck_site(needles_out=1)),
     )
     with pytest.raises(ValidationError) as refused:
         services.sessions.sign(content, clinician.id or 0)
-    assert refused.value.fields == ("sites[0].twitch", "sites[1].dwell_minutes", "needles_removed")
+    assert refused.value.fields == ("sites[0].twitch", "sites[1].dwell_minutes", "sites[2].needles_out")
     assert services.sessions.get(draft.id or 0).status is SessionStatus.DRAFT
     assert [p.field for p in services.sessions.sign_problems(content, clinician.id or 0)] == list(refused.value.fields)
 
@@ -217,5 +216,5 @@ def test_saving_again_replaces_the_sites_in_place(
     second = services.sessions.save_draft(replace(first, sites=(neck_site(needles=5), *first.sites[:1])))
     assert [s.needles for s in services.sessions.get(second.id or 0).sites] == [5, 2]
     assert stored_sites(db_path) == [(5, 10), (2, 10)]
-    signed = services.sessions.sign(replace(second, needles_removed=7), clinician.id or 0)
+    signed = services.sessions.sign(second, clinician.id or 0)
     assert [s.needles for s in signed.sites] == [5, 2]

@@ -74,7 +74,6 @@ def test_a_running_timer_and_a_missing_breathing_aftercare_stop_signing(
         clock,
         sites=(neck_site(timer_started=clock.now - timedelta(minutes=20)), chest),
         aftercare=frozenset({Aftercare.HYDRATE}),  # the breathing aftercare not given
-        needles_removed=4,
     )
     with pytest.raises(ValidationError) as refused:
         services.sessions.sign(session, clinician.id or 0)
@@ -119,9 +118,7 @@ def test_a_signed_lung_field_note_keeps_the_fingerprint_of_what_is_stored(
     draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
     clock.advance(minutes=30)
     back = neck_site(region=BodyRegion.UPPER_BACK, trigger_points=(anchor_point(BodyRegion.UPPER_BACK, Side.RIGHT),))
-    on_screen = charted(
-        draft, clock, sites=(back,), needles_removed=2, aftercare=frozenset({Aftercare.SEEK_CARE_BREATHING})
-    )
+    on_screen = charted(draft, clock, sites=(back,), aftercare=frozenset({Aftercare.SEEK_CARE_BREATHING}))
     assert not on_screen.lung_field_caution  # the editor's copy never sets it
     signed = services.sessions.sign(on_screen, clinician.id or 0)
     stored = services.sessions.get(signed.id or 0)

@@ -127,7 +127,10 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
     assert editor.inserted.text() == "15"
     for _ in range(14):
         qtbot.mouseClick(editor.count_out, Qt.MouseButton.LeftButton)
-    assert "1 needle not yet removed" in editor.ledger_status.text()
+    # Counted at the site in hand (the last charted), then in order: the one needle left is traced to its site.
+    assert (
+        "Site 2 (left" in editor.ledger_status.text() and "1 of 1 needle not counted out" in editor.ledger_status.text()
+    )
     qtbot.mouseClick(editor.count_out, Qt.MouseButton.LeftButton)
     tick(qtbot, editor.sharps)
     tick(qtbot, editor.end_set)
@@ -179,20 +182,21 @@ def test_sign_lists_missing_twitch_dwell_16_and_a_needle_still_in_and_signs_noth
     second = chart_site(qtbot, editor, "Sh", "L", 2, "W")
     type_number(qtbot, second.dwell, 16)
     assert second.error.text() == "Site 2: dwell time must be 5 to 15 minutes (got 16)."
-    editor.removed.setValue(3)
+    first.out.setValue(2)
+    second.out.setValue(1)
     editor.sharps.setChecked(True)
     qtbot.mouseClick(editor.sign_button, Qt.MouseButton.LeftButton)
     listed = [editor.problems.item(i).text() for i in range(editor.problems.count())]
     assert listed == [
         "• Site 1: mark the twitch response.",
         "• Site 2: dwell time must be 5 to 15 minutes (got 16).",
-        "• Needle ledger: 1 needle not yet removed (3 of 4 counted out).",
+        "• Site 2 (left shoulder): 1 of 2 needles not counted out.",
     ]
     assert "Not signed yet" in editor.sign_button.toolTip()
     assert services.sessions.get(editor.session.id or 0).status is SessionStatus.DRAFT
     # each problem takes the user to its field
     fields = [editor.problems.item(i).data(Qt.ItemDataRole.UserRole) for i in range(editor.problems.count())]
-    assert [editor.widget_for(f) for f in fields] == [first.twitch, second.dwell, editor.removed]
+    assert [editor.widget_for(f) for f in fields] == [first.twitch, second.dwell, second.out]
 
 
 def test_typing_is_saved_within_two_seconds_without_asking(

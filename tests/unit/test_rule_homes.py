@@ -26,7 +26,7 @@ from needlelog.domain.rules import (
     field_name,
     value_problems,
 )
-from needlelog.domain.timers import stop_site_timer, untimed_dwell_message
+from needlelog.domain.timers import resume_site_timer, stop_site_timer, untimed_dwell_message
 from needlelog.domain.vocab import FigureView
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
@@ -70,19 +70,24 @@ def test_an_account_needs_a_one_word_user_name_a_name_and_a_role() -> None:
     assert [p.field for p in account_problems(bad)] == ["username", "display_name", "roles"]
 
 
-def test_a_stopped_timer_records_its_minutes_or_leaves_the_dwell_to_the_clinician() -> None:
-    running = NeedlingSite(dwell_minutes=10, timer_started=NOW)
+def test_a_stopped_timer_records_its_minutes_counts_its_needles_out_and_can_be_undone() -> None:
+    running = NeedlingSite(needles=2, dwell_minutes=10, timer_started=NOW)
     stopped = stop_site_timer(running, NOW + timedelta(minutes=9, seconds=31))
     assert (stopped.timer_stopped, stopped.dwell_minutes) == (NOW + timedelta(minutes=9, seconds=31), 10)
+    assert stopped.needles_out == 2  # "needles out" counts the site's needles out in the same action
     assert untimed_dwell_message(0, stopped) is None
     short = stop_site_timer(running, NOW + timedelta(minutes=4, seconds=50))
     assert short.dwell_minutes is None and short.timer_stopped is not None
     assert untimed_dwell_message(1, short) == (
         "Site 2: the needles were in 4:50 (about 5 min), outside 5–15 minutes; "
-        "the timer's times are kept — give the dwell time."
+        "the timer's time is the record — write the reason, or undo the stop if it was a slip."
     )
-    assert stop_site_timer(stopped, NOW + timedelta(hours=1)) is stopped  # stopped once, for good
+    assert stop_site_timer(stopped, NOW + timedelta(hours=1)) is stopped  # stopped once; undo is its own act
     assert stop_site_timer(NeedlingSite(), NOW) == NeedlingSite()
+    # Undo: the timer runs on from its original start; with the site as it was, everything comes back.
+    assert resume_site_timer(short, before=running) == running
+    assert resume_site_timer(short) == replace(short, timer_stopped=None, needles_out=0)
+    assert resume_site_timer(running) is running
 
 
 def test_field_paths_are_structured_and_named_the_same_as_before() -> None:

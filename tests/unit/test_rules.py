@@ -56,6 +56,7 @@ def site(**changes: object) -> NeedlingSite:
         "twitch": TwitchResponse.WEAK,
     }
     values.update(changes)
+    values.setdefault("needles_out", values["needles"] or 0)  # counted out as its timer stopped
     return NeedlingSite(**values)  # type: ignore[arg-type]
 
 
@@ -67,7 +68,6 @@ def complete_session(**changes: object) -> TreatmentSession:
         "service_end": START + timedelta(minutes=30),
         "condition": Condition.NECK_HEADACHE,
         "sites": (site(), site(side=Side.LEFT, needles=3)),
-        "needles_removed": 5,
         "sharps_disposed": True,
         "id": 7,
     }
@@ -81,7 +81,7 @@ def fields(problems: list) -> list[str]:  # type: ignore[type-arg]
 
 @given(st.integers(min_value=-1000, max_value=1000))
 def test_dwell_time_is_refused_outside_5_to_15_and_named(minutes: int) -> None:
-    problems = value_problems(complete_session(sites=(site(dwell_minutes=minutes),), needles_removed=2), NOW)
+    problems = value_problems(complete_session(sites=(site(dwell_minutes=minutes),)), NOW)
     if DWELL_MIN <= minutes <= DWELL_MAX:
         assert problems == []
     else:
@@ -134,15 +134,28 @@ def test_missing_values_are_allowed_in_a_draft() -> None:
     assert value_problems(draft, NOW) == []
 
 
-def test_needle_ledger_balances_only_when_every_needle_is_out_and_in_the_sharps() -> None:
-    assert NeedleLedger(5, 5, True).reconciled
-    assert not NeedleLedger(5, 4, True).reconciled
-    assert not NeedleLedger(5, 5, False).reconciled
-    assert not NeedleLedger(0, 0, True).reconciled
-    (one_in,) = NeedleLedger(5, 4, True).problems()
-    assert one_in.message == "Needle ledger: 1 needle not yet removed (4 of 5 counted out)."
-    assert "recount" in NeedleLedger(5, 6, True).problems()[0].message
-    assert fields(NeedleLedger(5, 5, False).problems()) == ["sharps_disposed"]
+def test_needle_ledger_balances_only_when_every_site_is_counted_out_and_in_the_sharps() -> None:
+    def ledger(*outs: int, sharps: bool = True) -> NeedleLedger:
+        sites = (
+            site(muscle="upper trapezius", side=Side.LEFT, needles=2, needles_out=outs[0]),
+            site(muscle="", region=BodyRegion.LOWER_BACK, side=Side.MIDLINE, needles=3, needles_out=outs[1]),
+        )
+        return NeedleLedger.of(complete_session(sites=sites, sharps_disposed=sharps))
+
+    assert ledger(2, 3).reconciled and (ledger(2, 3).inserted, ledger(2, 3).removed) == (5, 5)
+    assert not ledger(1, 3).reconciled
+    assert not ledger(2, 3, sharps=False).reconciled
+    assert not NeedleLedger.of(complete_session(sites=())).reconciled
+    assert not ledger(3, 2).reconciled  # the sum balances, but a needle of site 2 is not traced
+    (one_in,) = ledger(1, 3).problems()
+    assert (one_in.field, one_in.message) == (
+        "sites[0].needles_out",
+        "Site 1 (left upper trapezius): 1 of 2 needles not counted out.",
+    )
+    over, under = ledger(3, 2).problems()
+    assert over.message == "Site 1 (left upper trapezius): 3 counted out but only 2 inserted; recount."
+    assert under.message == "Site 2 (midline lower back (lumbar)): 1 of 3 needles not counted out."
+    assert fields(ledger(2, 3, sharps=False).problems()) == ["sharps_disposed"]
 
 
 def test_a_complete_session_can_be_signed() -> None:
@@ -151,16 +164,15 @@ def test_a_complete_session_can_be_signed() -> None:
 
 def test_sign_lists_every_unmet_condition_at_once() -> None:
     session = complete_session(
-        sites=(site(twitch=None), site(dwell_minutes=16)),
-        needles_removed=3,
+        sites=(site(twitch=None), site(dwell_minutes=16, needles_out=1)),
         condition=None,
     )
     problems = sign_problems(session, PATIENT, CLINICIAN, NOW, 12)
-    assert fields(problems) == ["condition", "sites[0].twitch", "sites[1].dwell_minutes", "needles_removed"]
+    assert fields(problems) == ["condition", "sites[0].twitch", "sites[1].dwell_minutes", "sites[1].needles_out"]
     messages = " ".join(p.message for p in problems)
     assert "Site 1: mark the twitch response." in messages
     assert "Site 2: dwell time must be 5 to 15 minutes (got 16)." in messages
-    assert "1 needle not yet removed" in messages
+    assert "Site 2 (right levator scapulae): 1 of 2 needles not counted out." in messages
 
 
 def test_sign_needs_consent_acknowledged_precautions_and_an_authorised_signer() -> None:
@@ -180,7 +192,7 @@ def test_sign_needs_consent_acknowledged_precautions_and_an_authorised_signer() 
 
 def test_under_12_blocks_needling_and_empty_sessions_cannot_be_signed() -> None:
     child = replace(PATIENT, date_of_birth=date(2015, 1, 1))
-    problems = fields(sign_problems(complete_session(sites=(), needles_removed=0), child, CLINICIAN, NOW, 12))
+    problems = fields(sign_problems(complete_session(sites=()), child, CLINICIAN, NOW, 12))
     assert problems[0] == "patient"
     assert "sites" in problems
 
@@ -242,3 +254,41 @@ def test_names_are_one_line() -> None:
     problems = patient_problems(bad, NOW.date())
     assert fields(problems) == ["family_name", "phone"]
     assert "on one line" in problems[0].message
+
+
+def test_a_timed_dwell_is_the_record_a_typed_one_must_agree_and_outside_5_15_needs_a_reason() -> None:
+    started = START + timedelta(minutes=2)
+
+    def timed(ran: timedelta, **changes: object) -> list[str]:
+        one = site(timer_started=started, timer_stopped=started + ran, **changes)
+        return fields(sign_problems(complete_session(sites=(site(), one)), PATIENT, CLINICIAN, NOW, 12))
+
+    assert timed(timedelta(minutes=10, seconds=40)) == []  # typed 10, the timer 10:40: within a minute
+    assert timed(timedelta(minutes=10), dwell_minutes=None) == []  # the timer alone is the dwell
+    assert timed(timedelta(minutes=1)) == ["sites[1].dwell_minutes", "sites[1].dwell_reason"]
+    assert timed(timedelta(minutes=1), dwell_minutes=None, dwell_reason="Patient felt faint; needles out.") == []
+    assert timed(timedelta(minutes=17, seconds=10), dwell_minutes=None) == ["sites[1].dwell_reason"]
+    assert timed(timedelta(minutes=17), dwell_minutes=15, dwell_reason="Called away") == ["sites[1].dwell_minutes"]
+    one = site(timer_started=started, timer_stopped=started + timedelta(minutes=1))
+    problems = sign_problems(complete_session(sites=(site(), one)), PATIENT, CLINICIAN, NOW, 12)
+    assert problems[0].message.startswith("Site 2: dwell typed as 10 min, but its timer ran 1:00 (")
+    assert problems[1].message == "Site 2: its timer ran 1:00, short of 5 minutes; write the reason on the site."
+    late = site(timer_started=started, timer_stopped=started + timedelta(minutes=17, seconds=10), dwell_minutes=None)
+    (past,) = sign_problems(complete_session(sites=(late,)), PATIENT, CLINICIAN, NOW, 12)
+    assert past.message == "Site 1: its timer ran 17:10, past 15 minutes; write the reason on the site."
+    long_reason = site(dwell_reason="x" * 501)
+    assert fields(value_problems(complete_session(sites=(long_reason,)), NOW)) == ["sites[0].dwell_reason"]
+    assert fields(value_problems(complete_session(sites=(site(needles_out=-1),)), NOW)) == ["sites[0].needles_out"]
+
+
+def test_the_fingerprint_lists_needles_out_only_where_they_differ_from_needles_in() -> None:
+    """A note signed before schema 6 (no needles out) and the same note upgraded (out = in) agree."""
+    counted = complete_session()
+    assert all(s.needles_out == s.needles for s in counted.sites)
+    first = fingerprint(counted, PATIENT, CLINICIAN, NOW)
+    short = replace(counted, sites=(site(needles_out=1), counted.sites[1]))
+    assert fingerprint(short, PATIENT, CLINICIAN, NOW) != first
+    swapped = replace(counted, sites=(site(needles_out=3), site(side=Side.LEFT, needles=3, needles_out=2)))
+    assert fingerprint(swapped, PATIENT, CLINICIAN, NOW) not in (first, fingerprint(short, PATIENT, CLINICIAN, NOW))
+    reason = replace(counted, sites=(site(dwell_reason="Fainted"), counted.sites[1]))
+    assert fingerprint(reason, PATIENT, CLINICIAN, NOW) != first

@@ -130,8 +130,16 @@ class DraftKeeper(QObject):
             return self.session.is_signed
         if not self.dirty:
             return True
+        return self.save_by(self.services.sessions.save_draft)
+
+    def save_by(self, use_case: Callable[[TreatmentSession], TreatmentSession]) -> bool:
+        """Save what autosave would, through ``use_case`` (a save, or one the audit names, such as an undone
+        timer stop); True when stored."""
+        self._autosave.stop()
+        if self.view_only or self.session.is_signed or self.conflict:
+            return False
         try:
-            stored = self.services.sessions.save_draft(self.savable())
+            stored = use_case(self.savable())
         except ConflictError as exc:
             self.enter_conflict(str(exc))
             return False

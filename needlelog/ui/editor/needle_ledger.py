@@ -1,39 +1,38 @@
-"""The needle ledger panel: needles inserted (the sites' sum), needles counted out, the sharps container,
-and whether every needle is accounted for.
+"""The needle ledger panel: the session's needles inserted and counted out (the sums of the sites' in and
+out, which the sites table holds), Count one out, the sharps container, and which site still has needles in.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
 
 from needlelog.domain.model import TreatmentSession
 from needlelog.domain.rules import NeedleLedger
 from needlelog.ui.widgets.common import named
-from needlelog.ui.widgets.fields import ERROR_STYLE, OK_STYLE, SelectAllOnFocus, set_inputs_enabled
+from needlelog.ui.widgets.fields import ERROR_STYLE, OK_STYLE, set_inputs_enabled
 
 
 class NeedleLedgerPanel(QGroupBox):
     """The "Needle ledger" box."""
 
     changed = Signal()
+    count_one_out = Signal()  # Count one out (Alt+O): the sites panel counts it at the site in hand
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Needle ledger", parent)
         layout = QGridLayout(self)
         self.inserted = QLabel("0")
         named(self.inserted, "needlesInserted", "Needles inserted")
-        self.removed = QSpinBox()
-        self.removed.setRange(0, 999)
-        self.removed.setMinimumHeight(30)
-        self._select_all = SelectAllOnFocus(self)
-        self._select_all.watch(self.removed)
-        named(self.removed, "needlesRemoved", "Needles removed", "Needles counted out")
+        # The sum of the sites' needles out: each site's own count is in its row ("Out").
+        self.removed = QLabel("0")
+        named(self.removed, "needlesRemoved", "Needles removed", "Needles counted out: the sum of the sites' Out")
         self.count_out = QPushButton("Count one out (Alt+O)")
-        named(self.count_out, "countOut", "Count one needle out", "Count one needle out (Alt+O)")
+        count_tip = "Count one needle out of the selected site, or of the first site with needles in (Alt+O)"
+        named(self.count_out, "countOut", "Count one needle out", count_tip)
         self.count_out.setMinimumHeight(34)
-        self.count_out.clicked.connect(lambda: self.removed.setValue(self.removed.value() + 1))
+        self.count_out.clicked.connect(self.count_one_out)
         self.sharps = QCheckBox("Disposed in sharps container")
         named(self.sharps, "sharpsDisposed", "Disposed in sharps container")
         self.sharps.setToolTip("Confirm the needles went into the sharps container (Alt+D)")
@@ -47,7 +46,6 @@ class NeedleLedgerPanel(QGroupBox):
         layout.addWidget(self.count_out, 1, 2)
         layout.addWidget(self.sharps, 2, 0, 1, 3)
         layout.addWidget(self.status, 3, 0, 1, 3)
-        self.removed.valueChanged.connect(lambda *_: self.changed.emit())
         self.sharps.toggled.connect(lambda *_: self.changed.emit())
 
     def bind_keys(self, window: QWidget) -> None:
@@ -55,20 +53,20 @@ class NeedleLedgerPanel(QGroupBox):
         QShortcut(QKeySequence("Alt+D"), window, activated=self.sharps.toggle)
 
     def tab_chain(self) -> list[QWidget]:
-        return [self.removed, self.count_out, self.sharps]
+        return [self.count_out, self.sharps]
 
     def values(self) -> dict[str, object]:
-        """The ledger's fields of the session, as on screen."""
-        return {"needles_removed": self.removed.value(), "sharps_disposed": self.sharps.isChecked()}
+        """The ledger's own field of the session, as on screen (the needles in and out are the sites')."""
+        return {"sharps_disposed": self.sharps.isChecked()}
 
     def show_session(self, session: TreatmentSession) -> None:
-        self.removed.setValue(session.needles_removed)
         self.sharps.setChecked(session.sharps_disposed)
 
     def show_ledger(self, content: TreatmentSession) -> None:
         """Inserted, and either "all counted out and disposed" or what is still missing, in words."""
         ledger = NeedleLedger.of(content)
         self.inserted.setText(str(ledger.inserted))
+        self.removed.setText(str(ledger.removed))
         if ledger.reconciled:
             self.status.setText("✔ All needles counted out and disposed.")
             self.status.setStyleSheet(OK_STYLE)
@@ -76,10 +74,10 @@ class NeedleLedgerPanel(QGroupBox):
             parts = [p.message.removeprefix("Needle ledger: ") for p in ledger.problems()]
             words = " ".join(part[:1].upper() + part[1:] for part in parts) or "No needles yet."
             self.status.setText(f"✖ {words}")
-            self.status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.outstanding else ERROR_STYLE)
+            self.status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.unaccounted else ERROR_STYLE)
 
     def widget_for(self, field: str) -> QWidget | None:
-        return {"needles_removed": self.removed, "sharps_disposed": self.sharps}.get(field)
+        return {"sharps_disposed": self.sharps}.get(field)
 
     def set_read_only(self, read_only: bool) -> None:
         set_inputs_enabled(self, not read_only)

@@ -1,5 +1,6 @@
-"""One needling site as one row of the sites table: region, side, muscle, needles, dwell, twitch,
-needle size and lot, its dwell timer, and the buttons that move or remove it.
+"""One needling site as one row of the sites table: region, side, muscle, needles in and out, dwell, twitch,
+needle size and lot, its dwell timer (and the undo of an accidental stop), and the buttons that move or
+remove it; under it, the reason for a timed dwell outside 5-15 minutes when one is needed.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from datetime import datetime
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from needlelog.domain.model import NeedlingSite, TriggerPoint
-from needlelog.domain.rules import DWELL_MAX, DWELL_MIN
-from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timer_level
+from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, REASON_MAX
+from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timed_outside_range, timer_level
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.ui.widgets.common import local_time, named
 from needlelog.ui.widgets.fields import ERROR_STYLE, CodeCombo, OptionalSpin
@@ -68,6 +69,7 @@ class SiteRow:
         self.timer.setMinimumSize(72, 30)
         self.timer_started: datetime | None = None
         self.timer_stopped: datetime | None = None
+        self._build_ledger_and_undo(prefix, label)
         self._fit_narrow()
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
@@ -83,12 +85,36 @@ class SiteRow:
             self.side.currentIndexChanged,
             self.twitch.currentIndexChanged,
             self.needles.valueChanged,
+            self.out.valueChanged,
             self.dwell.valueChanged,
             self.muscle.currentTextChanged,
             self.lot.textChanged,
             self.size.currentTextChanged,
+            self.reason.textChanged,
         ):
             signal.connect(changed)
+
+    def _build_ledger_and_undo(self, prefix: str, label: str) -> None:
+        """The site's needles out, the undo of an accidental stop, and the reason for a dwell outside 5-15."""
+        # Stopping the timer counts the site's needles out; adjustable until the note is signed.
+        self.out = OptionalSpin(0, 99)
+        self.out.setRange(0, 99)
+        self.out.setSpecialValueText("")
+        self.out.setValue(0)
+        out_tip = "Needles counted out of this site (stopping its timer counts them all; Alt+O counts one)"
+        named(self.out, f"{prefix}Out", f"{label} needles out", out_tip)
+        # The site as it was just before its timer was stopped here: an undo gives it all back.
+        self.before_stop: NeedlingSite | None = None
+        self.undo = QPushButton("↶")
+        undo_tip = "Undo an accidental stop: the timer runs on from its start and the needles are back in"
+        named(self.undo, f"{prefix}UndoStop", f"Undo the stop of {label.lower()}'s timer", undo_tip)
+        self.undo.setFixedSize(28, 30)
+        self.reason = QLineEdit()
+        self.reason.setMaxLength(REASON_MAX)
+        self.reason.setPlaceholderText(
+            f"{label}: why the needles stayed in outside {DWELL_MIN}–{DWELL_MAX} minutes (printed on the note)"
+        )
+        named(self.reason, f"{prefix}DwellReason", f"{label} reason for the dwell time", "Printed on the note")
 
     def _fit_narrow(self) -> None:
         """Compact lists: the row fits beside the body chart on a 1366-pixel screen."""
@@ -105,6 +131,8 @@ class SiteRow:
         for spin in (self.needles, self.dwell):
             spin.setMinimumWidth(52)
             spin.setMaximumWidth(64)
+        self.out.setMinimumWidth(42)
+        self.out.setMaximumWidth(48)
         self.lot.setMinimumWidth(60)
 
     def widgets(self) -> list[QWidget]:
@@ -119,6 +147,8 @@ class SiteRow:
             self.size,
             self.lot,
             self.timer,
+            self.out,
+            self.undo,
             self.up,
             self.down,
             self.remove,
@@ -150,6 +180,8 @@ class SiteRow:
             trigger_points=self.trigger_points,
             timer_started=self.timer_started,
             timer_stopped=self.timer_stopped,
+            needles_out=self.out.value(),
+            dwell_reason=self.reason.text().strip(),
         )
 
     def show_site(self, site: NeedlingSite) -> None:
@@ -164,6 +196,8 @@ class SiteRow:
         self.trigger_points = site.trigger_points
         self.timer_started = site.timer_started
         self.timer_stopped = site.timer_stopped
+        self.out.setValue(site.needles_out)
+        self.reason.setText(site.dwell_reason)
 
     def show_timer(self, now: datetime) -> None:
         """The timer button: start it, the minutes running (coloured at the planned dwell and at 15), or done."""
@@ -177,14 +211,24 @@ class SiteRow:
         else:
             minutes = dwell_minutes(self.timer_started, self.timer_stopped)
             text, style = f"✔ {minutes} min", ""
-            tip = f"Timed {local_time(self.timer_started, '%H:%M')}–{local_time(self.timer_stopped, '%H:%M')}"
+            tip = (
+                f"Timed {local_time(self.timer_started, '%H:%M')}–{local_time(self.timer_stopped, '%H:%M')}: "
+                "the dwell on the record; ↶ undoes an accidental stop"
+            )
         if self.timer.text() != text:
             self.timer.setText(text)
         if self.timer.styleSheet() != style:
             self.timer.setStyleSheet(style)
         self.timer.setToolTip(tip)
 
+    def show_undo_and_reason(self, read_only: bool) -> None:
+        """The undo of a stop while the draft is open; the reason field once a timer ran outside 5-15 minutes
+        (or a reason was written). Called once the row is in the grid (a parentless widget shown is a window)."""
+        self.undo.setVisible(not read_only and self.timer_stopped is not None)
+        self.reason.setVisible(timed_outside_range(self.site()) or bool(self.reason.text()))
+
     def set_read_only(self, read_only: bool) -> None:
         for widget in self.widgets()[1:]:
             widget.setEnabled(not read_only)
+        self.reason.setReadOnly(read_only)
         self.timer.setEnabled(not read_only and self.timer_stopped is None)

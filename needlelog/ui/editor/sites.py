@@ -18,14 +18,15 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.lots import expired_lot_problems, usable_lots
 from needlelog.domain.model import NeedlingSite, TreatmentSession, TriggerPoint
 from needlelog.domain.rules import FieldProblem, local_date
-from needlelog.domain.timers import stop_site_timer, untimed_dwell_message
+from needlelog.domain.timers import resume_site_timer, stop_site_timer, untimed_dwell_message
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.services.store import Services
 from needlelog.ui.editor.site_row import SiteRow
 from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import problem_label, set_inputs_enabled
 
-COLUMNS = ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "", "", "")
+# "Out": the site's needles counted out, beside the timer whose stop counts them.
+COLUMNS = ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "Out", *[""] * 4)
 SELECTED_NUMBER_STYLE = "background: #f6c48f; font-weight: bold;"
 
 
@@ -36,6 +37,7 @@ class SitesPanel(QGroupBox):
     rows_changed = Signal()  # rows were added, removed or reordered: the tab order follows
     says = Signal(str)  # a message for the body chart's message line ("" clears it)
     save_wanted = Signal()  # a dwell timer started or stopped: saved at once, to survive a crash
+    timer_resumed = Signal(int)  # an accidental stop of this site's timer undone: saved at once, and audited
     site_selected = Signal(object, object, object)  # markers of every site, selected site or None, point or None
     picks_changed = Signal(object, object)  # selected site or None, its region or None: the quick-picks follow
     marker_selected = Signal(int, int)  # site, point: the marker just moved stays the chart's selection
@@ -109,6 +111,7 @@ class SitesPanel(QGroupBox):
         row.up.clicked.connect(lambda: self.move_site(self.rows.index(row), -1))
         row.down.clicked.connect(lambda: self.move_site(self.rows.index(row), +1))
         row.timer.clicked.connect(lambda: self.toggle_timer(self.rows.index(row)))
+        row.undo.clicked.connect(lambda: self.undo_stop(self.rows.index(row)))
         for widget in row.widgets():
             widget.installEventFilter(self)
         row.region.currentIndexChanged.connect(self._announce_picks)
@@ -163,7 +166,7 @@ class SitesPanel(QGroupBox):
 
     def _clear(self) -> None:
         for row in self.rows:
-            for widget in (*row.widgets(), row.error):
+            for widget in (*row.widgets(), row.reason, row.error):
                 self.grid.removeWidget(widget)
                 widget.deleteLater()
         self.rows = []
@@ -175,17 +178,20 @@ class SitesPanel(QGroupBox):
     def _place_rows(self) -> None:
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 1 + 2 * i, column)
+                self.grid.addWidget(widget, 1 + 3 * i, column)
                 # Shown now, not on the layout's next pass, so the new row can take the focus at once.
                 widget.setVisible(True)
-            self.grid.addWidget(row.error, 2 + 2 * i, 1, 1, 12)
+            # Under the row: the reason for a timed dwell outside 5-15 (when needed), then its problems.
+            self.grid.addWidget(row.reason, 2 + 3 * i, 1, 1, len(COLUMNS) - 1)
+            row.show_undo_and_reason(self.signed or self.view_only)
+            self.grid.addWidget(row.error, 3 + 3 * i, 1, 1, len(COLUMNS) - 1)
         self.rows_changed.emit()
 
     def tab_chain(self) -> list[QWidget]:
         """The panel's fields in the order Tab walks them: each row from left to right, then Add."""
         chain: list[QWidget] = []
         for row in self.rows:
-            chain += row.widgets()[1:]
+            chain += [*row.widgets()[1:], row.reason]
         return [*chain, self.add_site_button]
 
     def focused_site(self) -> int | None:
@@ -363,15 +369,56 @@ class SitesPanel(QGroupBox):
         self.tick_timers()
 
     def record_stopped_timer(self, index: int, now: datetime) -> None:
-        """What a stopped timer records (the domain's rule): its stop, and the minutes it ran as the dwell when
-        they are within the rules; else the dwell is left for the clinician to give, and the chart says why."""
+        """What a stopped timer records (the domain's rule): its stop, the site's needles counted out, and the
+        minutes it ran as the dwell when they are within the rules; else the timer's time is the record, the
+        site asks for the reason, and the chart says why. The site as it was is kept for an undo."""
         row = self.rows[index]
-        stopped = stop_site_timer(row.site(), now)
+        row.before_stop = row.site()
+        stopped = stop_site_timer(row.before_stop, now)
         row.timer_stopped = stopped.timer_stopped
         row.dwell.set_number(stopped.dwell_minutes)
+        row.out.setValue(stopped.needles_out)
         message = untimed_dwell_message(index, stopped)
         if message is not None:
             self.says.emit(message)
+
+    def undo_stop(self, index: int) -> None:
+        """An accidental Stop undone: the timer runs on from its original start, the needles are back in (the
+        domain's rule), and the draft is saved at once with the undo audited (``timer_resumed``)."""
+        row = self.rows[index]
+        if self.signed or self.view_only or row.timer_started is None or row.timer_stopped is None:
+            return
+        resumed = resume_site_timer(row.site(), row.before_stop)
+        loading, self._loading = self._loading, True
+        try:
+            row.timer_stopped = None
+            row.dwell.set_number(resumed.dwell_minutes)
+            row.out.setValue(resumed.needles_out)
+            row.reason.setText(resumed.dwell_reason)
+        finally:
+            self._loading = loading
+        row.before_stop = None
+        self.says.emit(f"Site {index + 1}: the stop is undone; its timer runs on from its start.")
+        self.tick_timers()
+        self.timer_resumed.emit(index)
+
+    def count_one_out(self) -> None:
+        """One needle counted out (Alt+O): of the selected site while it has needles in, else of the first site
+        that has; the timer's stop counts a whole site."""
+        if self.signed or self.view_only:
+            return
+
+        def has_needles_in(row: SiteRow) -> bool:
+            return row.out.value() < (row.needles.number() or 0)
+
+        chosen = self.selected_site if self.selected_site is not None and self.selected_site < len(self.rows) else None
+        if chosen is None or not has_needles_in(self.rows[chosen]):
+            chosen = next((i for i, row in enumerate(self.rows) if has_needles_in(row)), None)
+        if chosen is None:
+            self.says.emit("Every site's needles are counted out.")
+            return
+        row = self.rows[chosen]
+        row.out.setValue(row.out.value() + 1)
 
     def tick_timers(self) -> None:
         now = self.clock()
@@ -379,6 +426,7 @@ class SitesPanel(QGroupBox):
         for row in self.rows:
             row.show_timer(now)
             row.timer.setEnabled(not self.signed and row.timer_stopped is None)
+            row.show_undo_and_reason(self.signed or self.view_only)
             running = running or (row.timer_started is not None and row.timer_stopped is None)
         if running and not self._timer_tick.isActive():
             self._timer_tick.start()
@@ -415,7 +463,9 @@ class SitesPanel(QGroupBox):
             "region": row.region,
             "side": row.side,
             "needles": row.needles,
+            "needles_out": row.out,
             "dwell_minutes": row.dwell,
+            "dwell_reason": row.reason,
             "twitch": row.twitch,
             "muscle": row.muscle,
             "needle_lot": row.lot,
