@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import IO, TypeVar
 
 from needlelog.domain.model import NeedlingSite, VisitNote
-from needlelog.domain.rules import NeedleLedger
+from needlelog.domain.rules import NeedleLedger, recorded_dwell
 from needlelog.domain.vocab import Coded
 
 C = TypeVar("C", bound=Coded)
@@ -79,8 +79,9 @@ def _site(number: int, site: NeedlingSite) -> str:
         parts.append(site.muscle.strip())
     if site.needles is not None:
         parts.append(f"{site.needles} needle{'s' if site.needles != 1 else ''}")
-    if site.dwell_minutes is not None:
-        parts.append(f"{site.dwell_minutes} min")
+    dwell = recorded_dwell(site)  # the timer's minutes when it ran (SPEC §3)
+    if dwell is not None:
+        parts.append(f"{dwell} min")
     if site.twitch is not None:
         parts.append(f"twitch {site.twitch.label.lower()}")
     lot = site.needle_lot.strip()

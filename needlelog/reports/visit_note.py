@@ -33,8 +33,15 @@ from reportlab.platypus import (
 )
 
 from needlelog.domain.figure import lung_field_site
-from needlelog.domain.model import Clinician, NeedlingSite, VisitNote
-from needlelog.domain.rules import NeedleLedger, is_late_entry
+from needlelog.domain.model import Clinician, NeedlingSite, TreatmentSession, VisitNote
+from needlelog.domain.rules import (
+    DWELL_MAX,
+    DWELL_MIN,
+    NeedleLedger,
+    is_late_entry,
+    recorded_dwell,
+    typed_dwell_disagrees,
+)
 from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.body_chart import BodyChart
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
@@ -273,7 +280,7 @@ def _facts_and_chart(
 
 
 def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
-    header = ["#", "Region", "Side", "Muscle", "Needles", "Needle (size, lot)", "Dwell", "Twitch"]
+    header = ["#", "Region", "Side", "Muscle", "In / out", "Needle (size, lot)", "Dwell", "Twitch"]
     # Fixed words and numbers are plain strings; only what can wrap (or holds user text) is a Paragraph.
     data: list[list[Any]] = [header]
     for i, site in enumerate(note.session.sites, start=1):
@@ -284,7 +291,7 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
                 Paragraph(_value(site.region), styles["cell"]),
                 _value(site.side),
                 Paragraph(line(site.muscle) or "—", styles["cell"]),
-                _value(site.needles),
+                _in_out(site),
                 Paragraph(needle, styles["cell"]),
                 _dwell(site, styles),
                 _value(site.twitch),
@@ -313,9 +320,17 @@ def _sites_table(note: VisitNote, styles: dict[str, ParagraphStyle], width: floa
     return table
 
 
+def _in_out(site: NeedlingSite) -> str:
+    """The site's needle ledger, "2 / 2": needles in, needles counted out."""
+    return f"{_value(site.needles)} / {site.needles_out}"
+
+
 def _dwell(site: NeedlingSite, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
-    """ "10 min", and under it when the dwell timer ran: "timed 10:02–10:13" (local time)."""
-    minutes = f"{site.dwell_minutes} min" if site.dwell_minutes is not None else "—"
+    """The dwell on the record: "10 min", and under it when the dwell timer ran: "timed 10:02–10:13" (local
+    time). A timer that ran is the record (SPEC §3): its minutes print, and a typed value that disagrees
+    (a draft only; signing refuses it) prints beside them."""
+    recorded = recorded_dwell(site)
+    minutes = f"{recorded} min" if recorded is not None else "—"
     if site.timer_started is None:
         return minutes
     started = _when(site.timer_started, "%H:%M")
@@ -323,7 +338,30 @@ def _dwell(site: NeedlingSite, styles: dict[str, ParagraphStyle]) -> str | Parag
         timed = f"timer running since {started}"
     else:
         timed = f"timed {started}–{_when(site.timer_stopped, '%H:%M')}"
+        if typed_dwell_disagrees(site):
+            timed += f"; typed {site.dwell_minutes} min"
+        if site.dwell_reason.strip():
+            timed += "; reason below"
     return Paragraph(f'{minutes}<br/><font size="7.5" color="#555555">{timed}</font>', styles["cell"])
+
+
+def _dwell_reasons(session: TreatmentSession, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Each written reason for a timed dwell outside 5-15 minutes, as paragraphs under the sites table
+    (a reason can be long, and long text never sits in a table cell)."""
+    flow: list[Flowable] = []
+    for i, site in enumerate(session.sites, start=1):
+        if site.dwell_reason.strip():
+            flow.append(Spacer(0, 3))
+            recorded = recorded_dwell(site)
+            dwell = f"{recorded} min" if recorded is not None else "no dwell"
+            flow.append(
+                Paragraph(
+                    f"<b>Site {i}, dwell {dwell} (outside {DWELL_MIN}–{DWELL_MAX} minutes) — reason:</b> "
+                    + markup(site.dwell_reason),
+                    styles["body"],
+                )
+            )
+    return flow
 
 
 def _lung_field_caution(note: VisitNote, styles: dict[str, ParagraphStyle]) -> Flowable | None:
@@ -394,6 +432,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
         flow.append(caution)
         flow.append(Spacer(0, 3))
     flow.append(_sites_table(note, styles, width) if session.sites else _words("No sites recorded."))
+    flow.extend(_dwell_reasons(session, styles))
     ledger = NeedleLedger.of(session)
     balance = "reconciled" if ledger.reconciled else "NOT reconciled"
     flow.append(_heading("Needle ledger"))

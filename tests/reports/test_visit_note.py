@@ -470,3 +470,33 @@ def test_a_table_row_taller_than_a_page_splits_instead_of_failing(tmp_path: Path
     )
     reader = PdfReader(_write(tmp_path, render_visit_note(huge)))
     assert len(reader.pages) > 2
+
+
+def test_the_sites_table_prints_in_and_out_per_site_and_a_timed_dwell_with_its_reason(tmp_path: Path) -> None:
+    """A timer that ran 17 minutes is the record: the note prints 17 min, the times, and the written reason."""
+    note = signed_note()
+    neck, shoulder, back = note.session.sites
+    timed = replace(
+        shoulder,
+        dwell_minutes=None,
+        timer_started=START + timedelta(minutes=5),
+        timer_stopped=START + timedelta(minutes=22),
+        dwell_reason="Patient asleep; the alarm was missed while another patient fainted.",
+    )
+    counted = replace(back, needles_out=11)  # a draft: one of site 3's needles not yet counted out
+    session = replace(note.session, sites=(neck, timed, counted), status=SessionStatus.DRAFT)
+    pdf = render_visit_note(replace(note, session=session))
+    path = tmp_path / "timed.pdf"
+    path.write_bytes(pdf)
+    flat = squashed("".join(page.extract_text() for page in PdfReader(path).pages))
+    for expected in (
+        "In / out",
+        "2 / 2",
+        "1 / 1",
+        "12 / 11",
+        "17 min",
+        "Site 2, dwell 17 min (outside 5–15 minutes) — reason:",
+        "Patient asleep; the alarm was missed while another patient fainted.",
+        "NOT reconciled",
+    ):
+        assert squashed(expected) in flat, expected
