@@ -180,6 +180,11 @@ def lots(db: Session) -> list[NeedleLot]:
     ]
 
 
+def keeps_lots(db: Session) -> bool:
+    """Whether the clinic keeps a needle-lot inventory at all (then a lot outside it is refused)."""
+    return db.scalar(select(NeedleLotRow.id).limit(1)) is not None
+
+
 def lot_named(db: Session, lot: str) -> NeedleLot | None:
     r = db.scalars(select(NeedleLotRow).where(func.lower(NeedleLotRow.lot) == lot_key(lot))).first()
     return None if r is None else NeedleLot(r.brand, r.size, r.lot, r.expiry, r.id)

@@ -16,7 +16,7 @@ from needlelog.db import repositories as repo
 from needlelog.domain.access import Action, AuditAction, allowed
 from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import ConflictError, DuplicateRecord, NotFoundError, PermissionDenied, ValidationError
-from needlelog.domain.lots import expired_lot_problems
+from needlelog.domain.lots import session_lot_problems
 from needlelog.domain.model import (
     Amendment,
     Clinic,
@@ -369,10 +369,11 @@ class SessionService(UseCases):
         patient = repo.get_patient(db, session.patient_id)
         signer = repo.get_clinician(db, signer_id)
         problems = sign_problems(session, patient, signer, now, consent_valid_months(repo.get_clinic(db)))
-        # A lot of the clinic's inventory that had expired on the service day cannot have been used.
+        # A lot that had expired on the service day, or (where the clinic keeps an inventory) is not in it,
+        # cannot have been used.
         named = {site.needle_lot for site in session.sites if site.needle_lot.strip()}
         inventory = [lot for lot in (records.lot_named(db, name) for name in named) if lot is not None]
-        problems.extend(expired_lot_problems(session, inventory))
+        problems.extend(session_lot_problems(session, inventory, inventory_kept=records.keeps_lots(db)))
         return problems
 
     @staticmethod

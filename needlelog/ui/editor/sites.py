@@ -11,11 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QCompleter, QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.domain.errors import NeedlelogError
-from needlelog.domain.lots import expired_lot_problems, usable_lots
+from needlelog.domain.lots import lot_key, session_lot_problems, usable_lots
 from needlelog.domain.model import NeedlingSite, TreatmentSession, TriggerPoint
 from needlelog.domain.rules import FieldProblem, local_date
 from needlelog.domain.timers import resume_site_timer, stop_site_timer, untimed_dwell_message
@@ -107,6 +107,8 @@ class SitesPanel(QGroupBox):
             row.lot.setCompleter(completer)
         if site is not None:
             row.show_site(site)
+        if not row.lot.text().strip():
+            self._take_the_box(row)
         row.remove.clicked.connect(lambda: self.remove_site(self.rows.index(row)))
         row.up.clicked.connect(lambda: self.move_site(self.rows.index(row), -1))
         row.down.clicked.connect(lambda: self.move_site(self.rows.index(row), +1))
@@ -335,6 +337,12 @@ class SitesPanel(QGroupBox):
                     if i != self.selected_site:
                         self.select_site(i)
                     break
+        # Leaving a site's lot field (not for the completer's list) makes that lot the session's box.
+        leaving = event.type() == QEvent.Type.FocusOut and isinstance(event, QFocusEvent)
+        if leaving and event.reason() != Qt.FocusReason.PopupFocusReason:  # type: ignore[attr-defined]
+            for row in self.rows:
+                if watched is row.lot:
+                    self._share_the_box(row)
         return super().eventFilter(watched, event)
 
     # --- dwell timers --------------------------------------------------------------------
@@ -434,9 +442,39 @@ class SitesPanel(QGroupBox):
             self._timer_tick.stop()
 
     # --- problems and read-only ------------------------------------------------------------
+    # --- one needle box per session (issue 11, item 6) ------------------------------------------
+    def _box(self) -> tuple[str, str] | None:
+        """The session's needle box: the lot (and size) of the last site that names one."""
+        for row in reversed(self.rows):
+            if row.lot.text().strip():
+                return row.lot.text().strip(), row.size.currentText().strip()
+        return None
+
+    def _take_the_box(self, row: SiteRow) -> None:
+        """A new site takes the session's box; the clinician may still type another lot on it."""
+        box = self._box()
+        if box is not None:
+            row.lot.setText(box[0])
+            row.size.setCurrentText(box[1])
+
+    def _share_the_box(self, row: SiteRow) -> None:
+        """A lot typed once is the session's: its size from the inventory, and every site still without a
+        lot takes both (a site with its own lot keeps it)."""
+        lot = row.lot.text().strip()
+        if not lot or self.signed:
+            return
+        known = {lot_key(name): stock for name, stock in self.lots.items()}.get(lot_key(lot))
+        if known is not None:
+            row.lot.setText(known.lot)
+            row.size.setCurrentText(known.size)
+        for other in self.rows:
+            if other is not row and not other.lot.text().strip():
+                other.lot.setText(row.lot.text())
+                other.size.setCurrentText(row.size.currentText())
+
     def expired_lot_problems(self, content: TreatmentSession) -> list[FieldProblem]:
         """A site whose needle lot, one of the clinic's, had expired on the service day (the domain's rule)."""
-        return expired_lot_problems(content, self.lots.values())
+        return session_lot_problems(content, self.lots.values(), inventory_kept=bool(self.lots))
 
     def show_problems(self, by_field: dict[str, list[str]]) -> None:
         """Each site's problems under its row; the problems of the sites as a whole under the table."""
