@@ -367,6 +367,10 @@ def _dwell_reasons(session: TreatmentSession, styles: dict[str, ParagraphStyle])
 def _lung_field_caution(note: VisitNote, styles: dict[str, ParagraphStyle]) -> Flowable | None:
     """The caution line when a site lies over the lung field (or the caution was recorded), else None."""
     session = note.session
+    if session.is_signed and not session.lung_field_caution:
+        # A signed note prints what was recorded when it was signed: a later, wider rule (a muscle added to
+        # the lung-field list) must not make an old note say the caution was "NOT given".
+        return None
     numbers = [str(i) for i, site in enumerate(session.sites, start=1) if lung_field_site(site)]
     if not numbers and not session.lung_field_caution:
         return None

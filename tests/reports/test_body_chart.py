@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from needlelog.domain.figure import body_figure
+from needlelog.domain.figure import body_figure, lung_field_site
 from needlelog.domain.model import NeedlingSite, TriggerPoint, VisitNote
 from needlelog.domain.vocab import Aftercare, BodyRegion, FigureView, SessionStatus, Side, TwitchResponse
 from needlelog.reports import body_chart, visit_note
@@ -43,6 +43,8 @@ def charts(monkeypatch: pytest.MonkeyPatch) -> list[BodyChart]:
 
 
 def with_sites(note: VisitNote, *sites: NeedlingSite, **changes: Any) -> VisitNote:
+    """The note with these sites, its lung-field flag recorded as every save records it."""
+    changes.setdefault("lung_field_caution", any(lung_field_site(site) for site in sites))
     return replace(note, session=replace(note.session, sites=sites, **changes))
 
 
@@ -132,6 +134,16 @@ def test_the_lung_field_caution_is_printed_only_when_a_site_lies_over_the_lung(t
     neck = replace(note.session.sites[0], trigger_points=(TRAPEZIUS,))
     flat = squashed(text_of(render_visit_note(with_sites(note, neck, CHEST)), tmp_path))
     assert squashed("sites 1, 2 over the lung field") in flat
+
+
+def test_a_signed_note_prints_the_caution_as_recorded_when_it_was_signed(tmp_path: Path) -> None:
+    """A note signed before a muscle joined the lung-field list prints no caution it never had."""
+    note = signed_note()  # upper trapezius and infraspinatus: over the lung by today's list
+    assert lung_field_site(note.session.sites[0])
+    as_signed = replace(note, session=replace(note.session, lung_field_caution=False))
+    assert "Lung-field caution" not in text_of(render_visit_note(as_signed), tmp_path)
+    draft = replace(as_signed, session=replace(as_signed.session, status=SessionStatus.DRAFT, fingerprint=None))
+    assert "Lung-field caution" in text_of(render_visit_note(draft), tmp_path)  # a draft follows today's rule
 
 
 def test_a_recorded_caution_prints_even_when_no_site_is_over_the_lung_now(tmp_path: Path) -> None:
