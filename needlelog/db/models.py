@@ -189,6 +189,10 @@ class SessionRow(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # A draft discarded by its clinician (schema 0007): kept, never deleted, and hidden from the chart.
+    discarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
+    discard_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     sites: Mapped[list[SiteRow]] = relationship(
         back_populates="session",

@@ -205,7 +205,7 @@ def recall(db: Session, lot: str) -> list[RecallHit]:
         .join(SessionRow, SessionRow.id == SiteRow.session_id)
         .join(PatientRow, PatientRow.id == SessionRow.patient_id)
         .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
-        .where(func.lower(SiteRow.needle_lot) == lot_key(lot))
+        .where(func.lower(SiteRow.needle_lot) == lot_key(lot), SessionRow.status != SessionStatus.DISCARDED)
         .order_by(SessionRow.service_start, SessionRow.id, SiteRow.position)
     )
     return [RecallHit(r[0], r[1], r[2], f"{r[3]} {r[4]}".strip(), r[5], r[6] + 1, r[7]) for r in db.execute(stmt)]
@@ -229,6 +229,7 @@ def adverse_register(db: Session, since: datetime, until: datetime) -> list[Regi
             SessionRow.service_start >= since,
             SessionRow.service_start < until,
             SessionRow.id.in_(select(AdverseEventRow.session_id)),
+            SessionRow.status != SessionStatus.DISCARDED,
         )
         .order_by(SessionRow.service_start.desc())
     )

@@ -323,6 +323,9 @@ def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 
 
 # --- sessions ----------------------------------------------------------------------------
 
+# A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
+IN_CHART = SessionRow.status != SessionStatus.DISCARDED
+
 
 def session_from_row(row: SessionRow) -> TreatmentSession:
     return TreatmentSession(
@@ -563,6 +566,16 @@ def mark_signed(
     return _as_stored(row, stored)
 
 
+def mark_discarded(db: Session, row: SessionRow, by_id: int, at: datetime, reason: str) -> None:
+    """The draft is kept, with who discarded it, when and why; every list of the chart leaves it out."""
+    row.status = SessionStatus.DISCARDED
+    row.discarded_at = at
+    row.discarded_by_id = by_id
+    row.discard_reason = reason
+    row.updated_at = at
+    db.flush()
+
+
 def running_timers(db: Session) -> list[RunningTimer]:
     """Every dwell timer started and not stopped, on any draft of any patient, oldest first."""
     stmt = (
@@ -615,7 +628,7 @@ def list_patient_sessions(db: Session, patient_id: int, limit: int, offset: int 
             SessionRow.status,
         )
         .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
-        .where(SessionRow.patient_id == patient_id)
+        .where(SessionRow.patient_id == patient_id, IN_CHART)
         .order_by(SessionRow.service_start.desc(), SessionRow.id.desc())
         .limit(limit)
         .offset(offset)
@@ -624,13 +637,14 @@ def list_patient_sessions(db: Session, patient_id: int, limit: int, offset: int 
 
 
 def count_patient_sessions(db: Session, patient_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.patient_id == patient_id)) or 0
+    stmt = select(func.count()).select_from(SessionRow).where(SessionRow.patient_id == patient_id, IN_CHART)
+    return db.scalar(stmt) or 0
 
 
 def last_session_id(db: Session, patient_id: int, *, with_sites: bool = False) -> int | None:
     """The patient's newest session; with ``with_sites``, the newest that has any (a blank draft just
     opened is not a session to copy)."""
-    stmt = select(SessionRow.id).where(SessionRow.patient_id == patient_id)
+    stmt = select(SessionRow.id).where(SessionRow.patient_id == patient_id, IN_CHART)
     if with_sites:
         stmt = stmt.where(SessionRow.site_count > 0)
     return db.scalar(stmt.order_by(SessionRow.service_start.desc(), SessionRow.id.desc()).limit(1))
@@ -652,8 +666,7 @@ def _export_clauses(
         clauses.append(SessionRow.clinician_id == clinician_id)
     if patient_id is not None:
         clauses.append(SessionRow.patient_id == patient_id)
-    if signed_only:
-        clauses.append(SessionRow.status == SessionStatus.SIGNED)
+    clauses.append(SessionRow.status == SessionStatus.SIGNED if signed_only else IN_CHART)
     return clauses
 
 

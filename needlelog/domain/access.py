@@ -27,6 +27,7 @@ class Action(StrEnum):
     EDIT_PATIENT = "edit_patient"
     CHART = "chart"  # create and save drafts, run dwell timers
     SIGN = "sign"
+    DISCARD_DRAFT = "discard_draft"  # one's own unsigned drafts only (checked with the draft)
     AMEND = "amend"  # one's own signed notes only (checked with the note)
     PRINT_NOTE = "print_note"  # one visit note as PDF, from the editor
     EXPORT = "export"  # the manager's exports: many notes, CSV
@@ -45,6 +46,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_PATIENT,
             Action.CHART,
             Action.SIGN,
+            Action.DISCARD_DRAFT,
             Action.AMEND,
             Action.PRINT_NOTE,
         }
@@ -75,6 +77,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.EDIT_PATIENT: "register or edit patients",
     Action.CHART: "chart sessions",
     Action.SIGN: "sign notes",
+    Action.DISCARD_DRAFT: "discard drafts",
     Action.AMEND: "amend notes",
     Action.PRINT_NOTE: "print visit notes",
     Action.EXPORT: "export visit notes",
@@ -118,6 +121,7 @@ class AuditAction(StrEnum):
     LOT_CHANGED = "lot_changed"
     FOLLOW_UP = "follow_up"
     TIMER_RESUMED = "timer_resumed"  # an accidental Stop undone: the needles were still in
+    SESSION_DISCARDED = "session_discarded"  # a draft discarded by its clinician; the reason in the detail
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,10 @@ class TreatmentSession:
     def is_signed(self) -> bool:
         return self.status is SessionStatus.SIGNED
 
+    @property
+    def is_discarded(self) -> bool:
+        return self.status is SessionStatus.DISCARDED
+
 
 @dataclass(frozen=True, slots=True)
 class SessionSummary:

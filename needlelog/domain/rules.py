@@ -620,3 +620,15 @@ def amendment_problems(reason: str, text: str) -> list[FieldProblem]:
             FieldProblem.at(("amendment", "text"), f"The amendment is longer than {TEXT_MAX:,} characters.")
         )
     return problems
+
+
+DISCARD_REASON_MAX = 200  # one short line
+
+
+def discard_problems(reason: str) -> list[FieldProblem]:
+    """A draft is discarded with a reason: one short line, required."""
+    if not reason.strip():
+        return [FieldProblem.at(("reason",), "Give the reason for discarding this draft.")]
+    if len(reason.strip()) > DISCARD_REASON_MAX or "\n" in reason.strip():
+        return [FieldProblem.at(("reason",), f"The reason is one line of at most {DISCARD_REASON_MAX} characters.")]
+    return []

@@ -151,6 +151,7 @@ class FigureView(Coded):
 class SessionStatus(Coded):
     DRAFT = "draft"
     SIGNED = "signed"
+    DISCARDED = "discarded"  # by its clinician, with a reason: kept in the file, hidden from the chart
 
 
 _LABELS: dict[Coded, str] = {
@@ -233,6 +234,7 @@ _LABELS: dict[Coded, str] = {
     FigureView.BACK: "Back",
     SessionStatus.DRAFT: "Draft",
     SessionStatus.SIGNED: "Signed",
+    SessionStatus.DISCARDED: "Discarded",
 }
 
 # Curated quick-pick muscles per region (SPEC §2); free text is always allowed too.

@@ -33,6 +33,7 @@ from needlelog.domain.rules import (
     amendment_problems,
     clinic_problems,
     consent_valid_months,
+    discard_problems,
     fingerprint,
     local_date,
     patient_problems,
@@ -40,7 +41,7 @@ from needlelog.domain.rules import (
     value_problems,
 )
 from needlelog.domain.search import parse_patient_query
-from needlelog.domain.timers import RunningTimer, stop_site_timer
+from needlelog.domain.timers import RunningTimer, site_label, stop_site_timer
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.base import UseCases
 
@@ -215,6 +216,8 @@ class SessionService(UseCases):
             status, patient_id, clinician_id = repo.session_owners(db, self._id(session))
             if status is SessionStatus.SIGNED:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
+            if status is SessionStatus.DISCARDED:
+                raise ConflictError("This draft was discarded; it is kept in the file and can no longer change.")
             if (patient_id, clinician_id) != (session.patient_id, session.clinician_id):
                 raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
             saved = repo.save_session(db, session, now)
@@ -249,6 +252,8 @@ class SessionService(UseCases):
             session = repo.get_session(db, session_id)
             if session.is_signed:
                 raise ConflictError("This session is signed; its timers stopped with it.")
+            if session.is_discarded:
+                raise ConflictError("This draft was discarded; it has no timer to stop.")
             if started is not None:
                 # the timer as the dock knew it: its site may have moved since
                 moved = [i for i, s in enumerate(session.sites) if s.timer_started == started and s.timer_running]
@@ -283,6 +288,8 @@ class SessionService(UseCases):
             stored = repo.get_session(db, self._id(session))
             if stored.is_signed:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
+            if stored.is_discarded:
+                raise ConflictError("This draft was discarded; it can no longer change.")
             if (stored.patient_id, stored.clinician_id) != (session.patient_id, session.clinician_id):
                 raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
             started = session.sites[site_index].timer_started
@@ -313,6 +320,8 @@ class SessionService(UseCases):
             stored = repo.get_session(db, self._id(session))
             if stored.is_signed:
                 raise ConflictError("This session is already signed.")
+            if stored.is_discarded:
+                raise ConflictError("This draft was discarded; it cannot be signed.")
             patient = repo.get_patient(db, session.patient_id)
             signer = repo.get_clinician(db, signer_id)
             row = repo.lock_session_for_update(db, self._id(session), session.version)
@@ -347,6 +356,51 @@ class SessionService(UseCases):
             records.add_amendment(db, session_id, user.id or 0, now, reason.strip(), text.strip())
             self._audit(db, AuditAction.SESSION_AMENDED, patient_id=session.patient_id, session_id=session_id)
             return Amendment(user.display_name, now, reason.strip(), text.strip())
+
+    def discard(self, session_id: int, reason: str) -> TreatmentSession:
+        """Discard one's own unsigned draft, with a reason (SPEC §4): the draft is kept in the file with who
+        discarded it, when and why, audited, and left out of every list, count and export of the chart.
+
+        A signed note is never discarded (it is amended); nor is a draft whose needles are still in (a timer
+        running). A manager or another clinician cannot discard someone's draft: only its clinician knows it
+        was charted in error.
+        """
+        self._require(Action.DISCARD_DRAFT)
+        user = self.access.user
+        if user is None:
+            raise PermissionDenied("Discarding a draft needs its clinician signed in.")
+        problems = discard_problems(reason)
+        if problems:
+            raise ValidationError(problems)
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            session = repo.get_session(db, session_id)
+            if session.is_signed:
+                raise ConflictError("A signed note cannot be discarded; add an amendment instead.")
+            if session.is_discarded:
+                raise ConflictError("This draft was discarded already.")
+            if user.id != session.clinician_id:
+                raise PermissionDenied(f"{user.display_name} may discard only their own drafts.")
+            running = [
+                site_label(i, site.region, site.side, site.muscle)
+                for i, site in enumerate(session.sites)
+                if site.timer_running
+            ]
+            if running:
+                raise ConflictError(
+                    f"{'; '.join(running)}: the timer is running, so needles are in. "
+                    "Stop it (needles out) before discarding the draft."
+                )
+            row = repo.lock_session_for_update(db, session_id, session.version)
+            repo.mark_discarded(db, row, user.id or 0, now, reason.strip())
+            self._audit(
+                db,
+                AuditAction.SESSION_DISCARDED,
+                patient_id=session.patient_id,
+                session_id=session_id,
+                detail=f"discarded: {reason.strip()}",
+            )
+            return repo.get_session(db, session_id)
 
     def amendments(self, session_id: int) -> tuple[Amendment, ...]:
         self._require(Action.VIEW_PATIENT)

@@ -24,7 +24,7 @@ def _run(engine: object, action: str, revision: str) -> None:
         getattr(command, action)(config, revision)
 
 
-@pytest.mark.parametrize("down_to", ["0005", "0004", "0003"])
+@pytest.mark.parametrize("down_to", ["0006", "0005", "0004", "0003"])
 def test_sqlite_steps_down_and_up_again_with_its_triggers(tmp_path: Path, down_to: str) -> None:
     path = tmp_path / "chart.sqlite"
     shutil.copy(FIXTURES / f"schema-{migrate.HEAD}.sqlite", path)
@@ -41,6 +41,25 @@ def test_sqlite_steps_down_and_up_again_with_its_triggers(tmp_path: Path, down_t
     with pytest.raises(sqlite3.DatabaseError, match="signed note cannot be changed"):
         raw.execute(f"UPDATE needling_site SET needles = 9 WHERE session_id = {signed}")
     raw.close()
+
+
+def test_below_0007_a_discarded_draft_is_a_draft_again_and_nothing_is_lost(tmp_path: Path) -> None:
+    """0006 knows no discarded status: the row stays, as a draft (the audit trail keeps its discard)."""
+    path = tmp_path / "chart.sqlite"
+    shutil.copy(FIXTURES / "schema-0007.sqlite", path)
+    with sqlite3.connect(path) as raw:
+        (discarded,) = raw.execute("SELECT id FROM treatment_session WHERE status = 'discarded'").fetchone()
+        count = raw.execute("SELECT COUNT(*) FROM treatment_session").fetchone()
+    engine = open_engine(path, create=False)
+    try:
+        _run(engine, "downgrade", "0006")
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute(f"SELECT status FROM treatment_session WHERE id = {discarded}").fetchone() == ("draft",)
+        assert raw.execute("SELECT COUNT(*) FROM treatment_session").fetchone() == count
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(treatment_session)")}
+        assert not columns & {"discarded_at", "discarded_by_id", "discard_reason"}
 
 
 @pytest.mark.skipif(not os.environ.get("NEEDLELOG_TEST_PG_URL"), reason="NEEDLELOG_TEST_PG_URL is not set")
