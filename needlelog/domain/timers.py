@@ -29,6 +29,7 @@ __all__ = [
     "RunningTimer",
     "TimerLevel",
     "clock_text",
+    "dwell_clock",
     "dwell_minutes",
     "recorded_dwell",
     "resume_site_timer",
@@ -68,8 +69,20 @@ class RunningTimer:
 
     def remaining(self, now: datetime) -> timedelta:
         """Time to the planned dwell (negative once past it); to 15 minutes when none is planned."""
-        target = self.planned_minutes or DWELL_MAX
-        return timedelta(minutes=target) - self.elapsed(now)
+        return time_to_dwell(self.started, self.planned_minutes, now)
+
+
+def time_to_dwell(started: datetime, planned_minutes: int | None, now: datetime) -> timedelta:
+    """Time left to the planned dwell (negative once past it); to 15 minutes when none is planned."""
+    target = planned_minutes or DWELL_MAX
+    return timedelta(minutes=target) - max(now - started, timedelta(0))
+
+
+def dwell_clock(started: datetime, planned_minutes: int | None, now: datetime) -> str:
+    """How every running timer reads, in the editor and in the dock alike: the time left to the planned dwell
+    counting down ("4:59"), then the time past it counting up ("+0:12")."""
+    left = time_to_dwell(started, planned_minutes, now)
+    return clock_text(left) if left > timedelta(0) else f"+{clock_text(-left)}"
 
 
 def timer_level(started: datetime, planned_minutes: int | None, now: datetime) -> TimerLevel:

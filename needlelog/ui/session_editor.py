@@ -151,6 +151,7 @@ class SessionEditor(QWidget):
         sites.says.connect(chart.say)
         sites.save_wanted.connect(self.save_now)
         sites.timer_resumed.connect(self._timer_resumed)
+        sites.needles_all_out.connect(self.facts.needles_out)
         self.ledger.count_one_out.connect(sites.count_one_out)
         sites.site_selected.connect(chart.show_selection)
         sites.picks_changed.connect(chart.show_quick_picks)
@@ -313,7 +314,7 @@ class SessionEditor(QWidget):
             by_field.setdefault(problem.field, []).append(problem.message)
         self.sites.show_problems(by_field)
         self.facts.show_problems(by_field)
-        self.problems_list.show_readiness(content)
+        self.problems_list.show_readiness(content, self.sites.expired_lot_problems(content))
         self.ledger.show_ledger(content)
 
     def widget_for(self, field: str) -> QWidget | None:

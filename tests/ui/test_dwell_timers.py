@@ -87,7 +87,9 @@ def test_three_timers_warn_at_their_planned_dwell_alarm_at_15_stop_fills_the_dwe
     assert "Planned 8 min reached" in dock.rows[0].state.text()
     assert at(clock, window, 10) == [WARNING, WARNING, RUNNING]
     editors[0].tick_timers()
-    assert editors[0].rows[0].timer.text() == "■ 10:00" and "#f5b041" in editors[0].rows[0].timer.styleSheet()
+    # the row counts as the dock does: 2 minutes past the planned 8
+    assert dock.rows[0].left.text() == "+2:00"
+    assert editors[0].rows[0].timer.text() == "■ +2:00" and "#f5b041" in editors[0].rows[0].timer.styleSheet()
 
     # Luc's needles come out at 11 minutes: his editor is closed, so the dock stops it through the chart
     at(clock, window, 11)

@@ -21,7 +21,7 @@ from needlelog.ui.widgets.fields import CAUTION_STYLE, CodeCombo, set_inputs_ena
 
 QUICK_PICKS = 6
 NO_REGION = "No body region there: tap on the figure, or choose the region from the lists below."
-CHART_WIDTH = (290, 440)  # the body chart's column, narrowest and widest (pixels)
+CHART_WIDTH = (270, 440)  # the body chart's column, narrowest and widest (pixels)
 TWITCH_KEYS = ((TwitchResponse.NONE, "N"), (TwitchResponse.WEAK, "W"), (TwitchResponse.STRONG, "S"))
 # Where a marker is to go: the region and side, and the trigger point(s) on the figure.
 Placement = tuple[BodyRegion, Side, tuple[TriggerPoint, ...]]
@@ -91,7 +91,7 @@ class BodyChartPanel(QGroupBox):
         named(self.place_button, "placeMarker", "Place a marker", "Place a marker on the chosen region (Alt+M)")
         self.place_button.setMinimumHeight(30)
         self.place_button.clicked.connect(self._place_clicked)
-        for combo, letters in ((self.place_region, 8), (self.place_side, 4)):
+        for combo, letters in ((self.place_region, 5), (self.place_side, 3)):  # beside Place in 270 pixels
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(letters)
         keys.addWidget(self.place_region, 2)
@@ -254,6 +254,6 @@ class BodyChartPanel(QGroupBox):
     def fit_to(self, window_width: int) -> None:
         """The chart takes a fifth of the width, within bounds: the sites need the rest on a small screen."""
         low, high = CHART_WIDTH
-        width = min(max(int(window_width * 0.22), low), high)
+        width = min(max(int(window_width * 0.2), low), high)
         if self.width() != width:
             self.setFixedWidth(width)

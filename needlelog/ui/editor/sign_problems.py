@@ -7,7 +7,7 @@ its field (the editor finds the widget the problem names).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -55,21 +55,31 @@ class ProblemsList(QObject):
         QShortcut(QKeySequence("Ctrl+Return"), window, activated=self.sign_requested.emit)
         QShortcut(QKeySequence("Ctrl+Enter"), window, activated=self.sign_requested.emit)
 
-    def show_readiness(self, content: TreatmentSession) -> None:
-        """The live tooltip: ready to sign, or each thing still missing."""
+    def show_readiness(self, content: TreatmentSession, lot_problems: Sequence[FieldProblem] = ()) -> None:
+        """The live tooltip: ready to sign, or each thing still missing; and, once a refused Sign has shown the
+        list, the list itself, so a fixed problem leaves it as it is fixed (it never goes stale)."""
         if content.is_signed:
             return
         blockers = sign_problems(content, self.patient, self.clinician, self.clock(), self.consent_months)
+        blockers += [p for p in lot_problems if p not in blockers]  # the inventory's, as signing checks them
         self.sign_button.setToolTip(
             "Not ready to sign:\n" + "\n".join(p.message for p in blockers) if blockers else READY_TIP
         )
+        if not self.problems.isHidden():
+            self._fill(blockers)
+            self.problems.setVisible(bool(blockers))
 
-    def show_problems(self, problems: list[FieldProblem]) -> None:
+    def _fill(self, problems: list[FieldProblem]) -> None:
+        if [self.problems.item(i).text() for i in range(self.problems.count())] == [f"• {p.message}" for p in problems]:
+            return  # unchanged: the row the user is on stays current
         self.problems.clear()
         for problem in problems:
             item = QListWidgetItem(f"• {problem.message}")
             item.setData(Qt.ItemDataRole.UserRole, problem.field)
             self.problems.addItem(item)
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        self._fill(problems)
         self.problems.show()
         self.sign_button.setToolTip("Not signed yet:\n" + "\n".join(p.message for p in problems))
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from needlelog.domain.model import NeedlingSite, TriggerPoint
 from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, REASON_MAX
-from needlelog.domain.timers import TimerLevel, clock_text, dwell_minutes, timed_outside_range, timer_level
+from needlelog.domain.timers import TimerLevel, dwell_clock, dwell_minutes, timed_outside_range, timer_level
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.ui.widgets.common import local_time, named
 from needlelog.ui.widgets.fields import ERROR_STYLE, CodeCombo, OptionalSpin
 
 NEEDLE_SIZES = ("0.16 x 15 mm", "0.20 x 15 mm", "0.25 x 30 mm", "0.25 x 40 mm", "0.30 x 50 mm", "0.30 x 60 mm")
+SELECTED_NUMBER_STYLE = "background: #f6c48f; font-weight: bold;"
+PROBLEM_NUMBER_STYLE = "color: #a11a1a; border: 2px solid #c0392b; border-radius: 3px;"
 TIMER_STYLES = {
     TimerLevel.RUNNING: "",
     TimerLevel.WARNING: "background: #f5b041; font-weight: bold;",
@@ -38,7 +41,6 @@ class SiteRow:
         named(self.side, f"{prefix}Side", f"{label} side", "Side: L, R, B or M")
         self.muscle = QComboBox()
         self.muscle.setEditable(True)
-        self.muscle.setMinimumWidth(120)
         self.muscle.setMinimumHeight(30)
         named(self.muscle, f"{prefix}Muscle", f"{label} muscle", "Muscle: pick or type")
         self.needles = OptionalSpin(1, 99)
@@ -63,21 +65,27 @@ class SiteRow:
         self.down = QPushButton("↓")
         named(self.down, f"{prefix}Down", f"Move {label.lower()} down", "Move this site down (Alt+Down)")
         for button in (self.up, self.down):
-            button.setFixedSize(28, 30)
+            button.setFixedSize(24, 30)
         self.timer = QPushButton("▶ Start")
         named(self.timer, f"{prefix}Timer", f"{label} dwell timer", "Start the dwell timer as the needles go in")
-        self.timer.setMinimumSize(72, 30)
+        self.timer.setMinimumHeight(30)
         self.timer_started: datetime | None = None
         self.timer_stopped: datetime | None = None
         self._build_ledger_and_undo(prefix, label)
         self._fit_narrow()
         self.remove = QPushButton("✕")
         named(self.remove, f"{prefix}Remove", f"Remove {label.lower()}", f"Remove {label.lower()}")
-        self.remove.setFixedSize(28, 30)
+        self.remove.setFixedSize(24, 30)
+        # The site's problems in words. Never laid out under the row (a line appearing there would push the rows
+        # below away from the pointer): the number turns red and carries them as its tooltip, and the sites
+        # panel lists them under the table.
         self.error = QLabel("")
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         named(self.error, f"{prefix}Error", f"{label} problems")
+        self.selected = False
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.number.setMinimumWidth(22)
         self.trigger_points: tuple[TriggerPoint, ...] = ()  # kept as charted; the body chart edits them
         self.region.currentIndexChanged.connect(self._region_changed)
         for signal in (
@@ -108,7 +116,11 @@ class SiteRow:
         self.undo = QPushButton("↶")
         undo_tip = "Undo an accidental stop: the timer runs on from its start and the needles are back in"
         named(self.undo, f"{prefix}UndoStop", f"Undo the stop of {label.lower()}'s timer", undo_tip)
-        self.undo.setFixedSize(28, 30)
+        self.undo.setFixedSize(24, 30)
+        # Its column keeps its width while no stop is to undo: a ↶ appearing never shifts the row's buttons.
+        policy = self.undo.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.undo.setSizePolicy(policy)
         self.reason = QLineEdit()
         self.reason.setMaxLength(REASON_MAX)
         self.reason.setPlaceholderText(
@@ -117,23 +129,52 @@ class SiteRow:
         named(self.reason, f"{prefix}DwellReason", f"{label} reason for the dwell time", "Printed on the note")
 
     def _fit_narrow(self) -> None:
-        """Compact lists: the row fits beside the body chart on a 1366-pixel screen."""
-        for widget, letters, widest in (
-            (self.region, 10, 200),
-            (self.side, 5, 78),
-            (self.twitch, 5, 76),
-            (self.size, 8, 112),
+        """The row fits beside the body chart on a 1366-pixel screen, and its longest words are shown whole:
+        each list is as wide as its longest common entry in this font (the region's longest name, a lot
+        number, "Bilateral"), plus room for its arrow, and no wider."""
+        advance = self.region.fontMetrics().horizontalAdvance
+        arrow = 30  # the list's arrow and frame
+        for widget, widest_text in (
+            (self.region, max((region.label for region in BodyRegion), key=advance)),
+            (self.side, max((side.label for side in Side), key=advance)),
+            (self.twitch, max((twitch.label for twitch in TwitchResponse), key=advance)),
+            (self.size, max(NEEDLE_SIZES, key=advance)),
+            (self.muscle, "lumbar multifidus"),
         ):
             widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            widget.setMinimumContentsLength(letters)
-            widget.setMaximumWidth(widest)
-        self.lot.setMaximumWidth(90)
+            widget.setMinimumContentsLength(1)
+            widget.setMinimumWidth(advance(widest_text) + arrow)
+        self.side.setMaximumWidth(self.side.minimumWidth())
+        self.twitch.setMaximumWidth(self.twitch.minimumWidth())
+        self.size.setMaximumWidth(self.size.minimumWidth())
+        self.region.setMaximumWidth(self.region.minimumWidth() + 40)
+        self.lot.setMinimumWidth(advance("L2304-27") + 16)  # a lot number of the usual length, whole
+        self.lot.setMaximumWidth(self.lot.minimumWidth() + 30)
         for spin in (self.needles, self.dwell):
-            spin.setMinimumWidth(52)
-            spin.setMaximumWidth(64)
-        self.out.setMinimumWidth(42)
-        self.out.setMaximumWidth(48)
-        self.lot.setMinimumWidth(60)
+            spin.setMinimumWidth(46)
+            spin.setMaximumWidth(52)
+        self.out.setMinimumWidth(40)
+        self.out.setMaximumWidth(44)
+        self.timer.setMinimumWidth(advance("■ +10:00") + 16)
+
+    def show_problems(self, messages: list[str]) -> None:
+        """The site's problems: on its number (red, the words as its tooltip), never as a line that moves rows."""
+        text = " ".join(messages)
+        if text != self.error.text():
+            self.error.setText(text)
+            self.show_number()
+
+    def show_number(self, selected: bool | None = None) -> None:
+        """The site's number: highlighted while the site is selected, red while it has a problem."""
+        if selected is not None:
+            self.selected = selected
+        problems = self.error.text()
+        style = SELECTED_NUMBER_STYLE if self.selected else ""
+        if problems:
+            style += PROBLEM_NUMBER_STYLE
+        self.number.setStyleSheet(style)
+        self.number.setToolTip(problems)
+        self.number.setAccessibleDescription(problems)
 
     def widgets(self) -> list[QWidget]:
         return [
@@ -204,10 +245,13 @@ class SiteRow:
         if self.timer_started is None:
             text, style, tip = "▶ Start", "", "Start the dwell timer as the needles go in"
         elif self.timer_stopped is None:
-            elapsed = now - self.timer_started
+            # Counted as the dock counts: the time left to the planned dwell, then "+" the time past it.
             level = timer_level(self.timer_started, self.dwell.number(), now)
-            text, style = f"■ {clock_text(elapsed)}", TIMER_STYLES[level]
-            tip = f"Needles in since {local_time(self.timer_started, '%H:%M')}: stop when they come out"
+            text, style = f"■ {dwell_clock(self.timer_started, self.dwell.number(), now)}", TIMER_STYLES[level]
+            tip = (
+                f"Needles in since {local_time(self.timer_started, '%H:%M')}: the time left to the planned dwell "
+                "(then + the time past it); stop when they come out"
+            )
         else:
             minutes = dwell_minutes(self.timer_started, self.timer_stopped)
             text, style = f"✔ {minutes} min", ""

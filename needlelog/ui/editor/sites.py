@@ -26,8 +26,9 @@ from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import problem_label, set_inputs_enabled
 
 # "Out": the site's needles counted out, beside the timer whose stop counts them.
-COLUMNS = ("#", "Region", "Side", "Muscle", "Needles", "Dwell min", "Twitch", "Size", "Lot", "Timer", "Out", *[""] * 4)
-SELECTED_NUMBER_STYLE = "background: #f6c48f; font-weight: bold;"
+# Short titles (their columns say the rest in their tooltips): the whole row fits a 1366-pixel screen.
+COLUMNS = ("#", "Region", "Side", "Muscle", "In", "Dwell", "Twitch", "Size", "Lot", "Timer", "Out", *[""] * 4)
+TITLE_TIPS = {"In": "Needles in at the site", "Dwell": "Planned dwell, minutes", "Out": "Needles counted out"}
 
 
 class SitesPanel(QGroupBox):
@@ -38,6 +39,7 @@ class SitesPanel(QGroupBox):
     says = Signal(str)  # a message for the body chart's message line ("" clears it)
     save_wanted = Signal()  # a dwell timer started or stopped: saved at once, to survive a crash
     timer_resumed = Signal(int)  # an accidental stop of this site's timer undone: saved at once, and audited
+    needles_all_out = Signal()  # a stop left no timer running: every site's needles are out
     site_selected = Signal(object, object, object)  # markers of every site, selected site or None, point or None
     picks_changed = Signal(object, object)  # selected site or None, its region or None: the quick-picks follow
     marker_selected = Signal(int, int)  # site, point: the marker just moved stays the chart's selection
@@ -70,16 +72,20 @@ class SitesPanel(QGroupBox):
         layout = QVBoxLayout(self)
         self.grid = QGridLayout()
         for column, title in enumerate(COLUMNS):
-            self.grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
+            heading = QLabel(f"<b>{title}</b>")
+            heading.setToolTip(TITLE_TIPS.get(title, ""))
+            self.grid.addWidget(heading, 0, column)
         # Region and muscle share what a wide screen gives; at 1366 pixels both are at their narrowest.
         self.grid.setColumnStretch(1, 1)
         self.grid.setColumnStretch(3, 2)
+        self.grid.setHorizontalSpacing(3)  # fourteen gaps: every pixel counts on a 1366-pixel screen
         layout.addLayout(self.grid)
         self.add_site_button = QPushButton("Add site (Alt+A)")
         named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
         self.add_site_button.setMinimumHeight(34)
         self.add_site_button.clicked.connect(lambda: self.add_site(focus=True))
         self.error = problem_label("sitesError", "Sites problems")
+        self.error.setWordWrap(True)  # a long problem wraps: it never widens the editor past the screen
         layout.addWidget(self.error)
         layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
@@ -94,6 +100,7 @@ class SitesPanel(QGroupBox):
         QShortcut(QKeySequence("Alt+A"), window, activated=self.add_site_button.click)
         QShortcut(QKeySequence("Alt+Up"), window, activated=lambda: self._move_focused(-1))
         QShortcut(QKeySequence("Alt+Down"), window, activated=lambda: self._move_focused(+1))
+        QShortcut(QKeySequence("Alt+T"), window, activated=self.timer_in_hand)
 
     # --- the rows ------------------------------------------------------------------------
     def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
@@ -168,7 +175,7 @@ class SitesPanel(QGroupBox):
 
     def _clear(self) -> None:
         for row in self.rows:
-            for widget in (*row.widgets(), row.reason, row.error):
+            for widget in (*row.widgets(), row.reason):
                 self.grid.removeWidget(widget)
                 widget.deleteLater()
         self.rows = []
@@ -180,13 +187,13 @@ class SitesPanel(QGroupBox):
     def _place_rows(self) -> None:
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 1 + 3 * i, column)
+                self.grid.addWidget(widget, 1 + 2 * i, column)
                 # Shown now, not on the layout's next pass, so the new row can take the focus at once.
                 widget.setVisible(True)
-            # Under the row: the reason for a timed dwell outside 5-15 (when needed), then its problems.
-            self.grid.addWidget(row.reason, 2 + 3 * i, 1, 1, len(COLUMNS) - 1)
+            # Under the row: the reason for a timed dwell outside 5-15 (when needed). Its problems are never a
+            # line here (it would push the rows below from under the pointer): see SiteRow.show_problems.
+            self.grid.addWidget(row.reason, 2 + 2 * i, 1, 1, len(COLUMNS) - 1)
             row.show_undo_and_reason(self.signed or self.view_only)
-            self.grid.addWidget(row.error, 3 + 3 * i, 1, 1, len(COLUMNS) - 1)
         self.rows_changed.emit()
 
     def tab_chain(self) -> list[QWidget]:
@@ -282,7 +289,7 @@ class SitesPanel(QGroupBox):
             index = None
         self.selected_site = index
         for i, row in enumerate(self.rows):
-            row.number.setStyleSheet(SELECTED_NUMBER_STYLE if i == index else "")
+            row.show_number(selected=i == index)
         self.site_selected.emit([r.trigger_points for r in self.rows], index, point)
         self._announce_picks()
 
@@ -353,6 +360,19 @@ class SitesPanel(QGroupBox):
         elif row.timer_stopped is None:
             self.stop_timer(index)
 
+    def timer_in_hand(self) -> None:
+        """Alt+T: start or stop the timer of the site in hand; once that one has stopped, the needles that went
+        in first come out (the earliest running timer), so the keyboard stops them in the order they went in."""
+        index = self.quick_pick_site()
+        if index is None or self.signed or self.view_only:
+            return
+        if self.rows[index].timer_stopped is not None:
+            running = [(r.timer_started, i) for i, r in enumerate(self.rows) if r.timer_started and not r.timer_stopped]
+            if not running:
+                return
+            index = min(running)[1]
+        self.toggle_timer(index)
+
     def start_timer(self, index: int) -> None:
         """The needles of this site are in: the timer starts now and is saved at once (it must survive a crash)."""
         if self.signed:
@@ -373,6 +393,8 @@ class SitesPanel(QGroupBox):
             return
         self.record_stopped_timer(index, self.clock())
         self._row_changed()
+        if not any(r.timer_started is not None and r.timer_stopped is None for r in self.rows):
+            self.needles_all_out.emit()
         self.save_wanted.emit()
         self.tick_timers()
 
@@ -452,10 +474,15 @@ class SitesPanel(QGroupBox):
 
     def _take_the_box(self, row: SiteRow) -> None:
         """A new site takes the session's box; the clinician may still type another lot on it."""
-        box = self._box()
+        box = self._box() or self._only_usable_lot()
         if box is not None:
             row.lot.setText(box[0])
             row.size.setCurrentText(box[1])
+
+    def _only_usable_lot(self) -> tuple[str, str] | None:
+        """Where the clinic's inventory holds one lot that may be used today, that is the box in hand."""
+        usable = usable_lots(self.lots.values(), local_date(self.clock()))
+        return (usable[0].lot, usable[0].size) if len(usable) == 1 else None
 
     def _share_the_box(self, row: SiteRow) -> None:
         """A lot typed once is the session's: its size from the inventory, and every site still without a
@@ -477,12 +504,14 @@ class SitesPanel(QGroupBox):
         return session_lot_problems(content, self.lots.values(), inventory_kept=bool(self.lots))
 
     def show_problems(self, by_field: dict[str, list[str]]) -> None:
-        """Each site's problems under its row; the problems of the sites as a whole under the table."""
+        """Each site's problems on its row's number, and all of them under the table (below the last row, so
+        no row moves when one comes or goes)."""
+        lines = list(by_field.get("sites", []))
         for i, row in enumerate(self.rows):
             messages = [m for f, ms in by_field.items() if f.startswith(f"sites[{i}].") for m in ms]
-            row.error.setText(" ".join(messages))
-            row.error.setVisible(bool(messages))
-        text = " ".join(by_field.get("sites", []))
+            row.show_problems(messages)
+            lines += messages
+        text = "\n".join(lines)
         self.error.setText(text)
         self.error.setVisible(bool(text))
 

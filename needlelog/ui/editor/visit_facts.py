@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -183,6 +183,22 @@ class VisitFacts(QObject):
 
     def bind_keys(self, window: QWidget) -> None:
         QShortcut(QKeySequence("Alt+E"), window, activated=self.end_set.toggle)
+        QShortcut(QKeySequence("Alt+P"), window, activated=self.go_to_pain)
+
+    def go_to_pain(self) -> None:
+        """Alt+P: to the pain score still to be asked — before, then after — ready for its digit."""
+        field = self.pain_after if self.pain_before.number() is not None else self.pain_before
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.selectAll()
+
+    def needles_out(self) -> None:
+        """Every site's needles are out (the last running timer stopped): the visit's end is stamped unless
+        one was entered, and the focus goes to the pain after, the next thing asked."""
+        if not self.end_set.isChecked():
+            self.end_set.setChecked(True)
+        if self.pain_after.number() is None:
+            self.pain_after.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.pain_after.selectAll()
 
     def tab_chain_above_sites(self) -> list[QWidget]:
         return [self.start, self.end_set, self.end, self.condition, self.technique, self.estim, *self.acks.values()]

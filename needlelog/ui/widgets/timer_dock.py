@@ -8,7 +8,7 @@ turns red, the dock flashes, the system beeps and the window asks for attention 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.rules import DWELL_MAX
-from needlelog.domain.timers import RunningTimer, TimerLevel, clock_text
+from needlelog.domain.timers import RunningTimer, TimerLevel, clock_text, dwell_clock
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import html, named
 
@@ -71,15 +71,15 @@ class TimerRow(QFrame):
         layout.addWidget(self.stop, 3, 0, 1, 2)
         layout.setColumnStretch(0, 1)
 
-    def show_time(self, now_level: TimerLevel, remaining: timedelta, elapsed: timedelta, flash: bool) -> None:
+    def show_time(self, now_level: TimerLevel, now: datetime, flash: bool) -> None:
+        # One way of counting, here and on the site's row in the editor (domain.timers.dwell_clock).
+        self.left.setText(dwell_clock(self.timer.started, self.timer.planned_minutes, now))
+        elapsed = self.timer.elapsed(now)
         if now_level is TimerLevel.ALARM:
-            self.left.setText(clock_text(elapsed))
-            self.state.setText(f"⚠ {DWELL_MAX} MINUTES — take the needles out now")
+            self.state.setText(f"⚠ {DWELL_MAX} MINUTES — take the needles out now ({clock_text(elapsed)} in)")
         elif now_level is TimerLevel.WARNING:
-            self.left.setText(f"+{clock_text(-remaining)}")
             self.state.setText(f"Planned {self.timer.planned_minutes} min reached — {clock_text(elapsed)} in")
         else:
-            self.left.setText(clock_text(remaining))
             planned = f"planned {self.timer.planned_minutes} min" if self.timer.planned_minutes else "no dwell planned"
             self.state.setText(f"to go · {planned}")
         style = FLASH_STYLE if now_level is TimerLevel.ALARM and flash else ROW_STYLES[now_level]
@@ -161,7 +161,7 @@ class TimerDock(QDockWidget):
         alarming = False
         for row in self.rows:
             level = row.timer.level(now)
-            row.show_time(level, row.timer.remaining(now), row.timer.elapsed(now), self._flash)
+            row.show_time(level, now, self._flash)
             alarming = alarming or level is TimerLevel.ALARM
         self.alarming = alarming
         count = len(self.rows)

@@ -62,7 +62,7 @@ class OpenEditors(QObject):
         editor.closed.connect(self._editor_closed)
         if self.open_drafts is not None and not session.is_signed:
             self.open_drafts.opened(session_id)
-        editor.show()
+        editor.showMaximized()  # the whole screen: the sites table needs every pixel of 1366
         editor.activateWindow()
         editor.condition.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
         return editor
