@@ -29,6 +29,7 @@ from needlelog.domain.vocab import BodyRegion, FigureView, Precaution, TwitchRes
 from needlelog.services.store import Services
 from needlelog.ui.editor.amendments import AmendmentsPanel
 from needlelog.ui.editor.body_chart_panel import BodyChartPanel
+from needlelog.ui.editor.draft_discarder import DraftDiscarder
 from needlelog.ui.editor.draft_keeper import AUTOSAVE_MS, DraftKeeper
 from needlelog.ui.editor.needle_ledger import NeedleLedgerPanel
 from needlelog.ui.editor.printed_note import PrintedNote
@@ -49,6 +50,7 @@ class SessionEditor(QWidget):
 
     saved = Signal(object)  # TreatmentSession
     signed = Signal(object)
+    discarded = Signal(object)  # TreatmentSession: discarded by its clinician; the editor then closes
     closed = Signal(int)
 
     def __init__(
@@ -80,6 +82,7 @@ class SessionEditor(QWidget):
         self.problems_list = ProblemsList(services, patient, clinician, self)
         self.amendments = AmendmentsPanel(services)
         self.printed = PrintedNote(services, session.id or 0, lambda path: ask_pdf_path(self, path), self)
+        self.discarder = DraftDiscarder(services, self.keeper, self, self)
         self._lay_out()
         self._name_fields()
         self._wire()
@@ -130,6 +133,7 @@ class SessionEditor(QWidget):
         rows.addWidget(self.amendments)
         outer.addWidget(self.problems_list.problems)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.discarder.discard_button)  # at the far left, away from Sign
         bottom.addWidget(self.keeper.save_state, 1)
         bottom.addWidget(self.printed.pdf_button)
         bottom.addWidget(self.printed.open_pdf_button)
@@ -171,12 +175,13 @@ class SessionEditor(QWidget):
         self.amendments.added.connect(keeper.tell)
         self.printed.save_wanted.connect(self.save_now)
         self.printed.says.connect(keeper.tell)
+        self.discarder.discarded.connect(self._discarded)
 
     def _update_tab_order(self) -> None:
         """Tab walks the form in reading order, through each site row from left to right."""
         chain = self.facts.tab_chain_above_sites() + self.sites.tab_chain() + self.ledger.tab_chain()
         chain += self.facts.tab_chain_below_ledger()
-        chain += [self.keeper.save_button, self.problems_list.sign_button]
+        chain += [self.keeper.save_button, self.problems_list.sign_button, self.discarder.discard_button]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -296,6 +301,7 @@ class SessionEditor(QWidget):
         for panel in (self.facts, self.ledger, self.sites, self.amendments, self.keeper, self.problems_list):
             panel.set_read_only(read_only)
         self.chart_panel.set_read_only(read_only)
+        self.discarder.set_read_only(read_only)
 
     # --- change and check ----------------------------------------------------------------
     def _changed(self) -> None:
@@ -358,6 +364,11 @@ class SessionEditor(QWidget):
         self.problems_list.signed()
         self.show_session(signed)
         self.signed.emit(signed)
+
+    def _discarded(self, stored: TreatmentSession) -> None:
+        """Discarded (kept in the file, gone from the chart): the window closes, saving nothing more."""
+        self.discarded.emit(stored)
+        self.close()
 
     # --- what the main window, scripts and tests call ------------------------------------
     def save_now(self) -> bool:
@@ -422,6 +433,10 @@ class SessionEditor(QWidget):
 
     def amend(self) -> bool:
         return self.amendments.amend()
+
+    def discard(self) -> bool:
+        """Discard draft…: asks the reason; True when discarded (the window then closes)."""
+        return self.discarder.discard()
 
     def save_pdf(self) -> Path | None:
         return self.printed.save_pdf()

@@ -9,4 +9,5 @@
 - ``sign_problems.py`` — :class:`ProblemsList`, what stops signing, and the Sign button
 - ``amendments.py`` — :class:`AmendmentsPanel`, amendments under a signed note
 - ``printed_note.py`` — :class:`PrintedNote`, the visit note as a PDF
+- ``draft_discarder.py`` — :class:`DraftDiscarder`, Discard draft… (kept in the file, hidden from the chart)
 """

@@ -100,6 +100,12 @@ class DraftKeeper(QObject):
         """What is on screen is what is stored: nothing to save."""
         self.dirty = False
 
+    def settle(self, stored: TreatmentSession) -> None:
+        """The draft was discarded: nothing is saved from this screen again."""
+        self._autosave.stop()
+        self.session = stored
+        self.dirty = False
+
     def note_change(self) -> None:
         """The screen changed: saved within two seconds (unless a conflict waits for the clinician)."""
         self.dirty = True
@@ -126,8 +132,8 @@ class DraftKeeper(QObject):
         self._autosave.stop()
         if self.view_only:
             return True
-        if self.session.is_signed or self.conflict:
-            return self.session.is_signed
+        if self.session.is_signed or self.session.is_discarded or self.conflict:
+            return self.session.is_signed or self.session.is_discarded
         if not self.dirty:
             return True
         return self.save_by(self.services.sessions.save_draft)
@@ -136,7 +142,7 @@ class DraftKeeper(QObject):
         """Save what autosave would, through ``use_case`` (a save, or one the audit names, such as an undone
         timer stop); True when stored."""
         self._autosave.stop()
-        if self.view_only or self.session.is_signed or self.conflict:
+        if self.view_only or self.session.is_signed or self.session.is_discarded or self.conflict:
             return False
         try:
             stored = use_case(self.savable())

@@ -59,6 +59,7 @@ class OpenEditors(QObject):
         self.editors[session_id] = editor
         editor.saved.connect(self.session_changed)
         editor.signed.connect(self.session_changed)
+        editor.discarded.connect(self.session_changed)
         editor.closed.connect(self._editor_closed)
         if self.open_drafts is not None and not session.is_signed:
             self.open_drafts.opened(session_id)
@@ -75,7 +76,7 @@ class OpenEditors(QObject):
                 session = self.services.sessions.get(session_id)
             except NeedlelogError:
                 session = None
-            if session is None or session.is_signed:
+            if session is None or session.is_signed or session.is_discarded:
                 if self.open_drafts:
                     self.open_drafts.closed(session_id)
                 continue
