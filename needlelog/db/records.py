@@ -266,6 +266,19 @@ def adverse_register(db: Session, since: datetime, until: datetime) -> list[Regi
     ]
 
 
+def stored_needling(db: Session, session_id: int) -> tuple[int, bool]:
+    """How many sites a stored session holds and whether it used electrical stimulation, in one indexed read: a
+    save compares what it adds with them (no site without consent; the screening's limbs and device)."""
+    found = db.execute(
+        select(func.count(SiteRow.id), SessionRow.electrical_stimulation)
+        .select_from(SessionRow)
+        .outerjoin(SiteRow, SiteRow.session_id == SessionRow.id)
+        .where(SessionRow.id == session_id)
+        .group_by(SessionRow.id, SessionRow.electrical_stimulation)
+    ).first()
+    return (0, False) if found is None else (int(found[0]), bool(found[1]))
+
+
 def session_row(db: Session, session_id: int) -> SessionRow | None:
     return db.get(SessionRow, session_id)
 

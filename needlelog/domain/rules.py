@@ -22,9 +22,10 @@ from needlelog.domain.model import (
     Clinician,
     NeedlingSite,
     Patient,
+    Screening,
     TreatmentSession,
 )
-from needlelog.domain.vocab import Aftercare, Coded, Precaution
+from needlelog.domain.vocab import LYMPHOEDEMA_LIMBS, Aftercare, BodyRegion, Coded, Precaution, Side
 
 DWELL_MIN, DWELL_MAX = 5, 15
 NEEDLES_PER_SITE_MIN, NEEDLES_PER_SITE_MAX = 1, 20
@@ -325,6 +326,109 @@ def consent_valid_on(patient: Patient, day: date, valid_months: int) -> bool:
     return day < add_months(consent.given_on, valid_months)
 
 
+def consent_last_day(patient: Patient, valid_months: int) -> date | None:
+    """The last day the patient's consent holds (its revocation's eve, when revoked first); None without one."""
+    consent = patient.consent
+    if consent is None:
+        return None
+    ends = add_months(consent.given_on, valid_months)
+    if consent.revoked_on is not None and consent.revoked_on < ends:
+        ends = consent.revoked_on
+    return ends - timedelta(days=1)
+
+
+def consent_problem(patient: Patient, day: date, valid_months: int) -> str | None:
+    """Why the patient's consent to dry needling does not hold on ``day``, in words; None when it does."""
+    consent = patient.consent
+    if consent_valid_on(patient, day, valid_months):
+        return None
+    if consent is None:
+        return "No informed consent to dry needling is recorded."
+    if consent.revoked_on is not None and consent.revoked_on <= day:
+        return f"Consent to dry needling was revoked on {consent.revoked_on.isoformat()}."
+    if consent.given_on > day:
+        return f"Consent to dry needling is dated {consent.given_on.isoformat()}, after the service day."
+    expired = add_months(consent.given_on, valid_months)
+    return (
+        f"Consent to dry needling ({consent.method.label.lower()}, {consent.given_on.isoformat()}) "
+        f"expired on {expired.isoformat()}."
+    )
+
+
+def lymphoedema_at(screening: Screening, region: BodyRegion | None, side: Side | None) -> str | None:
+    """The limb with lymphoedema a site in ``region`` on ``side`` lies in ("left arm"), or None."""
+    for precaution, (limb, limb_side, regions) in LYMPHOEDEMA_LIMBS.items():
+        if precaution in screening.positive and region in regions and side in (limb_side, Side.BILATERAL):
+            return limb
+    return None
+
+
+def site_refusal(
+    patient: Patient, region: BodyRegion | None, side: Side | None, day: date, valid_months: int
+) -> str | None:
+    """Why no needling site may be placed (in ``region`` on ``side``, when known) on ``day``; None when it may.
+
+    Under 12 is never needled; without valid consent no site is placed (SPEC §2 Consent); a limb with lymphoedema
+    is never needled.
+    """
+    if age_on(patient.date_of_birth, day) < MIN_NEEDLING_AGE:
+        return f"The patient is under {MIN_NEEDLING_AGE}: dry needling is not permitted."
+    why = consent_problem(patient, day, valid_months)
+    if why is not None:
+        return f"{why} No needling site can be placed until consent is recorded (at the top of the editor)."
+    limb = lymphoedema_at(patient.screening, region, side)
+    if limb is not None:
+        return f"Lymphoedema of the {limb} (screening): no needling in that limb."
+    return None
+
+
+def screening_problems(session: TreatmentSession, patient: Patient) -> list[FieldProblem]:
+    """What the screening forbids in this session: a site in a limb with lymphoedema, electrical stimulation with
+    an implanted electrical device. Shown beside the field as it is charted, and signing refuses them."""
+    problems: list[FieldProblem] = []
+    for i, site in enumerate(session.sites):
+        limb = lymphoedema_at(patient.screening, site.region, site.side)
+        if limb is not None:
+            problems.append(
+                FieldProblem.at(
+                    ("sites", i, "region"),
+                    f"{_site_label(i)}: lymphoedema of the {limb} (screening): no needling in that limb.",
+                )
+            )
+    if session.electrical_stimulation and Precaution.IMPLANTED_DEVICE in patient.screening.positive:
+        problems.append(
+            FieldProblem(
+                "electrical_stimulation",
+                "Implanted electrical device (screening): no electrical stimulation; untick it.",
+            )
+        )
+    return problems
+
+
+def adds_needling(session: TreatmentSession, stored_sites: int, stored_stimulation: bool) -> bool:
+    """The save adds a site, or electrical stimulation, to a stored draft that held ``stored_sites`` sites."""
+    return len(session.sites) > stored_sites or (session.electrical_stimulation and not stored_stimulation)
+
+
+def added_needling_problems(
+    session: TreatmentSession, stored_sites: int, stored_stimulation: bool, patient: Patient, valid_months: int
+) -> list[FieldProblem]:
+    """What a save may not add to the stored draft (which held ``stored_sites`` sites, and electrical stimulation
+    or not): a site without valid consent, a new site in a limb with lymphoedema, electrical stimulation with an
+    implanted device. What the draft already held still saves (its consent may have lapsed since; signing refuses
+    it), so its notes are never lost."""
+    problems: list[FieldProblem] = []
+    if len(session.sites) > stored_sites:
+        why = consent_problem(patient, local_date(session.service_start), valid_months)
+        if why is not None:
+            problems.append(FieldProblem("consent", f"{why} No needling site can be added until consent is recorded."))
+    for problem in screening_problems(session, patient):
+        new_site = problem.path[:1] == ("sites",) and int(problem.path[1]) >= stored_sites
+        if new_site or (problem.field == "electrical_stimulation" and not stored_stimulation):
+            problems.append(problem)
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class SiteLedger:
     """One site's needles in and out, and its name for the person counting ("Site 2 (left upper trapezius)")."""
@@ -480,6 +584,7 @@ def sign_problems(
                 f"Acknowledge the precaution: {precaution.label}.",
             )
         )
+    problems.extend(screening_problems(session, patient))
     if session.condition is None:
         problems.append(FieldProblem("condition", "Choose the condition treated."))
     if session.service_end is None:

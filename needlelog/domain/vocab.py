@@ -123,6 +123,18 @@ class Precaution(Coded):
     RECENT_SURGERY = "recent_surgery"
     PREGNANCY = "pregnancy"
     UNDER_12 = "under_12"
+    # Added from published dry-needling safety guidance (docs/CLINICAL.md, "Screening"). Lymphoedema is one code
+    # per limb, so the limb is stored without a schema change; see LYMPHOEDEMA_LIMBS.
+    LYMPHOEDEMA_LEFT_ARM = "lymphoedema_left_arm"
+    LYMPHOEDEMA_RIGHT_ARM = "lymphoedema_right_arm"
+    LYMPHOEDEMA_LEFT_LEG = "lymphoedema_left_leg"
+    LYMPHOEDEMA_RIGHT_LEG = "lymphoedema_right_leg"
+    IMPLANTED_DEVICE = "implanted_device"
+    EPILEPSY = "epilepsy"
+    DIABETES_SENSATION = "diabetes_sensation"
+    METAL_ALLERGY = "metal_allergy"
+    LUNG_DISEASE_LOW_MASS = "lung_disease_low_mass"
+    FAINTING_HISTORY = "fainting_history"
 
 
 class ConsentMethod(Coded):
@@ -226,6 +238,16 @@ _LABELS: dict[Coded, str] = {
     Precaution.RECENT_SURGERY: "Recent surgery in the treatment area",
     Precaution.PREGNANCY: "Pregnancy",
     Precaution.UNDER_12: "Age under 12",
+    Precaution.LYMPHOEDEMA_LEFT_ARM: "Lymphoedema of the left arm",
+    Precaution.LYMPHOEDEMA_RIGHT_ARM: "Lymphoedema of the right arm",
+    Precaution.LYMPHOEDEMA_LEFT_LEG: "Lymphoedema of the left leg",
+    Precaution.LYMPHOEDEMA_RIGHT_LEG: "Lymphoedema of the right leg",
+    Precaution.IMPLANTED_DEVICE: "Implanted electrical device (pacemaker, defibrillator, stimulator)",
+    Precaution.EPILEPSY: "Epilepsy",
+    Precaution.DIABETES_SENSATION: "Diabetes or reduced sensation",
+    Precaution.METAL_ALLERGY: "Metal allergy (nickel)",
+    Precaution.LUNG_DISEASE_LOW_MASS: "Lung disease or low body mass (pneumothorax risk)",
+    Precaution.FAINTING_HISTORY: "History of fainting",
     ConsentMethod.WRITTEN: "Written",
     ConsentMethod.VERBAL: "Verbal",
     TreatmentPlan.ACUTE: "Acute (expect 2-3 sessions)",
@@ -308,6 +330,18 @@ MUSCLES: dict[BodyRegion, tuple[str, ...]] = {
 
 # Where the lung lies under the needle: pneumothorax risk (SPEC §2 aftercare, §5 caution).
 LUNG_FIELD_REGIONS: frozenset[BodyRegion] = frozenset({BodyRegion.CHEST, BodyRegion.UPPER_BACK})
+
+# Lymphoedema: no needling in the affected limb. Each code names its limb: the patient's side and the regions of
+# that limb (the shoulder and the hip are left out: they are charted for the muscles of the girdle; our judgement,
+# see docs/CLINICAL.md). A bilateral site is in both limbs.
+ARM_REGIONS = frozenset({BodyRegion.UPPER_ARM, BodyRegion.ELBOW, BodyRegion.FOREARM_HAND})
+LEG_REGIONS = frozenset({BodyRegion.THIGH, BodyRegion.KNEE, BodyRegion.CALF, BodyRegion.ANKLE_FOOT})
+LYMPHOEDEMA_LIMBS: dict[Precaution, tuple[str, Side, frozenset[BodyRegion]]] = {
+    Precaution.LYMPHOEDEMA_LEFT_ARM: ("left arm", Side.LEFT, ARM_REGIONS),
+    Precaution.LYMPHOEDEMA_RIGHT_ARM: ("right arm", Side.RIGHT, ARM_REGIONS),
+    Precaution.LYMPHOEDEMA_LEFT_LEG: ("left leg", Side.LEFT, LEG_REGIONS),
+    Precaution.LYMPHOEDEMA_RIGHT_LEG: ("right leg", Side.RIGHT, LEG_REGIONS),
+}
 
 # Which regions a condition is usually treated in; seeding and quick-picks follow it.
 CONDITION_REGIONS: dict[Condition, tuple[BodyRegion, ...]] = {

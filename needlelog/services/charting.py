@@ -21,6 +21,7 @@ from needlelog.domain.model import (
     Amendment,
     Clinic,
     Clinician,
+    Consent,
     Patient,
     PatientSummary,
     SessionSummary,
@@ -29,9 +30,12 @@ from needlelog.domain.model import (
 from needlelog.domain.rules import (
     MIN_NEEDLING_AGE,
     FieldProblem,
+    added_needling_problems,
+    adds_needling,
     age_on,
     amendment_problems,
     clinic_problems,
+    consent_problem,
     consent_valid_months,
     discard_problems,
     fingerprint,
@@ -118,6 +122,19 @@ class PatientService(UseCases):
         except DuplicateRecord:  # the database refused a second patient with the number, saved meanwhile
             raise self._chart_taken(patient) from None
 
+    def record_consent(self, patient_id: int, consent: Consent) -> Patient:
+        """Consent to dry needling recorded now (the session editor's one step): appended to the patient's
+        consent history and audited as any change of the patient's record is."""
+        self._require(Action.EDIT_PATIENT)
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            patient = replace(repo.get_patient(db, patient_id), consent=consent)
+            self._validate(patient, now)
+            recorded = repo.update_patient(db, patient, now)
+            detail = f"consent recorded ({consent.method.value}, {consent.given_on.isoformat()})"
+            self._audit(db, AuditAction.PATIENT_SAVED, patient_id=patient_id, detail=detail)
+            return recorded
+
     def get(self, patient_id: int) -> Patient:
         self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
@@ -195,6 +212,10 @@ class SessionService(UseCases):
                 aftercare=last.aftercare,
             )
             self._refuse_young(patient, draft)
+            day, months = local_date(draft.service_start), consent_valid_months(repo.get_clinic(db))
+            why = consent_problem(patient, day, months)
+            if why is not None:  # no needling site before consent (SPEC §2): the copied sites would be some
+                raise ValidationError.single("consent", f"{why} Record consent before copying the last session.")
             added = repo.add_session(db, draft, now)
             detail = f"copied from session {last_id}"
             self._audit(db, AuditAction.SESSION_CREATED, patient_id=patient_id, session_id=added.id, detail=detail)
@@ -220,6 +241,7 @@ class SessionService(UseCases):
                 raise ConflictError("This draft was discarded; it is kept in the file and can no longer change.")
             if (patient_id, clinician_id) != (session.patient_id, session.clinician_id):
                 raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
+            self._refuse_unscreened_needling(db, session)
             saved = repo.save_session(db, session, now)
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
             return saved
@@ -433,6 +455,21 @@ class SessionService(UseCases):
     @staticmethod
     def _refuse_bad_values(session: TreatmentSession, now: datetime) -> None:
         problems = value_problems(session, now)
+        if problems:
+            raise ValidationError(problems)
+
+    @staticmethod
+    def _refuse_unscreened_needling(db: Session, session: TreatmentSession) -> None:
+        """No site added without valid consent, none added in a limb with lymphoedema, no electrical stimulation
+        with an implanted device (the domain's rule); what the stored draft already held still saves."""
+        if not session.sites and not session.electrical_stimulation:
+            return
+        stored_sites, stored_stimulation = records.stored_needling(db, SessionService._id(session))
+        if not adds_needling(session, stored_sites, stored_stimulation):
+            return  # an autosave of what is already there: one read, not the patient's record
+        patient = repo.get_patient(db, session.patient_id)
+        months = consent_valid_months(repo.get_clinic(db))
+        problems = added_needling_problems(session, stored_sites, stored_stimulation, patient, months)
         if problems:
             raise ValidationError(problems)
 

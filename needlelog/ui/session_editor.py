@@ -24,7 +24,7 @@ from needlelog.domain.access import Action
 from needlelog.domain.errors import ConflictError, ValidationError
 from needlelog.domain.figure import body_figure
 from needlelog.domain.model import Clinician, NeedlingSite, Patient, TreatmentSession, TriggerPoint
-from needlelog.domain.rules import value_problems
+from needlelog.domain.rules import screening_problems, value_problems
 from needlelog.domain.vocab import BodyRegion, FigureView, Precaution, TwitchResponse
 from needlelog.services.store import Services
 from needlelog.ui.editor.amendments import AmendmentsPanel
@@ -33,6 +33,7 @@ from needlelog.ui.editor.draft_discarder import DraftDiscarder
 from needlelog.ui.editor.draft_keeper import AUTOSAVE_MS, DraftKeeper
 from needlelog.ui.editor.needle_ledger import NeedleLedgerPanel
 from needlelog.ui.editor.printed_note import PrintedNote
+from needlelog.ui.editor.safety_panel import SafetyPanel
 from needlelog.ui.editor.sign_problems import ProblemsList
 from needlelog.ui.editor.site_row import SiteRow
 from needlelog.ui.editor.sites import SitesPanel
@@ -78,6 +79,8 @@ class SessionEditor(QWidget):
         self.chart_panel = BodyChartPanel(self.figure, patient)
         self.sites = SitesPanel(services, self._confirm_surgery, self.view_only)
         self.facts = VisitFacts(patient, self.clock, self)
+        self.safety = SafetyPanel(services, patient, clinician, self.view_only)
+        self.sites.refuse_site = self.safety.site_refusal
         self.ledger = NeedleLedgerPanel()
         self.problems_list = ProblemsList(services, patient, clinician, self)
         self.amendments = AmendmentsPanel(services)
@@ -98,6 +101,7 @@ class SessionEditor(QWidget):
         named(self.banner, "editorBanner", "Patient and clinician")
         outer.addWidget(self.banner)
         self._show_names()
+        outer.addWidget(self.safety)  # consent and precautions: before anything else (SPEC §2)
         outer.addWidget(self.keeper.conflict_bar)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -116,8 +120,6 @@ class SessionEditor(QWidget):
         facts = self.facts
         top = QHBoxLayout()
         top.addWidget(facts.visit_box, 3)
-        if facts.precautions_box is not None:
-            top.addWidget(facts.precautions_box, 2)
         top.addWidget(facts.pain_box, 1)
         top.addWidget(self.ledger, 2)
         rows.addLayout(top)
@@ -149,8 +151,9 @@ class SessionEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
         for panel in (sites, self.ledger, self.facts, chart, self.amendments):
             panel.bind_keys(self)
-        for change in (sites.changed, self.ledger.changed, self.facts.changed):
+        for change in (sites.changed, self.ledger.changed, self.facts.changed, self.safety.changed):
             change.connect(self._changed)
+        self.safety.consent_recorded.connect(self._consent_recorded)
         sites.rows_changed.connect(self._update_tab_order)
         sites.says.connect(chart.say)
         sites.save_wanted.connect(self.save_now)
@@ -179,7 +182,8 @@ class SessionEditor(QWidget):
 
     def _update_tab_order(self) -> None:
         """Tab walks the form in reading order, through each site row from left to right."""
-        chain = self.facts.tab_chain_above_sites() + self.sites.tab_chain() + self.ledger.tab_chain()
+        chain = self.safety.tab_chain() + self.facts.tab_chain_above_sites()
+        chain += self.sites.tab_chain() + self.ledger.tab_chain()
         chain += self.facts.tab_chain_below_ledger()
         chain += [self.keeper.save_button, self.problems_list.sign_button, self.discarder.discard_button]
         for first, second in pairwise(chain):
@@ -191,7 +195,7 @@ class SessionEditor(QWidget):
         facts, ledger, chart, keeper = self.facts, self.ledger, self.chart_panel, self.keeper
         self.start, self.end, self.end_set = facts.start, facts.end, facts.end_set
         self.condition, self.technique, self.estim = facts.condition, facts.technique, facts.estim
-        self.acks, self.visit_error, self.pain_error = facts.acks, facts.visit_error, facts.pain_error
+        self.acks, self.visit_error, self.pain_error = self.safety.acks, facts.visit_error, facts.pain_error
         self.pain_before, self.pain_after, self.soreness = facts.pain_before, facts.pain_after, facts.soreness
         self.reaction_checks, self.reaction_other = facts.reaction_checks, facts.reaction_other
         self.adverse_checks, self.adverse_text = facts.adverse_checks, facts.adverse_text
@@ -258,6 +262,14 @@ class SessionEditor(QWidget):
             + f"{'reading' if self.view_only else 'charting'} as {html(self.clinician.display_name)}"
         )
 
+    def _consent_recorded(self, patient: Patient) -> None:
+        """Consent recorded in the safety panel: every panel judges by the patient as now stored."""
+        self.patient = patient
+        self.problems_list.patient = patient
+        self.chart_panel.patient = patient
+        self.chart_panel.say("Consent recorded: needling sites can be placed.")
+        self._refresh()
+
     def _confirm_surgery(self, region: BodyRegion) -> bool:
         """Ask before a site goes where the patient was recently operated on (screening)."""
         screening = self.patient.screening
@@ -275,6 +287,7 @@ class SessionEditor(QWidget):
         return replace(
             self.keeper.session,
             **self.facts.values(),  # type: ignore[arg-type]
+            **self.safety.values(),  # type: ignore[arg-type]
             sites=self.sites.sites(),
             **self.ledger.values(),  # type: ignore[arg-type]
         )
@@ -285,6 +298,7 @@ class SessionEditor(QWidget):
             self.keeper.session = session
             self.sites.signed = session.is_signed
             self.facts.show_session(session)
+            self.safety.show_session(session)
             self.sites.show_sites(session.sites)
             self.ledger.show_session(session)
         finally:
@@ -298,7 +312,8 @@ class SessionEditor(QWidget):
         self.keeper.show_signature()
 
     def _set_read_only(self, read_only: bool) -> None:
-        for panel in (self.facts, self.ledger, self.sites, self.amendments, self.keeper, self.problems_list):
+        panels = (self.facts, self.safety, self.ledger, self.sites, self.amendments, self.keeper, self.problems_list)
+        for panel in panels:
             panel.set_read_only(read_only)
         self.chart_panel.set_read_only(read_only)
         self.discarder.set_read_only(read_only)
@@ -314,7 +329,9 @@ class SessionEditor(QWidget):
         """Show every value problem beside its field, the cautions and the ledger, as the user types."""
         content = self.content()
         self.chart_panel.show_sites(content)
+        self.safety.show_day(content)
         problems = value_problems(content, self.clock()) + self.sites.expired_lot_problems(content)
+        problems += screening_problems(content, self.patient)
         by_field: dict[str, list[str]] = {}
         for problem in problems:
             by_field.setdefault(problem.field, []).append(problem.message)
@@ -325,7 +342,7 @@ class SessionEditor(QWidget):
 
     def widget_for(self, field: str) -> QWidget | None:
         """The field a problem names, so the user can be taken to it."""
-        for panel in (self.sites, self.facts, self.ledger):
+        for panel in (self.safety, self.sites, self.facts, self.ledger):
             widget = panel.widget_for(field)
             if widget is not None:
                 return widget

@@ -23,8 +23,8 @@ import pytest
 import needlelog.services
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.domain.lots import NeedleLot
-from needlelog.domain.model import Clinic, Clinician, NeedlingSite
-from needlelog.domain.vocab import BodyRegion, Role, Side
+from needlelog.domain.model import Clinic, Clinician, Consent, NeedlingSite
+from needlelog.domain.vocab import BodyRegion, ConsentMethod, Role, Side
 from needlelog.services.base import UseCases
 from needlelog.services.exporting import ExportCriteria
 from needlelog.services.store import Services
@@ -112,6 +112,7 @@ class Chart:
             "Patient": self.patient,
             "TreatmentSession": self.draft,
             "Clinic": Clinic("Bow River Physiotherapy"),
+            "Consent": Consent(self.today, ConsentMethod.VERBAL, "Dana Whitford"),
             "NeedleLot": NeedleLot("Seirin J-type", "0.25 x 30 mm", "L2301-11", date(2030, 1, 31)),
             "ExportCriteria": ExportCriteria(self.today - timedelta(days=30), self.today, include_drafts=True),
         }

@@ -79,7 +79,7 @@ def test_a_whole_visit_with_the_keyboard_alone(qtbot: QtBot, empty_clinic: tuple
     keys.type("K-42")
     keys.press(Key.Key_Tab)
     keys.type("19840517")
-    keys.press(Key.Key_Tab, times=9)  # phone, five screening answers, surgery region, plan, consent
+    keys.press(Key.Key_Tab, times=19)  # phone, fifteen screening answers, surgery region, plan, consent
     assert QApplication.focusWidget() is dialog.consent_given
     keys.press(Key.Key_Space)
     # today's consent date (Tab steps through its year, month and day), written/verbal, obtained by

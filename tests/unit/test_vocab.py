@@ -18,7 +18,9 @@ RELEASED = {
     "Side": "left right bilateral midline",
     "TwitchResponse": "none weak strong",
     "Soreness": "none mild moderate severe",
-    "Precaution": "needle_fear bleeding_risk infection_immune recent_surgery pregnancy under_12",
+    "Precaution": "needle_fear bleeding_risk infection_immune recent_surgery pregnancy under_12 "
+    "lymphoedema_left_arm lymphoedema_right_arm lymphoedema_left_leg lymphoedema_right_leg implanted_device "
+    "epilepsy diabetes_sensation metal_allergy lung_disease_low_mass fainting_history",
     "Aftercare": "hydrate stretches ice_heat keep_active avoid_alcohol expect_soreness seek_care_breathing",
     "AdverseEventKind": "pneumothorax retained_needle nerve_injury infection fainting_injury other_serious",
 }

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -22,10 +23,10 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.errors import ConflictError, NeedlelogError, ValidationError
 from needlelog.domain.model import Consent, Patient, Screening
-from needlelog.domain.vocab import BodyRegion, ConsentMethod, Precaution, TreatmentPlan
+from needlelog.domain.vocab import LYMPHOEDEMA_LIMBS, BodyRegion, ConsentMethod, Precaution, TreatmentPlan
 from needlelog.services.store import Services
 from needlelog.ui.widgets.common import day_of, named, qdate
-from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.fields import ERROR_STYLE, check_boxes
 from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 
@@ -90,14 +91,15 @@ class PatientDialog(QDialog):
         """A tick box per precaution (under 12 follows from the date of birth) and the region operated on."""
         screening = QGroupBox("Screening: does the patient have …")
         screening_layout = QVBoxLayout(screening)
-        self.screening: dict[Precaution, QCheckBox] = {}
-        for precaution in Precaution:
-            if precaution is Precaution.UNDER_12:
-                continue  # follows from the date of birth
-            check = QCheckBox(precaution.label)
-            named(check, f"screen_{precaution.value}", precaution.label)
-            self.screening[precaution] = check
-            screening_layout.addWidget(check)
+        # Two columns, so the longer list (published guidance added seven questions) fits a 768-pixel screen.
+        grid = QGridLayout()
+        # Under 12 follows from the date of birth; the four limbs with lymphoedema sit side by side, arms then legs.
+        limbs = list(LYMPHOEDEMA_LIMBS)
+        others = [p for p in Precaution if p is not Precaution.UNDER_12 and p not in limbs]
+        device = others.index(Precaution.IMPLANTED_DEVICE)
+        asked = [*others[: device + 1], *limbs, *others[device + 1 :]]
+        self.screening: dict[Precaution, QCheckBox] = check_boxes(asked, "screen", grid, columns=2)
+        screening_layout.addLayout(grid)
         surgery_row = QHBoxLayout()
         self.surgery_region = QComboBox()
         self.surgery_region.addItem("–", None)

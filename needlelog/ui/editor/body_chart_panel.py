@@ -216,8 +216,14 @@ class BodyChartPanel(QGroupBox):
         lung = frozenset(i for i, site in enumerate(content.sites) if lung_field_site(site, self.figure))
         if lung:
             numbers = ("site " if len(lung) == 1 else "sites ") + ", ".join(str(i + 1) for i in sorted(lung))
+            # Screening: lung disease or a low body mass raises the risk (the pleura can lie nearer the skin).
+            more = (
+                " Screening: lung disease or low body mass — the lung may lie nearer than usual."
+                if Precaution.LUNG_DISEASE_LOW_MASS in self.patient.screening.positive
+                else ""
+            )
             self.lung_caution.setText(
-                f"⚠ Lung field — {numbers}: a needle here can reach the lung (pneumothorax risk). "
+                f"⚠ Lung field — {numbers}: a needle here can reach the lung (pneumothorax risk).{more} "
                 "Aftercare: seek care at once for shortness of breath or chest pain."
             )
         self.lung_caution.setVisible(bool(lung))

@@ -54,6 +54,9 @@ class SitesPanel(QGroupBox):
         super().__init__("Needling sites", parent)
         self.clock = services.clock
         self.confirm_site_in = confirm_site_in  # asks before a site goes where the patient was operated on
+        # Why no site may be placed (there) now: no valid consent, under 12, a limb with lymphoedema (the editor
+        # sets it to the safety panel's); None when it may.
+        self.refuse_site: Callable[[BodyRegion | None, Side | None], str | None] = lambda _region, _side: None
         self.view_only = view_only
         self.signed = False
         self.default_dwell = self._clinic_default_dwell(services)
@@ -83,7 +86,7 @@ class SitesPanel(QGroupBox):
         self.add_site_button = QPushButton("Add site (Alt+A)")
         named(self.add_site_button, "addSite", "Add a needling site", "Add a needling site (Alt+A)")
         self.add_site_button.setMinimumHeight(34)
-        self.add_site_button.clicked.connect(lambda: self.add_site(focus=True))
+        self.add_site_button.clicked.connect(self.add_site_by_hand)
         self.error = problem_label("sitesError", "Sites problems")
         self.error.setWordWrap(True)  # a long problem wraps: it never widens the editor past the screen
         layout.addWidget(self.error)
@@ -133,6 +136,16 @@ class SitesPanel(QGroupBox):
         if not self._loading:
             self.select_site(len(self.rows) - 1)
         return row
+
+    def add_site_by_hand(self) -> SiteRow | None:
+        """Add site (Alt+A): an empty row to fill in, unless no site may be placed now (the reason is said)."""
+        refusal = self.refuse_site(None, None)
+        if refusal is not None:
+            self.says.emit(refusal)
+            self.error.setText(refusal)
+            self.error.setVisible(True)
+            return None
+        return self.add_site(focus=True)
 
     def remove_site(self, index: int) -> None:
         row = self.rows[index]
@@ -221,6 +234,10 @@ class SitesPanel(QGroupBox):
     ) -> SiteRow | None:
         """A marker placed on the chart: a new site there, or the selected site's (next) trigger point."""
         if self.signed:
+            return None
+        refusal = self.refuse_site(region, side)
+        if refusal is not None:
+            self.says.emit(refusal)
             return None
         if not self.confirm_site_in(region):
             self.says.emit("Site not added.")

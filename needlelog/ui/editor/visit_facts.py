@@ -1,7 +1,8 @@
-"""The visit facts: when the visit ran, the condition and technique, the precautions acknowledged, pain before
-and after, post-session reactions, adverse events, aftercare given and the notes.
+"""The visit facts: when the visit ran, the condition and technique, pain before and after, post-session
+reactions, adverse events, aftercare given and the notes. (The precautions acknowledged are the safety panel's,
+at the top of the editor: :mod:`needlelog.ui.editor.safety_panel`.)
 
-These are several boxes the editor lays out around the sites (visit, precautions and pain above them,
+These are several boxes the editor lays out around the sites (visit and pain above them,
 reactions, adverse events, aftercare and notes below); one class owns them, reads them and shows them.
 """
 
@@ -40,6 +41,8 @@ from needlelog.ui.widgets.fields import (
     set_inputs_enabled,
 )
 
+ESTIM_REFUSED = "Electrical stimulation refused: the patient has an implanted electrical device (screening)."
+
 
 class VisitFacts(QObject):
     """Every fact of the visit that is not a site or the needle ledger."""
@@ -50,9 +53,11 @@ class VisitFacts(QObject):
         super().__init__(parent)
         self.clock = clock
         self._loading = False
+        self._estim_refused = False
         self._select_all = SelectAllOnFocus(self)
+        # An implanted electrical device (screening) refuses electrical stimulation: the box cannot be ticked.
+        self.no_estim = Precaution.IMPLANTED_DEVICE in patient.screening.positive
         self.visit_box = self._build_visit()
-        self.precautions_box = self._build_precautions(patient)
         self.pain_box = self._build_pain()
         self.reactions_box = self._build_reactions()
         self.adverse_box = self._build_adverse()
@@ -91,6 +96,10 @@ class VisitFacts(QObject):
         named(self.technique, "technique", "Technique")
         self.estim = QCheckBox("with electrical stimulation")
         named(self.estim, "electricalStimulation", "With electrical stimulation")
+        if self.no_estim:
+            self.estim.setText("with electrical stimulation — not with an implanted electrical device")
+            self.estim.setToolTip("Screening: implanted electrical device. Electrical stimulation is refused.")
+            self.estim.toggled.connect(self._refuse_estim)
         form.addRow("Service start", self.start)
         form.addRow("Service end", end_row)
         form.addRow("Condition", self.condition)
@@ -99,21 +108,6 @@ class VisitFacts(QObject):
         self.visit_error = problem_label("visitError", "Visit problems")
         form.addRow(self.visit_error)
         return visit
-
-    def _build_precautions(self, patient: Patient) -> QGroupBox | None:
-        """A tick box per positive screening answer the clinician must acknowledge (none: no box)."""
-        self.acks: dict[Precaution, QCheckBox] = {}
-        positives = sorted(patient.screening.positive - {Precaution.UNDER_12}, key=lambda p: p.label)
-        if not positives:
-            return None
-        box = QGroupBox("Precautions acknowledged")
-        layout = QVBoxLayout(box)
-        for precaution in positives:
-            check = QCheckBox(precaution.label)
-            named(check, f"ack_{precaution.value}", f"Acknowledge {precaution.label}")
-            self.acks[precaution] = check
-            layout.addWidget(check)
-        return box
 
     def _build_pain(self) -> QGroupBox:
         pain = QGroupBox("Pain (0-10)")
@@ -175,7 +169,6 @@ class VisitFacts(QObject):
 
     def _checks(self) -> list[QCheckBox]:
         return [
-            *self.acks.values(),
             *self.reaction_checks.values(),
             *self.adverse_checks.values(),
             *self.aftercare_checks.values(),
@@ -201,7 +194,7 @@ class VisitFacts(QObject):
             self.pain_after.selectAll()
 
     def tab_chain_above_sites(self) -> list[QWidget]:
-        return [self.start, self.end_set, self.end, self.condition, self.technique, self.estim, *self.acks.values()]
+        return [self.start, self.end_set, self.end, self.condition, self.technique, self.estim]
 
     def tab_chain_below_ledger(self) -> list[QWidget]:
         return [
@@ -219,6 +212,15 @@ class VisitFacts(QObject):
     # --- change --------------------------------------------------------------------------
     def _changed(self, *_: object) -> None:
         self.changed.emit()
+
+    def _refuse_estim(self, ticked: bool) -> None:
+        """Ticked by hand for a patient with an implanted electrical device: refused at once, saying why. A draft
+        stored with it ticked shows it (signing refuses it, naming the field)."""
+        if ticked and not self._loading:
+            self.estim.setChecked(False)
+            self._estim_refused = True
+            self.visit_error.setText(ESTIM_REFUSED)
+            self.visit_error.setVisible(True)
 
     def _end_toggled(self, ended: bool) -> None:
         """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
@@ -249,7 +251,6 @@ class VisitFacts(QObject):
                 AdverseEvent(kind, self.adverse_text.text()) for kind, c in self.adverse_checks.items() if c.isChecked()
             ),
             "aftercare": frozenset(a for a, c in self.aftercare_checks.items() if c.isChecked()),
-            "precautions_acknowledged": frozenset(p for p, c in self.acks.items() if c.isChecked()),
             "notes": self.notes.toPlainText(),
         }
 
@@ -274,8 +275,6 @@ class VisitFacts(QObject):
             self.adverse_text.setText(session.adverse_events[0].description if session.adverse_events else "")
             for item, check in self.aftercare_checks.items():
                 check.setChecked(item in session.aftercare)
-            for precaution, check in self.acks.items():
-                check.setChecked(precaution in session.precautions_acknowledged)
             if self.notes.toPlainText() != session.notes:
                 self.notes.setPlainText(session.notes)
         finally:
@@ -284,15 +283,15 @@ class VisitFacts(QObject):
     def show_problems(self, by_field: dict[str, list[str]]) -> None:
         for label, fields in (
             (self.pain_error, ("pain_before", "pain_after")),
-            (self.visit_error, ("service_start", "service_end")),
+            (self.visit_error, ("service_start", "service_end", "electrical_stimulation")),
         ):
             text = " ".join(m for f in fields for m in by_field.get(f, []))
+            if label is self.visit_error and self._estim_refused and not text:
+                text = ESTIM_REFUSED
             label.setText(text)
             label.setVisible(bool(text))
 
     def widget_for(self, field: str) -> QWidget | None:
-        if field.startswith("precautions."):
-            return self.acks.get(Precaution(field.split(".", 1)[1]))
         if field.startswith("aftercare."):
             return self.aftercare_checks.get(Aftercare(field.split(".", 1)[1]))
         return {
@@ -302,6 +301,7 @@ class VisitFacts(QObject):
             "pain_before": self.pain_before,
             "pain_after": self.pain_after,
             "notes": self.notes,
+            "electrical_stimulation": self.estim,
         }.get(field)
 
     def set_read_only(self, read_only: bool) -> None:
@@ -312,6 +312,5 @@ class VisitFacts(QObject):
             self.end.setEnabled(self.end_set.isChecked())
 
     def boxes(self) -> list[QGroupBox]:
-        """The boxes the editor lays out: visit, precautions (when any), pain, reactions, adverse, aftercare, notes."""
-        boxes = [self.visit_box, self.precautions_box, self.pain_box, self.reactions_box, self.adverse_box]
-        return [box for box in (*boxes, self.aftercare_box, self.notes_box) if box is not None]
+        """The boxes the editor lays out: visit, pain, reactions, adverse, aftercare, notes."""
+        return [self.visit_box, self.pain_box, self.reactions_box, self.adverse_box, self.aftercare_box, self.notes_box]
