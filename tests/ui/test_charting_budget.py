@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.lots import NeedleLot
@@ -180,7 +180,7 @@ def test_three_sites_with_the_keyboard_alone(
     qtbot: QtBot, room: tuple[Services, FakeClock, Clinician, Patient, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same visit without the mouse: each site added (Alt+A) with its region and side typed, its muscle by a
-    quick-pick key (Ctrl+1), its timer by Alt+T (the site in hand's; then those whose needles went in first)."""
+    quick-pick key (Ctrl+1), its timer by Alt+T, and the needles of all three out by Shift+Alt+T."""
     services, clock, clinician, patient, path = room
     monkeypatch.setattr(QDialog, "exec", lambda self: pytest.fail(f"a dialog came up: {self.windowTitle()}"))
     window = open_window(qtbot, services, clinician, patient)
@@ -200,21 +200,53 @@ def test_three_sites_with_the_keyboard_alone(
         hands.key(Key.Key_T, Mod.AltModifier)  # its timer: the needles are in
         hands.key(Key.Key_S, Mod.AltModifier)  # strong twitch
     clock.advance(minutes=10)
-    for _ in range(3):
-        hands.key(Key.Key_T, Mod.AltModifier)  # needles out: the site in hand's, then those in first
+    # Needles out of every site past its planned dwell in one key, each site stopped and counted out on its own.
+    hands.key(Key.Key_T, Mod.ShiftModifier | Mod.AltModifier)
+    said = editor.findChild(QLabel, "chartMessage")
+    assert said is not None and said.text() == "Needles out, each counted: site 1 (2), site 2 (2), site 3 (2)."
     hands.type("3")  # pain after (the focus went there)
     hands.key(Key.Key_D, Mod.AltModifier)
     hands.key(Key.Key_Return, Mod.ControlModifier)
     assert editor.session.status is SessionStatus.SIGNED, [
         editor.problems.item(i).text() for i in range(editor.problems.count())
     ]
-    # 34, not 25: without a pointer a site costs 8 keys (add, region, Tab, side, muscle, count, timer, twitch)
-    # where a tap on the figure gives the region and side at once. Counted here so that it can only go down.
-    assert (hands.mouse, hands.keys) == (0, 34)
+    # 32, not 25: without a pointer a site costs 8 keys (add, region, Tab, side, muscle, count, timer, twitch)
+    # where a tap on the figure gives the region and side at once; the needles come out in one key
+    # (Shift+Alt+T). Counted here so that it can only go down (docs/ARCHITECTURE.md says what 25 would take).
+    assert (hands.mouse, hands.keys) == (0, 32)
     signed = read_back(path, editor.session.id or 0)
     assert [(s.region, s.side, s.needles_out) for s in signed.sites] == [
         (BodyRegion.NECK, Side.RIGHT, 2),
         (BodyRegion.SHOULDER, Side.RIGHT, 2),
         (BodyRegion.LOWER_BACK, Side.RIGHT, 2),
     ]
+    window.close()
+
+
+def test_one_key_takes_out_only_the_needles_past_their_dwell(
+    qtbot: QtBot, room: tuple[Services, FakeClock, Clinician, Patient, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shift+Alt+T stops each timer that reached its planned dwell (each site counted out, and said so); a
+    site whose needles went in later and are short of their dwell keeps its timer running."""
+    services, clock, clinician, patient, _path = room
+    window = open_window(qtbot, services, clinician, patient)
+    hands = Presses(qtbot, monkeypatch)
+    editor = new_session(qtbot, window, hands)
+    for region, wait in (("N", 6), ("S", 5)):
+        hands.key(Key.Key_A, Mod.AltModifier)
+        hands.type(region)
+        hands.key(Key.Key_Tab)
+        hands.type("R")
+        hands.key(Key.Key_1, Mod.ControlModifier)
+        hands.type("3")
+        hands.key(Key.Key_T, Mod.AltModifier)
+        clock.advance(minutes=wait)
+    hands.key(Key.Key_T, Mod.ShiftModifier | Mod.AltModifier)
+    first, second = editor.rows
+    assert first.timer_stopped == NOW + timedelta(minutes=11) and first.out.value() == 3
+    assert second.timer_stopped is None and second.out.value() == 0
+    said = editor.findChild(QLabel, "chartMessage")
+    assert said is not None and said.text() == "Needles out, each counted: site 1 (3)."
+    hands.key(Key.Key_T, Mod.ShiftModifier | Mod.AltModifier)
+    assert second.timer_stopped is None and said.text() == "No timer has reached its dwell yet."
     window.close()

@@ -67,7 +67,9 @@ class SiteRow:
         for button in (self.up, self.down):
             button.setFixedSize(24, 30)
         self.timer = QPushButton("▶ Start")
-        named(self.timer, f"{prefix}Timer", f"{label} dwell timer", "Start the dwell timer as the needles go in")
+        named(
+            self.timer, f"{prefix}Timer", f"{label} dwell timer", "Start the dwell timer as the needles go in (Alt+T)"
+        )
         self.timer.setMinimumHeight(30)
         self.timer_started: datetime | None = None
         self.timer_stopped: datetime | None = None
@@ -243,14 +245,15 @@ class SiteRow:
     def show_timer(self, now: datetime) -> None:
         """The timer button: start it, the minutes running (coloured at the planned dwell and at 15), or done."""
         if self.timer_started is None:
-            text, style, tip = "▶ Start", "", "Start the dwell timer as the needles go in"
+            text, style, tip = "▶ Start", "", "Start the dwell timer as the needles go in (Alt+T)"
         elif self.timer_stopped is None:
             # Counted as the dock counts: the time left to the planned dwell, then "+" the time past it.
             level = timer_level(self.timer_started, self.dwell.number(), now)
             text, style = f"■ {dwell_clock(self.timer_started, self.dwell.number(), now)}", TIMER_STYLES[level]
             tip = (
                 f"Needles in since {local_time(self.timer_started, '%H:%M')}: the time left to the planned dwell "
-                "(then + the time past it); stop when they come out"
+                "(then + the time past it); stop when they come out (Alt+T; Shift+Alt+T stops every timer past its "
+                "dwell, each site counted out)"
             )
         else:
             minutes = dwell_minutes(self.timer_started, self.timer_stopped)

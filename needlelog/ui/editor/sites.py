@@ -18,7 +18,7 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.lots import lot_key, session_lot_problems, usable_lots
 from needlelog.domain.model import NeedlingSite, TreatmentSession, TriggerPoint
 from needlelog.domain.rules import FieldProblem, local_date
-from needlelog.domain.timers import resume_site_timer, stop_site_timer, untimed_dwell_message
+from needlelog.domain.timers import TimerLevel, resume_site_timer, stop_site_timer, timer_level, untimed_dwell_message
 from needlelog.domain.vocab import MUSCLES, BodyRegion, Side, TwitchResponse
 from needlelog.services.store import Services
 from needlelog.ui.editor.site_row import SiteRow
@@ -104,6 +104,7 @@ class SitesPanel(QGroupBox):
         QShortcut(QKeySequence("Alt+Up"), window, activated=lambda: self._move_focused(-1))
         QShortcut(QKeySequence("Alt+Down"), window, activated=lambda: self._move_focused(+1))
         QShortcut(QKeySequence("Alt+T"), window, activated=self.timer_in_hand)
+        QShortcut(QKeySequence("Shift+Alt+T"), window, activated=self.stop_timers_past_dwell)
 
     # --- the rows ------------------------------------------------------------------------
     def add_site(self, site: NeedlingSite | None = None, focus: bool = False) -> SiteRow:
@@ -390,6 +391,26 @@ class SitesPanel(QGroupBox):
             index = min(running)[1]
         self.toggle_timer(index)
 
+    def stop_timers_past_dwell(self) -> None:
+        """Shift+Alt+T: the needles out of every site whose timer reached its planned dwell, in the order they
+        went in, each stopped and counted out as its own stop would; a timer short of its dwell runs on."""
+        if self.signed or self.view_only:
+            return
+        now = self.clock()
+        due = sorted(
+            (r.timer_started, i)
+            for i, r in enumerate(self.rows)
+            if r.timer_started
+            and not r.timer_stopped
+            and timer_level(r.timer_started, r.dwell.number(), now) is not TimerLevel.RUNNING
+        )
+        for _, index in due:
+            self.stop_timer(index)
+        out = [f"site {i + 1} ({self.rows[i].out.value()})" for _, i in due]
+        notes = [untimed_dwell_message(i, self.rows[i].site()) for _, i in due]
+        said = "Needles out, each counted: " + ", ".join(out) + "." if out else "No timer has reached its dwell yet."
+        self.says.emit(" ".join([said, *(n for n in notes if n)]))
+
     def start_timer(self, index: int) -> None:
         """The needles of this site are in: the timer starts now and is saved at once (it must survive a crash)."""
         if self.signed:
@@ -480,7 +501,6 @@ class SitesPanel(QGroupBox):
         elif not running:
             self._timer_tick.stop()
 
-    # --- problems and read-only ------------------------------------------------------------
     # --- one needle box per session (issue 11, item 6) ------------------------------------------
     def _box(self) -> tuple[str, str] | None:
         """The session's needle box: the lot (and size) of the last site that names one."""
