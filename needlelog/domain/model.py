@@ -173,6 +173,9 @@ class TreatmentSession:
     signed_at: datetime | None = None
     signed_by_id: int | None = None
     fingerprint: str = ""
+    # A copy of the last session not yet stored: the session it was copied from, for the audit row its first
+    # save writes. Not a column: once stored, the audit trail says it.
+    copied_from: int | None = None
 
     @property
     def needles_inserted(self) -> int:

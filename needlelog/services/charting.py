@@ -187,39 +187,56 @@ class SessionService(UseCases):
             return added
 
     def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
-        """A new draft that starts from the patient's previous session's condition and sites."""
+        """A new draft, stored now, that starts from the patient's previous session's condition and sites."""
         self._require(Action.CHART)
         now = self._clock()
         with self._transaction() as db, db.begin():
-            patient = repo.get_patient(db, patient_id)
-            repo.get_clinician(db, clinician_id)
-            last_id = repo.last_session_id(db, patient_id, with_sites=True)
-            if last_id is None:
-                raise NotFoundError(f"{patient.full_name} has no earlier session to copy.")
-            last = repo.get_session(db, last_id)
-            draft = TreatmentSession(
-                patient_id=patient_id,
-                clinician_id=clinician_id,
-                service_start=now.replace(second=0, microsecond=0),
-                condition=last.condition,
-                technique=last.technique,
-                electrical_stimulation=last.electrical_stimulation,
-                # The sites and their markers carry over; what happens today (twitch, timer) does not.
-                sites=tuple(
-                    replace(site, twitch=None, timer_started=None, timer_stopped=None, needles_out=0, dwell_reason="")
-                    for site in last.sites
-                ),
-                aftercare=last.aftercare,
-            )
-            self._refuse_young(patient, draft)
-            day, months = local_date(draft.service_start), consent_valid_months(repo.get_clinic(db))
-            why = consent_problem(patient, day, months)
-            if why is not None:  # no needling site before consent (SPEC §2): the copied sites would be some
-                raise ValidationError.single("consent", f"{why} Record consent before copying the last session.")
-            added = repo.add_session(db, draft, now)
-            detail = f"copied from session {last_id}"
-            self._audit(db, AuditAction.SESSION_CREATED, patient_id=patient_id, session_id=added.id, detail=detail)
-            return added
+            draft = self._copy_of_last(db, patient_id, clinician_id, now)
+            return self._add_draft(db, draft, now)
+
+    def copy_of_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
+        """The same copy as :meth:`copy_last`, not stored (no id): :meth:`save_draft` writes it at its first save,
+        so a copy the clinician never touches is never written. Refused as :meth:`copy_last` refuses."""
+        self._require(Action.CHART)
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            return self._copy_of_last(db, patient_id, clinician_id, now)
+
+    def _copy_of_last(self, db: Session, patient_id: int, clinician_id: int, now: datetime) -> TreatmentSession:
+        patient = repo.get_patient(db, patient_id)
+        repo.get_clinician(db, clinician_id)
+        last_id = repo.last_session_id(db, patient_id, with_sites=True)
+        if last_id is None:
+            raise NotFoundError(f"{patient.full_name} has no earlier session to copy.")
+        last = repo.get_session(db, last_id)
+        draft = TreatmentSession(
+            patient_id=patient_id,
+            clinician_id=clinician_id,
+            service_start=now.replace(second=0, microsecond=0),
+            condition=last.condition,
+            technique=last.technique,
+            electrical_stimulation=last.electrical_stimulation,
+            # The sites and their markers carry over; what happens today (twitch, timer) does not.
+            sites=tuple(
+                replace(site, twitch=None, timer_started=None, timer_stopped=None, needles_out=0, dwell_reason="")
+                for site in last.sites
+            ),
+            aftercare=last.aftercare,
+            copied_from=last_id,
+        )
+        self._refuse_young(patient, draft)
+        day, months = local_date(draft.service_start), consent_valid_months(repo.get_clinic(db))
+        why = consent_problem(patient, day, months)
+        if why is not None:  # no needling site before consent (SPEC §2): the copied sites would be some
+            raise ValidationError.single("consent", f"{why} Record consent before copying the last session.")
+        return draft
+
+    def _add_draft(self, db: Session, draft: TreatmentSession, now: datetime) -> TreatmentSession:
+        """Store a draft that has no id yet (a copy of the last session), audited as created from its source."""
+        added = repo.add_session(db, draft, now)
+        detail = None if draft.copied_from is None else f"copied from session {draft.copied_from}"
+        self._audit(db, AuditAction.SESSION_CREATED, patient_id=added.patient_id, session_id=added.id, detail=detail)
+        return added
 
     def get(self, session_id: int) -> TreatmentSession:
         self._require(Action.VIEW_PATIENT)
@@ -233,6 +250,8 @@ class SessionService(UseCases):
         if session.is_signed:
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
         self._refuse_bad_values(session, now)
+        if session.id is None:
+            return self._save_first(session, now)
         with self._transaction() as db, db.begin():
             status, patient_id, clinician_id = repo.session_owners(db, self._id(session))
             if status is SessionStatus.SIGNED:
@@ -245,6 +264,25 @@ class SessionService(UseCases):
             saved = repo.save_session(db, session, now)
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
             return saved
+
+    def _save_first(self, session: TreatmentSession, now: datetime) -> TreatmentSession:
+        """The first save of a copy made by :meth:`copy_of_last`: it is written now, with its audit row.
+
+        What it copied counts as already there, as if :meth:`copy_last` had stored it: only what the clinician
+        added since is held to the needling rules (consent, the screening's limbs and device).
+        """
+        if session.copied_from is None:
+            raise NotFoundError("This session has not been saved yet.")
+        with self._transaction() as db, db.begin():
+            patient = repo.get_patient(db, session.patient_id)
+            repo.get_clinician(db, session.clinician_id)
+            _status, source_patient, _clinician = repo.session_owners(db, session.copied_from)
+            if source_patient != session.patient_id:
+                raise ConflictError("A session is copied from the same patient's sessions only.")
+            self._refuse_young(patient, session)
+            copied_sites, copied_stimulation = records.stored_needling(db, session.copied_from)
+            self._refuse_added_needling(db, session, copied_sites, copied_stimulation)
+            return self._add_draft(db, session, now)
 
     def running_timers(self) -> list[RunningTimer]:
         """The dwell timers running now, on every draft (the main window's dock); none for who does not chart.
@@ -465,6 +503,12 @@ class SessionService(UseCases):
         if not session.sites and not session.electrical_stimulation:
             return
         stored_sites, stored_stimulation = records.stored_needling(db, SessionService._id(session))
+        SessionService._refuse_added_needling(db, session, stored_sites, stored_stimulation)
+
+    @staticmethod
+    def _refuse_added_needling(
+        db: Session, session: TreatmentSession, stored_sites: int, stored_stimulation: bool
+    ) -> None:
         if not adds_needling(session, stored_sites, stored_stimulation):
             return  # an autosave of what is already there: one read, not the patient's record
         patient = repo.get_patient(db, session.patient_id)

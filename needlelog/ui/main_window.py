@@ -389,11 +389,12 @@ class MainWindow(QMainWindow):
 
     def new_session(self) -> SessionEditor | None:
         draft = self.patient_panel.start_draft(self.services.sessions.new_draft)
-        return self.open_session(draft) if draft is not None else None
+        return self.open_session(draft.id or 0) if draft is not None else None
 
     def copy_last_session(self) -> SessionEditor | None:
-        draft = self.patient_panel.start_draft(self.services.sessions.copy_last)
-        return self.open_session(draft) if draft is not None else None
+        """The last session copied into an editor, not stored until the clinician changes something in it."""
+        draft = self.patient_panel.start_draft(self.services.sessions.copy_of_last)
+        return self.open_editors.open_unsaved(draft) if draft is not None else None
 
     def open_session(self, session_id: int) -> SessionEditor | None:
         """Open (or bring forward) the editor of one session."""

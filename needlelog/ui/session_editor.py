@@ -156,7 +156,7 @@ class SessionEditor(QWidget):
         self.safety.consent_recorded.connect(self._consent_recorded)
         sites.rows_changed.connect(self._update_tab_order)
         sites.says.connect(chart.say)
-        sites.save_wanted.connect(self.save_now)
+        sites.save_wanted.connect(keeper.store_now)  # a timer's start is stored at once, even on an unsaved copy
         sites.timer_resumed.connect(self._timer_resumed)
         sites.needles_all_out.connect(self.facts.needles_out)
         self.ledger.count_one_out.connect(sites.count_one_out)
@@ -176,7 +176,7 @@ class SessionEditor(QWidget):
         self.problems_list.sign_requested.connect(self.sign)
         self.problems_list.go_to.connect(self._go_to_problem)
         self.amendments.added.connect(keeper.tell)
-        self.printed.save_wanted.connect(self.save_now)
+        self.printed.save_wanted.connect(self._store_for_print)
         self.printed.says.connect(keeper.tell)
         self.discarder.discarded.connect(self._discarded)
 
@@ -364,6 +364,8 @@ class SessionEditor(QWidget):
     def sign(self) -> None:
         if self.session.is_signed:
             return
+        if self.session.id is None and not self.keeper.store_now():
+            return  # an unsaved copy is written first; why it was not is on the save state line
         content = self.content()
         problems = self.services.sessions.sign_problems(content, self.clinician.id or 0)
         if problems:
@@ -381,6 +383,11 @@ class SessionEditor(QWidget):
         self.problems_list.signed()
         self.show_session(signed)
         self.signed.emit(signed)
+
+    def _store_for_print(self) -> None:
+        """A PDF is of the stored note: an unsaved copy is written first, and the printer learns its id."""
+        self.keeper.store_now()
+        self.printed.session_id = self.session.id or 0
 
     def _discarded(self, stored: TreatmentSession) -> None:
         """Discarded (kept in the file, gone from the chart): the window closes, saving nothing more."""

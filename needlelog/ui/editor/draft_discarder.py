@@ -50,9 +50,12 @@ class DraftDiscarder(QObject):
         reason = ask_discard_reason(self.window)
         if reason is None:
             return False  # the clinician changed their mind
-        self.keeper.save_now()  # the file keeps what was charted, as on screen
+        self.keeper.store_now()  # the file keeps what was charted, as on screen (an unsaved copy is written)
+        session = self.keeper.session
+        if session.id is None:
+            return False  # not stored: why is on the save state line
         try:
-            stored = self.services.sessions.discard(session.id or 0, reason)
+            stored = self.services.sessions.discard(session.id, reason)
         except NeedlelogError as exc:  # ValidationError (the reason), ConflictError (a timer), PermissionDenied
             self.keeper.tell(f"Not discarded: {exc}")
             return False

@@ -49,7 +49,8 @@ class DraftKeeper(QObject):
         self.view_only = view_only
         self.conflict = False
         # Changed since the last save: an untouched draft is never written (that would make
-        # another PC's later save look like a conflict, and bump the version for nothing).
+        # another PC's later save look like a conflict, and bump the version for nothing). A copy of the
+        # last session starts unsaved (no id): untouched, it closes without a row or an audit line.
         self.dirty = False
         self._close_refused = False
         self._autosave = QTimer(self)
@@ -138,6 +139,13 @@ class DraftKeeper(QObject):
             return True
         return self.save_by(self.services.sessions.save_draft)
 
+    def store_now(self) -> bool:
+        """Save now, writing even an untouched copy that has never been stored (Sign, a PDF, Discard and a
+        timer's start need a stored draft); True when what is stored matches the screen."""
+        if self.session.id is None:
+            self.dirty = True
+        return self.save_now()
+
     def save_by(self, use_case: Callable[[TreatmentSession], TreatmentSession]) -> bool:
         """Save what autosave would, through ``use_case`` (a save, or one the audit names, such as an undone
         timer stop); True when stored."""
@@ -152,7 +160,8 @@ class DraftKeeper(QObject):
         except NeedlelogError as exc:  # ValidationError among them
             self.tell(f"Not saved: {exc}")
             return False
-        self.session = replace(self.session, version=stored.version, service_start=stored.service_start)
+        # The first save of a copy gives it its id (and the editor its place in open-drafts.json).
+        self.session = replace(self.session, id=stored.id, version=stored.version, service_start=stored.service_start)
         self.dirty = False
         self.tell(f"Draft saved {self.clock().astimezone().strftime('%H:%M:%S')}")
         self.save_button.setEnabled(False)

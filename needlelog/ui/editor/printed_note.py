@@ -52,6 +52,8 @@ class PrintedNote(QObject):
     def save_pdf(self) -> Path | None:
         """Save the draft, then write its visit note where the user chooses (a draft prints DRAFT)."""
         self.save_wanted.emit()
+        if not self.session_id:
+            return None  # an unsaved copy that could not be written: why is on the save state line
         suggested = self.services.exports.note_filename(self.session_id)
         target = self.ask_path(str(Path.home() / suggested))
         if not target:
@@ -61,6 +63,8 @@ class PrintedNote(QObject):
     def open_pdf(self) -> Path | None:
         """Write the note to the data folder's print area and show it in the system's PDF viewer."""
         self.save_wanted.emit()
+        if not self.session_id:
+            return None
         folder = self.print_folder
         folder.mkdir(parents=True, exist_ok=True)
         written = self._write_pdf(folder / self.services.exports.note_filename(self.session_id))

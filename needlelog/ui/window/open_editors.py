@@ -1,5 +1,8 @@
 """The open editors: one session editor window per session, opened or brought forward, listed in
 open-drafts.json while open so that a crash or a power cut reopens them, and closed together.
+
+A copy of the last session opens unsaved (no id): its editor is kept aside, out of open-drafts.json, until its
+first save gives it an id; closed untouched, it leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -7,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 
 from needlelog.domain.errors import NeedlelogError
-from needlelog.domain.model import Clinician
+from needlelog.domain.model import Clinician, TreatmentSession
 from needlelog.domain.timers import RunningTimer
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
@@ -33,6 +36,7 @@ class OpenEditors(QObject):
         self.clinician = clinician
         self.open_drafts = open_drafts
         self.editors: dict[int, SessionEditor] = {}
+        self.unsaved: list[SessionEditor] = []  # copies not yet written: no id to list them by
         self.private = False
 
     def open_session(self, session_id: int) -> SessionEditor | None:
@@ -55,14 +59,35 @@ class OpenEditors(QObject):
             self.problem.emit(str(exc))
             return None
         editor = SessionEditor(self.services, session, patient, who)
-        editor.set_private(self.private)
         self.editors[session_id] = editor
+        if self.open_drafts is not None and not session.is_signed:
+            self.open_drafts.opened(session_id)
+        return self._show(editor)
+
+    def open_unsaved(self, session: TreatmentSession) -> SessionEditor | None:
+        """Open the editor of a copy not yet stored; its first save writes it and lists it by its id.
+
+        Nothing is read that would be audited: the patient's chart is already open in the window, and an
+        untouched copy must leave no trace.
+        """
+        if self.clinician is None:
+            return None
+        try:
+            patient = self.services.patients.get(session.patient_id)
+        except NeedlelogError as exc:
+            self.problem.emit(str(exc))
+            return None
+        editor = SessionEditor(self.services, session, patient, self.clinician)
+        self.unsaved.append(editor)
+        editor.saved.connect(self._unsaved_stored)
+        return self._show(editor)
+
+    def _show(self, editor: SessionEditor) -> SessionEditor:
+        editor.set_private(self.private)
         editor.saved.connect(self.session_changed)
         editor.signed.connect(self.session_changed)
         editor.discarded.connect(self.session_changed)
         editor.closed.connect(self._editor_closed)
-        if self.open_drafts is not None and not session.is_signed:
-            self.open_drafts.opened(session_id)
         editor.showMaximized()  # the whole screen: the sites table needs every pixel of 1366
         editor.activateWindow()
         editor.condition.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
@@ -85,14 +110,27 @@ class OpenEditors(QObject):
                 reopened.append(editor)
         return reopened
 
+    def _unsaved_stored(self) -> None:
+        """A copy's first save: its editor is listed by its new id, and in open-drafts.json."""
+        for editor in list(self.unsaved):
+            session_id = editor.session.id
+            if session_id is not None:
+                self.unsaved.remove(editor)
+                self.editors[session_id] = editor
+                if self.open_drafts is not None:
+                    self.open_drafts.opened(session_id)
+
+    def _all(self) -> list[SessionEditor]:
+        return [*self.editors.values(), *self.unsaved]
+
     def set_private(self, private: bool) -> None:
         self.private = private
-        for editor in self.editors.values():
+        for editor in self._all():
             editor.set_private(private)
 
     def save_all(self) -> None:
-        """Save every open draft now (before the lock hides them)."""
-        for editor in self.editors.values():
+        """Save every open draft now (before the lock hides them); an untouched copy stays unwritten."""
+        for editor in self._all():
             editor.save_now()
 
     def stop_timer(self, timer: RunningTimer) -> None:
@@ -121,10 +159,14 @@ class OpenEditors(QObject):
         Drafts stay listed in open-drafts.json so that they reopen at the next start; ``forget`` (a sign-out)
         takes them off, so that the next person's window does not open someone else's drafts.
         """
-        for editor in list(self.editors.values()):
+        for editor in self._all():
             if not editor.try_to_close():
                 editor.raise_()  # its reason is on screen; the program stays open rather than lose text
                 return False
+        for editor in self.unsaved:  # untouched copies: nothing to keep
+            editor.blockSignals(True)
+            editor.close()
+        self.unsaved.clear()
         for session_id, editor in list(self.editors.items()):
             editor.blockSignals(True)
             editor.close()
@@ -133,6 +175,10 @@ class OpenEditors(QObject):
         return True
 
     def _editor_closed(self, session_id: int) -> None:
+        if not session_id:  # an untouched copy: never listed, never stored
+            closing = self.sender()
+            self.unsaved = [editor for editor in self.unsaved if editor is not closing]
+            return
         self.editors.pop(session_id, None)
         if self.open_drafts is not None:
             self.open_drafts.closed(session_id)

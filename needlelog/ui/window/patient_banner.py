@@ -235,8 +235,9 @@ class PatientPanel(QWidget):
         self.history_title.setText(f"Sessions ({total})")
         self.banner.show_course(patient, total)
 
-    def start_draft(self, make: Callable[[int, int], TreatmentSession]) -> int | None:
-        """A new draft for the patient shown, by ``make`` (new or copied); its id, or None with the reason shown."""
+    def start_draft(self, make: Callable[[int, int], TreatmentSession]) -> TreatmentSession | None:
+        """A new draft for the patient shown, by ``make`` (new, or a copy not yet stored), or None with the reason
+        shown."""
         if self.current is None or self.clinician is None:
             return None
         try:
@@ -244,8 +245,9 @@ class PatientPanel(QWidget):
         except NeedlelogError as exc:
             self.message.setText(str(exc))
             return None
-        self.show_patient(self.current.id)
-        return draft.id or 0
+        if draft.id is not None:  # stored: the history shows it (an unsaved copy is not there yet)
+            self.show_patient(self.current.id)
+        return draft
 
     def session_changed(self, session: TreatmentSession) -> None:
         """A session was saved or signed somewhere: the history shows it if it is this patient's."""
