@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
         privacy.toggled.connect(self.set_private)
         self.privacy_action = privacy
         lock_now = self._action("&Lock now", "actionLock", "Ctrl+L")
+        lock_now.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from a session editor too
         lock_now.triggered.connect(self.lock)
         show_timers = self.timers.toggleViewAction()
         show_timers.setObjectName("actionShowTimers")

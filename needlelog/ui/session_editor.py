@@ -149,7 +149,7 @@ class SessionEditor(QWidget):
         for panel in (self.problems_list, keeper, self.printed):
             panel.bind_keys(self)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
-        for panel in (sites, self.ledger, self.facts, chart, self.amendments):
+        for panel in (sites, self.ledger, self.facts, chart, self.amendments, self.safety):
             panel.bind_keys(self)
         for change in (sites.changed, self.ledger.changed, self.facts.changed, self.safety.changed):
             change.connect(self._changed)
@@ -357,6 +357,7 @@ class SessionEditor(QWidget):
         """An accidental stop undone on screen: saved at once through the use case that audits it."""
         if self._loading or self.session.is_signed or self.view_only:
             return
+        self.facts.needles_back_in()
         self._refresh()
         self.keeper.save_by(lambda content: self.services.sessions.resume_timer(content, index))
 

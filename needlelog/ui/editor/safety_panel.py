@@ -153,7 +153,12 @@ class SafetyPanel(QFrame):
         return sorted(self.patient.screening.positive - {Precaution.UNDER_12}, key=lambda p: p.label)
 
     def bind_keys(self, window: QWidget) -> None:
-        QShortcut(QKeySequence("Alt+C"), window, activated=self.record_button.click)
+        QShortcut(QKeySequence("Alt+C"), window, activated=self._record_by_key)
+
+    def _record_by_key(self) -> None:
+        """Alt+C records consent only while the fix is offered: valid consent is not recorded again by a key."""
+        if self.record_button.isVisible():
+            self.record_button.click()
 
     def tab_chain(self) -> list[QWidget]:
         """Before everything else: the consent's fix, then the ticks."""

@@ -431,7 +431,8 @@ class SitesPanel(QGroupBox):
             return
         self.record_stopped_timer(index, self.clock())
         self._row_changed()
-        if not any(r.timer_started is not None and r.timer_stopped is None for r in self.rows):
+        running = any(r.timer_started is not None and r.timer_stopped is None for r in self.rows)
+        if not running and all(r.out.value() >= (r.needles.number() or 0) for r in self.rows):  # none still in
             self.needles_all_out.emit()
         self.save_wanted.emit()
         self.tick_timers()

@@ -54,6 +54,7 @@ class VisitFacts(QObject):
         self.clock = clock
         self._loading = False
         self._estim_refused = False
+        self._end_by_timers = False  # the end was stamped by the last timer's stop, not by hand
         self._select_all = SelectAllOnFocus(self)
         # An implanted electrical device (screening) refuses electrical stimulation: the box cannot be ticked.
         self.no_estim = Precaution.IMPLANTED_DEVICE in patient.screening.positive
@@ -189,9 +190,17 @@ class VisitFacts(QObject):
         one was entered, and the focus goes to the pain after, the next thing asked."""
         if not self.end_set.isChecked():
             self.end_set.setChecked(True)
+            self._end_by_timers = True
         if self.pain_after.number() is None:
             self.pain_after.setFocus(Qt.FocusReason.OtherFocusReason)
             self.pain_after.selectAll()
+
+    def needles_back_in(self) -> None:
+        """A stop undone: the needles are in again, so the end that stop stamped is taken back (the real last
+        stop stamps it again); an end entered by hand stays."""
+        if self._end_by_timers and self.end_set.isChecked():
+            self.end_set.setChecked(False)
+        self._end_by_timers = False
 
     def tab_chain_above_sites(self) -> list[QWidget]:
         return [self.start, self.end_set, self.end, self.condition, self.technique, self.estim]
@@ -224,6 +233,7 @@ class VisitFacts(QObject):
 
     def _end_toggled(self, ended: bool) -> None:
         """Ticking "ended" stamps the end with the time it is now (the needles have just come out)."""
+        self._end_by_timers = False
         self.end.setEnabled(ended)
         if ended and not self._loading:
             start = instant(self.start.dateTime())
