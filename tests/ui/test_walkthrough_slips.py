@@ -1,6 +1,7 @@
 """Slips found charting in the real window, on the real editor and a real chart file: Alt+C records consent as
-its button says, Ctrl+L locks from the session editor, and the visit's end follows the needles: a stop with
-another site's needles still in does not end it, and an undone stop takes back the end it stamped."""
+its button says, the chart's banner says consent comes before the first needle, Ctrl+L locks from the session
+editor, and the visit's end follows the needles: a stop with another site's needles still in does not end it,
+and an undone stop takes back the end it stamped."""
 
 from __future__ import annotations
 
@@ -36,6 +37,20 @@ def test_alt_c_records_the_consent_the_panel_offers(
     assert consent_problem(stored, local_date(NOW), 12) is None
     assert stored.consent is not None and stored.consent.obtained_by == "Dana Whitford"
     assert not editor.safety.record_button.isVisible() and "Consent valid" in editor.safety.status.text()
+
+
+def test_the_banner_of_a_patient_without_consent_says_it_is_needed_before_the_first_needle(
+    qtbot: QtBot,
+    room: tuple[Services, Clinician, Patient, Patient],  # noqa: F811
+) -> None:
+    """Not "a session can be drafted but not signed": no needling site is placed until consent is recorded."""
+    services, clinician, lapsed, _screened = room
+    window = main_window(qtbot, services, clinician)
+    window.show_patient(lapsed.id)
+    text = window.banner.consent.text()
+    assert text.startswith("✖ No valid consent") and "before the first needle" in text
+    assert "drafted" not in text
+    window.close()
 
 
 def test_ctrl_l_in_a_session_editor_locks_the_program(

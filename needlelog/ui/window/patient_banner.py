@@ -108,7 +108,7 @@ class PatientBanner(QFrame):
             )
             _style(self.consent, "color: #1d6b2f;")
         else:
-            self.consent.setText("✖ No valid consent to dry needling: a session can be drafted but not signed")
+            self.consent.setText("✖ No valid consent to dry needling: record it in the session before the first needle")
             _style(self.consent, "color: #a11a1a; font-weight: bold;")
 
 
