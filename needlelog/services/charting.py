@@ -285,16 +285,16 @@ class SessionService(UseCases):
             return self._add_draft(db, session, now)
 
     def running_timers(self) -> list[RunningTimer]:
-        """The dwell timers running now, on every draft (the main window's dock); none for who does not chart.
+        """The dwell timers running now, on every draft (the main window's dock, the quit question), for
+        whoever is signed in: needles in a patient are everyone's to know of, so a manager at a clinician's PC
+        sees them and is asked before quitting. Only who may see charts reads the patient's name.
 
         They keep running while the program is locked, so the alarm still sounds, but without a name.
         """
         user = self.access.user
-        if user is not None and not allowed(user.roles, Action.CHART):
-            return []
         with self._transaction() as db, db.begin():
             timers = repo.running_timers(db)
-        if self.access.locked:
+        if self.access.locked or (user is not None and not allowed(user.roles, Action.VIEW_PATIENT)):
             timers = [
                 replace(t, patient_name="", chart_number="", site_label=f"Site {t.site_index + 1}") for t in timers
             ]

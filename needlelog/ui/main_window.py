@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.open_editors = OpenEditors(services, clinician, open_drafts, self)
         self.lock_controller = LockController(services, self, self._chart_page())
         self.setCentralWidget(self.lock_controller.pages)
-        self.timers = TimerDock(services, self)
+        self.timers = TimerDock(services, self, can_stop=services.access.may(Action.CHART))
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.timers)
         self._name_the_parts()
         self._connect_panels()

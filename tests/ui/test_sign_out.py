@@ -237,3 +237,38 @@ def test_cancel_on_the_sign_in_window_with_a_timer_running_asks_before_the_progr
     assert login.isVisible() and flow.quits == 0
     login.reject()  # Yes: the program ends
     assert len(asked) == 2 and flow.quits == 1
+
+
+def test_a_manager_signed_in_after_a_clinician_sees_her_running_timer_and_is_asked_before_quitting(
+    qtbot: QtBot, chart: Chart, flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Needles in a patient are everyone's to know of: a manager at the PC sees the timer (without Stop, which is
+    charting) and is asked before quitting, since no alarm can sound once the program is closed."""
+    from needlelog.domain.vocab import Role
+
+    services, _clock, patient, _path = chart
+    manager = services.clinic.add_clinician(
+        Clinician(
+            "Kiran Patel", "kpatel", "Clinic manager", authorised_to_needle=False, roles=frozenset({Role.MANAGER})
+        )
+    )
+    services.accounts.set_password(manager.id or 0, PASSWORD)
+    window = flow.sign_in("dwhitford")
+    start_a_timer(qtbot, window, patient)
+    started = window.timers.timers[0].started
+    menu_action(window, "actionSignOut").trigger()
+
+    managing = flow.sign_in("kpatel")
+    assert [t.started for t in managing.timers.timers] == [started]
+    assert not managing.timers.rows[0].stop.isVisible()  # a manager does not chart: no Stop
+    monkeypatch.setattr(quit_question, "quit_anyway", REAL_QUESTION)
+    asked: list[str] = []
+
+    def question(_parent: QWidget, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    menu_action(managing, "actionQuit").trigger()
+    assert len(asked) == 1 and asked[0].startswith("1 dwell timer is still running")
+    assert managing.isVisible() and flow.quits == 0

@@ -69,11 +69,10 @@ class LoginDialog(QDialog):
         self.setMinimumWidth(420)
 
     def _timers(self) -> TimerDock:
-        timers = TimerDock(self.services, self)
+        # Stopping is charting: the person signs in first, and their dock has the timer.
+        timers = TimerDock(self.services, self, can_stop=False)
         timers.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)  # part of this window
         timers.set_private(True)  # no patient's name before anyone signs in; reads the timers
-        for row in timers.rows:
-            row.stop.hide()  # stopping is charting: the person signs in first, and their dock has the timer
         timers.setToolTip("Sign in to stop a timer: it goes on counting and sounding until then.")
         timers.setVisible(bool(timers.timers))
         return timers

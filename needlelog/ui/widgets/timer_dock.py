@@ -91,9 +91,11 @@ class TimerRow(QFrame):
 class TimerDock(QDockWidget):
     stop_requested = Signal(object)  # the RunningTimer
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Services, parent: QWidget | None = None, *, can_stop: bool = True) -> None:
         super().__init__("Dwell timers", parent)
         self.services = services
+        # Stopping is charting: who does not chart sees the timers and hears the alarm, without Stop.
+        self.can_stop = can_stop
         self.clock = services.clock
         self.setObjectName("timerDock")
         self.setAccessibleName("Dwell timers")
@@ -140,6 +142,7 @@ class TimerDock(QDockWidget):
         for index, timer in enumerate(timers):
             row = TimerRow(timer, index, self.private)
             row.stop.clicked.connect(lambda _=False, t=timer: self.stop_requested.emit(t))
+            row.stop.setVisible(self.can_stop)
             self._layout.insertWidget(index, row)
             self.rows.append(row)
         self.empty.setVisible(not timers)
