@@ -109,6 +109,20 @@ def menu_action(window: MainWindow, name: str) -> QAction:
     return action
 
 
+def answer_quit_question(monkeypatch: pytest.MonkeyPatch, *answers: QMessageBox.StandardButton) -> list[str]:
+    """The real quit question, its box answered in turn with ``answers``, then Yes (the windows close when the
+    test ends); returns what it asked."""
+    monkeypatch.setattr(quit_question, "quit_anyway", REAL_QUESTION)
+    asked: list[str] = []
+
+    def question(_parent: QWidget, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return answers[len(asked) - 1] if len(asked) <= len(answers) else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
 def audit_rows(path: Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(path) as raw:
         return list(raw.execute("SELECT user_name, action, detail FROM audit_log ORDER BY id"))
@@ -159,15 +173,7 @@ def test_quitting_with_a_timer_running_asks_once_no_keeps_the_window_yes_quits(
     qtbot: QtBot, chart: Chart, flow: Flow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _services, _clock, patient, _path = chart
-    monkeypatch.setattr(quit_question, "quit_anyway", REAL_QUESTION)
-    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    asked: list[str] = []
-
-    def question(_parent: QWidget, title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answers[len(asked) - 1]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    asked = answer_quit_question(monkeypatch, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     window = flow.sign_in("dwhitford")
     start_a_timer(qtbot, window, patient)
     window.set_private(True)
@@ -218,15 +224,7 @@ def test_cancel_on_the_sign_in_window_with_a_timer_running_asks_before_the_progr
     qtbot: QtBot, chart: Chart, flow: Flow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _services, _clock, patient, _path = chart
-    monkeypatch.setattr(quit_question, "quit_anyway", REAL_QUESTION)
-    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    asked: list[str] = []
-
-    def question(_parent: QWidget, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return answers[len(asked) - 1]
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    asked = answer_quit_question(monkeypatch, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     window = flow.sign_in("dwhitford")
     start_a_timer(qtbot, window, patient)
     assert window.sign_out() and asked == []  # signing out asks nothing: the timer goes on
@@ -261,14 +259,7 @@ def test_a_manager_signed_in_after_a_clinician_sees_her_running_timer_and_is_ask
     managing = flow.sign_in("kpatel")
     assert [t.started for t in managing.timers.timers] == [started]
     assert not managing.timers.rows[0].stop.isVisible()  # a manager does not chart: no Stop
-    monkeypatch.setattr(quit_question, "quit_anyway", REAL_QUESTION)
-    asked: list[str] = []
-
-    def question(_parent: QWidget, _title: str, text: str, *_args: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return QMessageBox.StandardButton.No
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    asked = answer_quit_question(monkeypatch, QMessageBox.StandardButton.No)
     menu_action(managing, "actionQuit").trigger()
     assert len(asked) == 1 and asked[0].startswith("1 dwell timer is still running")
     assert managing.isVisible() and flow.quits == 0
