@@ -31,6 +31,7 @@ from needlelog.ui.editor.amendments import AmendmentsPanel
 from needlelog.ui.editor.body_chart_panel import BodyChartPanel
 from needlelog.ui.editor.draft_discarder import DraftDiscarder
 from needlelog.ui.editor.draft_keeper import AUTOSAVE_MS, DraftKeeper
+from needlelog.ui.editor.keyboard import letters_move_on
 from needlelog.ui.editor.needle_ledger import NeedleLedgerPanel
 from needlelog.ui.editor.printed_note import PrintedNote
 from needlelog.ui.editor.safety_panel import SafetyPanel
@@ -155,6 +156,7 @@ class SessionEditor(QWidget):
             change.connect(self._changed)
         self.safety.consent_recorded.connect(self._consent_recorded)
         sites.rows_changed.connect(self._update_tab_order)
+        letters_move_on(sites, self.facts)  # a region's letter to its side, the condition's to the pain before
         sites.says.connect(chart.say)
         sites.save_wanted.connect(keeper.store_now)  # a timer's start is stored at once, even on an unsaved copy
         sites.timer_resumed.connect(self._timer_resumed)

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinic, Clinician, Patient, TriggerPoint
-from needlelog.domain.vocab import BodyRegion, FigureView, SessionStatus, Side, TwitchResponse
+from needlelog.domain.vocab import BodyRegion, Condition, FigureView, SessionStatus, Side, TwitchResponse
 from needlelog.services.store import Services, open_chart
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
@@ -179,21 +179,21 @@ def test_three_sites_from_new_session_to_signed_in_25_interactions(
 def test_three_sites_with_the_keyboard_alone(
     qtbot: QtBot, room: tuple[Services, FakeClock, Clinician, Patient, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same visit without the mouse: each site added (Alt+A) with its region and side typed, its muscle by a
-    quick-pick key (Ctrl+1), its timer by Alt+T, and the needles of all three out by Shift+Alt+T."""
+    """The same visit without the mouse: the condition's letter goes on to the pain before; each site added
+    (Alt+A) with its region's letter (on to the side) and its side's, its muscle by a quick-pick key (Ctrl+1), its
+    timer by Alt+T, and the needles of all three out by Shift+Alt+T."""
     services, clock, clinician, patient, path = room
     monkeypatch.setattr(QDialog, "exec", lambda self: pytest.fail(f"a dialog came up: {self.windowTitle()}"))
     window = open_window(qtbot, services, clinician, patient)
     hands = Presses(qtbot, monkeypatch)
 
     editor = new_session(qtbot, window, hands)
-    hands.key(Key.Key_N)  # the condition
-    hands.key(Key.Key_P, Mod.AltModifier)
+    hands.key(Key.Key_N)  # the condition: its letter names one, so the focus goes on to the pain before
+    assert QApplication.focusWidget() is editor.pain_before
     hands.type("6")  # pain before
     for region in ("N", "S", "L"):  # Neck, Shoulder, Lower back: each the only region with its letter
         hands.key(Key.Key_A, Mod.AltModifier)  # a new site: the focus on its region
-        hands.type(region)
-        hands.key(Key.Key_Tab)
+        hands.type(region)  # the region, and the focus on to its side
         hands.type("R")  # its side
         hands.key(Key.Key_1, Mod.ControlModifier)  # the muscle; on to its needle count
         hands.type("2")
@@ -210,11 +210,17 @@ def test_three_sites_with_the_keyboard_alone(
     assert editor.session.status is SessionStatus.SIGNED, [
         editor.problems.item(i).text() for i in range(editor.problems.count())
     ]
-    # 32, not 25: without a pointer a site costs 8 keys (add, region, Tab, side, muscle, count, timer, twitch)
-    # where a tap on the figure gives the region and side at once; the needles come out in one key
-    # (Shift+Alt+T). Counted here so that it can only go down (docs/ARCHITECTURE.md says what 25 would take).
-    assert (hands.mouse, hands.keys) == (0, 32)
+    # 28, not 25: without a pointer a site costs 7 keys (add, region, side, muscle, count, timer, twitch) where
+    # a tap on the figure gives the region and side at once; the needles come out in one key (Shift+Alt+T).
+    # Counted here so that it can only go down (docs/ARCHITECTURE.md says what 25 would take).
+    assert (hands.mouse, hands.keys) == (0, 28)
     signed = read_back(path, editor.session.id or 0)
+    assert (signed.status, signed.condition, signed.pain_before, signed.pain_after) == (
+        SessionStatus.SIGNED,
+        Condition.NECK_HEADACHE,
+        6,
+        3,
+    )
     assert [(s.region, s.side, s.needles_out) for s in signed.sites] == [
         (BodyRegion.NECK, Side.RIGHT, 2),
         (BodyRegion.SHOULDER, Side.RIGHT, 2),
