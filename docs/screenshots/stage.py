@@ -64,7 +64,7 @@ def main() -> None:
         editor.rows[4].dwell.set_number(16)
         editor.rows[0].timer_started = datetime.now(UTC) - timedelta(minutes=6)
         editor.rows[1].timer_started = datetime.now(UTC) - timedelta(minutes=11)
-        # a timer that ran past 15 minutes (its reason asked for under the row); the rest counted out, but one
+        # a timer that ran past 15 minutes (its reason asked for below the table); the rest counted out, but one
         # needle of the lower back
         editor.rows[2].timer_started = datetime.now(UTC) - timedelta(minutes=19)
         editor.rows[2].timer_stopped = datetime.now(UTC) - timedelta(minutes=2)

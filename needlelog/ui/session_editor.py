@@ -319,6 +319,8 @@ class SessionEditor(QWidget):
             panel.set_read_only(read_only)
         self.chart_panel.set_read_only(read_only)
         self.discarder.set_read_only(read_only)
+        if read_only:  # what the chart said of the draft ("write the reason, or undo the stop") is stale now
+            self.chart_panel.say("")
 
     # --- change and check ----------------------------------------------------------------
     def _changed(self) -> None:

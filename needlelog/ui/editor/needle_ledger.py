@@ -4,7 +4,7 @@ out, which the sites table holds), Count one out, the sharps container, and whic
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
 
@@ -38,6 +38,11 @@ class NeedleLedgerPanel(QGroupBox):
         self.sharps.setToolTip("Confirm the needles went into the sharps container (Alt+D)")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # A fixed height of three lines: a message that grows or shrinks never moves Count one out, nor the
+        # sites table under this row of boxes. A longer one is cut; it is whole in the tooltip, and Sign lists
+        # each site.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 3)
         named(self.status, "ledgerStatus", "Needle ledger status")
         layout.addWidget(QLabel("Inserted"), 0, 0)
         layout.addWidget(self.inserted, 0, 1)
@@ -46,6 +51,7 @@ class NeedleLedgerPanel(QGroupBox):
         layout.addWidget(self.count_out, 1, 2)
         layout.addWidget(self.sharps, 2, 0, 1, 3)
         layout.addWidget(self.status, 3, 0, 1, 3)
+        layout.setRowStretch(4, 1)  # a taller row of boxes gives its room below, not between the rows
         self.sharps.toggled.connect(lambda *_: self.changed.emit())
 
     def bind_keys(self, window: QWidget) -> None:
@@ -75,6 +81,7 @@ class NeedleLedgerPanel(QGroupBox):
             words = " ".join(part[:1].upper() + part[1:] for part in parts) or "No needles yet."
             self.status.setText(f"✖ {words}")
             self.status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.unaccounted else ERROR_STYLE)
+        self.status.setToolTip(self.status.text())  # whole, where the three lines cut it
 
     def widget_for(self, field: str) -> QWidget | None:
         return {"sharps_disposed": self.sharps}.get(field)

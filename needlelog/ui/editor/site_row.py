@@ -1,6 +1,7 @@
 """One needling site as one row of the sites table: region, side, muscle, needles in and out, dwell, twitch,
 needle size and lot, its dwell timer (and the undo of an accidental stop), and the buttons that move or
-remove it; under it, the reason for a timed dwell outside 5-15 minutes when one is needed.
+remove it; and the reason for a timed dwell outside 5-15 minutes when one is needed (asked below the
+table, not under the row).
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ class SiteRow:
         policy = self.undo.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
         self.undo.setSizePolicy(policy)
+        # Asked in the list below the table (SitesPanel.reasons), never under the row: a field appearing there
+        # pushed the next site 28 px down, from under the pointer, at the moment a stop was clicked.
         self.reason = QLineEdit()
         self.reason.setMaxLength(REASON_MAX)
         self.reason.setPlaceholderText(

@@ -91,6 +91,8 @@ class SitesPanel(QGroupBox):
         self.error.setWordWrap(True)  # a long problem wraps: it never widens the editor past the screen
         layout.addWidget(self.error)
         layout.addWidget(self.add_site_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reasons = QVBoxLayout()  # below the table and Add: a reason asked there moves no row, no button
+        layout.addLayout(self.reasons)
         layout.addStretch(1)
 
     @staticmethod
@@ -181,7 +183,9 @@ class SitesPanel(QGroupBox):
         return tuple(row.site() for row in self.rows)
 
     def _rebuild(self, sites: list[NeedlingSite], focus: int | None = None) -> None:
-        # Rows are rebuilt from their values so that names ("Site 2 dwell time") follow the position.
+        # Rows are rebuilt from their values so that names ("Site 2 dwell time") follow the position; a
+        # message naming a site by its old number ("Site 2: the stop is undone") goes with them.
+        self.says.emit("")
         self.show_sites(tuple(sites))
         if focus is not None and 0 <= focus < len(self.rows):
             self.rows[focus].region.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -190,7 +194,8 @@ class SitesPanel(QGroupBox):
     def _clear(self) -> None:
         for row in self.rows:
             for widget in (*row.widgets(), row.reason):
-                self.grid.removeWidget(widget)
+                for holder in (self.grid, self.reasons):
+                    holder.removeWidget(widget)
                 widget.deleteLater()
         self.rows = []
 
@@ -201,12 +206,10 @@ class SitesPanel(QGroupBox):
     def _place_rows(self) -> None:
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 1 + 2 * i, column)
+                self.grid.addWidget(widget, 1 + i, column)
                 # Shown now, not on the layout's next pass, so the new row can take the focus at once.
                 widget.setVisible(True)
-            # Under the row: the reason for a timed dwell outside 5-15 (when needed). Its problems are never a
-            # line here (it would push the rows below from under the pointer): see SiteRow.show_problems.
-            self.grid.addWidget(row.reason, 2 + 2 * i, 1, 1, len(COLUMNS) - 1)
+            self.reasons.addWidget(row.reason)  # never under its row: see SiteRow.reason
             row.show_undo_and_reason(self.signed or self.view_only)
         self.rows_changed.emit()
 
