@@ -1,0 +1,360 @@
+"""Treatment sessions: reading and writing them, claiming a row at a version and saving it, signing,
+discarding, the chart's session lists and the running dwell timers.
+
+Functions take the caller's ORM session: the service owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from needlelog.db.models import (
+    AdverseEventRow,
+    ClinicianRow,
+    PatientRow,
+    SessionRow,
+    SiteRow,
+    TriggerPointRow,
+)
+from needlelog.domain.errors import ConflictError, NotFoundError
+from needlelog.domain.figure import lung_field_site
+from needlelog.domain.model import (
+    AdverseEvent,
+    NeedlingSite,
+    Reactions,
+    SessionSummary,
+    TreatmentSession,
+    TriggerPoint,
+)
+from needlelog.domain.timers import RunningTimer, site_label
+from needlelog.domain.vocab import SessionStatus
+
+# A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
+IN_CHART = SessionRow.status != SessionStatus.DISCARDED
+
+
+def session_from_row(row: SessionRow) -> TreatmentSession:
+    return TreatmentSession(
+        patient_id=row.patient_id,
+        clinician_id=row.clinician_id,
+        service_start=row.service_start,
+        service_end=row.service_end,
+        condition=row.condition,
+        technique=row.technique,
+        electrical_stimulation=row.electrical_stimulation,
+        sites=tuple(
+            NeedlingSite(
+                region=s.region,
+                side=s.side,
+                muscle=s.muscle,
+                needles=s.needles,
+                needle_size=s.needle_size,
+                needle_lot=s.needle_lot,
+                dwell_minutes=s.dwell_minutes,
+                twitch=s.twitch,
+                trigger_points=tuple(TriggerPoint(p.view, p.x, p.y) for p in s.trigger_points),
+                timer_started=s.timer_started_at,
+                timer_stopped=s.timer_stopped_at,
+                needles_out=s.needles_out,
+                dwell_reason=s.dwell_reason,
+            )
+            for s in row.sites
+        ),
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        sharps_disposed=row.sharps_disposed,
+        reactions=Reactions(row.soreness, row.reactions, row.reaction_other),
+        adverse_events=tuple(AdverseEvent(e.kind, e.description) for e in row.adverse_events),
+        aftercare=row.aftercare,
+        precautions_acknowledged=row.precautions_acknowledged,
+        notes=row.notes,
+        lung_field_caution=row.lung_field_caution,
+        status=row.status,
+        id=row.id,
+        version=row.version,
+        created_at=row.created_at,
+        signed_at=row.signed_at,
+        signed_by_id=row.signed_by_id,
+        fingerprint=row.fingerprint,
+    )
+
+
+def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
+    _fill_columns(row, session)
+    row.sites = [
+        SiteRow(
+            position=i,
+            trigger_points=[TriggerPointRow(**point) for point in _point_values(s)],
+            **_site_values(i, s),
+        )
+        for i, s in enumerate(session.sites)
+    ]
+    row.adverse_events = [AdverseEventRow(**values) for values in _event_values(session)]
+
+
+def _site_values(position: int, s: NeedlingSite) -> dict[str, object]:
+    return {
+        "region": s.region,
+        "side": s.side,
+        "muscle": s.muscle,
+        "needles": s.needles,
+        "needle_size": s.needle_size,
+        "needle_lot": s.needle_lot,
+        "dwell_minutes": s.dwell_minutes,
+        "twitch": s.twitch,
+        "timer_started_at": s.timer_started,
+        "timer_stopped_at": s.timer_stopped,
+        "needles_out": s.needles_out,
+        "dwell_reason": s.dwell_reason,
+    }
+
+
+def _point_values(s: NeedlingSite) -> list[dict[str, object]]:
+    return [{"position": j, "view": p.view, "x": p.x, "y": p.y} for j, p in enumerate(s.trigger_points)]
+
+
+def _event_values(session: TreatmentSession) -> list[dict[str, object]]:
+    return [{"position": i, "kind": e.kind, "description": e.description} for i, e in enumerate(session.adverse_events)]
+
+
+def _fill_columns(row: SessionRow, session: TreatmentSession) -> None:
+    """The session's own columns (not its sites and events)."""
+    row.patient_id = session.patient_id
+    row.clinician_id = session.clinician_id
+    row.service_start = session.service_start
+    row.service_end = session.service_end
+    row.condition = session.condition
+    row.technique = session.technique
+    row.electrical_stimulation = session.electrical_stimulation
+    row.pain_before = session.pain_before
+    row.pain_after = session.pain_after
+    row.site_count = len(session.sites)
+    row.needle_count = session.needles_inserted
+    row.needles_removed = session.needles_removed
+    row.sharps_disposed = session.sharps_disposed
+    row.soreness = session.reactions.soreness
+    row.reactions = session.reactions.others
+    row.reaction_other = session.reactions.other_text
+    row.aftercare = session.aftercare
+    row.precautions_acknowledged = session.precautions_acknowledged
+    row.notes = session.notes
+    row.lung_field_caution = any(lung_field_site(s) for s in session.sites)
+
+
+_FULL_SESSION = (
+    selectinload(SessionRow.sites).selectinload(SiteRow.trigger_points),
+    selectinload(SessionRow.adverse_events),
+)
+
+
+def _session_row(db: Session, session_id: int) -> SessionRow:
+    row = db.get(SessionRow, session_id, options=_FULL_SESSION)
+    if row is None:
+        raise NotFoundError(f"No session with id {session_id}.")
+    return row
+
+
+def session_owners(db: Session, session_id: int) -> tuple[SessionStatus, int, int]:
+    """A session's status, patient and clinician alone: one indexed read, not its sites."""
+    found = db.execute(
+        select(SessionRow.status, SessionRow.patient_id, SessionRow.clinician_id).where(SessionRow.id == session_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"No session with id {session_id}.")
+    return found[0], found[1], found[2]
+
+
+def get_session(db: Session, session_id: int) -> TreatmentSession:
+    return session_from_row(_session_row(db, session_id))
+
+
+def add_session(db: Session, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    row = SessionRow(
+        status=SessionStatus.DRAFT,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        fingerprint="",
+    )
+    _fill_session(row, session)
+    db.add(row)
+    db.flush()
+    return session_from_row(row)
+
+
+def lock_session_for_update(db: Session, session_id: int, expected_version: int) -> SessionRow:
+    """Claim the row at the version the caller read, or raise :class:`ConflictError`.
+
+    The version is bumped by a conditional UPDATE first, so two writers can never both pass.
+    """
+    claimed = db.execute(
+        update(SessionRow)
+        .where(SessionRow.id == session_id, SessionRow.version == expected_version)
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        exists = db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.id == session_id))
+        if not exists:
+            raise NotFoundError(f"No session with id {session_id}.")
+        raise ConflictError(
+            "This session was saved from another window or PC since you opened it; "
+            "your text is kept on screen so you can merge it and save again."
+        )
+    row = db.get(SessionRow, session_id)  # its sites and events are replaced with set statements
+    assert row is not None
+    db.refresh(row, attribute_names=["version"])
+    return row
+
+
+def save_session(db: Session, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    if session.id is None:
+        raise NotFoundError("This session has not been saved yet.")
+    row = lock_session_for_update(db, session.id, session.version)
+    return save_session_content(db, row, session, now)
+
+
+def save_session_content(db: Session, row: SessionRow, session: TreatmentSession, now: datetime) -> TreatmentSession:
+    """Write the session's columns, and replace its sites, trigger points and adverse events.
+
+    The children are replaced with a few set statements (a delete, whose trigger points go by the
+    foreign key's ON DELETE CASCADE, and one multi-row insert per table) rather than the unit of
+    work's row-at-a-time deletes and inserts: an autosave of ten sites is a handful of statements.
+    Returns the session as stored.
+    """
+    _fill_columns(row, session)
+    row.updated_at = now
+    db.flush()
+    db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))
+    db.execute(delete(AdverseEventRow).where(AdverseEventRow.session_id == row.id))
+    if session.sites:
+        site_rows = [{"session_id": row.id, "position": i, **_site_values(i, s)} for i, s in enumerate(session.sites)]
+        db.execute(insert(SiteRow), site_rows)  # one executemany (RETURNING would go a row at a time on SQLite)
+        ids = db.scalars(select(SiteRow.id).where(SiteRow.session_id == row.id).order_by(SiteRow.position)).all()
+        points = [
+            {"site_id": site_id, **point}
+            for site_id, site in zip(ids, session.sites, strict=True)
+            for point in _point_values(site)
+        ]
+        if points:
+            db.execute(insert(TriggerPointRow), points)
+    events = _event_values(session)
+    if events:
+        db.execute(insert(AdverseEventRow), [{"session_id": row.id, **event} for event in events])
+    db.expire(row, ["sites", "adverse_events"])
+    return _as_stored(row, session)
+
+
+def _as_stored(row: SessionRow, session: TreatmentSession) -> TreatmentSession:
+    """What was just written: the caller's content with the row's own fields (id, version, flags, signature)."""
+    return replace(
+        session,
+        id=row.id,
+        version=row.version,
+        status=row.status,
+        lung_field_caution=row.lung_field_caution,
+        created_at=row.created_at,
+        signed_at=row.signed_at,
+        signed_by_id=row.signed_by_id,
+        fingerprint=row.fingerprint,
+    )
+
+
+def mark_signed(
+    db: Session, row: SessionRow, stored: TreatmentSession, signer_id: int, signed_at: datetime, digest: str
+) -> TreatmentSession:
+    row.status = SessionStatus.SIGNED
+    row.signed_at = signed_at
+    row.signed_by_id = signer_id
+    row.fingerprint = digest
+    row.updated_at = signed_at
+    db.flush()
+    return _as_stored(row, stored)
+
+
+def mark_discarded(db: Session, row: SessionRow, by_id: int, at: datetime, reason: str) -> None:
+    """The draft is kept, with who discarded it, when and why; every list of the chart leaves it out."""
+    row.status = SessionStatus.DISCARDED
+    row.discarded_at = at
+    row.discarded_by_id = by_id
+    row.discard_reason = reason
+    row.updated_at = at
+    db.flush()
+
+
+def running_timers(db: Session) -> list[RunningTimer]:
+    """Every dwell timer started and not stopped, on any draft of any patient, oldest first."""
+    stmt = (
+        select(
+            SiteRow.session_id,
+            SiteRow.position,
+            SiteRow.region,
+            SiteRow.side,
+            SiteRow.muscle,
+            SiteRow.dwell_minutes,
+            SiteRow.timer_started_at,
+            PatientRow.given_name,
+            PatientRow.family_name,
+            PatientRow.chart_number,
+        )
+        .join(SessionRow, SessionRow.id == SiteRow.session_id)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(
+            SiteRow.timer_started_at.is_not(None),
+            SiteRow.timer_stopped_at.is_(None),
+            SessionRow.status == SessionStatus.DRAFT,
+        )
+        .order_by(SiteRow.timer_started_at, SiteRow.session_id, SiteRow.position)
+    )
+    return [
+        RunningTimer(
+            session_id=r.session_id,
+            site_index=r.position,
+            patient_name=f"{r.given_name} {r.family_name}".strip(),
+            chart_number=r.chart_number,
+            site_label=site_label(r.position, r.region, r.side, r.muscle),
+            started=r.timer_started_at,
+            planned_minutes=r.dwell_minutes,
+        )
+        for r in db.execute(stmt)
+    ]
+
+
+def list_patient_sessions(db: Session, patient_id: int, limit: int, offset: int = 0) -> list[SessionSummary]:
+    stmt = (
+        select(
+            SessionRow.id,
+            SessionRow.service_start,
+            ClinicianRow.display_name,
+            SessionRow.condition,
+            SessionRow.site_count,
+            SessionRow.needle_count,
+            SessionRow.pain_before,
+            SessionRow.pain_after,
+            SessionRow.status,
+        )
+        .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
+        .where(SessionRow.patient_id == patient_id, IN_CHART)
+        .order_by(SessionRow.service_start.desc(), SessionRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [SessionSummary(*r) for r in db.execute(stmt)]
+
+
+def count_patient_sessions(db: Session, patient_id: int) -> int:
+    stmt = select(func.count()).select_from(SessionRow).where(SessionRow.patient_id == patient_id, IN_CHART)
+    return db.scalar(stmt) or 0
+
+
+def last_session_id(db: Session, patient_id: int, *, with_sites: bool = False) -> int | None:
+    """The patient's newest session; with ``with_sites``, the newest that has any (a blank draft just
+    opened is not a session to copy)."""
+    stmt = select(SessionRow.id).where(SessionRow.patient_id == patient_id, IN_CHART)
+    if with_sites:
+        stmt = stmt.where(SessionRow.site_count > 0)
+    return db.scalar(stmt.order_by(SessionRow.service_start.desc(), SessionRow.id.desc()).limit(1))
