@@ -12,20 +12,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
     KeepTogether,
     PageBreak,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -44,50 +37,62 @@ from needlelog.domain.rules import (
 )
 from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.body_chart import BodyChart
-from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
+from needlelog.reports.note_layout import (
+    ALERT,
+    CONFIDENTIAL,
+    FOOTER_SPACE,
+    HEADER_SPACE,
+    INK,
+    MARGIN,
+    MUTED,
+    PAGE,
+    RULE,
+    SHADE,
+    _document,
+    _heading,
+    _NoteCanvas,
+    _styles,
+    _Words,
+    _words,
+    line,
+)
+from needlelog.reports.text import BOLD, MAIN, markup, plain
 
-PAGE = LETTER
+# The page itself (sizes, colours, styles, letterhead, footer, page x of y, watermark) is note_layout's;
+# its names are exported from here too, as they were before it was split off.
+__all__ = [
+    "ALERT",
+    "CHART_BESIDE_GAP",
+    "CHART_BESIDE_HEIGHT",
+    "CONFIDENTIAL",
+    "FACTS_BESIDE_CHART_MAX",
+    "FOOTER_SPACE",
+    "HEADER_SPACE",
+    "INK",
+    "MARGIN",
+    "MUTED",
+    "PAGE",
+    "RULE",
+    "SHADE",
+    "RenderStopped",
+    "_NoteCanvas",
+    "_Words",
+    "_document",
+    "_heading",
+    "_styles",
+    "_words",
+    "line",
+    "note_filename",
+    "render_combined",
+    "render_visit_note",
+    "story",
+]
+
 # The body chart beside the facts (a smaller one goes under long facts): height, and gap between its views.
 CHART_BESIDE_HEIGHT = 60 * mm
 CHART_BESIDE_GAP = 6 * mm
 # Facts longer than this (characters of values, markup included) take the full width, the chart below them.
 FACTS_BESIDE_CHART_MAX = 900
-MARGIN = 18 * mm
-HEADER_SPACE = 24 * mm
-FOOTER_SPACE = 16 * mm
-CONFIDENTIAL = (
-    "Confidential: personal health information. Disclose only to the patient or as the law permits. "
-    "If you received this in error, tell the clinic and destroy it."
-)
-INK = colors.HexColor("#1a1a1a")
-MUTED = colors.HexColor("#555555")
-RULE = colors.HexColor("#9aa5b1")
-SHADE = colors.HexColor("#eef1f4")
-ALERT = colors.HexColor("#a11a1a")
-
-
-def line(text: str, main: str = MAIN) -> str:
-    """Markup for a one-line field (a table cell, the letterhead): a typed line break prints as a space."""
-    return markup(text, main, one_line=True)
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    fonts()
-    base = ParagraphStyle("body", fontName=MAIN, fontSize=9.5, leading=12.5, textColor=INK)
-    return {
-        "body": base,
-        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5, splitLongWords=True),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5),
-        "chart_title": ParagraphStyle("chart_title", parent=base, fontName=BOLD, fontSize=8.5, leading=10.5),
-        "h1": ParagraphStyle("h1", parent=base, fontName=BOLD, fontSize=14, leading=17, spaceAfter=2),
-        "h2": ParagraphStyle(
-            "h2", parent=base, fontName=BOLD, fontSize=10.5, leading=13, spaceBefore=5.5, spaceAfter=2.5, textColor=INK
-        ),
-        "mono": ParagraphStyle("mono", parent=base, fontName=MONO, fontSize=8.5, leading=11),
-        "alert": ParagraphStyle("alert", parent=base, fontName=BOLD, textColor=ALERT),
-        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, fontSize=8.5, leading=11),
-    }
 
 
 def _when(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -100,34 +105,6 @@ def _value(value: object) -> str:
         return "—"
     label = getattr(value, "label", None)
     return str(label) if label is not None else str(value)
-
-
-class _Words(Flowable):  # type: ignore[misc]  # reportlab is untyped
-    """A line of the program's own words (a heading, a label): drawn as a string, which costs a
-    twentieth of a Paragraph. Never for user text, which needs escaping, wrapping and fallback fonts."""
-
-    def __init__(
-        self, text: str, font: str, size: float, space_before: float = 0, space_after: float = 0, color: Any = INK
-    ) -> None:
-        super().__init__()
-        self.text, self.font, self.size, self.color = text, font, size, color
-        self.spaceBefore, self.spaceAfter = space_before, space_after
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return available_width, self.size * 1.3
-
-    def draw(self) -> None:
-        self.canv.setFont(self.font, self.size)
-        self.canv.setFillColor(self.color)
-        self.canv.drawString(0, self.size * 0.3, self.text)
-
-
-def _heading(text: str) -> Flowable:
-    return _Words(text, BOLD, 10.5, space_before=7, space_after=3)
-
-
-def _words(text: str, alert: bool = False) -> Flowable:
-    return _Words(text, BOLD if alert else MAIN, 9.5, color=ALERT if alert else INK)
 
 
 class RenderStopped(Exception):
@@ -155,78 +132,6 @@ class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
         key = f"note-{self.index}"
         canvas.bookmarkPage(key)
         canvas.addOutlineEntry(self.title, key, level=0)
-
-
-class _NoteCanvas(Canvas):  # type: ignore[misc]
-    """Draws letterhead, footer, 'page x of y' (per note) and the DRAFT watermark once page counts are known."""
-
-    def __init__(
-        self, *args: Any, notes: Sequence[VisitNote], styles: dict[str, ParagraphStyle], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._notes = notes
-        self._styles = styles
-        self._pages: list[dict[str, Any]] = []
-        self.note_index = 0
-
-    def showPage(self) -> None:  # reportlab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        totals: dict[int, int] = {}
-        for state in self._pages:
-            totals[state["note_index"]] = totals.get(state["note_index"], 0) + 1
-        seen: dict[int, int] = {}
-        for state in self._pages:
-            self.__dict__.update(state)
-            index = state["note_index"]
-            seen[index] = seen.get(index, 0) + 1
-            self._decorate(self._notes[index], seen[index], totals[index])
-            super().showPage()
-        super().save()
-
-    def _decorate(self, note: VisitNote, number: int, total: int) -> None:
-        styles = self._styles
-        width, height = PAGE
-        clinic = note.clinic
-        head = Paragraph(f"<b>{line(clinic.name, BOLD)}</b>", styles["h1"])
-        contact = " · ".join(line(part) for part in (clinic.address, clinic.phone) if part.strip())
-        lines = [head, Paragraph(contact, styles["small"])] if contact else [head]
-        y = height - MARGIN
-        for paragraph in lines:
-            _, h = paragraph.wrap(width - 2 * MARGIN - 60 * mm, 40 * mm)
-            paragraph.drawOn(self, MARGIN, y - h)
-            y -= h
-        title = Paragraph("<b>Dry needling / IMS visit note</b>", styles["right"])
-        _, h = title.wrap(60 * mm, 20 * mm)
-        title.drawOn(self, width - MARGIN - 60 * mm, height - MARGIN - h)
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.6)
-        self.line(
-            MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm, width - MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm
-        )
-        # footer
-        self.line(MARGIN, FOOTER_SPACE + 2 * mm, width - MARGIN, FOOTER_SPACE + 2 * mm)
-        footer = Paragraph(CONFIDENTIAL, styles["small"])
-        _, h = footer.wrap(width - 2 * MARGIN - 32 * mm, FOOTER_SPACE)
-        footer.drawOn(self, MARGIN, FOOTER_SPACE - h)
-        self.setFont(MAIN, 8)
-        self.setFillColor(MUTED)
-        patient = plain(f"{note.patient.family_name}, {note.patient.given_name} · {note.patient.chart_number}")
-        self.drawRightString(width - MARGIN, FOOTER_SPACE - 3 * mm, f"Page {number} of {total}")
-        if number > 1:
-            continued = Paragraph(line(patient), styles["small"])
-            _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)
-            continued.drawOn(self, MARGIN, height - MARGIN - HEADER_SPACE + 6 * mm)
-        if not note.session.is_signed:
-            self.saveState()
-            self.setFont(BOLD, 64)
-            self.setFillColor(colors.Color(0.75, 0.1, 0.1, alpha=0.13))
-            self.translate(width / 2, height / 2)
-            self.rotate(40)
-            self.drawCentredString(0, 0, "DRAFT — NOT SIGNED")
-            self.restoreState()
 
 
 def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
@@ -399,16 +304,41 @@ def _long_text(text: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
 
 def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     """The note's content, in the order SPEC §6 gives."""
-    session, patient, clinician = note.session, note.patient, note.clinician
+    session = note.session
+    patient = note.patient
     flow: list[Flowable] = []
     name = line(f"{patient.given_name} {patient.family_name}")
-    flow.append(Paragraph(name, styles["h1"]))
+    flow.extend(_title_block(note, name, styles))
+    flow.extend(_facts_and_chart(_facts(note, name), session.sites, styles, width))
+    flow.extend(_sites_section(note, styles, width))
+    flow.extend(_ledger_section(session, styles))
+    flow.extend(_reactions_section(session, styles))
+    flow.extend(_adverse_events_section(session, styles))
+    flow.extend(_aftercare_section(session, styles))
+    flow.append(_heading("Notes"))
+    flow.extend(_long_text(session.notes, styles))
+    flow.append(CondPageBreak(24 * mm))  # the signature block, kept with its heading
+    flow.append(KeepTogether(_signature(note, styles)))
+    flow.extend(_amendments_section(note, styles))
+    return flow
+
+
+def _title_block(note: VisitNote, name: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The patient's name, and under it a DRAFT or LATE ENTRY warning when the note is one."""
+    session = note.session
+    flow: list[Flowable] = [Paragraph(name, styles["h1"])]
     if not session.is_signed:
         flow.append(_words("DRAFT — this note is not signed.", alert=True))
     elif is_late_entry(session.service_end, session.signed_at):
         flow.append(_words("LATE ENTRY — signed more than 24 hours after the service ended.", alert=True))
+    return flow
+
+
+def _facts(note: VisitNote, name: str) -> list[tuple[str, str]]:
+    """The labelled facts at the top of the note: who, when, what, consent, precautions, pain."""
+    session, patient, clinician = note.session, note.patient, note.clinician
     credentials = _credentials(clinician)
-    facts = [
+    return [
         (
             "Patient",
             f"{name} · born {patient.date_of_birth.isoformat()} · chart {line(patient.chart_number)}",
@@ -429,62 +359,84 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
         ("Precautions", _precautions(note)),
         ("Pain (0-10)", f"before {_value(session.pain_before)} · after {_value(session.pain_after)}"),
     ]
-    flow.extend(_facts_and_chart(facts, session.sites, styles, width))
-    flow.append(_heading(f"Needling sites ({len(session.sites)})"))
+
+
+def _sites_section(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    """Needling sites: the lung-field caution, the sites table and the reasons for dwells out of range."""
+    session = note.session
+    flow: list[Flowable] = [_heading(f"Needling sites ({len(session.sites)})")]
     caution = _lung_field_caution(note, styles)
     if caution is not None:
         flow.append(caution)
         flow.append(Spacer(0, 3))
     flow.append(_sites_table(note, styles, width) if session.sites else _words("No sites recorded."))
     flow.extend(_dwell_reasons(session, styles))
+    return flow
+
+
+def _ledger_section(session: TreatmentSession, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Needle ledger: needles in and out, sharps disposal, and whether they reconcile."""
     ledger = NeedleLedger.of(session)
     balance = "reconciled" if ledger.reconciled else "NOT reconciled"
-    flow.append(_heading("Needle ledger"))
-    flow.append(
+    return [
+        _heading("Needle ledger"),
         Paragraph(
             f"Inserted {ledger.inserted} · removed {ledger.removed} · "
             f"disposed in sharps: {'yes' if ledger.sharps_disposed else 'no'} · {balance}",
             styles["body"] if ledger.reconciled else styles["alert"],
-        )
-    )
+        ),
+    ]
+
+
+def _reactions_section(session: TreatmentSession, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Post-session reactions: soreness, the other reactions ticked, and any typed in."""
     reactions = session.reactions
-    flow.append(_heading("Post-session reactions"))
     words = [f"Muscle soreness: {_value(reactions.soreness)}"]
     words += sorted(r.label for r in reactions.others)
     text = "; ".join(words)
-    flow.append(
-        Paragraph(text + (f"; {markup(reactions.other_text)}" if reactions.other_text.strip() else ""), styles["body"])
-    )
-    flow.append(_heading("Adverse events"))
+    return [
+        _heading("Post-session reactions"),
+        Paragraph(text + (f"; {markup(reactions.other_text)}" if reactions.other_text.strip() else ""), styles["body"]),
+    ]
+
+
+def _adverse_events_section(session: TreatmentSession, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Adverse events: each one's kind, and its description as flowing paragraphs."""
+    flow: list[Flowable] = [_heading("Adverse events")]
     if session.adverse_events:
         for event in session.adverse_events:
             flow.append(Paragraph(f"<b>{event.kind.label}</b>", styles["alert"]))
             flow.extend(_long_text(event.description, styles) if event.description.strip() else [])
     else:
         flow.append(_words("None."))
-    flow.append(_heading("Aftercare given"))
+    return flow
+
+
+def _aftercare_section(session: TreatmentSession, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Aftercare given, in the checklist's order."""
     aftercare = [item for item in Aftercare if item in session.aftercare]  # in the checklist's order
-    flow.append(Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]))
-    flow.append(_heading("Notes"))
-    flow.extend(_long_text(session.notes, styles))
-    flow.append(CondPageBreak(24 * mm))  # the signature block, kept with its heading
-    flow.append(KeepTogether(_signature(note, styles)))
-    if note.amendments:
-        flow.append(_heading(f"Amendments ({len(note.amendments)})"))
+    return [
+        _heading("Aftercare given"),
+        Paragraph("; ".join(a.label for a in aftercare) or "None recorded.", styles["body"]),
+    ]
+
+
+def _amendments_section(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Amendments, appended below the signed original (nothing when there are none)."""
+    if not note.amendments:
+        return []
+    flow: list[Flowable] = [
+        _heading(f"Amendments ({len(note.amendments)})"),
+        Paragraph("The note above is the original, as signed; each amendment is appended below it.", styles["small"]),
+    ]
+    for amendment in note.amendments:
         flow.append(
             Paragraph(
-                "The note above is the original, as signed; each amendment is appended below it.", styles["small"]
+                f"<b>{_when(amendment.written_at)}</b> · {line(amendment.author)} · reason: {line(amendment.reason)}",
+                styles["body"],
             )
         )
-        for amendment in note.amendments:
-            flow.append(
-                Paragraph(
-                    f"<b>{_when(amendment.written_at)}</b> · {line(amendment.author)} · "
-                    f"reason: {line(amendment.reason)}",
-                    styles["body"],
-                )
-            )
-            flow.extend(_long_text(amendment.text, styles))
+        flow.extend(_long_text(amendment.text, styles))
     return flow
 
 
@@ -530,32 +482,6 @@ def _signature(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowa
     else:
         block.append(_words("Not signed. This draft is not a clinical record.", alert=True))
     return block
-
-
-def _document(buffer: io.BytesIO, title: str) -> BaseDocTemplate:
-    width, height = PAGE
-    frame = Frame(
-        MARGIN,
-        FOOTER_SPACE + 4 * mm,
-        width - 2 * MARGIN,
-        height - 2 * MARGIN - HEADER_SPACE - FOOTER_SPACE + MARGIN - 4 * mm,
-        id="body",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    # The margins match the frame, so that doc.width (what the story lays tables out to) is the frame's width.
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=PAGE,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        title=title,
-        author="needlelog",
-        pageTemplates=[PageTemplate("note", [frame])],
-    )
-    return doc
 
 
 def render_visit_note(note: VisitNote) -> bytes:
