@@ -7,23 +7,20 @@ write; this process names the files.
 
 Every file is written atomically: a renderer writes and fsyncs it in a hidden folder beside its
 name, and it is renamed over its name once whole. A cancel, a full disk or a crash therefore
-leaves only complete files, each readable, and the hidden folder is removed at the end.
+leaves only complete files, each readable, and the hidden folder is removed at the end
+(``services/export_files.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -35,10 +32,32 @@ from needlelog.domain.errors import NeedlelogError, StorageError, ValidationErro
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
 from needlelog.services.base import Access, Clock, UseCases, utc_now
+from needlelog.services.export_files import (  # the files on disk; still found here by earlier callers
+    DISK_FULL,
+    _AtomicText,
+    _Scratch,
+    _storage_error,
+    _sync_folder,
+    write_atomically,
+)
 from needlelog.services.workers import InlinePool, Pool, WorkerError, WorkerPool
 
 if TYPE_CHECKING:
     from needlelog.reports.csv_export import CsvSheet
+
+__all__ = [
+    "DISK_FULL",
+    "IN_PROCESS_BELOW",
+    "LOAD_BATCH",
+    "POLL_SECONDS",
+    "RENDER_CHUNK",
+    "Cancelled",
+    "ExportCriteria",
+    "ExportResult",
+    "ExportService",
+    "Progress",
+    "write_atomically",
+]
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
@@ -47,7 +66,6 @@ LOAD_BATCH = 200  # sessions read per query batch
 RENDER_CHUNK = 4  # notes a worker renders per task: about 0.1 s
 IN_PROCESS_BELOW = 24  # fewer notes than this render here: starting workers would cost more than it saves
 POLL_SECONDS = 0.05  # how often a wait for the renderers looks at the cancel flag
-DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,106 +314,6 @@ def _make_folder(folder: Path) -> None:
         raise _storage_error(folder, exc) from None
 
 
-# --- writing files ---------------------------------------------------------------------------------
-
-
-def _storage_error(path: Path, exc: OSError) -> StorageError:
-    if exc.errno in DISK_FULL:
-        return StorageError(
-            f"The disk is full: {path.name} could not be written in {path.parent}. "
-            "The files already written are complete; free some space and export again."
-        )
-    return StorageError(f"Cannot write {path}: {exc.strerror or exc}.")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-class _AtomicFile:
-    """A temporary file beside ``path`` that becomes ``path``, durably, at :meth:`commit`.
-
-    :meth:`discard` (on any error: a full disk, a cancel) removes it and leaves ``path`` as it
-    was. It is created readable by its owner only, since it holds health information.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.fd, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        except OSError as exc:
-            raise _storage_error(path, exc) from None
-
-    def commit(self) -> None:
-        try:
-            os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = -1
-            os.replace(self._temp, self.path)
-        except OSError as exc:
-            self.discard()
-            raise _storage_error(self.path, exc) from None
-
-    def discard(self) -> None:
-        if self.fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(self.fd)
-            self.fd = -1
-        with contextlib.suppress(OSError):
-            os.unlink(self._temp)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` as ``path``: afterwards ``path`` is complete, or as it was before."""
-    file = _AtomicFile(path)
-    try:
-        _write_all(file.fd, data)
-    except BaseException as exc:
-        file.discard()
-        if isinstance(exc, OSError):
-            raise _storage_error(path, exc) from None
-        raise
-    file.commit()
-
-
-class _AtomicText:
-    """A text file written row by row and published whole at :meth:`commit`."""
-
-    def __init__(self, path: Path, encoding: str) -> None:
-        self.path = path
-        self._file = _AtomicFile(path)
-        self.stream: IO[str] = open(  # noqa: SIM115 (closed by commit or discard)
-            self._file.fd, "w", encoding=encoding, newline="", closefd=False
-        )
-
-    def commit(self) -> None:
-        try:
-            self.stream.close()
-        except OSError as exc:
-            self._file.discard()
-            raise _storage_error(self.path, exc) from None
-        self._file.commit()
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.stream.close()
-        self._file.discard()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames in ``folder`` durable (POSIX; Windows has no folder handle to sync)."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # --- rendering -------------------------------------------------------------------------------------
 
 
@@ -410,41 +328,6 @@ class _Outcome:
 
 class _Cancelled(Exception):
     pass
-
-
-class _Scratch:
-    """Hidden folders, one beside each output, where the renderers write; a finished file is renamed
-    out of it (same folder, so the rename is atomic) and the rest goes with the folder at the end."""
-
-    def __init__(self) -> None:
-        self._folders: dict[Path, Path] = {}
-        self._final: dict[str, Path] = {}
-
-    def path(self, final: Path) -> Path:
-        """Where the renderer writes the file that becomes ``final``."""
-        folder = final.parent
-        if folder not in self._folders:
-            try:
-                self._folders[folder] = Path(tempfile.mkdtemp(prefix=".needlelog-export-", dir=folder))
-            except OSError as exc:
-                raise _storage_error(final, exc) from None
-        temp = self._folders[folder] / f"{len(self._final) + 1}.pdf"
-        self._final[os.fspath(temp)] = final
-        return temp
-
-    def final(self, temp: str | None, default: Path) -> Path:
-        """The file a scratch file was to become (for a message in words)."""
-        return self._final.get(temp or "", default)
-
-    def publish(self, temp: Path, path: Path) -> None:
-        try:
-            os.replace(temp, path)
-        except OSError as exc:
-            raise _storage_error(path, exc) from None
-
-    def remove(self) -> None:
-        for folder in self._folders.values():
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass

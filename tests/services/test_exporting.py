@@ -40,7 +40,7 @@ from needlelog.domain.vocab import (
     Technique,
     TwitchResponse,
 )
-from needlelog.services import exporting
+from needlelog.services import export_files, exporting
 from needlelog.services.exporting import ExportCriteria
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, build_services, engine_at_head
@@ -507,7 +507,7 @@ def test_write_atomically_replaces_whole_or_not_at_all(tmp_path: Path, monkeypat
         os.write(fd, data[:3])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(exporting, "_write_all", interrupted)
+    monkeypatch.setattr(export_files, "_write_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         exporting.write_atomically(target, b"%PDF second")
     assert target.read_bytes() == b"%PDF first"
