@@ -1,4 +1,5 @@
-"""The UI's size limits (STYLE.md 10b, issue 10): no module in `needlelog/ui/` over 600 lines, no function over 80.
+"""Size limits (STYLE.md 10b, issue 10): no module of `needlelog/` over 600 lines, no function over 80
+(the Alembic revisions aside: each is a dated record of one schema change, never edited).
 
 A function is measured from its `def` line to the last line of its body (`ast` `lineno` / `end_lineno`, so
 decorators do not count); nested functions and methods are measured on their own as well.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-UI = Path(__file__).resolve().parents[1] / "needlelog" / "ui"
+PACKAGE = Path(__file__).resolve().parents[1] / "needlelog"
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
@@ -29,25 +30,25 @@ def long_functions(source: str, limit: int = MAX_FUNCTION_LINES) -> list[tuple[s
     return sorted(found, key=lambda item: item[1])
 
 
-def ui_modules() -> list[Path]:
-    modules = sorted(UI.rglob("*.py"))
-    assert len(modules) > 10, UI  # the walk found the package, not an empty folder
-    return modules
+def modules() -> list[Path]:
+    found = sorted(path for path in PACKAGE.rglob("*.py") if "migrations" not in path.relative_to(PACKAGE).parts)
+    assert len(found) > 40, PACKAGE  # the walk found the package, not an empty folder
+    return found
 
 
-def test_no_ui_module_is_over_600_lines() -> None:
+def test_no_module_is_over_600_lines() -> None:
     too_long = {
-        str(path.relative_to(UI)): lines
-        for path in ui_modules()
+        str(path.relative_to(PACKAGE)): lines
+        for path in modules()
         if (lines := file_lines(path.read_text(encoding="utf-8"))) > MAX_FILE_LINES
     }
     assert too_long == {}, f"split these into panels or modules of at most {MAX_FILE_LINES} lines"
 
 
-def test_no_ui_function_is_over_80_lines() -> None:
+def test_no_function_is_over_80_lines() -> None:
     too_long = [
-        f"{path.relative_to(UI)}:{line} {name} ({length} lines)"
-        for path in ui_modules()
+        f"{path.relative_to(PACKAGE)}:{line} {name} ({length} lines)"
+        for path in modules()
         for name, line, length in long_functions(path.read_text(encoding="utf-8"))
     ]
     assert too_long == [], f"break these into named builder methods of at most {MAX_FUNCTION_LINES} lines"
