@@ -179,9 +179,10 @@ def test_three_sites_from_new_session_to_signed_in_25_interactions(
 def test_three_sites_with_the_keyboard_alone(
     qtbot: QtBot, room: tuple[Services, FakeClock, Clinician, Patient, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same visit without the mouse: the condition's letter goes on to the pain before; each site added
-    (Alt+A) with its region's letter (on to the side) and its side's, its muscle by a quick-pick key (Ctrl+1), its
-    timer by Alt+T, and the needles of all three out by Shift+Alt+T."""
+    """The same visit without the mouse: the condition's letter goes on to the pain before, its digit on to "Add
+    site", where each site's region letter adds it (on to its side); its side's letter, its muscle by a quick-pick key
+    (Ctrl+1), its count, its timer by Alt+T (the focus back on "Add site") and its twitch; the needles of all three
+    out by Shift+Alt+T."""
     services, clock, clinician, patient, path = room
     monkeypatch.setattr(QDialog, "exec", lambda self: pytest.fail(f"a dialog came up: {self.windowTitle()}"))
     window = open_window(qtbot, services, clinician, patient)
@@ -190,15 +191,17 @@ def test_three_sites_with_the_keyboard_alone(
     editor = new_session(qtbot, window, hands)
     hands.key(Key.Key_N)  # the condition: its letter names one, so the focus goes on to the pain before
     assert QApplication.focusWidget() is editor.pain_before
-    hands.type("6")  # pain before
-    for region in ("N", "S", "L"):  # Neck, Shoulder, Lower back: each the only region with its letter
-        hands.key(Key.Key_A, Mod.AltModifier)  # a new site: the focus on its region
-        hands.type(region)  # the region, and the focus on to its side
+    hands.type("6")  # pain before: nothing more to type, so on to "Add site"
+    assert QApplication.focusWidget() is editor.add_site_button
+    for i, region in enumerate(("N", "S", "L")):  # Neck, Shoulder, Lower back: each the only region with its letter
+        hands.type(region)  # a new site in that region, and the focus on to its side
+        assert len(editor.rows) == i + 1 and QApplication.focusWidget() is editor.rows[i].side
         hands.type("R")  # its side
         hands.key(Key.Key_1, Mod.ControlModifier)  # the muscle; on to its needle count
         hands.type("2")
-        hands.key(Key.Key_T, Mod.AltModifier)  # its timer: the needles are in
-        hands.key(Key.Key_S, Mod.AltModifier)  # strong twitch
+        hands.key(Key.Key_T, Mod.AltModifier)  # its timer: the needles are in; the focus back on "Add site"
+        assert QApplication.focusWidget() is editor.add_site_button
+        hands.key(Key.Key_S, Mod.AltModifier)  # strong twitch, for the site in hand
     clock.advance(minutes=10)
     # Needles out of every site past its planned dwell in one key, each site stopped and counted out on its own.
     hands.key(Key.Key_T, Mod.ShiftModifier | Mod.AltModifier)
@@ -210,10 +213,8 @@ def test_three_sites_with_the_keyboard_alone(
     assert editor.session.status is SessionStatus.SIGNED, [
         editor.problems.item(i).text() for i in range(editor.problems.count())
     ]
-    # 28, not 25: without a pointer a site costs 7 keys (add, region, side, muscle, count, timer, twitch) where
-    # a tap on the figure gives the region and side at once; the needles come out in one key (Shift+Alt+T).
-    # Counted here so that it can only go down (docs/ARCHITECTURE.md says what 25 would take).
-    assert (hands.mouse, hands.keys) == (0, 28)
+    # 25 as with the mouse: a site costs 6 keys (region, side, muscle, count, timer, twitch).
+    assert (hands.mouse, hands.keys) == (0, 25)
     signed = read_back(path, editor.session.id or 0)
     assert (signed.status, signed.condition, signed.pain_before, signed.pain_after) == (
         SessionStatus.SIGNED,
@@ -221,10 +222,10 @@ def test_three_sites_with_the_keyboard_alone(
         6,
         3,
     )
-    assert [(s.region, s.side, s.needles_out) for s in signed.sites] == [
-        (BodyRegion.NECK, Side.RIGHT, 2),
-        (BodyRegion.SHOULDER, Side.RIGHT, 2),
-        (BodyRegion.LOWER_BACK, Side.RIGHT, 2),
+    assert [(s.region, s.side, s.needles_out, s.twitch) for s in signed.sites] == [
+        (BodyRegion.NECK, Side.RIGHT, 2, TwitchResponse.STRONG),
+        (BodyRegion.SHOULDER, Side.RIGHT, 2, TwitchResponse.STRONG),
+        (BodyRegion.LOWER_BACK, Side.RIGHT, 2, TwitchResponse.STRONG),
     ]
     window.close()
 

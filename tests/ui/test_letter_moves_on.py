@@ -128,3 +128,41 @@ def test_the_conditions_letter_goes_on_to_the_pain_before_while_it_is_still_to_b
     hands.key(Key.Key_Tab)  # where Tab from the condition goes
     assert editor.technique.hasFocus() and editor.condition.code() is Condition.MIGRAINE
     editor.window().close()
+
+
+def test_the_pain_before_moves_on_to_add_site_only_when_nothing_more_can_be_typed(
+    qtbot: QtBot, room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone 1 waits (it may become 10); 10 moves on; once the session has a site the pain stays where it is."""
+    editor, hands = editor_and_hands(qtbot, room, monkeypatch)
+    hands.key(Key.Key_N)
+    assert QApplication.focusWidget() is editor.pain_before
+    hands.type("1")
+    assert editor.pain_before.number() == 1 and QApplication.focusWidget() is editor.pain_before
+    hands.type("0")
+    assert editor.pain_before.number() == 10 and QApplication.focusWidget() is editor.add_site_button
+    new_site(editor, hands)
+    editor.pain_before.setFocus()
+    editor.pain_before.selectAll()
+    hands.type("7")
+    assert editor.pain_before.number() == 7 and QApplication.focusWidget() is editor.pain_before
+    editor.window().close()
+
+
+def test_on_add_site_only_a_regions_letter_adds_a_site_and_space_still_adds_an_empty_row(
+    qtbot: QtBot, room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stray key on "Add site" adds nothing: a digit, a letter no region starts with; Space presses the button."""
+    editor, hands = editor_and_hands(qtbot, room, monkeypatch)
+    editor.add_site_button.setFocus()
+    hands.type("7qzb")  # no region starts with Q, Z or B
+    assert editor.rows == [] and QApplication.focusWidget() is editor.add_site_button
+    hands.type("u")  # Upper back or Upper arm: the site is added, its region list waits for more
+    assert len(editor.rows) == 1 and QApplication.focusWidget() is editor.rows[0].region
+    hands.type("pper b")
+    assert editor.rows[0].region.code() is BodyRegion.UPPER_BACK and len(editor.rows) == 1
+    assert QApplication.focusWidget() is editor.rows[0].side
+    editor.add_site_button.setFocus()
+    hands.key(Key.Key_Space)
+    assert len(editor.rows) == 2 and editor.rows[1].region.code() is None
+    editor.window().close()

@@ -10,6 +10,11 @@ still to be asked). It is made safe three ways:
   its "l" never sets the side Left;
 - the first Tab after the move goes where Tab from the list would have gone ("letter, Tab, letter" still fills
   region and side), and Shift+Tab goes back to the list.
+
+Two more keep the hands on the keys. A digit that completes the pain before (any but a lone 1, which may become
+10) moves on to "Add site" while the session has none. On "Add site" (where the focus also waits after Alt+T starts a
+timer) a region's letter adds a site there, as Alt+A and the letter would: a letter that names no region adds
+nothing, and Space or Enter still add an empty row.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 
+from needlelog.domain.vocab import BodyRegion
 from needlelog.ui.editor.sites import SitesPanel
 from needlelog.ui.editor.visit_facts import VisitFacts
+from needlelog.ui.widgets.fields import OptionalSpin
 
 _CHORDS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 
@@ -110,10 +117,54 @@ class LetterJump(QObject):
         return False
 
 
+class DigitMovesOn(QObject):
+    """On a number box, a typed digit that leaves nothing more to type moves the focus to ``target()`` (if any)."""
+
+    def __init__(self, box: OptionalSpin, target: Callable[[], QWidget | None]) -> None:
+        super().__init__(box)
+        self.box, self.target = box, target
+        box.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not _typed(event).isdigit():
+            return False
+        self.box.event(event)  # the box takes the digit first (event filters are not called again)
+        value = self.box.number()
+        if value is not None and (value == 0 or value * 10 > self.box.maximum()):
+            target = self.target()
+            if target is not None and target.isEnabled():
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+
+class LetterAddsSite(QObject):
+    """On "Add site", a region's letter adds a site and gives it the letter (its region, then on to its side)."""
+
+    def __init__(self, sites: SitesPanel) -> None:
+        super().__init__(sites)
+        self.sites = sites
+        self.starts = {region.label[:1].lower() for region in BodyRegion}
+        sites.add_site_button.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        char = _typed(event)
+        if not char.isalpha() or not isinstance(event, QKeyEvent):
+            return False  # Space and Enter press the button as ever
+        if char in self.starts and self.sites.add_site_button.isEnabled():
+            row = self.sites.add_site_by_hand()
+            if row is not None:
+                letter = QKeyEvent(QEvent.Type.KeyPress, event.key(), event.modifiers(), event.text())
+                QApplication.sendEvent(row.region, letter)
+        return True
+
+
 def letters_move_on(sites: SitesPanel, facts: VisitFacts) -> None:
     """The condition's letter to the pain before (while it is still to be asked); each site's region letter to
-    its side, for the rows there are now and every row made later."""
+    its side, for the rows there are now and every row made later; the pain before to Add site, and a region's
+    letter there to a new site."""
     LetterJump(facts.condition, facts.pain_before, wanted=lambda: facts.pain_before.number() is None)
+    DigitMovesOn(facts.pain_before, lambda: None if sites.rows else sites.add_site_button)
+    LetterAddsSite(sites)
 
     def rows() -> None:
         for row in sites.rows:

@@ -181,6 +181,16 @@ class SiteRow:
         self.number.setToolTip(problems)
         self.number.setAccessibleDescription(problems)
 
+    def focus_count(self) -> None:
+        """The needle count takes the focus with its text selected: the next digit typed replaces the empty "–"
+        (typed after it, "–3" is not a number and the spin box drops the digit)."""
+        self.needles.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.needles.selectAll()
+
+    def is_mirror_of(self, region: BodyRegion, side: Side) -> bool:
+        """A tap on the same region as this one-sided site, on the patient's other side."""
+        return self.region.code() is region and {self.side.code(), side} == {Side.LEFT, Side.RIGHT}
+
     def widgets(self) -> list[QWidget]:
         return [
             self.number,

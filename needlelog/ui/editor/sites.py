@@ -259,14 +259,14 @@ class SitesPanel(QGroupBox):
                 row.region.set_code(region)
             if row.side.code() is None:
                 row.side.set_code(side)
-            elif _is_mirror(row.region.code(), row.side.code(), region, side):
+            elif row.is_mirror_of(region, side):
                 # the same muscle on the patient's other side: one site, both sides, two markers
                 row.side.set_code(Side.BILATERAL)
                 self.says.emit(f"Site {target + 1} is now bilateral: a marker on each side.")
             self._row_changed()
         index = self.rows.index(row)
         self.select_site(index, point=len(row.trigger_points) - 1)
-        _focus_count(row)
+        row.focus_count()
         return row
 
     def _placement_target(self, region: BodyRegion, add: bool) -> int | None:
@@ -355,7 +355,7 @@ class SitesPanel(QGroupBox):
         muscles = MUSCLES[region] if isinstance(region, BodyRegion) else ()
         if index < len(muscles):
             row.muscle.setCurrentText(muscles[index])
-            _focus_count(row)
+            row.focus_count()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # A site row's field taking the focus makes that site the selected one (chart and quick-picks).
@@ -393,6 +393,8 @@ class SitesPanel(QGroupBox):
                 return
             index = min(running)[1]
         self.toggle_timer(index)
+        if self.rows[index].timer_stopped is None:  # the needles are in: a region's letter on Add starts the next
+            self.add_site_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def stop_timers_past_dwell(self) -> None:
         """Shift+Alt+T: the needles out of every site whose timer reached its planned dwell, in the order they
@@ -585,15 +587,3 @@ class SitesPanel(QGroupBox):
         for row in self.rows:
             row.set_read_only(read_only)
         self.add_site_button.setEnabled(not read_only)
-
-
-def _focus_count(row: SiteRow) -> None:
-    """The needle count takes the focus with its text selected: the next digit typed replaces the empty "–"
-    (typed after it, "–3" is not a number and the spin box drops the digit)."""
-    row.needles.setFocus(Qt.FocusReason.OtherFocusReason)
-    row.needles.selectAll()
-
-
-def _is_mirror(region: object, side: object, tapped_region: BodyRegion, tapped_side: Side) -> bool:
-    """A tap on the same region as a one-sided site, on the patient's other side."""
-    return region is tapped_region and {side, tapped_side} == {Side.LEFT, Side.RIGHT}
