@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from needlelog.domain.text import TEXT_LIMITS, bad_character
 from needlelog.domain.vocab import Role
 
 FAILED_LOGINS_BEFORE_LOCK = 5
@@ -92,6 +93,11 @@ ACTION_WORDS: dict[Action, str] = {
 
 def password_problem(password: str, username: str) -> str | None:
     """Why a new password is refused, in words; None when it will do."""
+    bad = bad_character(password)
+    if bad is not None:
+        return f"The password holds {bad}; type it again without it."
+    if len(password) > TEXT_LIMITS["password"]:
+        return f"The password is longer than {TEXT_LIMITS['password']:,} characters."
     if len(password) < PASSWORD_MIN:
         return f"The password must be at least {PASSWORD_MIN} characters."
     if password.strip().lower() == username.strip().lower():

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from needlelog.domain.model import Clinician
-from needlelog.domain.rules import SHORT_TEXT_MAX, FieldProblem
+from needlelog.domain.rules import FieldProblem
+from needlelog.domain.text import TEXT_LIMITS, is_blank, text_problems
 
-USERNAME_MAX = 80
+USERNAME_MAX = TEXT_LIMITS["account.username"]
 
 
 def account_problems(account: Clinician) -> list[FieldProblem]:
@@ -15,15 +16,16 @@ def account_problems(account: Clinician) -> list[FieldProblem]:
         problems.append(FieldProblem("username", "User name is required."))
     elif len(username) > USERNAME_MAX or any(c.isspace() for c in username):
         problems.append(FieldProblem("username", f"User name: one word of at most {USERNAME_MAX} characters."))
-    if not account.display_name.strip():
+    else:
+        problems += text_problems("username", "User name", username, "account.username")
+    if is_blank(account.display_name):
         problems.append(FieldProblem("display_name", "Name is required."))
     for name, label in (
         ("display_name", "Name"),
         ("credentials", "Credentials"),
         ("registration_number", "Registration number"),
     ):
-        if len(getattr(account, name)) > SHORT_TEXT_MAX:
-            problems.append(FieldProblem(name, f"{label} is longer than {SHORT_TEXT_MAX} characters."))
+        problems += text_problems(name, label, getattr(account, name), f"account.{name}")
     if not account.roles:
         problems.append(FieldProblem("roles", "Give the user at least one role."))
     return problems

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from needlelog.domain.model import NeedlingSite, TreatmentSession
 from needlelog.domain.rules import REASON_MAX, SHORT_TEXT_MAX, TEXT_MAX, FieldProblem
+from needlelog.domain.text import TEXT_LIMITS, storable
 
 
 def savable_draft(
@@ -34,11 +36,12 @@ def savable_draft(
             case ("sites", int(i), "dwell_minutes") if i < len(sites):
                 sites[i] = replace(sites[i], dwell_minutes=None)
             case ("sites", int(i), "muscle" | "needle_size" | "needle_lot" as name) if i < len(sites):
-                sites[i] = replace(sites[i], **{name: getattr(sites[i], name)[:SHORT_TEXT_MAX]})
+                kept: dict[str, Any] = {name: storable(getattr(sites[i], name), multiline=False)[:SHORT_TEXT_MAX]}
+                sites[i] = replace(sites[i], **kept)
             case ("sites", int(i), "needles_out") if i < len(sites):
                 sites[i] = replace(sites[i], needles_out=0)
             case ("sites", int(i), "dwell_reason") if i < len(sites):
-                sites[i] = replace(sites[i], dwell_reason=sites[i].dwell_reason[:REASON_MAX])
+                sites[i] = replace(sites[i], dwell_reason=storable(sites[i].dwell_reason)[:REASON_MAX])
             case ("sites", int(i), "timer") if i < len(sites):
                 sites[i] = replace(sites[i], timer_stopped=None)
             case ("sites", int(i), "trigger_points", int()) if i < len(sites):
@@ -51,9 +54,15 @@ def savable_draft(
                 if draft.service_end is not None and draft.service_end <= accepted_start:
                     changes["service_end"] = None
             case ("notes",):
-                changes["notes"] = draft.notes[:TEXT_MAX]
+                changes["notes"] = storable(draft.notes)[:TEXT_MAX]
             case ("reactions", "other_text"):
-                changes["reactions"] = replace(draft.reactions, other_text=draft.reactions.other_text[:TEXT_MAX])
+                other = storable(draft.reactions.other_text)[:TEXT_MAX]
+                changes["reactions"] = replace(draft.reactions, other_text=other)
+            case ("adverse_events", int(i), "description") if i < len(draft.adverse_events):
+                events = list(changes.get("adverse_events", draft.adverse_events))  # type: ignore[call-overload]
+                limit = TEXT_LIMITS["adverse_event.description"]
+                events[i] = replace(events[i], description=storable(events[i].description)[:limit])
+                changes["adverse_events"] = tuple(events)
     if any(problem.path == ("sites",) for problem in problems):
         # too many needles in all: the counts are the clinician's to give again
         sites = [replace(site, needles=None) for site in sites]

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from needlelog.domain.model import TreatmentSession
-from needlelog.domain.rules import SHORT_TEXT_MAX, FieldProblem, local_date
+from needlelog.domain.rules import FieldProblem, local_date
+from needlelog.domain.text import is_blank, text_problems
 
 _LOT_FIELDS = (("brand", "Brand"), ("size", "Size"), ("lot", "Lot number"))
 
@@ -39,14 +40,13 @@ def lot_key(lot_number: str) -> str:
 
 def lot_problems(lot: NeedleLot) -> list[FieldProblem]:
     """A lot added to the inventory names its brand, size and number, each on one short line."""
-    problems = [
-        FieldProblem(name, f"{label} is required.") for name, label in _LOT_FIELDS if not getattr(lot, name).strip()
-    ]
-    problems += [
-        FieldProblem(name, f"{label} is longer than {SHORT_TEXT_MAX} characters.")
-        for name, label in _LOT_FIELDS
-        if len(getattr(lot, name)) > SHORT_TEXT_MAX
-    ]
+    problems = []
+    for name, label in _LOT_FIELDS:
+        value = getattr(lot, name)
+        if is_blank(value):
+            problems.append(FieldProblem(name, f"{label} is required."))
+        else:
+            problems += text_problems(name, label, value, f"lot.{name}")
     return problems
 
 

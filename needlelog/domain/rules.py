@@ -21,7 +21,6 @@ the list (refuse a save, list what stops a signature).
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from needlelog.domain.consent import consent_last_day, consent_problem, consent_valid_months, consent_valid_on
@@ -63,6 +62,7 @@ from needlelog.domain.screening import (
     site_refusal,
 )
 from needlelog.domain.signing import is_late_entry, sign_problems
+from needlelog.domain.text import TEXT_LIMITS, is_blank, text_problems
 from needlelog.domain.values import value_problems
 from needlelog.domain.vocab import Precaution
 
@@ -121,14 +121,6 @@ __all__ = [
 
 def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    if not patient.chart_number.strip():
-        problems.append(FieldProblem("chart_number", "Chart number is required."))
-    elif len(patient.chart_number) > 40:
-        problems.append(FieldProblem("chart_number", "Chart number is longer than 40 characters."))
-    if not patient.family_name.strip():
-        problems.append(FieldProblem("family_name", "Family name is required."))
-    if not patient.given_name.strip():
-        problems.append(FieldProblem("given_name", "Given name is required."))
     for name, label in (
         ("chart_number", "Chart number"),
         ("family_name", "Family name"),
@@ -136,12 +128,10 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
         ("phone", "Phone"),
     ):
         value = getattr(patient, name)
-        if len(value) > 200:
-            problems.append(FieldProblem(name, f"{label} is longer than 200 characters."))
-        elif any(unicodedata.category(c) == "Cc" for c in value):
-            problems.append(
-                FieldProblem(name, f"{label} holds a line break or a control character; type it on one line.")
-            )
+        if name != "phone" and is_blank(value):
+            problems.append(FieldProblem(name, f"{label} is required."))
+        else:
+            problems += text_problems(name, label, value, f"patient.{name}")
     if patient.date_of_birth > today:
         problems.append(FieldProblem("date_of_birth", "Date of birth cannot be in the future."))
     elif patient.date_of_birth.year < 1900:
@@ -156,11 +146,12 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
         )
     if patient.consent is not None and patient.consent.given_on > today:
         problems.append(FieldProblem.at(("consent", "given_on"), "Consent date cannot be in the future."))
-    if patient.consent is not None and not patient.consent.obtained_by.strip():
+    if patient.consent is not None and is_blank(patient.consent.obtained_by):
         problems.append(FieldProblem.at(("consent", "obtained_by"), "Consent: say who obtained it."))
-    elif patient.consent is not None and len(patient.consent.obtained_by) > 200:
-        problems.append(
-            FieldProblem.at(("consent", "obtained_by"), "Consent: who obtained it is longer than 200 characters.")
+    elif patient.consent is not None:
+        obtained_by = patient.consent.obtained_by
+        problems += text_problems(
+            ("consent", "obtained_by"), "Consent: who obtained it", obtained_by, "consent.obtained_by"
         )
     return problems
 
@@ -168,8 +159,12 @@ def patient_problems(patient: Patient, today: date) -> list[FieldProblem]:
 def clinic_problems(clinic: Clinic) -> list[FieldProblem]:
     """The clinic's letterhead and defaults: a name, a default dwell the rules allow, a sane consent period."""
     problems: list[FieldProblem] = []
-    if not clinic.name.strip():
+    if is_blank(clinic.name):
         problems.append(FieldProblem("name", "Clinic name is required."))
+    else:
+        problems += text_problems("name", "Clinic name", clinic.name, "clinic.name")
+    problems += text_problems("address", "Clinic address", clinic.address, "clinic.address")
+    problems += text_problems("phone", "Clinic phone", clinic.phone, "clinic.phone")
     if not DWELL_MIN <= clinic.default_dwell_minutes <= DWELL_MAX:
         problems.append(
             FieldProblem(
@@ -190,26 +185,24 @@ def clinic_problems(clinic: Clinic) -> list[FieldProblem]:
 def amendment_problems(reason: str, text: str) -> list[FieldProblem]:
     """An amendment says why and what: both are required, neither unbounded."""
     problems = []
-    if not reason.strip():
+    if is_blank(reason):
         problems.append(FieldProblem.at(("amendment", "reason"), "Give the reason for the amendment."))
-    elif len(reason) > 500:
-        problems.append(FieldProblem.at(("amendment", "reason"), "The reason is longer than 500 characters."))
-    if not text.strip():
+    else:
+        problems += text_problems(("amendment", "reason"), "The reason", reason, "amendment.reason", multiline=True)
+    if is_blank(text):
         problems.append(FieldProblem.at(("amendment", "text"), "Write the amendment itself."))
-    elif len(text) > TEXT_MAX:
-        problems.append(
-            FieldProblem.at(("amendment", "text"), f"The amendment is longer than {TEXT_MAX:,} characters.")
-        )
+    else:
+        problems += text_problems(("amendment", "text"), "The amendment", text, "amendment.text", multiline=True)
     return problems
 
 
-DISCARD_REASON_MAX = 200  # one short line
+DISCARD_REASON_MAX = TEXT_LIMITS["discard.reason"]  # one short line
 
 
 def discard_problems(reason: str) -> list[FieldProblem]:
     """A draft is discarded with a reason: one short line, required."""
-    if not reason.strip():
+    if is_blank(reason):
         return [FieldProblem.at(("reason",), "Give the reason for discarding this draft.")]
     if len(reason.strip()) > DISCARD_REASON_MAX or "\n" in reason.strip():
         return [FieldProblem.at(("reason",), f"The reason is one line of at most {DISCARD_REASON_MAX} characters.")]
-    return []
+    return text_problems(("reason",), "The reason", reason.strip(), "discard.reason")

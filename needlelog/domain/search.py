@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from needlelog.domain.text import storable
+
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -42,7 +44,8 @@ class PatientQuery:
 def parse_patient_query(text: str) -> PatientQuery:
     words: list[str] = []
     born: date | None = None
-    for token in text.replace(",", " ").split():
+    # A character no database can store (a lone surrogate, a NUL) is searched for as if it were not typed.
+    for token in storable(text, multiline=False).replace(",", " ").split():
         match = _DATE.match(token)
         if match and born is None:
             try:

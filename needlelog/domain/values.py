@@ -16,12 +16,10 @@ from needlelog.domain.limits import (
     NEEDLES_PER_SITE_MIN,
     PAIN_MAX,
     PAIN_MIN,
-    REASON_MAX,
-    SHORT_TEXT_MAX,
-    TEXT_MAX,
 )
 from needlelog.domain.model import NeedlingSite, TreatmentSession
 from needlelog.domain.problems import FieldProblem, site_number
+from needlelog.domain.text import text_problems
 
 
 def _in_range(value: int | None, low: int, high: int) -> bool:
@@ -74,21 +72,16 @@ def _site_value_problems(i: int, site: NeedlingSite) -> list[FieldProblem]:
         problems.append(
             FieldProblem.at(("sites", i, "needles_out"), f"{site_number(i)}: needles out cannot be negative.")
         )
-    if len(site.dwell_reason) > REASON_MAX:
-        problems.append(
-            FieldProblem.at(
-                ("sites", i, "dwell_reason"),
-                f"{site_number(i)}: the reason for the dwell is longer than {REASON_MAX} characters.",
-            )
-        )
+    problems += text_problems(
+        ("sites", i, "dwell_reason"),
+        f"{site_number(i)}: the reason for the dwell",
+        site.dwell_reason,
+        "site.dwell_reason",
+        multiline=True,
+    )
     for name in ("muscle", "needle_size", "needle_lot"):
-        if len(getattr(site, name)) > SHORT_TEXT_MAX:
-            problems.append(
-                FieldProblem.at(
-                    ("sites", i, name),
-                    f"{site_number(i)}: {name.replace('_', ' ')} is longer than {SHORT_TEXT_MAX} characters.",
-                )
-            )
+        label = f"{site_number(i)}: {name.replace('_', ' ')}"
+        problems += text_problems(("sites", i, name), label, getattr(site, name), f"site.{name}")
     return problems
 
 
@@ -115,13 +108,16 @@ def _session_value_problems(session: TreatmentSession, now: datetime) -> list[Fi
             problems.append(FieldProblem("service_end", "Service end must be after service start."))
         elif session.service_end > now + CLOCK_GRACE:
             problems.append(FieldProblem("service_end", "Service end cannot be in the future."))
-    if len(session.notes) > TEXT_MAX:
-        problems.append(FieldProblem("notes", f"Notes are longer than {TEXT_MAX:,} characters."))
-    if len(session.reactions.other_text) > TEXT_MAX:
-        problems.append(
-            FieldProblem.at(
-                ("reactions", "other_text"),
-                f"Other reaction is longer than {TEXT_MAX:,} characters.",
-            )
-        )
+    problems += text_problems(("notes",), "Notes", session.notes, "session.notes", multiline=True, plural=True)
+    problems += text_problems(
+        ("reactions", "other_text"),
+        "Other reaction",
+        session.reactions.other_text,
+        "reactions.other_text",
+        multiline=True,
+    )
+    for i, event in enumerate(session.adverse_events):
+        label = f"Adverse event {i + 1} ({event.kind.label}): the description"
+        path = ("adverse_events", i, "description")
+        problems += text_problems(path, label, event.description, "adverse_event.description", multiline=True)
     return problems

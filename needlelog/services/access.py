@@ -31,6 +31,7 @@ from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.model import Clinician
 from needlelog.domain.rules import FieldProblem
+from needlelog.domain.text import bad_character, storable
 from needlelog.domain.vocab import Role
 from needlelog.services.base import Access, Clock, UseCases, utc_now
 
@@ -65,7 +66,7 @@ class AccountService(UseCases):
         return self._hasher.hash(password)
 
     def _verify(self, stored: str, password: str) -> bool:
-        if not stored:
+        if not stored or bad_character(password) is not None:  # no password is set with one (argon2 cannot hash it)
             return False
         try:
             return self._hasher.verify(stored, password)
@@ -92,10 +93,12 @@ class AccountService(UseCases):
         """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited)."""
         now = self._clock()
         with self._transaction() as db, db.begin():
-            row = records.account_row(db, username)
+            # A user name no database can store names no account (and cannot be written to the audit as typed).
+            row = records.account_row(db, username) if bad_character(username) is None else None
             if row is None or not row.active:
                 records.append_audit(
-                    db, AuditEntry(now, username.strip()[:80] or "?", "unknown", AuditAction.LOGIN_FAILED)
+                    db,
+                    AuditEntry(now, storable(username).strip()[:80] or "?", "unknown", AuditAction.LOGIN_FAILED),
                 )
                 failure = WRONG_LOGIN
             elif row.locked_until is not None and row.locked_until > now:

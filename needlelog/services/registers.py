@@ -9,7 +9,8 @@ from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.lots import NeedleLot, lot_problems, usable_lots
 from needlelog.domain.registers import AuditLine, RecallHit, RegisterEntry
-from needlelog.domain.rules import TEXT_MAX, local_date
+from needlelog.domain.rules import local_date
+from needlelog.domain.text import is_blank, text_problems
 from needlelog.services.base import UseCases
 
 
@@ -52,8 +53,10 @@ class RegisterService(UseCases):
     def recall(self, lot: str) -> list[RecallHit]:
         """Every visit, and so every patient, whose needles came from ``lot`` (audited: it lists patients)."""
         self._require(Action.RECALL)
-        if not lot.strip():
+        if is_blank(lot):
             raise ValidationError.single("lot", "Give the lot number to search for.")
+        if problems := text_problems("lot", "The lot number", lot, "lot.lot"):
+            raise ValidationError(problems)
         with self._transaction() as db, db.begin():
             hits = records.recall(db, lot)
             self._audit(db, AuditAction.PATIENT_VIEWED, detail=f"recall search: lot {lot.strip()}, {len(hits)} site(s)")
@@ -75,10 +78,11 @@ class RegisterService(UseCases):
         user = self.access.user
         if user is None or user.id is None:
             raise PermissionDenied("A follow-up note needs a signed-in author.")
-        if not text.strip():
+        if is_blank(text):
             raise ValidationError.single("follow_up", "Write the follow-up note.")
-        if len(text) > TEXT_MAX:
-            raise ValidationError.single("follow_up", f"The note is longer than {TEXT_MAX:,} characters.")
+        problems = text_problems("follow_up", "The follow-up note", text, "follow_up.text", multiline=True)
+        if problems:
+            raise ValidationError(problems)
         with self._transaction() as db, db.begin():
             session = records.session_row(db, session_id)
             if session is None:
