@@ -143,13 +143,14 @@ class AccountService(UseCases):
         self.access.user = None
         self.access.locked = False
 
-    def sign_out(self) -> None:
-        """A person signs out to the sign-in window, audited; forgotten even if the audit row cannot be written."""
+    def sign_out(self, from_lock: bool = False) -> None:
+        """A person signs out to the sign-in window, audited; forgotten even if the audit row cannot be written.
+        ``from_lock``: the next person signed them out from the lock screen (no password asked; nothing shown)."""
         if self.access.user is None:
             return
         try:
             with self._transaction() as db, db.begin():
-                self._audit(db, AuditAction.LOGOUT)
+                self._audit(db, AuditAction.LOGOUT, detail="from the lock screen" if from_lock else None)
         finally:
             self.logout()
 

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         self.pages: QStackedWidget = self.lock_controller.pages
         self.content = self.lock_controller.content
         self.lock_screen: LockScreen = self.lock_controller.lock_screen
+        self.lock_screen.sign_out_requested.connect(self.sign_out)
         self.idle: IdleWatch = self.lock_controller.idle
 
     def _connect_panels(self) -> None:
@@ -421,15 +422,23 @@ class MainWindow(QMainWindow):
         """Back to the sign-in window without quitting (SPEC §4): every draft saved and its editor closed,
         audited; running timers are stored instants and go on in the sign-in window, then the next dock.
 
-        False (nothing changed) while locked, or when a draft cannot be stored (its reason is on screen).
+        From the lock screen too (the next person at a shared PC): the drafts were saved as it locked, and no
+        password is asked, since signing out shows nothing. Refused (nothing changed) when a draft holds changes
+        that could not be stored: their author must unlock to keep them (the reason is on screen).
         """
-        if self.locked or not self.open_editors.close_all(forget=True):
+        if self.locked and self.open_editors.unsaved_changes():
+            self.lock_controller.say(
+                f"{self.services.access.user.display_name if self.services.access.user else 'The signed-in person'}"
+                " has a draft with changes not yet stored; unlock to keep them before signing out."
+            )
+            return False
+        if not self.open_editors.close_all(forget=True):
             return False
         for dialog in [self.patient_dialog, self.export_dialog, *self.dialogs]:
             if dialog is not None and shiboken6.isValid(dialog):
                 dialog.reject()  # an export is cancelled: only complete files stay
         with contextlib.suppress(NeedlelogError):
-            self.services.accounts.sign_out()  # audited; forgotten even when the row cannot be written
+            self.services.accounts.sign_out(from_lock=self.locked)  # audited; forgotten even if it cannot be
         self._signing_out = True
         self.lock_controller.stop()
         self.timers.hide()  # no name stays on screen for the next person

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -263,3 +264,55 @@ def test_a_manager_signed_in_after_a_clinician_sees_her_running_timer_and_is_ask
     menu_action(managing, "actionQuit").trigger()
     assert len(asked) == 1 and asked[0].startswith("1 dwell timer is still running")
     assert managing.isVisible() and flow.quits == 0
+
+
+def test_the_next_person_signs_the_locked_one_out_from_the_lock_screen_and_the_timer_goes_on(
+    qtbot: QtBot, chart: Chart, flow: Flow
+) -> None:
+    """A shared PC left locked: "Not you? Sign out" asks no password (it shows nothing), keeps the draft stored
+    as it locked, the timer counting, and says in the audit trail how it happened."""
+    services, _clock, patient, path = chart
+    window = flow.sign_in("dwhitford")
+    editor = start_a_timer(qtbot, window, patient)
+    qtbot.keyClicks(editor.notes, "Tolerated well")
+    started = window.timers.timers[0].started
+    menu_action(window, "actionLock").trigger()
+    assert window.locked and window.lock_screen.sign_out.isVisible()
+
+    qtbot.mouseClick(window.lock_screen.sign_out, Qt.MouseButton.LeftButton)
+
+    assert not window.isVisible() and services.access.user is None and not services.access.locked
+    login = flow.flow.dialog
+    assert isinstance(login, LoginDialog) and login.isVisible()
+    assert [t.started for t in login.timers.timers] == [started]
+    assert services.sessions.get(editor.session.id or 0).notes == "Tolerated well"
+    assert audit_rows(path)[-1] == ("dwhitford", "logout", "from the lock screen")
+    nextone = flow.sign_in("mokoye")
+    assert [t.started for t in nextone.timers.timers] == [started] and nextone.editors == {}
+
+
+def test_sign_out_from_the_lock_screen_is_refused_while_a_draft_holds_changes_not_stored(
+    qtbot: QtBot, chart: Chart, flow: Flow
+) -> None:
+    """Another PC saved the same draft first, so the save as it locked met a conflict: signing out now would lose
+    the locked person's text, so it is refused in words and the window stays locked."""
+    services, clock, patient, path = chart
+    window = flow.sign_in("dwhitford")
+    editor = start_a_timer(qtbot, window, patient)
+    elsewhere = open_chart(path, clock=clock, hasher=TEST_HASHER)
+    try:
+        elsewhere.accounts.login("dwhitford", PASSWORD)
+        stored = elsewhere.sessions.get(editor.session.id or 0)
+        elsewhere.sessions.save_draft(replace(stored, notes="Saved on the other PC"))
+    finally:
+        elsewhere.close()
+    qtbot.keyClicks(editor.notes, "Typed here, not yet stored")
+    menu_action(window, "actionLock").trigger()
+    assert editor.keeper.conflict and editor.keeper.dirty
+
+    qtbot.mouseClick(window.lock_screen.sign_out, Qt.MouseButton.LeftButton)
+
+    assert window.isVisible() and window.locked and services.access.user is not None
+    assert "unlock to keep them" in window.lock_screen.message.text()
+    assert editor.notes.toPlainText() == "Typed here, not yet stored"
+    assert audit_rows(path)[-1][1] == "locked"

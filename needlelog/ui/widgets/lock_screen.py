@@ -46,6 +46,7 @@ class LockScreen(QWidget):
     """What the main window shows while locked: who is signed in, and the password field."""
 
     unlock_requested = Signal(str)
+    sign_out_requested = Signal()  # someone else is at the PC: back to the sign-in window
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +72,16 @@ class LockScreen(QWidget):
         named(self.button, "unlockButton", "Unlock")
         self.button.clicked.connect(self._unlock)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignCenter)
+        self.sign_out = QPushButton("Not you? Sign out")
+        named(
+            self.sign_out,
+            "lockSignOut",
+            "Sign out",
+            "Back to the sign-in window for the next person; the drafts were saved as it locked (Ctrl+Shift+Q)",
+        )
+        self.sign_out.setFlat(True)
+        self.sign_out.clicked.connect(self.sign_out_requested)
+        layout.addWidget(self.sign_out, 0, Qt.AlignmentFlag.AlignCenter)
         self.message = QLabel("")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setStyleSheet(ERROR_STYLE)

@@ -133,6 +133,10 @@ class OpenEditors(QObject):
         for editor in self._all():
             editor.save_now()
 
+    def unsaved_changes(self) -> list[str]:
+        """The open drafts whose screen differs from what is stored (the patient's chart number each)."""
+        return [editor.windowTitle() for editor in self._all() if editor.keeper.dirty and not editor.view_only]
+
     def stop_timer(self, timer: RunningTimer) -> None:
         """Stop through the open editor when there is one (it holds the newest text), else through the service.
 
