@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.access import AuditAction
@@ -81,6 +82,43 @@ def test_a_stop_counts_its_site_out_and_an_undo_resumes_the_timer_from_its_start
         qtbot.mouseClick(row.timer, Qt.MouseButton.LeftButton)
         assert (row.dwell.number(), row.out.value()) == (10, 2)
         assert "✔" in editor.ledger_status.text() or "sharps" in editor.ledger_status.text()
+        window.close()
+    finally:
+        services.close()
+
+
+def test_a_stop_undone_after_the_editor_was_closed_and_opened_again_resumes_with_the_clinics_dwell(
+    qtbot: QtBot, clinic: tuple[Path, FakeClock, Clinician, list[Patient]]
+) -> None:
+    """The planned dwell is not stored, so after a reopen the undo cannot bring back the 12 typed before the
+    stop: the timer still resumes from its start, and the dwell is the clinic's default again, said in words."""
+    path, clock, clinician, patients = clinic
+    services = open_chart(path, clock=clock)
+    try:
+        window = main_window(qtbot, services, clinician)
+        editor = start_in_room(qtbot, window, patients[0], LOWER_BACK, 12)
+        clock.advance(minutes=2)
+        qtbot.mouseClick(editor.rows[0].timer, Qt.MouseButton.LeftButton)  # a slip
+        session_id = editor.session.id or 0
+        assert editor.try_to_close()
+        editor.close()
+        again = window.open_session(session_id)
+        assert again is not None and again is not editor
+        qtbot.addWidget(again)
+        row = again.rows[0]
+        assert not row.undo.isHidden()  # the stop can be undone after a reopen too
+        qtbot.mouseClick(row.undo, Qt.MouseButton.LeftButton)
+        assert (row.timer_stopped, row.out.value(), row.dwell.number()) == (None, 0, 10)
+        said = again.findChild(QLabel, "chartMessage")
+        assert said is not None and "the clinic's 10 min again" in said.text()
+        stored = services.sessions.get(session_id).sites[0]
+        assert (stored.timer_started, stored.timer_stopped, stored.needles_out, stored.dwell_minutes) == (
+            NOW,
+            None,
+            0,
+            10,
+        )
+        assert [r.timer.started for r in window.timers.rows] == [NOW]
         window.close()
     finally:
         services.close()

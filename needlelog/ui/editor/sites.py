@@ -8,6 +8,7 @@ It owns the rows; the body chart panel only hears which markers to draw and whic
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -463,6 +464,10 @@ class SitesPanel(QGroupBox):
         if self.signed or self.view_only or row.timer_started is None or row.timer_stopped is None:
             return
         resumed = resume_site_timer(row.site(), row.before_stop)
+        said = f"Site {index + 1}: the stop is undone; its timer runs on from its start."
+        if row.before_stop is None:  # stopped before the editor was last opened: the planned dwell was not kept
+            resumed = replace(resumed, dwell_minutes=self.default_dwell)
+            said += f" Its planned dwell is the clinic's {self.default_dwell} min again; change it if it was not."
         loading, self._loading = self._loading, True
         try:
             row.timer_stopped = None
@@ -472,7 +477,7 @@ class SitesPanel(QGroupBox):
         finally:
             self._loading = loading
         row.before_stop = None
-        self.says.emit(f"Site {index + 1}: the stop is undone; its timer runs on from its start.")
+        self.says.emit(said)
         self.tick_timers()
         self.timer_resumed.emit(index)
 
