@@ -1,10 +1,37 @@
-"""Integrity checks of a stored chart (`needlelog check`)."""
+"""Integrity checks of a stored chart (`needlelog check`, start-up, every backup copy).
+
+A SQLite file is inspected through a read-only connection (``mode=ro``): a damaged file is never
+opened for writing, and text with bad bytes is read with replacement characters instead of raising
+(a damaged page must be named, not crash the check). SQLite's ``integrity_check`` reads every page;
+on a file above :data:`QUICK_CHECK_ABOVE` start-up runs the faster ``quick_check`` (no index
+cross-checks), as SQLite's documentation suggests for large databases.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import hashlib
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
+from pathlib import Path
+from urllib.parse import quote
 
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from needlelog.db import migrate
 from needlelog.db.engine import sqlite_path
+from needlelog.db.models import Base
+from needlelog.db.records import audit_chain_problem
+
+QUICK_CHECK_ABOVE = 200 * 1024 * 1024
+SQLITE_HEADER = b"SQLite format 3\x00"
+SIDE_FILES = ("-wal", "-shm", "-journal")
+FIRST_AUDITED = "0005"  # the audit trail's table came with this revision
+NOT_SQLITE = "is not a SQLite database"
 
 
 def integrity_problems(engine: Engine) -> list[str]:
@@ -21,3 +48,171 @@ def integrity_problems(engine: Engine) -> list[str]:
             if len(problems) > 40:
                 break
     return problems
+
+
+def _lenient(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write to ``path`` and reads bad bytes as replacement characters.
+
+    Close it with :func:`read_only` (or call :func:`owner_only_side_files` after): SQLite may leave
+    an empty -wal/-shm beside a write-ahead-logged file, created with the process's umask."""
+    conn = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=10)
+    conn.text_factory = _lenient
+    return conn
+
+
+@contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """:func:`connect_read_only`, closed on leaving, its side files left owner-only."""
+    try:
+        with closing(connect_read_only(path)) as conn:
+            yield conn
+    finally:
+        owner_only_side_files(path)
+
+
+def owner_only_side_files(path: Path) -> None:
+    if os.name != "posix":
+        return
+    for side in side_files(path):
+        with suppress(OSError):
+            if stat.S_IMODE(side.stat().st_mode) != 0o600:
+                side.chmod(0o600)
+
+
+@contextmanager
+def read_only_engine(path: Path) -> Iterator[Engine]:
+    """An engine on ``path`` for queries that only read (the audit chain); disposed on leaving."""
+    engine = create_engine("sqlite+pysqlite://", creator=lambda: connect_read_only(path), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        owner_only_side_files(path)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """Whether ``path`` starts with SQLite's header (an empty file is a chart not yet made)."""
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    return head in (b"", SQLITE_HEADER)
+
+
+def file_problems(path: Path, *, thorough: bool = False) -> list[str]:
+    """What makes the SQLite chart at ``path`` unusable, found without writing to it; empty when sound.
+
+    Pages (``quick_check`` above :data:`QUICK_CHECK_ABOVE` unless ``thorough``), the needlelog schema
+    (a version row, every table at head) and the audit chain. An empty file, a file with no tables
+    and a schema newer than this program are not damage (a new chart; the program refuses the newer
+    one on its own), and are left to the caller. ``thorough`` adds the foreign-key check."""
+    if not is_sqlite_file(path):
+        return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"]
+    try:
+        with read_only(path) as conn:
+            problems = _page_problems(conn, path, thorough)
+            if thorough:
+                problems += _reference_problems(conn)
+            if problems:
+                return problems
+            problems, revision = _schema_problems(conn)
+    except sqlite3.Error as exc:
+        return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"]
+    if problems or revision is None or revision not in migrate.KNOWN_REVISIONS or revision < FIRST_AUDITED:
+        return problems
+    return _chain_problems(path)
+
+
+def _page_problems(conn: sqlite3.Connection, path: Path, thorough: bool) -> list[str]:
+    large = path.stat().st_size > QUICK_CHECK_ABOVE
+    pragma = "quick_check" if large and not thorough else "integrity_check"
+    rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}(20)")]
+    if rows == ["ok"]:
+        return []
+    return [f"the file is damaged: {pragma.replace('_', ' ')}: {row}" for row in rows]
+
+
+def _reference_problems(conn: sqlite3.Connection) -> list[str]:
+    problems = []
+    for table, rowid, parent, _fk in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"foreign key check: {table} row {rowid} points to a missing {parent} row")
+        if len(problems) >= 40:
+            break
+    return problems
+
+
+def _schema_problems(conn: sqlite3.Connection) -> tuple[list[str], str | None]:
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return [], None
+    if "alembic_version" not in tables:
+        return ["schema: the file has tables but no needlelog schema version; it is not a needlelog chart"], None
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    if revision is None:
+        return ["schema: the schema version is missing (the alembic_version table has no row)"], None
+    found = str(revision[0])
+    if found == migrate.HEAD:
+        missing = sorted(set(Base.metadata.tables) - tables)
+        if missing:
+            return [f"schema: the table {name} is missing" for name in missing], found
+    return [], found
+
+
+def _chain_problems(path: Path) -> list[str]:
+    try:
+        with read_only_engine(path) as engine:
+            broken = audit_chain_problem(engine)
+    except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:
+        return [f"audit trail: it cannot be read ({' '.join(str(exc).split())[:200]})"]
+    return [] if broken is None else [broken]
+
+
+def schema_revision_of(path: Path) -> str | None:
+    """The revision a sound SQLite file is at (None: no needlelog schema), read without writing."""
+    with read_only(path) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alembic_version" not in tables:
+            return None
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else str(row[0])
+
+
+def side_files(path: Path) -> list[Path]:
+    """The side files SQLite keeps beside ``path`` (write-ahead log, shared memory, rollback journal)."""
+    return [Path(f"{path}{suffix}") for suffix in SIDE_FILES]
+
+
+def content_marker(path: Path) -> str:
+    """A digest of what the chart holds, cheap to read: every table's row count and highest row id, the
+    sum of the row versions a save bumps, and the newest audit row, leaving out the audit rows of backups
+    themselves (copying a chart must not make it look changed). Two files with the same marker hold the
+    same chart as far as a backup is concerned."""
+    digest = hashlib.sha256()
+    with read_only(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for table in tables:
+            if table.startswith("sqlite_"):
+                continue
+            columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+            where = " WHERE action != 'backup'" if table == "audit_log" else ""
+            version = ', SUM("version")' if "version" in columns else ""
+            row = conn.execute(f'SELECT COUNT(*), MAX(rowid){version} FROM "{table}"{where}').fetchone()
+            digest.update(repr((table, *row)).encode())
+        if "audit_log" in tables:
+            last = conn.execute("SELECT row_hash FROM audit_log WHERE action != 'backup' ORDER BY id DESC LIMIT 1")
+            digest.update(repr(last.fetchone()).encode())
+        if "alembic_version" in tables:
+            digest.update(repr(conn.execute("SELECT version_num FROM alembic_version").fetchall()).encode())
+    return digest.hexdigest()
+
+
+def signed_note_count(path: Path) -> int:
+    """How many signed notes the chart at ``path`` holds (0 when it holds no sessions table)."""
+    with read_only(path) as conn:
+        try:
+            row = conn.execute("SELECT COUNT(*) FROM treatment_session WHERE status = 'signed'").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+    return int(row[0])

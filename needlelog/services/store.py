@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from needlelog.db import health, migrate, records
-from needlelog.db.engine import open_engine, sqlite_path
+from needlelog.db.engine import open_engine, resolve_target, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
 from needlelog.services.base import Access, Clock, utc_now
@@ -105,7 +105,37 @@ def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> 
 
 
 def check_database(target: str | os.PathLike[str]) -> list[str]:
-    """Every problem found with the stored chart, in words; empty when it is sound."""
+    """Every problem found with the stored chart, in words; empty when it is sound.
+
+    A SQLite file is only read (a damaged file is never opened for writing): its pages, references,
+    schema and audit chain, and damage is named instead of raised. A file that is not SQLite at all is
+    refused as not a chart (:class:`StorageError`)."""
+    path = sqlite_path(resolve_target(target))
+    if path is None:
+        return _check_server(target)
+    if not path.exists():
+        raise StorageError(f"There is no database at {path}.")
+    if not health.is_sqlite_file(path):
+        raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
+    problems = health.file_problems(path, thorough=True)
+    if problems:
+        return problems
+    revision = health.schema_revision_of(path)
+    schema = _schema_problem(revision)
+    return [] if schema is None else [schema]
+
+
+def _schema_problem(revision: str | None) -> str | None:
+    if revision is None:
+        return "schema: the database is empty (no needlelog schema)"
+    if revision not in migrate.KNOWN_REVISIONS:
+        return f"schema: revision {revision} is newer than this program knows ({migrate.HEAD})"
+    if revision != migrate.HEAD:
+        return f"schema: at revision {revision}, this program expects {migrate.HEAD}"
+    return None
+
+
+def _check_server(target: str | os.PathLike[str]) -> list[str]:
     engine = open_engine(target, create=False)
     try:
         problems = health.integrity_problems(engine)
@@ -113,12 +143,9 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
             revision = migrate.schema_revision(engine)
         except StorageError as exc:
             return [*problems, str(exc)]
-        if revision is None:
-            problems.append("schema: the database is empty (no needlelog schema)")
-        elif revision not in migrate.KNOWN_REVISIONS:
-            problems.append(f"schema: revision {revision} is newer than this program knows ({migrate.HEAD})")
-        elif revision != migrate.HEAD:
-            problems.append(f"schema: at revision {revision}, this program expects {migrate.HEAD}")
+        schema = _schema_problem(revision)
+        if schema is not None:
+            problems.append(schema)
         else:
             broken = records.audit_chain_problem(engine)
             if broken is not None:

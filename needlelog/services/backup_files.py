@@ -1,0 +1,127 @@
+"""The files of backups and restores: names, owner-only copies made with SQLite's online backup API,
+durable renames, and a full disk in words. Shared by :mod:`backups` and :mod:`restoring`."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sqlite3
+from contextlib import closing, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from needlelog.db import health
+from needlelog.domain.errors import StorageError
+
+STAMP = "%Y%m%dT%H%M%SZ"
+# <chart's stem>-<UTC stamp>[-n].sqlite, e.g. needlelog-20260310T163000Z.sqlite
+BACKUP_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.sqlite$")
+
+
+def stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime(STAMP)
+
+
+def backup_name_for(chart: Path, folder: Path, at: datetime) -> Path:
+    """A new copy's path: the chart's stem and the moment, numbered when that second is taken."""
+    base = f"{chart.stem}-{stamp(at)}"
+    target = folder / f"{base}.sqlite"
+    n = 1
+    while target.exists() or _partial(target).exists():
+        n += 1
+        target = folder / f"{base}-{n}.sqlite"
+    return target
+
+
+def parse_backup_name(path: Path) -> tuple[str, datetime] | None:
+    """(the chart's stem, when the copy was taken) from a copy's name; None for any other file."""
+    found = BACKUP_NAME.match(path.name)
+    if found is None:
+        return None
+    try:
+        taken = datetime.strptime(found["stamp"], STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return found["stem"], taken
+
+
+def unused(path: Path) -> Path:
+    """``path``, or ``path`` with a number before its suffix when something (or its side file) is there."""
+    candidate, n = path, 1
+    while any(p.exists() for p in (candidate, *health.side_files(candidate))):
+        n += 1
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def _partial(target: Path) -> Path:
+    return target.with_name(f".{target.name}.partial")
+
+
+def owner_only_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) readable by the owner only; an existing folder is left as it is."""
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(f"The backup folder {folder} is a file; choose a folder.")
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True, mode=0o700)
+            folder.chmod(0o700)  # mkdir's mode is masked by the umask
+    except OSError as exc:
+        raise StorageError(f"Cannot create the backup folder {folder} ({exc.strerror or exc}).") from None
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_chart_file(source: Path, target: Path) -> None:
+    """``source`` copied page by page into the new owner-only file ``target`` with SQLite's online backup
+    API (a consistent copy while the program writes), as one self-contained file (rollback journal, no
+    write-ahead log beside it), synced to disk. ``target`` is removed when the copy fails."""
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        with health.read_only(source) as original, closing(sqlite3.connect(target)) as copy:
+            original.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+        sync_file(target)
+    except BaseException:
+        remove_quietly(target)
+        raise
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a file this module made (a partial copy), and its side files; what cannot go stays."""
+    for candidate in (path, *health.side_files(path)):
+        with suppress(OSError):
+            candidate.unlink()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.Error) and "full" in str(exc).lower()
+
+
+def copy_failure(exc: BaseException, folder: Path, what: str) -> StorageError:
+    """Why a copy into ``folder`` failed, in words; ``what`` says what stays untouched."""
+    if is_disk_full(exc):
+        return StorageError(f"The folder {folder} is full; {what} untouched: free some space or choose another folder.")
+    detail = " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]
+    return StorageError(f"Cannot write a copy in {folder} ({detail}); {what} untouched.")

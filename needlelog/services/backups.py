@@ -1,0 +1,288 @@
+"""Backups of a SQLite chart (SPEC §7): verified copies, audited, thinned to 12 daily / 10 weekly / 9 monthly.
+
+A copy is made with SQLite's online backup API into a hidden owner-only file in the backup folder,
+re-opened read-only and checked (pages, schema, audit chain) and only then renamed into place; only
+after that are older copies thinned (:mod:`needlelog.domain.backup_schedule`). The chart's audit trail
+gets a "backup" row naming the copy. A chart unchanged since the newest copy in the folder is skipped:
+the two files' :func:`~needlelog.db.health.content_marker` agree (it leaves the backup rows out, so
+the row a backup writes does not count as a change).
+
+The backup folder belongs to the PC, not to the chart (another PC sharing nothing has its own disks),
+so it is kept per chart in a small JSON file in the data folder (:func:`backup_folder`), not in the
+chart. Restores and damaged charts are in :mod:`needlelog.services.restoring`, re-exported here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from needlelog import paths
+from needlelog.db import health, records
+from needlelog.db.engine import open_engine
+from needlelog.domain.access import AuditAction
+from needlelog.domain.backup_schedule import copies_to_remove
+from needlelog.domain.errors import NeedlelogError, StorageError
+from needlelog.services.backup_files import (
+    backup_name_for,
+    copy_chart_file,
+    copy_failure,
+    owner_only_folder,
+    parse_backup_name,
+    remove_quietly,
+    sync_folder,
+)
+from needlelog.services.base import Access, Clock, storage_failure, utc_now
+from needlelog.services.restoring import (  # one module for the window to import
+    Recovery,
+    RestoreResult,
+    inspect_chart,
+    recover_at_start,
+    restore,
+    set_aside_damaged,
+)
+
+__all__ = [
+    "BackupInfo",
+    "Recovery",
+    "RestoreResult",
+    "backup_folder",
+    "choose_backup_folder",
+    "default_backup_folder",
+    "inspect_chart",
+    "list_backups",
+    "newest_good_backup",
+    "recover_at_start",
+    "restore",
+    "set_aside_damaged",
+    "take_backup",
+    "thin_backups",
+]
+
+SETTINGS_FILE = "backup-folders.json"
+CHECK_OK = "ok"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One copy in the backup folder."""
+
+    path: Path
+    taken_at: datetime
+    size_bytes: int
+    signed_notes: int
+    check: str  # "ok", or the first problem found, in words
+
+    @property
+    def good(self) -> bool:
+        return self.check == CHECK_OK
+
+
+# --- where the copies go -------------------------------------------------------------------
+
+
+def default_backup_folder(chart: Path) -> Path:
+    """Beside the data: ``<chart's folder>/<chart's stem>-backups`` (each chart its own folder)."""
+    chart = Path(chart).absolute()
+    return chart.with_name(f"{chart.stem}-backups")
+
+
+def _settings_path() -> Path:
+    return paths.data_dir() / SETTINGS_FILE
+
+
+def _chosen_folders() -> dict[str, str]:
+    try:
+        found = json.loads(_settings_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none chosen yet, or a file this program did not write: the default applies
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def backup_folder(chart: Path) -> Path:
+    """The folder this PC backs ``chart`` up into: the one chosen in the settings, else the default."""
+    chosen = _chosen_folders().get(str(Path(chart).absolute()))
+    return Path(chosen) if chosen else default_backup_folder(chart)
+
+
+def choose_backup_folder(chart: Path, folder: Path | None) -> Path:
+    """Remember ``folder`` as this PC's backup folder for ``chart`` (None: back to the default)."""
+    chart = Path(chart).absolute()
+    chosen = _chosen_folders()
+    if folder is None:
+        chosen.pop(str(chart), None)
+    else:
+        folder = _usable_folder(chart, folder)
+        chosen[str(chart)] = str(folder)
+    settings = _settings_path()
+    partial = settings.with_name(f".{settings.name}.partial")
+    try:
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(chosen, handle, indent=1, sort_keys=True)
+        os.replace(partial, settings)
+    except OSError as exc:
+        raise StorageError(f"Cannot save the backup folder setting in {settings.parent} ({exc.strerror}).") from None
+    return backup_folder(chart)
+
+
+def _usable_folder(chart: Path, folder: Path) -> Path:
+    try:
+        folder = Path(folder).expanduser().absolute()
+    except RuntimeError:
+        raise StorageError(f"The backup folder {folder}: no such user's home folder.") from None
+    if folder == chart or (folder.exists() and not folder.is_dir()):
+        raise StorageError(f"The backup folder {folder} is a file; choose a folder.")
+    return folder
+
+
+# --- taking a copy -------------------------------------------------------------------------
+
+
+def take_backup(
+    chart: Path,
+    folder: Path | None = None,
+    *,
+    clock: Clock = utc_now,
+    reason: str = "",
+    access: Access | None = None,
+) -> BackupInfo | None:
+    """Copy ``chart`` into ``folder`` (default: :func:`backup_folder`), check the copy, audit it, thin the
+    older ones. None when the chart has not changed since the newest copy there (nothing is written).
+
+    ``reason`` goes into the audit row ("after changes", "daily", "command line"); ``access`` says who
+    is acting (the system by default). Raises :class:`StorageError` in words (a full disk included): the
+    chart and every earlier copy are left as they were."""
+    chart = Path(chart).absolute()
+    folder = _usable_folder(chart, folder if folder is not None else backup_folder(chart))
+    if not chart.is_file():
+        raise StorageError(f"There is no chart at {chart} to back up.")
+    owner_only_folder(folder)
+    try:
+        if _unchanged_since_newest(chart, folder):
+            return None
+        now = clock()
+        info = _verified_copy(chart, folder, now)
+    except NeedlelogError:
+        raise
+    except (OSError, sqlite3.Error) as exc:
+        raise copy_failure(exc, folder, "the chart and the earlier backups are") from None
+    _audit(chart, info, reason, access or Access(), now)
+    thin_backups(folder, chart, keep=info.path)
+    return info
+
+
+def _unchanged_since_newest(chart: Path, folder: Path) -> bool:
+    newest = _copies_of(folder, chart)
+    if not newest:
+        return False
+    try:
+        return health.content_marker(newest[0][0]) == health.content_marker(chart)
+    except sqlite3.Error:
+        return False  # the newest copy cannot be read: a new one is due
+
+
+def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
+    target = backup_name_for(chart, folder, now)
+    partial = target.with_name(f".{target.name}.partial")
+    copy_chart_file(chart, partial)
+    problems = health.file_problems(partial)
+    if problems:
+        remove_quietly(partial)
+        raise StorageError(
+            f"The backup copy failed its check ({problems[0]}); no copy was kept: run `needlelog check` on the chart."
+        )
+    try:
+        size, signed = partial.stat().st_size, health.signed_note_count(partial)
+        os.replace(partial, target)
+        sync_folder(folder)
+    except BaseException:
+        remove_quietly(partial)
+        raise
+    return BackupInfo(target, now, size, signed, CHECK_OK)
+
+
+def _audit(chart: Path, info: BackupInfo, reason: str, access: Access, now: datetime) -> None:
+    detail = f"copy {info.path.name} in {info.path.parent}: {info.size_bytes} bytes, {info.signed_notes} signed notes"
+    detail += f", checked ok; {reason}" if reason else ", checked ok"
+    try:
+        engine = open_engine(chart, create=False)
+        try:
+            with Session(engine) as db, db.begin():
+                records.append_audit(db, access.entry(now, AuditAction.BACKUP, detail=detail))
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        failure = exc if isinstance(exc, NeedlelogError) else storage_failure(exc)
+        if failure is None:
+            raise
+        raise StorageError(
+            f"The backup {info.path} was made and checked, but not audited in the chart: {failure}"
+        ) from None
+
+
+# --- the copies in a folder ----------------------------------------------------------------
+
+
+def _copies_of(folder: Path, chart: Path | None) -> list[tuple[Path, datetime]]:
+    """(path, taken at) of the copies in ``folder`` (of ``chart`` only, when given), newest first."""
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return []
+    found = []
+    for path in entries:
+        parsed = parse_backup_name(path)
+        if parsed is None or not path.is_file():
+            continue
+        stem, taken = parsed
+        if chart is None or stem == Path(chart).stem:
+            found.append((path, taken))
+    return sorted(found, key=lambda item: (item[1], item[0].name), reverse=True)
+
+
+def describe_backup(path: Path, taken_at: datetime) -> BackupInfo:
+    """One copy with its size, signed-note count and check result (read-only)."""
+    try:
+        problems = health.file_problems(path)
+        signed = health.signed_note_count(path) if not problems else 0
+        size = path.stat().st_size
+    except (OSError, sqlite3.Error) as exc:
+        return BackupInfo(path, taken_at, 0, 0, f"it cannot be read ({exc})")
+    return BackupInfo(path, taken_at, size, signed, problems[0] if problems else CHECK_OK)
+
+
+def list_backups(folder: Path, chart: Path | None = None) -> list[BackupInfo]:
+    """The copies in ``folder`` (only ``chart``'s, when given), newest first, each checked."""
+    return [describe_backup(path, taken) for path, taken in _copies_of(folder, chart)]
+
+
+def newest_good_backup(folder: Path, chart: Path | None = None) -> BackupInfo | None:
+    """The newest copy in ``folder`` that checks out (only ``chart``'s, when given); older ones are
+    checked only as far as needed."""
+    for path, taken in _copies_of(folder, chart):
+        info = describe_backup(path, taken)
+        if info.good:
+            return info
+    return None
+
+
+def thin_backups(folder: Path, chart: Path, *, keep: Path | None = None) -> list[Path]:
+    """Remove ``chart``'s copies in ``folder`` that the 12/10/9 rule no longer keeps; returns them."""
+    copies = _copies_of(folder, chart)
+    going = set(copies_to_remove(taken for _, taken in copies))
+    removed = [path for path, taken in copies if taken in going and path != keep]
+    for path in removed:
+        remove_quietly(path)
+    return removed
+
+
+def total_size(infos: Iterable[BackupInfo]) -> int:
+    return sum(info.size_bytes for info in infos)

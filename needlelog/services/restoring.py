@@ -1,0 +1,225 @@
+"""Restoring a backup, and a damaged chart found at start-up (SPEC §7).
+
+A restore never loses the chart it replaces: the backup is checked (pages, schema, audit chain),
+copied beside the chart into a hidden staging file, brought to this program's schema if it is older,
+given its "restore" audit row and checked again; only then is the current chart kept aside (a hard
+link, so that there is never a moment without a chart) with its side files, and the staging file
+renamed over it with ``os.replace`` (atomic on one file system). Any failure before the rename
+removes the staging file and leaves the chart as it was; a failed rename puts the side files back.
+
+The chart must not be open elsewhere while it is restored (the window closes its engine first):
+a connection still open would keep writing into the file kept aside.
+
+A damaged chart (:func:`inspect_chart`) is only ever read through a read-only connection; it is moved
+aside as ``<name>.<stamp>.damaged`` with its side files beside it (never deleted), so SQLite can
+still open it for whatever can be saved from it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from needlelog.db import health, migrate, records
+from needlelog.db.engine import open_engine
+from needlelog.domain.access import AuditAction
+from needlelog.domain.errors import NeedlelogError, StorageError
+from needlelog.services.backup_files import (
+    copy_chart_file,
+    copy_failure,
+    parse_backup_name,
+    remove_quietly,
+    stamp,
+    sync_file,
+    sync_folder,
+    unused,
+)
+from needlelog.services.base import Access, Clock, storage_failure, utc_now
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What a restore did: which backup, where the chart it replaced was kept, what was migrated."""
+
+    chart: Path
+    backup: Path
+    aside: Path | None  # the chart as it was before (None: there was none)
+    taken_at: datetime | None  # when the backup was taken, when its name says so
+    migrated_from: str | None  # the backup's older schema revision, or None when it was at head
+    signed_notes: int
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What start-up did with a damaged chart."""
+
+    problems: list[str]
+    damaged: Path  # where the damaged file now is
+    restored: RestoreResult | None  # None: no backup checked out
+
+
+def inspect_chart(chart: Path) -> list[str]:
+    """The damage found in ``chart`` at start-up, in words (empty: sound, or not there yet), read-only.
+
+    A schema newer than this program is not damage (the program refuses to open it, and says why)."""
+    chart = Path(chart)
+    try:
+        if not chart.is_file() or chart.stat().st_size == 0:
+            return []
+        return health.file_problems(chart)
+    except OSError as exc:
+        return [f"the file cannot be read ({exc.strerror or exc})"]
+
+
+def set_aside_damaged(chart: Path, *, clock: Clock = utc_now) -> Path:
+    """Move ``chart`` and its -wal/-shm/-journal files aside as ``<name>.<stamp>.damaged`` (never deleted);
+    returns the new path of the chart file."""
+    chart = Path(chart).absolute()
+    if not chart.exists():
+        raise StorageError(f"There is no chart at {chart} to set aside.")
+    aside = unused(chart.with_name(f"{chart.name}.{stamp(clock())}.damaged"))
+    try:
+        os.rename(chart, aside)
+        for side, kept in zip(health.side_files(chart), health.side_files(aside), strict=True):
+            if side.exists():
+                os.rename(side, kept)
+        sync_folder(chart.parent)
+    except OSError as exc:
+        raise StorageError(f"Cannot move the damaged chart {chart} aside ({exc.strerror or exc}).") from None
+    return aside
+
+
+def recover_at_start(chart: Path, folder: Path | None = None, *, clock: Clock = utc_now) -> Recovery | None:
+    """Start-up's answer to a damaged chart: None when it is sound; otherwise it is moved aside and the
+    newest copy in ``folder`` (default: the chart's backup folder) that checks out is restored."""
+    chart = Path(chart).absolute()
+    problems = inspect_chart(chart)
+    if not problems:
+        return None
+    from needlelog.services.backups import backup_folder, newest_good_backup  # backups re-exports this module
+
+    folder = folder if folder is not None else backup_folder(chart)
+    damaged = set_aside_damaged(chart, clock=clock)
+    best = newest_good_backup(folder, chart)
+    restored = restore(chart, best.path, clock=clock) if best is not None else None
+    return Recovery(problems, damaged, restored)
+
+
+def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access | None = None) -> RestoreResult:
+    """Replace ``chart`` by a checked copy of ``backup`` (migrated if older), keeping the current chart aside.
+
+    Raises :class:`StorageError` in words and leaves the chart as it was when anything fails."""
+    chart, backup = Path(chart).absolute(), Path(backup).expanduser().absolute()
+    revision = _restorable_revision(chart, backup)
+    now = clock()
+    staging = chart.with_name(f".{chart.name}.restoring-{stamp(now)}")
+    remove_quietly(staging)  # a staging file left by a restore that was killed: never a chart
+    aside = unused(chart.with_name(f"{chart.stem}.before-restore-{stamp(now)}{chart.suffix}"))
+    try:
+        copy_chart_file(backup, staging)
+        _prepare(staging, backup, revision, aside if chart.exists() else None, access or Access(), now)
+        problems = health.file_problems(staging, thorough=True)
+        if problems:
+            raise StorageError(f"The restored copy of {backup.name} failed its check ({problems[0]}); nothing changed.")
+        sync_file(staging)
+        kept = _swap(chart, staging, aside)
+    except NeedlelogError:
+        remove_quietly(staging)
+        raise
+    except (OSError, sqlite3.Error) as exc:
+        remove_quietly(staging)
+        raise copy_failure(exc, chart.parent, "the chart is") from None
+    named = parse_backup_name(backup)
+    return RestoreResult(
+        chart,
+        backup,
+        kept,
+        named[1] if named else None,
+        revision if revision != migrate.HEAD else None,
+        health.signed_note_count(chart),
+    )
+
+
+def _restorable_revision(chart: Path, backup: Path) -> str:
+    if backup == chart:
+        raise StorageError(f"{backup} is the chart itself; choose a backup copy to restore.")
+    if not backup.is_file():
+        raise StorageError(f"There is no backup at {backup}.")
+    problems = health.file_problems(backup, thorough=True)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StorageError(f"The backup {backup.name} cannot be restored: {problems[0]}{more}.")
+    revision = health.schema_revision_of(backup)
+    if revision is None:
+        raise StorageError(f"The backup {backup.name} holds no needlelog chart.")
+    migrate.check_not_newer(revision)
+    return revision
+
+
+def _prepare(staging: Path, backup: Path, revision: str, aside: Path | None, access: Access, now: datetime) -> None:
+    """Bring the staging copy to head, audit the restore in it, and leave it as one self-contained file."""
+    engine = open_engine(staging, create=False)
+    try:
+        if revision != migrate.HEAD:
+            with tempfile.TemporaryDirectory(dir=staging.parent, prefix=".restore-") as scratch:
+                migrate.upgrade(engine, Path(scratch), at=now)  # its own copy-before-upgrade goes with scratch
+        detail = f"restored from {backup.name} (schema {revision})"
+        detail += f"; the chart before was kept as {aside.name}" if aside is not None else "; there was no chart before"
+        _write_audit(engine, access, now, detail)
+    finally:
+        engine.dispose()
+    with closing(sqlite3.connect(staging, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")  # the log folded in: one file to rename
+
+
+def _write_audit(engine: Engine, access: Access, now: datetime, detail: str) -> None:
+    try:
+        with Session(engine) as db, db.begin():
+            records.append_audit(db, access.entry(now, AuditAction.RESTORE, detail=detail))
+    except Exception as exc:
+        failure = storage_failure(exc)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _swap(chart: Path, staging: Path, aside: Path) -> Path | None:
+    """Keep ``chart`` (and its side files) as ``aside``, then rename ``staging`` over ``chart``."""
+    if not chart.exists():
+        os.replace(staging, chart)
+        sync_folder(chart.parent)
+        return None
+    try:
+        os.link(chart, aside)  # the chart stays where it is until the rename replaces it
+        linked = True
+    except OSError:
+        linked = False  # a file system without hard links: a plain rename, undone below on failure
+        os.rename(chart, aside)
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for side, kept in zip(health.side_files(chart), health.side_files(aside), strict=True):
+            if side.exists():
+                os.rename(side, kept)  # a stale write-ahead log must never be replayed onto the restored file
+                moved.append((kept, side))
+        os.replace(staging, chart)
+        sync_folder(chart.parent)
+    except OSError:
+        for kept, side in reversed(moved):
+            os.rename(kept, side)
+        if linked:
+            os.unlink(aside)
+        else:
+            os.rename(aside, chart)
+        raise
+    return aside
+
+
+__all__ = ["Recovery", "RestoreResult", "inspect_chart", "recover_at_start", "restore", "set_aside_damaged"]
