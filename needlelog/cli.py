@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="bring the schema to this program's version (after a backup)")
     _db_option(upgrade, required=True)
+    from needlelog import cli_backup
+
+    cli_backup.add_commands(commands)
     return parser
 
 
@@ -212,6 +215,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"needlelog check: {problem}", file=sys.stderr)
     if problems:
+        from needlelog.cli_backup import say_newest_backup
+
+        say_newest_backup(target)
         return EXIT_PROBLEMS
     _say(f"{target}: ok (integrity, foreign keys, schema at head)")
     return EXIT_OK
@@ -250,6 +256,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return _cmd_check(args)
     if args.command == "db":
         return _cmd_upgrade(args)
+    if args.command in ("backup", "restore"):
+        from needlelog import cli_backup
+
+        return cli_backup.run(args)
     if args.command == "demo":
         target = _target(args, paths.demo_database())
         _ensure_demo(target)
