@@ -1,0 +1,222 @@
+"""Restore from a backup (Admin menu; SPEC §7, issue 12 item 2): every copy in the backup folder with its date,
+size, signed notes and check, and the chosen one restored after a question that says in words what is lost.
+
+Shown with ``open()`` (window-modal, never a nested event loop). The questions are module functions
+(:func:`ask_to_restore`, :func:`tell`) so tests answer them. The restore itself (:func:`restore_into`) saves
+and closes every open session first, lets go of the chart's file, has the services swap the copy in (the
+present file kept aside, never deleted), and signs out: the next sign-in reads the restored chart, whose
+accounts are the backup's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QVBoxLayout, QWidget
+
+from needlelog.services import backups, restoring
+from needlelog.services.store import Services
+from needlelog.ui.models.paged import PagedTableModel
+from needlelog.ui.widgets.common import fixed_columns, named
+from needlelog.ui.widgets.forms import button, close_row, counted, make_table, message_label, row_of
+from needlelog.ui.window.backup_timer import chart_file, failure_words, may_restore
+
+if TYPE_CHECKING:
+    from needlelog.ui.main_window import MainWindow
+
+TITLE = "Restore from a backup"
+CHECKS_OUT = "ok"
+
+
+# --- words -------------------------------------------------------------------------------------
+def when_in_words(moment: datetime, now: datetime) -> str:
+    """A backup's moment as a person says it: "today at 14:02", "yesterday (Monday) at 09:15",
+    "Tuesday 14:02" within the week, else "Tuesday 3 March 2026, 14:02" (the PC's time zone)."""
+    local, today = moment.astimezone(), now.astimezone().date()
+    clock_time = local.strftime("%H:%M")
+    days = (today - local.date()).days
+    if days == 0:
+        return f"today at {clock_time}"
+    if days == 1:
+        return f"yesterday ({local.strftime('%A')}) at {clock_time}"
+    if 1 < days < 7:
+        return f"{local.strftime('%A')} {clock_time}"
+    return f"{local.strftime('%A')} {local.day} {local.strftime('%B %Y')}, {clock_time}"
+
+
+def size_in_words(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(size, 1) / 1024:,.0f} KB"
+    if size < 1024**3:
+        return f"{size / 1024**2:,.1f} MB"
+    return f"{size / 1024**3:,.2f} GB"
+
+
+def check_in_words(check: str) -> str:
+    return "Checks out" if check == CHECKS_OUT else check
+
+
+def question_text(info: backups.BackupInfo, now: datetime, chart: Path) -> str:
+    """What the person is asked before a restore: where they go back to, and where today's work stays."""
+    when = when_in_words(info.taken_at, now)
+    return (
+        f"You will go back to {when}: the chart will hold what it held then "
+        f"({counted(info.signed_notes, 'signed note')}).\n\n"
+        f"What was charted since is kept, not deleted: the present chart is set aside as "
+        f"{chart.parent / (chart.stem + '.before-restore-…' + chart.suffix)}.\n\n"
+        "Every open session is saved and closed first, and everyone signs in again afterwards.\n\n"
+        "Restore this backup?"
+    )
+
+
+def ask_to_restore(parent: QWidget | None, text: str) -> bool:
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.question(parent, TITLE, text, buttons.Yes | buttons.No, buttons.No)
+    return answer == buttons.Yes
+
+
+def tell(parent: QWidget | None, text: str, *, problem: bool = False) -> None:
+    if problem:
+        QMessageBox.warning(parent, TITLE, text)
+    else:
+        QMessageBox.information(parent, TITLE, text)
+
+
+# --- the list ----------------------------------------------------------------------------------
+class BackupModel(PagedTableModel[backups.BackupInfo]):
+    headers = ("Taken", "Size", "Signed notes", "Check")
+
+    def display(self, row: backups.BackupInfo, column: int) -> str:
+        if column == 0:
+            return row.taken_at.astimezone().strftime("%a %Y-%m-%d %H:%M")
+        if column == 1:
+            return size_in_words(row.size_bytes)
+        if column == 2:
+            return f"{row.signed_notes:,}"
+        return check_in_words(row.check)
+
+
+class RestoreDialog(QDialog):
+    """The backups of this chart, newest first; Restore asks, then says ``restore_chosen``."""
+
+    restore_chosen = Signal(object)  # the BackupInfo to restore, after the person said yes
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.chart = chart_file(services)
+        self.folder = backups.backup_folder(self.chart) if self.chart is not None else None
+        named(self, "restoreDialog", TITLE)
+        self.setWindowTitle(TITLE)
+        self.resize(900, 480)
+        layout = QVBoxLayout(self)
+        self.intro = message_label("restoreIntro", "About restoring")
+        layout.addWidget(self.intro)
+        self._build_table(layout)
+        self.message = message_label("restoreMessage", "Problem", error=True)
+        layout.addWidget(self.message)
+        closing, self.close_button = close_row(self, "restore")
+        layout.addLayout(closing)
+        self.rows: list[backups.BackupInfo] = []
+        self.reload()
+
+    def _build_table(self, layout: QVBoxLayout) -> None:
+        self.model = BackupModel(self)
+        self.table = make_table("backupTable", "Backups")
+        self.table.setModel(self.model)
+        fixed_columns(self.table, 3, {0: "Wed 2026-03-10 14:02", 1: "1,023.0 MB", 2: "Signed notes"})
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self.restore_selected)
+        layout.addWidget(self.table, 1)
+        self.restore_button = button(
+            "&Restore the chosen backup…", "restoreChosen", "Restore the chosen backup", "Asks first"
+        )
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.restore_button.setEnabled(False)
+        layout.addLayout(row_of(self.restore_button, 1))
+
+    def reload(self) -> None:
+        if not may_restore(self.services):
+            self.intro.setText("Restoring a backup is for the administrator: ask them to sign in.")
+            self.table.setEnabled(False)
+            return
+        if self.chart is None or self.folder is None:
+            self.intro.setText(
+                "This chart is on a database server: restore it with the server's own backups, not from here."
+            )
+            self.table.setEnabled(False)
+            return
+        try:
+            self.rows = backups.list_backups(self.folder, self.chart)
+        except Exception as exc:  # a folder that cannot be read is said, never a crash
+            self.rows = []
+            self.message.setText(f"The backup folder cannot be read: {failure_words(exc)}")
+        self.model.set_rows(self.rows)
+        good = sum(1 for info in self.rows if info.check == CHECKS_OUT)
+        self.intro.setText(
+            f"{counted(len(self.rows), 'backup')} of {self.chart.name} in {self.folder}, newest first "
+            f"({good:,} check out). Restoring one takes the chart back to that moment; the present chart "
+            "is kept aside, never deleted."
+            if self.rows
+            else f"There is no backup of {self.chart.name} in {self.folder} yet."
+        )
+        if self.rows:
+            self.table.selectRow(0)
+
+    def chosen(self) -> backups.BackupInfo | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _selection_changed(self) -> None:
+        info = self.chosen()
+        self.restore_button.setEnabled(info is not None)
+        self.message.clear()
+
+    def restore_selected(self) -> bool:
+        """Ask, in words, then say ``restore_chosen``; True when the person said yes."""
+        info = self.chosen()
+        if info is None or self.chart is None or not may_restore(self.services):
+            return False
+        if info.check != CHECKS_OUT:
+            self.message.setText(f"This backup does not check out ({info.check}): choose another.")
+            return False
+        if not ask_to_restore(self, question_text(info, self.services.clock(), self.chart)):
+            return False
+        self.accept()
+        self.restore_chosen.emit(info)
+        return True
+
+
+# --- the restore -------------------------------------------------------------------------------
+def restore_into(window: MainWindow, info: backups.BackupInfo) -> bool:
+    """Swap ``info`` in for the open chart: sessions saved and closed, the file let go, restored, signed out.
+
+    False (the chart as it was, the reason said) when a session cannot be saved or the restore fails."""
+    services, chart = window.services, chart_file(window.services)
+    if chart is None or not may_restore(services):
+        return False
+    if not window.open_editors.close_all(forget=True):
+        tell(
+            window, "An open session could not be saved (the reason is on screen); nothing was restored.", problem=True
+        )
+        return False
+    window.auto_backup.stop()
+    # Every pooled connection closed: SQLite must not checkpoint into, or remove, the swapped file's side files.
+    services.close()
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        result = restoring.restore(chart, info.path, clock=services.clock)
+    except Exception as exc:  # the services roll back; the window says why and goes on
+        QApplication.restoreOverrideCursor()
+        tell(window, f"The backup was not restored: {failure_words(exc)} The chart is as it was.", problem=True)
+        window.auto_backup.start()
+        return False
+    QApplication.restoreOverrideCursor()
+    when = when_in_words(info.taken_at, services.clock())
+    kept = f"What was charted since is kept in {result.aside}." if result.aside else ""
+    tell(window, f"The chart is back to {when}. {kept}\n\nSign in again: the accounts and passwords are the backup's.")
+    window.sign_out()
+    return True
