@@ -30,6 +30,7 @@ from needlelog.ui.widgets.lock_screen import IdleWatch, LockScreen
 from needlelog.ui.widgets.timer_dock import TimerDock
 from needlelog.ui.widgets.wheel_guard import guard_wheels
 from needlelog.ui.window import quit_question
+from needlelog.ui.window.backup_timer import AutoBackup, may_restore
 from needlelog.ui.window.lock_controller import IDLE_CHECK_MS, LockController
 from needlelog.ui.window.open_editors import OpenEditors
 from needlelog.ui.window.patient_banner import PatientBanner, PatientPanel
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.statusBar().setObjectName("statusBar")
         who = f"Charting as {clinician.display_name} · " if clinician else ""
         self.statusBar().showMessage(f"{who}Database: {services.location}")
+        self.auto_backup = AutoBackup(services, self)  # started by the composition root
 
         self.browser.run_search("")
         self.search.setFocus()  # the first thing anyone does is look a patient up
@@ -206,6 +208,10 @@ class MainWindow(QMainWindow):
             item.triggered.connect(slot)
             admin.addAction(item)
             self.manager_actions[action] = item
+        self.restore_action = self._action("&Restore from a backup…", "actionRestore")
+        self.restore_action.triggered.connect(self.restore_backup)
+        self.restore_action.setVisible(may_restore(self.services))
+        admin.addAction(self.restore_action)
 
     def _build_view_menu(self) -> None:
         privacy = self._action("Hide &names", "actionPrivacy", "Ctrl+Shift+P")
@@ -323,6 +329,15 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.services, self)
         dialog.accepted.connect(self.lock_controller.read_idle_minutes)
+        return self._open_dialog(dialog)
+
+    def restore_backup(self) -> QDialog | None:
+        from needlelog.ui.dialogs.restore_dialog import RestoreDialog, restore_into
+
+        if not may_restore(self.services):
+            return None
+        dialog = RestoreDialog(self.services, self)
+        dialog.restore_chosen.connect(lambda info: restore_into(self, info))
         return self._open_dialog(dialog)
 
     def _open_dialog(self, dialog: QDialog) -> QDialog:
