@@ -84,3 +84,27 @@ class NeedleLedger:
                 )
             )
         return problems
+
+    def summary(self) -> str:
+        """What is missing, short enough for three lines beside the sites (each site's own words are at Sign):
+        "5 needles not counted out: sites 1, 2 and 8. Not yet in the sharps container."."""
+        if self.inserted == 0:
+            return "No needles yet."
+        parts: list[str] = []
+        short = [site for site in self.unaccounted if site.outstanding > 0]
+        over = [site for site in self.unaccounted if site.outstanding < 0]
+        if short:
+            count = sum(site.outstanding for site in short)
+            parts.append(f"{count} {'needle' if count == 1 else 'needles'} not counted out: {_sites(short)}.")
+        if over:
+            parts.append(f"More counted out than in: {_sites(over)}; recount.")
+        if not self.sharps_disposed:
+            parts.append("Not yet in the sharps container.")
+        return " ".join(parts)
+
+
+def _sites(sites: list[SiteLedger]) -> str:
+    numbers = [str(site.index + 1) for site in sites]
+    if len(numbers) == 1:
+        return f"site {numbers[0]}"
+    return f"sites {', '.join(numbers[:-1])} and {numbers[-1]}"

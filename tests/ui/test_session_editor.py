@@ -128,9 +128,9 @@ def test_chart_three_sites_count_out_sign_and_find_it_after_a_restart(
     for _ in range(14):
         qtbot.mouseClick(editor.count_out, Qt.MouseButton.LeftButton)
     # Counted at the site in hand (the last charted), then in order: the one needle left is traced to its site.
-    assert (
-        "Site 2 (left" in editor.ledger_status.text() and "1 of 1 needle not counted out" in editor.ledger_status.text()
-    )
+    assert editor.ledger_status.text().startswith("✖ 1 needle not counted out: site 2.")
+    tip = editor.ledger_status.toolTip()
+    assert "Site 2 (left" in tip and "1 of 1 needle not counted out" in tip
     qtbot.mouseClick(editor.count_out, Qt.MouseButton.LeftButton)
     tick(qtbot, editor.sharps)
     tick(qtbot, editor.end_set)

@@ -39,8 +39,8 @@ class NeedleLedgerPanel(QGroupBox):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         # A fixed height of three lines: a message that grows or shrinks never moves Count one out, nor the
-        # sites table under this row of boxes. A longer one is cut; it is whole in the tooltip, and Sign lists
-        # each site.
+        # sites table under this row of boxes. It names the sites by number (a summary that fits); each site in
+        # words is in the tooltip and in the list of what stops signing.
         self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 3)
         named(self.status, "ledgerStatus", "Needle ledger status")
@@ -77,11 +77,11 @@ class NeedleLedgerPanel(QGroupBox):
             self.status.setText("✔ All needles counted out and disposed.")
             self.status.setStyleSheet(OK_STYLE)
         else:
-            parts = [p.message.removeprefix("Needle ledger: ") for p in ledger.problems()]
-            words = " ".join(part[:1].upper() + part[1:] for part in parts) or "No needles yet."
-            self.status.setText(f"✖ {words}")
+            self.status.setText(f"✖ {ledger.summary()}")
             self.status.setStyleSheet(ERROR_STYLE + " font-weight: bold;" if ledger.unaccounted else ERROR_STYLE)
-        self.status.setToolTip(self.status.text())  # whole, where the three lines cut it
+        # Each site in words, as Sign lists them.
+        parts = [p.message.removeprefix("Needle ledger: ") for p in ledger.problems()]
+        self.status.setToolTip(" ".join(part[:1].upper() + part[1:] for part in parts))
 
     def widget_for(self, field: str) -> QWidget | None:
         return {"sharps_disposed": self.sharps}.get(field)
