@@ -8,15 +8,18 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from needlelog import __version__
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
+STOP_DEADLINE = 10.0  # seconds after Ctrl-C by which the process has ended, whatever was running
 
 
 class UsageError(Exception):
@@ -49,7 +52,8 @@ def _count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        shown = text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text):,} characters)"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; give a count of 0 or more")
     return value
@@ -132,13 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _target(args: argparse.Namespace, fallback: Path | None = None) -> str:
+def _target(args: argparse.Namespace, fallback: Callable[[], Path] | None = None) -> str:
     target = getattr(args, "db", None) or os.environ.get("NEEDLELOG_DB")
     if target:
         return str(target)
     if fallback is None:
         raise UsageError("--db is required")
-    return str(fallback)
+    return str(fallback())
+
+
+def _writable(args: argparse.Namespace, command: str, fallback: Callable[[], Path] | None = None) -> str:
+    """The chart ``command`` writes to; a read-only one (``?mode=ro``) is refused before it is opened."""
+    from needlelog.db.engine import is_read_only, resolve_target
+
+    target = _target(args, fallback)
+    if is_read_only(resolve_target(target)):
+        raise UsageError(f"--db asks for a read-only chart (?mode=ro), but {command} writes to it; drop ?mode=ro.")
+    return target
 
 
 def _say(text: str) -> None:
@@ -148,13 +162,14 @@ def _say(text: str) -> None:
 def _cmd_seed(args: argparse.Namespace) -> int:
     import time
 
-    from needlelog.services.seeding import seed_chart
+    from needlelog.services.seeding import refuse_too_many, seed_chart
     from needlelog.services.store import engine_at_head
 
     if args.sessions and not args.patients:
         raise UsageError("--sessions needs at least one patient (--patients 1 or more)")
+    refuse_too_many(args.patients, args.sessions, args.clinicians)  # before the file is even created
     started = time.perf_counter()
-    engine = engine_at_head(_target(args))
+    engine = engine_at_head(_writable(args, "seed"))
     try:
         result = seed_chart(
             engine,
@@ -186,7 +201,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     out = _home(args.out)
     if not out.absolute().parent.is_dir():
         raise UsageError(f"--out: the folder {out.absolute().parent} does not exist; cannot create {out.name} in it")
-    services = open_chart(_target(args), create=False)
+    # An export never creates or changes a chart: a file that is not one at this schema is refused.
+    services = open_chart(_writable(args, "export (it records itself in the audit trail)"), create=False, upgrade=False)
     try:
         result = services.exports.export(
             criteria,
@@ -226,7 +242,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_upgrade(args: argparse.Namespace) -> int:
     from needlelog.services.store import upgrade_database
 
-    before, after = upgrade_database(_target(args))
+    before, after = upgrade_database(_writable(args, "db upgrade"))
     _say(f"schema already at {after}" if before == after else f"schema upgraded from {before or 'empty'} to {after}")
     return EXIT_OK
 
@@ -261,14 +277,14 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return cli_backup.run(args)
     if args.command == "demo":
-        target = _target(args, paths.demo_database())
+        target = _writable(args, "the demo", paths.demo_database)
         _ensure_demo(target)
         if args.no_window:
             return EXIT_OK
         from needlelog.services.demo import DEMO_HINT
 
         return _open_window(target, args.exit_after, DEMO_HINT)
-    return _open_window(_target(args, paths.default_database()), args.exit_after)
+    return _open_window(_writable(args, "the program", paths.default_database), args.exit_after)
 
 
 def _home(path: Path) -> Path:
@@ -282,17 +298,18 @@ def _home(path: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     from needlelog.domain.errors import NeedlelogError
 
+    interrupts = _Interrupts()
     try:
         args = build_parser().parse_args(argv)
         return dispatch(args)
     except (UsageError, NeedlelogError) as exc:
-        # One line, always: drivers sometimes add a hint on a second line.
-        print(f"needlelog: {' '.join(str(exc).split())}", file=sys.stderr)
-        return EXIT_USAGE
+        return _user_error(str(exc))
     except KeyboardInterrupt:
-        print("needlelog: interrupted", file=sys.stderr)
-        return 130
+        return interrupts.report()
     except Exception as exc:
+        environment = _environment_fault(exc)
+        if environment is not None:  # a disk, a lock, a permission: what to do, not a traceback
+            return _user_error(environment)
         # A fault of the program, not of what was asked: still one line, unless asked for the details.
         if os.environ.get("NEEDLELOG_DEBUG"):
             raise
@@ -303,3 +320,59 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        interrupts.restore()
+
+
+def _user_error(text: str) -> int:
+    # One line, always: drivers sometimes add a hint on a second line.
+    print(f"needlelog: {' '.join(text.split())}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
+def _environment_fault(exc: Exception) -> str | None:
+    """The sentence for a fault of the machine rather than of the program (a full disk, a file that
+    may not be written, a chart locked by another program) that reached the command line untranslated."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        from needlelog.db.engine import describe_os_error
+
+        return describe_os_error(Path(os.fsdecode(exc.filename or "the file")), exc)
+    from needlelog.services.base import storage_failure
+
+    translated = storage_failure(exc)
+    return None if translated is None else str(translated)
+
+
+class _Interrupts:
+    """Ctrl-C, by design: the first press raises KeyboardInterrupt in the main thread (the work stops,
+    its ``finally`` blocks stop the workers and remove half-written files); any further press is
+    ignored, so nothing interrupts that cleaning up; and should the cleaning up ever take longer than
+    :data:`STOP_DEADLINE`, the process ends anyway. One line is printed, exit code 130."""
+
+    def __init__(self) -> None:
+        self._previous: Any = None
+        self._said = threading.Event()
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._first)
+
+    def _first(self, _signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        watchdog = threading.Timer(STOP_DEADLINE, self._give_up)
+        watchdog.daemon = True
+        watchdog.start()
+        raise KeyboardInterrupt
+
+    def _give_up(self) -> None:  # pragma: no cover - only when stopping hangs
+        if not self._said.is_set():
+            os.write(2, b"needlelog: interrupted\n")
+        os._exit(EXIT_INTERRUPTED)
+
+    def report(self) -> int:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the press came before ours was installed, or twice
+        self._said.set()
+        print("needlelog: interrupted", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+
+    def restore(self) -> None:
+        if self._previous is not None and not self._said.is_set():
+            signal.signal(signal.SIGINT, self._previous)

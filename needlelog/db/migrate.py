@@ -35,7 +35,13 @@ def schema_revision(engine: Engine) -> str | None:
                     "This database has tables but no needlelog schema version; it is not a needlelog database."
                 )
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        revision: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if revision is None:  # the table is there, its row is gone: neither empty nor any schema we know
+            raise StorageError(
+                "This database's schema version is missing (an empty alembic_version table); "
+                "it cannot be used safely: restore a backup."
+            )
+        return revision
 
 
 def check_not_newer(revision: str | None) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
+from needlelog.db.engine import sqlite_words
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
 from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
 from needlelog.domain.model import Clinician
@@ -42,6 +43,9 @@ def storage_failure(exc: BaseException) -> NeedlelogError | None:
         detail = _detail(exc)
         return DuplicateRecord(f"The chart refused this change: it duplicates a record already stored ({detail}).")
     if isinstance(exc, DBAPIError | sqlite3.Error | SQLAlchemyTimeoutError | DisconnectionError):
+        known = sqlite_words(exc.orig if isinstance(exc, DBAPIError) else exc)
+        if known is not None:  # locked, read-only, disk full: what to do, not the driver's words
+            return StorageError(known)
         return StorageError(f"The chart could not be read or written ({_detail(exc)}); nothing was changed.")
     return None
 

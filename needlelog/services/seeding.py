@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import bulk
 from needlelog.db.repositories import get_clinic, save_clinic
+from needlelog.domain.errors import StorageError, ValidationError
+from needlelog.domain.limits import SEED_CLINICIANS_MAX, SEED_PATIENTS_MAX, SEED_SESSIONS_MAX
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import ConsentMethod
-from needlelog.services.base import utc_now
+from needlelog.services.base import storage_failure, utc_now
 from needlelog.services.chart_generator import (  # the generator's names, still found here by earlier callers
     AFTERCARE_SETS,
     ANCHOR_POINTS,
@@ -256,8 +258,42 @@ def seed_chart(
         raise ValueError("counts must not be negative")
     if sessions and not patients:
         raise ValueError("sessions need at least one patient")
+    refuse_too_many(patients, sessions, clinicians)
     now = now if now is not None else utc_now()  # the program's one clock
     wanted = clinicians if clinicians is not None else (3 if patients <= 200 else 10)
+    try:
+        return _seed(engine, patients, sessions, seed, wanted, now, progress, workers, history_days)
+    except OSError as exc:  # a worker's scratch file: the disk full, the folder gone
+        raise StorageError(f"Seeding stopped and wrote nothing: {exc.strerror or exc} ({exc.filename}).") from None
+    except Exception as exc:
+        translated = storage_failure(exc)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def refuse_too_many(patients: int, sessions: int, clinicians: int | None) -> None:
+    """Counts beyond :mod:`domain.limits`' bounds are refused before anything is made."""
+    for field, count, most in (
+        ("patients", patients, SEED_PATIENTS_MAX),
+        ("sessions", sessions, SEED_SESSIONS_MAX),
+        ("clinicians", clinicians or 0, SEED_CLINICIANS_MAX),
+    ):
+        if count > most:
+            raise ValidationError.single(field, f"--{field}: at most {most:,} can be seeded at once.")
+
+
+def _seed(
+    engine: Engine,
+    patients: int,
+    sessions: int,
+    seed: int,
+    wanted: int,
+    now: datetime,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    history_days: int,
+) -> SeedResult:
     with engine.begin() as conn:
         sqlite = conn.dialect.name == "sqlite"
         with Session(bind=conn) as db:

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from needlelog.db import health, migrate, records
-from needlelog.db.engine import open_engine, resolve_target, sqlite_path
+from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
 from needlelog.services.base import Access, Clock, utc_now
@@ -69,12 +69,19 @@ def build_services(engine: Engine, clock: Clock = utc_now, *, hasher: PasswordHa
     )
 
 
-def engine_at_head(target: str | os.PathLike[str], *, create: bool = True, clock: Clock = utc_now) -> Engine:
+def engine_at_head(
+    target: str | os.PathLike[str], *, create: bool = True, clock: Clock = utc_now, upgrade: bool = True
+) -> Engine:
     """An engine on ``target`` (created if it is a new SQLite file, unless ``create`` is false) whose
-    schema is at this program's head."""
+    schema is at this program's head. With ``upgrade=False``, or on a read-only chart (``?mode=ro``),
+    a chart not at head is refused instead of changed (an export never creates or changes a chart)."""
+    if not upgrade:
+        _refuse_empty_file(target)  # SQLite would write a header into it
     engine = open_engine(target, create=create)
     try:
         if not migrate.is_at_head(engine):
+            if not upgrade or is_read_only(engine.url):
+                raise StorageError(_not_at_head(engine, target, upgrade=upgrade))
             migrate.upgrade(engine, at=clock())
     except Exception:
         engine.dispose()
@@ -82,17 +89,38 @@ def engine_at_head(target: str | os.PathLike[str], *, create: bool = True, clock
     return engine
 
 
+def _refuse_empty_file(target: str | os.PathLike[str]) -> None:
+    path = sqlite_path(resolve_target(target))
+    if path is not None and path.is_file() and path.stat().st_size == 0:
+        raise StorageError(f"{shown(path)} is empty (0 bytes): it holds no needlelog chart; give the chart's file.")
+
+
+def _not_at_head(engine: Engine, target: str | os.PathLike[str], *, upgrade: bool) -> str:
+    revision = migrate.schema_revision(engine)
+    where = shown(os.fspath(target))
+    if revision is None:
+        return f"{where} holds no needlelog chart (it is empty); give the chart's file."
+    if upgrade:  # the caller would upgrade, but the chart was opened read-only
+        return f"{where} is at schema {revision} and must be upgraded to {migrate.HEAD}, but it was opened read-only."
+    return (
+        f"{where} is at schema {revision}, older than this program's {migrate.HEAD}: run `needlelog db upgrade` first."
+    )
+
+
 def open_chart(
     target: str | os.PathLike[str],
     clock: Clock = utc_now,
     *,
     create: bool = True,
+    upgrade: bool = True,
     hasher: PasswordHasher | None = None,
 ) -> Services:
     """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
 
-    With ``create=False`` a SQLite file that does not exist is refused instead of created (exports)."""
-    return build_services(engine_at_head(target, create=create, clock=clock), clock, hasher=hasher)
+    With ``create=False`` a SQLite file that does not exist is refused instead of created; with
+    ``upgrade=False`` a chart not at this program's schema is refused instead of changed (exports)."""
+    engine = engine_at_head(target, create=create, clock=clock, upgrade=upgrade)
+    return build_services(engine, clock, hasher=hasher)
 
 
 def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> tuple[str | None, str]:

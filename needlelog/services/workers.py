@@ -223,9 +223,13 @@ class WorkerPool:
     def close(self, *, cancel: bool) -> None:
         """Stop every worker: tasks still running are asked to stop at their next check (a caller
         closes without ``cancel`` only once every result is in, so none is). Waits at most about
-        :data:`STOP_SECONDS`, and never leaves a process behind."""
+        :data:`STOP_SECONDS`, and never leaves a process behind; a Ctrl-C meanwhile waits until it is done."""
         if self._closed:
             return
+        with _sigint_deferred():
+            self._close()
+
+    def _close(self) -> None:
         self._closed = True
         self._queue.clear()
         with contextlib.suppress(OSError):
@@ -265,15 +269,33 @@ class WorkerPool:
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """Children inherit an ignored SIGINT through exec, so Ctrl-C in a terminal reaches only the
-    parent. (Only the main thread may change a signal; the window's export thread has no terminal.)"""
+    parent. (Only the main thread may change a signal; the window's export thread has no terminal.)
+    A Ctrl-C pressed meanwhile is held, not lost: it reaches the parent once the workers are started."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with _sigint_deferred():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """SIGINT held (blocked) in the main thread while the pool starts or stops its workers, so a
+    Ctrl-C can never cut that work in half (a worker started but not recorded, or left unjoined);
+    the held Ctrl-C is delivered, as a KeyboardInterrupt, right after."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _serve(
