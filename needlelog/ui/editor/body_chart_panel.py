@@ -55,6 +55,14 @@ class BodyChartPanel(QGroupBox):
         self.chart.selected.connect(lambda site, _point: self.site_clicked.emit(site))
         self.chart.missed.connect(self._missed)
         layout.addWidget(self.chart)
+        # What a tap is followed by comes first, within reach on a 768-pixel screen without scrolling: the
+        # twitch (a fixed row) and the muscle quick-picks (as many as the region has). Then the words, which
+        # appear and go (so they sit below every button a click may aim at), and the keyboard's own path.
+        layout.addLayout(self._build_twitch_buttons())
+        self.picks_title = QLabel("Muscle quick-picks (Ctrl+1 to Ctrl+6)")
+        named(self.picks_title, "quickPicksTitle", "Muscle quick-picks")
+        layout.addWidget(self.picks_title)
+        layout.addLayout(self._build_quick_picks())
         self.message = self._note("chartMessage", "Body chart message")
         layout.addWidget(self.message)
         self.lung_caution = self._note("lungCaution", "Lung-field caution", CAUTION_STYLE)
@@ -62,11 +70,6 @@ class BodyChartPanel(QGroupBox):
         self.surgery_caution = self._note("surgeryCaution", "Recent surgery caution", CAUTION_STYLE)
         layout.addWidget(self.surgery_caution)
         layout.addLayout(self._build_keyboard_path())
-        layout.addLayout(self._build_twitch_buttons())
-        self.picks_title = QLabel("Muscle quick-picks (Ctrl+1 to Ctrl+6)")
-        named(self.picks_title, "quickPicksTitle", "Muscle quick-picks")
-        layout.addWidget(self.picks_title)
-        layout.addLayout(self._build_quick_picks())
         layout.addStretch(1)
         self.setFixedWidth(CHART_WIDTH[0])
 
