@@ -323,6 +323,11 @@ def sqlite_words(error: BaseException | None, path: Path | None = None) -> str |
     if name.startswith("SQLITE_FULL"):
         where = "the chart" if path is None else shown(path)
         return f"The disk holding {where} is full; free some space and try again. Nothing was changed."
+    if name.startswith("SQLITE_IOERR"):  # a write the system refused: a full disk, a file-size limit, a failing disk
+        return (
+            f"{chart} could not be written: the disk refused it (full, a file-size limit, or failing); "
+            "free some space or check the disk. Nothing was changed."
+        )
     if name.startswith("SQLITE_CANTOPEN"):
         return (
             f"{chart} cannot be opened: its file or folder may not be read or written (permissions, a read-only disk)."

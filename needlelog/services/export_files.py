@@ -26,6 +26,11 @@ def _storage_error(path: Path, exc: OSError) -> StorageError:
             f"The disk is full: {path.name} could not be written in {path.parent}. "
             "The files already written are complete; free some space and export again."
         )
+    if exc.errno == errno.EFBIG:
+        return StorageError(
+            f"{path.name} is larger than this system lets a file grow, so it was not written in {path.parent}. "
+            "The files already written are complete."
+        )
     return StorageError(f"Cannot write {path}: {exc.strerror or exc}.")
 
 
