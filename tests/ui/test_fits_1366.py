@@ -123,3 +123,28 @@ def test_the_row_and_the_dock_count_a_timer_the_same_way() -> None:
     assert dwell_clock(NOW, 8, NOW + timedelta(minutes=3)) == "5:00"
     assert dwell_clock(NOW, 8, NOW + timedelta(minutes=10, seconds=5)) == "+2:05"
     assert timer.remaining(NOW + timedelta(minutes=3)) == timedelta(minutes=5)
+
+
+def test_every_quick_pick_shows_its_whole_muscle_and_the_picks_are_in_reach_without_scrolling(
+    qtbot: QtBot,
+    chart: tuple[Services, Clinician, Patient, Path],  # noqa: F811
+) -> None:
+    """A long name ("thoracic erector spinae", "flexor digitorum brevis") takes a row of its own instead of being
+    cut; after a tap at 1366×768 the twitch and the quick-picks are inside the visible part of the editor."""
+    services, clinician, patient, _path = chart
+    editor = editor_with_ten_sites(qtbot, services, clinician, patient)
+    scroll = editor.findChild(QScrollArea, "editorScroll")
+    assert scroll is not None and scroll.verticalScrollBar().value() == 0
+    for region in (BodyRegion.UPPER_BACK, BodyRegion.ANKLE_FOOT, BodyRegion.NECK, BodyRegion.HIP_GLUTEAL):
+        point = anchor_points(region, Side.LEFT)[0]
+        assert editor.place_marker(point.view, point.x, point.y) is not None
+        QApplication.processEvents()
+        shown = [button for button in editor.quick_picks if button.isVisible()]
+        assert shown, region
+        for button in shown:
+            needed = button.fontMetrics().horizontalAdvance(button.text())
+            assert needed + 8 <= button.width(), (button.text(), needed, button.width())
+            bottom = button.mapTo(scroll.viewport(), QPoint(0, button.height())).y()
+            assert bottom <= scroll.viewport().height(), (button.text(), bottom, scroll.viewport().height())
+        tops = [button.mapTo(editor, QPoint()).y() for button in shown]
+        assert tops == sorted(tops)  # Ctrl+1 to Ctrl+6 in reading order

@@ -123,7 +123,7 @@ class BodyChartPanel(QGroupBox):
         return twitch
 
     def _build_quick_picks(self) -> QGridLayout:
-        picks = QGridLayout()
+        picks = self.picks_grid = QGridLayout()
         self.quick_picks: list[QPushButton] = []
         for i in range(QUICK_PICKS):
             button = QPushButton("")
@@ -208,6 +208,23 @@ class BodyChartPanel(QGroupBox):
                 button.show()
             else:
                 button.hide()
+        self._lay_out_picks()
+
+    def _lay_out_picks(self) -> None:
+        """Two to a row; a name too long for half the column ("thoracic erector spinae") has a row of its own,
+        whole, never cut. The order stays that of Ctrl+1 to Ctrl+6."""
+        half = (CHART_WIDTH[0] - 2 * self.picks_grid.spacing() - 24) // 2
+        row = column = 0
+        for button in self.quick_picks:
+            self.picks_grid.removeWidget(button)
+        for button in self.quick_picks:
+            if button.isHidden():
+                continue
+            wide = button.fontMetrics().horizontalAdvance(button.text()) + 16 > half
+            if column == 1 and wide:
+                row, column = row + 1, 0
+            self.picks_grid.addWidget(button, row, column, 1, 2 if wide else 1)
+            row, column = (row + 1, 0) if wide or column == 1 else (row, 1)
 
     def accept_charted(self, session: TreatmentSession) -> None:
         """What was charted is not new: loading a note never ticks the breathing aftercare by itself."""
