@@ -63,31 +63,44 @@ def run(target: str, *, exit_after: float | None = None, hint: str = "") -> int:
 
 
 def chart_file(target: str) -> Path | None:
-    """The SQLite file ``target`` names, when it exists; None for a server, a new file or a refused path
-    (opening the chart says why)."""
+    """The SQLite file ``target`` names, there or not; None for a server or a refused path (opening the
+    chart says why)."""
     from needlelog.db.engine import resolve_target, sqlite_path
     from needlelog.domain.errors import NeedlelogError
 
     try:
-        path = sqlite_path(resolve_target(target))
+        return sqlite_path(resolve_target(target))
     except NeedlelogError:
         return None
-    return path if path is not None and path.is_file() else None
 
 
 def recover_damaged_chart(target: str, clock: Clock | None = None) -> int | None:
     """Before anyone signs in (issue 12, item 3): a damaged chart is set aside, never opened for writing, and
-    the newest backup that checks out offered in words. None when the program goes on (the chart is sound,
-    or the backup is back in its place); an exit code when it ends, having said where the damaged file is."""
-    from needlelog.services import backups, restoring
+    the newest backup that checks out offered in words; so is a chart that is missing (or empty) while its
+    backups are there, rather than a new empty chart made in its place. None when the program goes on (the
+    chart is sound, new, or the backup is back in its place); an exit code when it ends, having said why and
+    where the damaged file is."""
+    from needlelog.domain.errors import NeedlelogError
     from needlelog.services.base import utc_now
     from needlelog.ui.window import damaged_chart
-    from needlelog.ui.window.backup_timer import failure_words
 
     clock = clock or utc_now
     chart = chart_file(target)
     if chart is None:
         return None
+    try:
+        if chart.is_file() and chart.stat().st_size > 0:
+            return _damaged_chart(chart, clock)
+        return _missing_chart(chart, clock)
+    except (NeedlelogError, OSError) as exc:
+        damaged_chart.tell_closing(damaged_chart.cannot_recover_text(chart, exc))
+        return EXIT_DAMAGED
+
+
+def _damaged_chart(chart: Path, clock: Clock) -> int | None:
+    from needlelog.services import backups, restoring
+    from needlelog.ui.window import damaged_chart
+
     problems = restoring.inspect_chart(chart)
     if not problems:
         return None
@@ -101,8 +114,34 @@ def recover_damaged_chart(target: str, clock: Clock | None = None) -> int | None
     if not damaged_chart.offer_backup(offer):
         damaged_chart.tell_closing(damaged_chart.declined_text(aside))
         return EXIT_DAMAGED
+    return _restore_at_start(chart, good.path, clock, aside)
+
+
+def _missing_chart(chart: Path, clock: Clock) -> int | None:
+    """No chart (or an empty file) where backups of one are: the newest good one is offered before a new,
+    empty chart would be made there (a chart set aside as damaged and the offer declined, a file lost)."""
+    from needlelog.services import backups
+    from needlelog.ui.window import damaged_chart
+
+    folder = backups.backup_folder(chart)
+    good = backups.newest_good_backup(folder, chart)
+    if good is None:
+        return None  # a new chart: the first start
+    damaged = sorted(chart.parent.glob(f"{chart.name}.*.damaged"))
+    offer = damaged_chart.missing_offer_text(chart, damaged, good.taken_at, good.signed_notes, clock())
+    if not damaged_chart.offer_backup(offer):
+        damaged_chart.tell_closing(damaged_chart.missing_declined_text(chart, folder))
+        return EXIT_DAMAGED
+    return _restore_at_start(chart, good.path, clock, damaged[-1] if damaged else None)
+
+
+def _restore_at_start(chart: Path, backup: Path, clock: Clock, aside: Path | None) -> int | None:
+    from needlelog.services import restoring
+    from needlelog.ui.window import damaged_chart
+    from needlelog.ui.window.backup_timer import failure_words
+
     try:
-        restoring.restore(chart, good.path, clock=clock)
+        restoring.restore(chart, backup, clock=clock)
     except Exception as exc:  # said in words; the damaged file stays where it was put
         damaged_chart.tell_closing(damaged_chart.restore_failed_text(aside, failure_words(exc)))
         return EXIT_DAMAGED
