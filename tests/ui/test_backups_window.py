@@ -342,3 +342,34 @@ def test_with_no_good_backup_the_program_says_so_and_closes(db_path: Path, monke
     assert app.recover_damaged_chart(str(db_path), FakeClock()) == app.EXIT_DAMAGED
     [words] = closing_words
     assert "no backup that checks out" in words and ".damaged" in words
+
+
+def test_after_declining_the_next_start_offers_the_backup_again_not_an_empty_chart(
+    backed_up_then_damaged: tuple[Path, backups.BackupInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart, good = backed_up_then_damaged
+    monkeypatch.setattr(damaged_chart, "offer_backup", lambda _text: False)
+    monkeypatch.setattr(damaged_chart, "tell_closing", lambda _text: None)
+    assert app.recover_damaged_chart(str(chart), FakeClock()) == app.EXIT_DAMAGED
+    aside = next(chart.parent.glob(f"{chart.name}.*.damaged"))
+
+    # The next start: no chart where its backups are. Declined again, no empty chart is made in its place.
+    closing_words: list[str] = []
+    monkeypatch.setattr(damaged_chart, "tell_closing", closing_words.append)
+    assert app.recover_damaged_chart(str(chart), FakeClock()) == app.EXIT_DAMAGED
+    assert not chart.exists() and "without making a new, empty chart" in closing_words[0]
+
+    offers: list[str] = []
+    monkeypatch.setattr(damaged_chart, "offer_backup", lambda text: offers.append(text) or True)
+    assert app.recover_damaged_chart(str(chart), FakeClock()) is None
+    [offer] = offers
+    assert f"There is no chart at {chart}" in offer and str(aside) in offer
+    assert f"You will go back to {when_in_words(good.taken_at, NOW)}" in offer
+    assert "B000" in patient_charts(chart) and aside.exists()
+
+
+def test_a_new_chart_with_no_backups_is_asked_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(damaged_chart, "offer_backup", lambda _text: pytest.fail("nothing to offer"))
+    monkeypatch.setattr(damaged_chart, "tell_closing", pytest.fail)
+    assert app.recover_damaged_chart(str(tmp_path / "new.sqlite"), FakeClock()) is None
+    assert not (tmp_path / "new.sqlite").exists()

@@ -65,8 +65,8 @@ def question_text(info: backups.BackupInfo, now: datetime, chart: Path) -> str:
     return (
         f"You will go back to {when}: the chart will hold what it held then "
         f"({counted(info.signed_notes, 'signed note')}).\n\n"
-        f"What was charted since is kept, not deleted: the present chart is set aside as "
-        f"{chart.parent / (chart.stem + '.before-restore-…' + chart.suffix)}.\n\n"
+        f"What was charted since is kept, not deleted: the present chart is set aside in {chart.parent} as "
+        f"{chart.stem}.before-restore-<date and time>{chart.suffix}.\n\n"
         "Every open session is saved and closed first, and everyone signs in again afterwards.\n\n"
         "Restore this backup?"
     )
@@ -156,9 +156,10 @@ class RestoreDialog(QDialog):
             self.message.setText(f"The backup folder cannot be read: {failure_words(exc)}")
         self.model.set_rows(self.rows)
         good = sum(1 for info in self.rows if info.check == CHECKS_OUT)
+        checked = "each checks out" if good == len(self.rows) else f"{good:,} of them check out"
         self.intro.setText(
             f"{counted(len(self.rows), 'backup')} of {self.chart.name} in {self.folder}, newest first "
-            f"({good:,} check out). Restoring one takes the chart back to that moment; the present chart "
+            f"({checked}). Restoring one takes the chart back to that moment; the present chart "
             "is kept aside, never deleted."
             if self.rows
             else f"There is no backup of {self.chart.name} in {self.folder} yet."

@@ -52,8 +52,32 @@ def no_backup_text(chart: Path, aside: Path, problems: list[str], folder: Path) 
     )
 
 
-def restore_failed_text(aside: Path, reason: str) -> str:
-    return f"The backup could not be restored: {reason} needlelog will close. The damaged chart is kept as {aside}."
+def missing_offer_text(chart: Path, damaged: list[Path], taken_at: datetime, signed: int, now: datetime) -> str:
+    """The offer when the chart is not there (or is an empty file) but its backups are."""
+    when = when_in_words(taken_at, now)
+    kept = f" A damaged chart set aside earlier is kept as {damaged[-1]}." if damaged else ""
+    return (
+        f"There is no chart at {chart}, but there are backups of it.{kept}\n\n"
+        f"The newest backup that checks out was taken {when} ({counted(signed, 'signed note')}). "
+        f"Restore it? You will go back to {when}."
+    )
+
+
+def missing_declined_text(chart: Path, folder: Path) -> str:
+    return (
+        f"needlelog will close without making a new, empty chart at {chart}. Start it again to be offered the "
+        f"backup; to begin an empty chart there instead, move the backups in {folder} elsewhere first."
+    )
+
+
+def restore_failed_text(aside: Path | None, reason: str) -> str:
+    kept = f" The damaged chart is kept as {aside}." if aside is not None else ""
+    return f"The backup could not be restored: {reason} needlelog will close.{kept}"
+
+
+def cannot_recover_text(chart: Path, exc: BaseException) -> str:
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return f"The chart {chart} could not be looked at or set aside: {reason} needlelog will close."
 
 
 def offer_backup(text: str) -> bool:
