@@ -18,15 +18,17 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from needlelog.domain.model import VisitNote
+from needlelog.reports.letterhead import TITLE_WIDTH, header_space, letterhead
+from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
 
 PAGE = LETTER
 MARGIN = 18 * mm
-HEADER_SPACE = 24 * mm
 FOOTER_SPACE = 16 * mm
+LETTERHEAD_WIDTH = PAGE[0] - 2 * MARGIN - TITLE_WIDTH
 CONFIDENTIAL = (
     "Confidential: personal health information. Disclose only to the patient or as the law permits. "
     "If you received this in error, tell the clinic and destroy it."
@@ -99,6 +101,9 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._notes = notes
         self._styles = styles
+        self._header_space = header_space(
+            (note.clinic for note in notes), styles["h1"], styles["small"], LETTERHEAD_WIDTH
+        )
         self._pages: list[dict[str, Any]] = []
         self.note_index = 0
 
@@ -122,23 +127,18 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
     def _decorate(self, note: VisitNote, number: int, total: int) -> None:
         styles = self._styles
         width, height = PAGE
-        clinic = note.clinic
-        head = Paragraph(f"<b>{line(clinic.name, BOLD)}</b>", styles["h1"])
-        contact = " · ".join(line(part) for part in (clinic.address, clinic.phone) if part.strip())
-        lines = [head, Paragraph(contact, styles["small"])] if contact else [head]
+        lines, _ = letterhead(note.clinic, styles["h1"], styles["small"], LETTERHEAD_WIDTH)
         y = height - MARGIN
-        for paragraph in lines:
-            _, h = paragraph.wrap(width - 2 * MARGIN - 60 * mm, 40 * mm)
-            paragraph.drawOn(self, MARGIN, y - h)
-            y -= h
+        for paragraph in lines:  # wrapped already
+            paragraph.drawOn(self, MARGIN, y - paragraph.height)
+            y -= paragraph.height
         title = Paragraph("<b>Dry needling / IMS visit note</b>", styles["right"])
-        _, h = title.wrap(60 * mm, 20 * mm)
-        title.drawOn(self, width - MARGIN - 60 * mm, height - MARGIN - h)
+        _, h = title.wrap(TITLE_WIDTH, 20 * mm)
+        title.drawOn(self, width - MARGIN - TITLE_WIDTH, height - MARGIN - h)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
-        self.line(
-            MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm, width - MARGIN, height - MARGIN - HEADER_SPACE + 5 * mm
-        )
+        body_top = height - MARGIN - self._header_space
+        self.line(MARGIN, body_top + 5 * mm, width - MARGIN, body_top + 5 * mm)
         # footer
         self.line(MARGIN, FOOTER_SPACE + 2 * mm, width - MARGIN, FOOTER_SPACE + 2 * mm)
         footer = Paragraph(CONFIDENTIAL, styles["small"])
@@ -151,7 +151,7 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         if number > 1:
             continued = Paragraph(line(patient), styles["small"])
             _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)
-            continued.drawOn(self, MARGIN, height - MARGIN - HEADER_SPACE + 6 * mm)
+            continued.drawOn(self, MARGIN, body_top + 6 * mm)
         if not note.session.is_signed:
             self.saveState()
             self.setFont(BOLD, 64)
@@ -162,13 +162,17 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
             self.restoreState()
 
 
-def _document(buffer: io.BytesIO, title: str) -> BaseDocTemplate:
+def _document(
+    buffer: io.BytesIO, title: str, notes: Sequence[VisitNote], styles: dict[str, ParagraphStyle]
+) -> BaseDocTemplate:
+    """The document, its frame below the tallest letterhead of ``notes`` (usually one clinic's)."""
     width, height = PAGE
+    space = header_space((note.clinic for note in notes), styles["h1"], styles["small"], LETTERHEAD_WIDTH)
     frame = Frame(
         MARGIN,
         FOOTER_SPACE + 4 * mm,
         width - 2 * MARGIN,
-        height - 2 * MARGIN - HEADER_SPACE - FOOTER_SPACE + MARGIN - 4 * mm,
+        height - 2 * MARGIN - space - FOOTER_SPACE + MARGIN - 4 * mm,
         id="body",
         leftPadding=0,
         rightPadding=0,

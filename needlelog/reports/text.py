@@ -19,17 +19,40 @@ from bidi import get_display
 from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
+from needlelog.reports import shaping
+from needlelog.reports.shaping import SHAPED_PREFIX
+
 FONT_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+# The Noto Sans fonts of the scripts whose letters join and reorder (Indic, South-East Asian, Ethiopic):
+# shipped inside the package (reports/fonts/README.md), each set as harfbuzz shapes it.
+SCRIPT_FONT_DIR = Path(__file__).resolve().parent / "fonts"
 MAIN, BOLD, MONO = "NoteSans", "NoteSans-Bold", "NoteMono"
-FALLBACKS = ("NoteCJK", "NoteHangul", "NoteSymbols")
+SCRIPTS = (
+    "Gurmukhi",
+    "Devanagari",
+    "Gujarati",
+    "Bengali",
+    "Tamil",
+    "Sinhala",
+    "Thai",
+    "Khmer",
+    "Myanmar",
+    "Ethiopic",
+)
+SHAPED = tuple(f"{SHAPED_PREFIX}{script}" for script in SCRIPTS)
+FALLBACKS = (*SHAPED, "NoteCJK", "NoteHangul", "NoteSymbols")
 _FILES = {
-    MAIN: "DejaVuSans.ttf",
-    BOLD: "DejaVuSans-Bold.ttf",
-    MONO: "DejaVuSansMono.ttf",
-    "NoteCJK": "DroidSansFallbackFull.ttf",
-    "NoteHangul": "NanumGothicCoding.ttf",
-    "NoteSymbols": "Symbola.ttf",
+    MAIN: FONT_DIR / "DejaVuSans.ttf",
+    BOLD: FONT_DIR / "DejaVuSans-Bold.ttf",
+    MONO: FONT_DIR / "DejaVuSansMono.ttf",
+    **{f"{SHAPED_PREFIX}{script}": SCRIPT_FONT_DIR / f"NotoSans{script}-Regular.ttf" for script in SCRIPTS},
+    "NoteCJK": FONT_DIR / "DroidSansFallbackFull.ttf",
+    "NoteHangul": FONT_DIR / "NanumGothicCoding.ttf",
+    "NoteSymbols": FONT_DIR / "Symbola.ttf",
 }
+# A vowel sign, a virama, a joiner or a danda stays in the font of the letter before it, which shapes them together.
+_JOINING_CATEGORIES = frozenset({"Mn", "Mc", "Me"})
+_JOINING_CHARS = frozenset("\u200c\u200d\u0964\u0965")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 # Categories that never print: control, surrogate, private use, unassigned. Format characters
 # (Cf: zero-width joiners, direction marks) are kept only where a font draws them.
@@ -96,13 +119,16 @@ def fonts() -> Fonts:
     """
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     pdfdoc.PDFStreamFilterZCompress.encode = _fast_flate
+    shaping.install(SHAPED)
     coverage: dict[str, frozenset[int]] = {}
     for name, file in _FILES.items():
         if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / file)))
+            pdfmetrics.registerFont(TTFont(name, str(file)))
         face = pdfmetrics.getFont(name).face
         coverage[name] = frozenset(face.charToGlyph)
     pdfmetrics.registerFontFamily(MAIN, normal=MAIN, bold=BOLD, italic=MAIN, boldItalic=BOLD)
+    for name in FALLBACKS:  # one weight each: a bold name in these scripts prints in the regular
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
     return Fonts(MAIN, BOLD, MONO, coverage)
 
 
@@ -119,8 +145,11 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
-def _font_for(char: str, family: Fonts, main: str) -> str | None:
+def _font_for(char: str, family: Fonts, main: str, previous: str | None = None) -> str | None:
     code = ord(char)
+    joins = previous is not None and previous != main and code in family.coverage[previous]
+    if joins and (unicodedata.category(char) in _JOINING_CATEGORIES or char in _JOINING_CHARS):
+        return previous
     if code in family.coverage[main] or char in " \n":
         return main
     for fallback in FALLBACKS:
@@ -159,7 +188,7 @@ def markup(text: str, main: str = MAIN, *, one_line: bool = False) -> str:
     if one_line:
         cleaned = " ".join(cleaned.split("\n"))
     for char in visual(cleaned):
-        font, shown = _font_for(char, family, main), char
+        font, shown = _font_for(char, family, main, runs[-1][0] if runs else None), char
         if font is None:
             if unicodedata.category(char) in ("Cf", "Mn"):
                 continue  # an invisible modifier no font draws (a variation selector): nothing is lost
@@ -184,8 +213,10 @@ def printable(text: str, main: str = MAIN) -> str:
     """The characters :func:`markup` prints for ``text``, without the markup (for checking a page)."""
     family = fonts()
     out = []
+    previous: str | None = None
     for char in visual(clean(text)):
-        if _font_for(char, family, main) is not None:
+        previous = _font_for(char, family, main, previous)
+        if previous is not None:
             out.append(char)
         elif unicodedata.category(char) not in ("Cf", "Mn"):
             out.append(placeholder(char))

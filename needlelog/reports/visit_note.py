@@ -19,7 +19,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -37,11 +36,11 @@ from needlelog.domain.rules import (
 )
 from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.body_chart import BodyChart
+from needlelog.reports.letterhead import HEADER_SPACE
 from needlelog.reports.note_layout import (
     ALERT,
     CONFIDENTIAL,
     FOOTER_SPACE,
-    HEADER_SPACE,
     INK,
     MARGIN,
     MUTED,
@@ -56,6 +55,7 @@ from needlelog.reports.note_layout import (
     _words,
     line,
 )
+from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, markup, plain
 
 # The page itself (sizes, colours, styles, letterhead, footer, page x of y, watermark) is note_layout's;
@@ -488,7 +488,9 @@ def render_visit_note(note: VisitNote) -> bytes:
     """One visit note as a PDF."""
     styles = _styles()
     buffer = io.BytesIO()
-    doc = _document(buffer, plain(f"Visit note {note.patient.chart_number} {_when(note.session.service_start)}"))
+    doc = _document(
+        buffer, plain(f"Visit note {note.patient.chart_number} {_when(note.session.service_start)}"), [note], styles
+    )
     doc.build(
         [_NoteStart(0, _title(note)), *story(note, styles, doc.width)],
         canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=[note], styles=styles, **k),
@@ -523,7 +525,7 @@ def render_combined(notes: Sequence[VisitNote], stop: Callable[[], bool] | None 
         raise ValueError("no notes to combine")
     styles = _styles()
     buffer = io.BytesIO()
-    doc = _document(buffer, f"Visit notes ({len(notes)})")
+    doc = _document(buffer, f"Visit notes ({len(notes)})", notes, styles)
     flow: list[Flowable] = []
     for index, note in enumerate(notes):
         if index:

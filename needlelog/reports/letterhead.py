@@ -1,0 +1,67 @@
+"""The letterhead: the clinic's name, address and phone, fitted to its box at the top of every page.
+
+A clinic's name may be 200 characters and its address 400 (:data:`needlelog.domain.text.TEXT_LIMITS`):
+the letterhead wraps in the column left of the note's title, steps down in size until it fits
+:data:`LETTERHEAD_MAX`, and the note's body starts below whatever height it took (:func:`header_space`),
+so it never prints over the patient, the clinician or the signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+
+from needlelog.domain.model import Clinic
+from needlelog.domain.text import TEXT_LIMITS
+from needlelog.reports.shaping import Paragraph
+from needlelog.reports.text import BOLD, markup
+
+# The letterhead's column: the page less its margins and the note's title at the right.
+TITLE_WIDTH = 60 * mm
+LETTERHEAD_MAX = 34 * mm
+# The body's top lies this far below the letterhead at least (room for the rule and, on a continued
+# page, the patient's name above it), and never higher than the usual header space.
+BELOW_LETTERHEAD = 14 * mm
+HEADER_SPACE = 24 * mm
+# (name size, name leading, contact size, contact leading), the usual first; the last fits the longest values.
+_SIZES = ((14, 17, 8, 10), (12, 14.5, 7.5, 9.5), (10.5, 12.5, 7, 8.5), (9, 11, 6.5, 8))
+
+
+def _cut(text: str, limit_key: str) -> str:
+    """A value no longer than the domain allows (one stored before the limit, or written past the program)."""
+    limit = TEXT_LIMITS[limit_key]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _texts(clinic: Clinic) -> tuple[str, str]:
+    name = f"<b>{markup(_cut(clinic.name, 'clinic.name'), BOLD, one_line=True)}</b>"
+    parts = (_cut(clinic.address, "clinic.address"), _cut(clinic.phone, "clinic.phone"))
+    contact = " · ".join(markup(part, one_line=True) for part in parts if part.strip())
+    return name, contact
+
+
+def letterhead(
+    clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float
+) -> tuple[list[Paragraph], float]:
+    """The letterhead's paragraphs, wrapped to ``width`` in the largest size that fits, and their height.
+
+    ``h1`` and ``small`` are the styles of the name and of the address line, at their usual sizes.
+    """
+    name, contact = _texts(clinic)
+    for name_size, name_leading, contact_size, contact_leading in _SIZES:
+        lines = [Paragraph(name, ParagraphStyle("letterhead", parent=h1, fontSize=name_size, leading=name_leading))]
+        if contact:
+            style = ParagraphStyle("letterhead-contact", parent=small, fontSize=contact_size, leading=contact_leading)
+            lines.append(Paragraph(contact, style))
+        height = float(sum(paragraph.wrap(width, LETTERHEAD_MAX)[1] for paragraph in lines))
+        if height <= LETTERHEAD_MAX:
+            break
+    return lines, height
+
+
+def header_space(clinics: Iterable[Clinic], h1: ParagraphStyle, small: ParagraphStyle, width: float) -> float:
+    """How far below the top margin the body starts: the usual space, or more under a tall letterhead."""
+    tallest = max((letterhead(clinic, h1, small, width)[1] for clinic in set(clinics)), default=0.0)
+    return float(max(HEADER_SPACE, tallest + BELOW_LETTERHEAD))

@@ -1,0 +1,96 @@
+"""Shaping for the scripts whose letters join, reorder and stack: Gurmukhi, Devanagari, Thai, Khmer and the rest.
+
+In "ਸਿੰਘ" the vowel sign ਿ is typed after ਸ but drawn before it; in "स्ते" two letters and a virama make one
+conjunct glyph. Drawing characters one by one in their stored order, as reportlab does by default, misplaces
+or drops them. reportlab 4 and later shape a Paragraph's words with harfbuzz (``uharfbuzz``) when its style
+says ``shaping=1``; it shapes a whole word in the font of the word's first character, so a word that mixes
+fonts ("(ਸਿੰਘ)", the brackets in the main font) would be shaped in the wrong one. :func:`install` therefore
+puts a function of ours in its place that shapes only the runs set in the script fonts named, each run in
+its own font, and leaves every other run exactly as it was drawn before (Latin, Cyrillic, CJK and the
+right-to-left text that :mod:`needlelog.reports.text` has already put in visual order).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab import platypus
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.platypus import paragraph
+
+SHAPED_PREFIX = "NoteScript"  # every shaped font's name begins so (reports/text.py registers them)
+_shape_with_harfbuzz = ttfonts.shapeFragWord
+_shaped_fonts: set[str] = set()  # filled by install()
+
+
+def available() -> bool:
+    """True when harfbuzz is there to shape (``uharfbuzz`` installed)."""
+    return ttfonts.uharfbuzz is not None
+
+
+def install(fonts: tuple[str, ...]) -> None:
+    """Shape the runs set in ``fonts`` (registered font names), and no others, in every Paragraph."""
+    _shaped_fonts.clear()
+    _shaped_fonts.update(fonts)
+    paragraph.shapeFragWord = shape_word
+
+
+def _font_of(part: Any) -> str | None:
+    frag = part[0]
+    return None if hasattr(frag, "cbDefn") else getattr(frag, "fontName", None)
+
+
+def shape_word(word: list[Any], *args: Any, **kwargs: Any) -> list[Any]:
+    """A Paragraph's word (``[width, (frag, text), ...]``) with its runs in the script fonts shaped, each alone."""
+    parts = word[1:]
+    if isinstance(word, ttfonts.ShapedFragWord) or not any(_font_of(part) in _shaped_fonts for part in parts):
+        return word
+    if any(_font_of(part) is None for part in parts):
+        return word  # a link or an anchor inside the word: left as it is (user text holds none)
+    if all(_font_of(part) == _font_of(parts[0]) for part in parts):
+        return _shape_with_harfbuzz(word, *args, **kwargs)  # type: ignore[no-any-return]
+    runs: list[list[Any]] = []
+    for part in parts:
+        if runs and _font_of(runs[-1][-1]) == _font_of(part):
+            runs[-1].append(part)
+        else:
+            runs.append([part])
+    width, shaped_parts, changed = 0.0, [], False
+    for run in runs:
+        run_width = sum(pdfmetrics.stringWidth(text, frag.fontName, frag.fontSize) for frag, text in run)
+        piece = [run_width, *run]
+        if _font_of(run[0]) in _shaped_fonts:
+            shaped = _shape_with_harfbuzz(piece, *args, **kwargs)
+            changed = changed or shaped is not piece
+            piece = shaped
+        width += piece[0]
+        shaped_parts.extend(piece[1:])
+    if not changed:
+        return word
+    result: list[Any] = ttfonts.makeShapedFragWord(word)([width, *shaped_parts])
+    return result
+
+
+class Paragraph(platypus.Paragraph):  # type: ignore[misc]  # reportlab is untyped
+    """A Paragraph that is shaped (by :func:`shape_word`) when its text holds a script that needs it.
+
+    Shaping takes every paragraph off reportlab's quick path for text in one font (a third more time for a
+    whole note), so only a paragraph with a run in a script font (Gurmukhi, Thai, ...) has it."""
+
+    def __init__(self, text: str | None, style: ParagraphStyle, *args: Any, **kwargs: Any) -> None:
+        if text is not None and _SHAPED_RUN in text and available():
+            style = _shaped_style(style)
+        super().__init__(text, style, *args, **kwargs)
+
+
+_SHAPED_RUN = f'<font name="{SHAPED_PREFIX}'
+
+
+def _shaped_style(style: ParagraphStyle) -> ParagraphStyle:
+    """``style`` with shaping on: made once per style and kept on it."""
+    shaped: ParagraphStyle | None = style.__dict__.get("shaped_twin")
+    if shaped is None:
+        shaped = ParagraphStyle(f"{style.name}-shaped", parent=style, shaping=1)
+        style.__dict__["shaped_twin"] = shaped
+    return shaped
