@@ -211,7 +211,8 @@ def test_the_dialog_lists_each_backup_and_restores_the_chosen_one(
     assert isinstance(dialog, RestoreDialog)
     qtbot.waitExposed(dialog)
     table = dialog.findChild(QTableView, "backupTable")
-    assert table is not None and table.model().rowCount() == 2
+    assert table is not None and table.model().rowCount() == 2  # listed at once, by their names
+    qtbot.waitUntil(lambda: dialog.checked, timeout=15_000)  # each re-opened and checked in a thread
     cells = [[table.model().index(r, c).data() for c in range(4)] for r in range(2)]
     assert cells[0][3] == cells[1][3] == "Checks out"
     assert cells[1][2] == f"{two_backups[1].signed_notes:,}" and two_backups[1].signed_notes > 0
@@ -247,6 +248,8 @@ def test_saying_no_restores_nothing_and_a_damaged_copy_is_refused(
     main = admin_window(qtbot, clinic)
     dialog = main.restore_backup()
     assert isinstance(dialog, RestoreDialog)
+    qtbot.waitUntil(lambda: dialog.checked, timeout=15_000)
+    assert "1 of them checks out" in dialog.intro.text()
     monkeypatch.setattr(restore_dialog, "ask_to_restore", lambda _parent, _text: False)
     assert not dialog.restore_selected()  # the newest, selected at first: the person says no
     assert "LATE-1" in patient_charts(chart)

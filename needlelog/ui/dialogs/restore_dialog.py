@@ -10,14 +10,16 @@ accounts are the backup's.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QVBoxLayout, QWidget
 
 from needlelog.services import backups, restoring
+from needlelog.services.backup_files import parse_backup_name
 from needlelog.services.store import Services
 from needlelog.ui.models.paged import PagedTableModel
 from needlelog.ui.widgets.common import fixed_columns, named
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 TITLE = "Restore from a backup"
 CHECKS_OUT = "ok"
+CHECKING = "Checking…"  # a copy listed by its name, its check still running
 
 
 # --- words -------------------------------------------------------------------------------------
@@ -95,8 +98,57 @@ class BackupModel(PagedTableModel[backups.BackupInfo]):
         if column == 1:
             return size_in_words(row.size_bytes)
         if column == 2:
-            return f"{row.signed_notes:,}"
+            return "…" if row.check == CHECKING else f"{row.signed_notes:,}"
         return check_in_words(row.check)
+
+    def replace_row(self, number: int, row: backups.BackupInfo) -> None:
+        """A copy's row once its check is done (the selection stays where it was)."""
+        self._rows[number] = row
+        self._cells[number] = self._display_row(row)
+        self.dataChanged.emit(self.index(number, 0), self.index(number, len(self.headers) - 1))
+
+
+def copies_in(folder: Path, chart: Path) -> list[backups.BackupInfo]:
+    """``chart``'s copies in ``folder``, newest first, known from their names and sizes alone (nothing opened
+    yet: checking thirty copies of a large chart takes a while, and the list shows at once)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    found = []
+    for path in entries:
+        parsed = parse_backup_name(path)
+        if parsed is None or parsed[0] != chart.stem:
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        found.append(backups.BackupInfo(path, parsed[1], size, 0, CHECKING))
+    return sorted(found, key=lambda info: (info.taken_at, info.path.name), reverse=True)
+
+
+class BackupChecker:
+    """Each copy re-opened and checked in a thread of its own, newest first; the dialog reads ``results``."""
+
+    def __init__(self, copies: list[backups.BackupInfo]) -> None:
+        self._copies = copies
+        self.results: list[backups.BackupInfo] = []
+        self.stopped = threading.Event()
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="needlelog-backup-check", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            for info in self._copies:
+                if self.stopped.is_set():
+                    break
+                try:
+                    self.results.append(backups.describe_backup(info.path, info.taken_at))
+                except Exception as exc:  # one unreadable copy says so; the others are still checked
+                    self.results.append(backups.BackupInfo(info.path, info.taken_at, 0, 0, failure_words(exc)))
+        finally:
+            self.done.set()
 
 
 class RestoreDialog(QDialog):
@@ -121,6 +173,11 @@ class RestoreDialog(QDialog):
         closing, self.close_button = close_row(self, "restore")
         layout.addLayout(closing)
         self.rows: list[backups.BackupInfo] = []
+        self.checker: BackupChecker | None = None
+        self._collect = QTimer(self)
+        self._collect.setInterval(100)
+        self._collect.timeout.connect(self._show_checked)
+        self.finished.connect(self._stop_checking)
         self.reload()
 
     def _build_table(self, layout: QVBoxLayout) -> None:
@@ -139,6 +196,7 @@ class RestoreDialog(QDialog):
         layout.addLayout(row_of(self.restore_button, 1))
 
     def reload(self) -> None:
+        self._stop_checking()
         if not may_restore(self.services):
             self.intro.setText("Restoring a backup is for the administrator: ask them to sign in.")
             self.table.setEnabled(False)
@@ -149,23 +207,54 @@ class RestoreDialog(QDialog):
             )
             self.table.setEnabled(False)
             return
-        try:
-            self.rows = backups.list_backups(self.folder, self.chart)
-        except Exception as exc:  # a folder that cannot be read is said, never a crash
-            self.rows = []
-            self.message.setText(f"The backup folder cannot be read: {failure_words(exc)}")
+        self.rows = copies_in(self.folder, self.chart)
         self.model.set_rows(self.rows)
-        good = sum(1 for info in self.rows if info.check == CHECKS_OUT)
-        checked = "each checks out" if good == len(self.rows) else f"{good:,} of them check out"
-        self.intro.setText(
-            f"{counted(len(self.rows), 'backup')} of {self.chart.name} in {self.folder}, newest first "
-            f"({checked}). Restoring one takes the chart back to that moment; the present chart "
-            "is kept aside, never deleted."
-            if self.rows
-            else f"There is no backup of {self.chart.name} in {self.folder} yet."
-        )
         if self.rows:
             self.table.selectRow(0)
+            self.checker = BackupChecker(list(self.rows))
+            self._collect.start()
+        self._say_what_is_listed()
+
+    @property
+    def checked(self) -> bool:
+        """Every copy listed has been checked."""
+        return all(info.check != CHECKING for info in self.rows)
+
+    def _show_checked(self) -> None:
+        """On the main thread: the rows whose checks came back since the last look."""
+        checker = self.checker
+        if checker is None:
+            return
+        for number, info in enumerate(list(checker.results)):
+            if self.rows[number].check == CHECKING:
+                self.rows[number] = info
+                self.model.replace_row(number, info)
+        if checker.done.is_set() and len(checker.results) == len(self.rows):
+            self._collect.stop()
+        self._say_what_is_listed()
+
+    def _stop_checking(self) -> None:
+        self._collect.stop()
+        if self.checker is not None:
+            self.checker.stopped.set()  # after the copy in hand; nothing is written by a check
+
+    def _say_what_is_listed(self) -> None:
+        assert self.chart is not None
+        if not self.rows:
+            self.intro.setText(f"There is no backup of {self.chart.name} in {self.folder} yet.")
+            return
+        done = sum(1 for info in self.rows if info.check != CHECKING)
+        good = sum(1 for info in self.rows if info.check == CHECKS_OUT)
+        if done < len(self.rows):
+            state = f"checking each one: {done:,} of {len(self.rows):,} done"
+        else:
+            verb = "checks" if good == 1 else "check"
+            state = "each checks out" if good == len(self.rows) else f"{good:,} of them {verb} out"
+        self.intro.setText(
+            f"{counted(len(self.rows), 'backup')} of {self.chart.name} in {self.folder}, newest first "
+            f"({state}). Restoring one takes the chart back to that moment; the present chart "
+            "is kept aside, never deleted."
+        )
 
     def chosen(self) -> backups.BackupInfo | None:
         rows = self.table.selectionModel().selectedRows()
@@ -180,6 +269,9 @@ class RestoreDialog(QDialog):
         """Ask, in words, then say ``restore_chosen``; True when the person said yes."""
         info = self.chosen()
         if info is None or self.chart is None or not may_restore(self.services):
+            return False
+        if info.check == CHECKING:
+            self.message.setText("This backup is still being checked: choose it again in a moment.")
             return False
         if info.check != CHECKS_OUT:
             self.message.setText(f"This backup does not check out ({info.check}): choose another.")

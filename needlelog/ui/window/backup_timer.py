@@ -99,10 +99,15 @@ class AutoBackup(QObject):
         super().__init__(window)
         self.services = services
         self.chart = chart_file(services)
-        self.folder: Path | None = backups.backup_folder(self.chart) if self.chart else None
         self.label = QLabel("")
         named(self.label, "backupStatus", "Automatic backup")
         window.statusBar().addPermanentWidget(self.label)
+        self.folder: Path | None = None
+        try:
+            self.folder = backups.backup_folder(self.chart) if self.chart else None
+        except Exception as exc:  # the data folder unusable: said, and the window opens all the same
+            self.label.setText(f"No automatic backups: {failure_words(exc)}")
+            self.label.setStyleSheet(ERROR_STYLE)
         self.job: BackupJob | None = None
         self.last_info: backups.BackupInfo | None = None
         self.last_attempt: datetime | None = None
