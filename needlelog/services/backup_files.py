@@ -46,6 +46,12 @@ def parse_backup_name(path: Path) -> tuple[str, datetime] | None:
     return found["stem"], taken
 
 
+def copy_number(path: Path) -> int:
+    """Which copy of its second a copy is (1 for the first, n for ``-n``): orders copies taken in one second."""
+    found = BACKUP_NAME.match(path.name)
+    return int(found["n"]) if found is not None and found["n"] else 1
+
+
 def unused(path: Path) -> Path:
     """``path``, or ``path`` with a number before its suffix when something (or its side file) is there."""
     candidate, n = path, 1

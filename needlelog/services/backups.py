@@ -34,6 +34,7 @@ from needlelog.services.backup_files import (
     backup_name_for,
     copy_chart_file,
     copy_failure,
+    copy_number,
     owner_only_folder,
     parse_backup_name,
     remove_quietly,
@@ -245,7 +246,7 @@ def _copies_of(folder: Path, chart: Path | None) -> list[tuple[Path, datetime]]:
         stem, taken = parsed
         if chart is None or stem == Path(chart).stem:
             found.append((path, taken))
-    return sorted(found, key=lambda item: (item[1], item[0].name), reverse=True)
+    return sorted(found, key=lambda item: (item[1], copy_number(item[0])), reverse=True)
 
 
 def describe_backup(path: Path, taken_at: datetime) -> BackupInfo:

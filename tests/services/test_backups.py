@@ -132,6 +132,24 @@ def test_an_unchanged_chart_is_skipped_and_its_own_audit_row_is_no_change(db_pat
     assert [i.path for i in list_backups(first.path.parent)] == [third.path, second.path]  # newest first
 
 
+def test_copies_within_one_second_are_numbered_and_the_last_is_the_newest(db_path: Path, clock: FakeClock) -> None:
+    """A clock that does not move (or a fast clinic): the third copy of one second is the newest, and a
+    chart unchanged since it is skipped."""
+    made = []
+    for chart_number in ("S1", "S2", "S3"):
+        add_patient(db_path, clock, chart_number)
+        info = take_backup(db_path, clock=clock)
+        assert info is not None
+        made.append(info.path.name)
+    assert made == [
+        "chart-20260310T163000Z.sqlite",
+        "chart-20260310T163000Z-2.sqlite",
+        "chart-20260310T163000Z-3.sqlite",
+    ]
+    assert [i.path.name for i in list_backups(default_backup_folder(db_path))] == made[::-1]
+    assert take_backup(db_path, clock=clock) is None
+
+
 def test_a_copy_into_another_folder_is_not_skipped_because_of_the_first(
     db_path: Path, clock: FakeClock, tmp_path: Path
 ) -> None:
