@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from needlelog.db import health, migrate, records
+from needlelog.db import health, migrate, protections, records
 from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
@@ -150,7 +150,7 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
         return problems
     revision = health.schema_revision_of(path)
     schema = _schema_problem(revision)
-    return [] if schema is None else [schema]
+    return protections.trigger_problems(path) if schema is None else [schema]
 
 
 def _schema_problem(revision: str | None) -> str | None:
