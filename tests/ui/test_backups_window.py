@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import QPushButton, QTableView
 from pytestqt.qtbot import QtBot
 
 from needlelog import app
-from needlelog.domain.model import Clinician
+from needlelog.domain.model import Clinician, Patient
 from needlelog.domain.vocab import Role
 from needlelog.services import backups
 from needlelog.services.store import Services, open_chart
@@ -32,6 +33,7 @@ from needlelog.ui.main_window import MainWindow
 from needlelog.ui.window import damaged_chart
 from needlelog.ui.window.backup_timer import AT_LEAST_EVERY, IDLE_BEFORE_BACKUP, RETRY_AFTER, AutoBackup
 from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.services.test_sessions import neck_site
 
 PASSWORD = "needle-test-pass"
 
@@ -259,6 +261,25 @@ def test_saying_no_restores_nothing_and_a_damaged_copy_is_refused(
     assert not dialog.restore_selected()
     assert dialog.message.text().startswith("This backup does not check out")
     assert "LATE-1" in patient_charts(chart)
+
+
+def test_no_restore_while_needles_are_in(
+    qtbot: QtBot, services: Services, clinician: Clinician, patient: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    assert backups.take_backup(chart_of(services), clock=clock, reason="test") is not None
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    services.sessions.save_draft(replace(draft, sites=(neck_site(timer_started=clock.now),)))
+    services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    main = admin_window(qtbot, services)
+    dialog = main.restore_backup()
+    assert isinstance(dialog, RestoreDialog)
+    qtbot.waitUntil(lambda: dialog.checked, timeout=15_000)
+    monkeypatch.setattr(restore_dialog, "ask_to_restore", lambda _parent, _text: pytest.fail("not asked"))
+    assert not dialog.restore_selected()
+    assert dialog.message.text().startswith("1 dwell timer is running")
+    assert len(services.sessions.running_timers()) == 1
 
 
 # --- a damaged chart at start-up ----------------------------------------------------------------

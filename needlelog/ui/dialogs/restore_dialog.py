@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QVBoxLayout, QWidget
 
+from needlelog.domain.errors import NeedlelogError
 from needlelog.services import backups, restoring
 from needlelog.services.backup_files import parse_backup_name
 from needlelog.services.store import Services
@@ -233,6 +234,12 @@ class RestoreDialog(QDialog):
             self._collect.stop()
         self._say_what_is_listed()
 
+    def _running_timers(self) -> int:
+        try:
+            return len(self.services.sessions.running_timers())
+        except NeedlelogError:
+            return 0  # the chart cannot be read: the restore itself will say so
+
     def _stop_checking(self) -> None:
         self._collect.stop()
         if self.checker is not None:
@@ -275,6 +282,13 @@ class RestoreDialog(QDialog):
             return False
         if info.check != CHECKS_OUT:
             self.message.setText(f"This backup does not check out ({info.check}): choose another.")
+            return False
+        running = self._running_timers()
+        if running:
+            self.message.setText(
+                f"{counted(running, 'dwell timer')} {'is' if running == 1 else 'are'} running: the restored chart "
+                "would not know those needles or sound their alarm. Restore once the timers are stopped."
+            )
             return False
         if not ask_to_restore(self, question_text(info, self.services.clock(), self.chart)):
             return False
