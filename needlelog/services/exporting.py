@@ -31,6 +31,7 @@ from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
+from needlelog.domain.text import text_problems
 from needlelog.services.base import Access, Clock, UseCases, utc_now
 from needlelog.services.export_files import (  # the files on disk; still found here by earlier callers
     DISK_FULL,
@@ -95,6 +96,11 @@ class ExportCriteria:
                     f"{self.date_from.isoformat()}; give an end date on or after the start date.",
                 )
             )
+        for name, label, limit in (
+            ("clinician", "The clinician's user name", "account.username"),
+            ("patient_chart", "The chart number", "patient.chart_number"),
+        ):
+            problems += text_problems(name, label, getattr(self, name) or "", limit)
         if problems:
             raise ValidationError(problems)
         # A blank filter is no filter.

@@ -98,5 +98,9 @@ class RegisterService(UseCases):
     ) -> list[AuditLine]:
         self._require(Action.VIEW_AUDIT)
         since, until = _day_range(first, last)
+        problems = text_problems("user", "The user name", user or "", "account.username")
+        problems += text_problems("chart_number", "The chart number", chart_number or "", "patient.chart_number")
+        if problems:
+            raise ValidationError(problems)
         with self._transaction() as db, db.begin():
             return records.audit_lines(db, since, until, user or None, chart_number or None)

@@ -362,3 +362,15 @@ def test_reads_and_sign_ins_with_unstorable_text_answer_in_words(world: World) -
         with pytest.raises(PermissionDenied):
             services.accounts.login(world.dana.username, value)
     assert [p.id for p in services.patients.search("Nguy\ud800ễn")] == [world.patient.id]
+
+
+def test_filters_of_exports_and_the_audit_refuse_unstorable_text_naming_the_filter(world: World) -> None:
+    from needlelog.services.exporting import ExportCriteria
+
+    for value in HOSTILE.values():
+        with pytest.raises(ValidationError) as refused:
+            ExportCriteria(date(2026, 1, 1), date(2026, 12, 31), clinician=value, patient_chart=value)
+        assert refused.value.fields == ("clinician", "patient_chart")
+        with pytest.raises(ValidationError) as refused:
+            world.services.registers.audit(date(2026, 1, 1), date(2026, 12, 31), user=value, chart_number=value)
+        assert refused.value.fields == ("user", "chart_number")
