@@ -8,13 +8,14 @@ their module functions; the program's clock is the tests' :class:`FakeClock`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QPushButton, QTableView
 from pytestqt.qtbot import QtBot
 
 from needlelog import app
+from needlelog.domain.errors import StorageError
 from needlelog.domain.model import Clinician, Patient
 from needlelog.domain.vocab import Role
 from needlelog.services import backups
@@ -31,7 +33,13 @@ from needlelog.ui.dialogs import restore_dialog
 from needlelog.ui.dialogs.restore_dialog import RestoreDialog, when_in_words
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.window import damaged_chart
-from needlelog.ui.window.backup_timer import AT_LEAST_EVERY, IDLE_BEFORE_BACKUP, RETRY_AFTER, AutoBackup
+from needlelog.ui.window.backup_timer import (
+    AT_LEAST_EVERY,
+    IDLE_BEFORE_BACKUP,
+    RETRY_AFTER,
+    AutoBackup,
+    failure_words,
+)
 from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
 from tests.services.test_sessions import neck_site
 
@@ -157,6 +165,20 @@ def test_closing_the_window_lets_a_running_copy_finish(qtbot: QtBot, window: Mai
     assert not auto.running and not auto.poll.isActive()
     assert len(backups.list_backups(folder_of(services), chart_of(services))) == 1
     assert not list(folder_of(services).glob(".*partial"))
+
+
+def test_failures_and_moments_in_words() -> None:
+    assert "full" in failure_words(OSError(errno.ENOSPC, "No space left on device", "/backups/x"))
+    assert failure_words(StorageError("The folder  X is full;\n free some space.")) == (
+        "The folder X is full; free some space."
+    )
+    odd = failure_words(RuntimeError("boom"))
+    assert odd.startswith("The backup could not be made") and "\n" not in odd
+    now = datetime(2026, 3, 10, 12, 0).astimezone()  # noon on a Tuesday, on this PC's clock
+    assert when_in_words(now - timedelta(hours=2), now).startswith("today at ")
+    assert when_in_words(now - timedelta(days=1), now).startswith("yesterday (Monday) at ")
+    assert when_in_words(now - timedelta(days=2), now).startswith("Sunday ")
+    assert "2026" in when_in_words(now - timedelta(days=30), now)
 
 
 # --- the Restore dialog -------------------------------------------------------------------------
@@ -327,7 +349,8 @@ def test_a_damaged_chart_is_set_aside_and_the_newest_good_backup_offered(
     [offer] = offers
     assert str(aside) in offer and "is damaged" in offer
     when = when_in_words(good.taken_at, NOW)
-    assert when.startswith("Sunday") and f"You will go back to {when}" in offer
+    assert when.startswith(good.taken_at.astimezone().strftime("%A"))  # two days back: its weekday
+    assert f"You will go back to {when}" in offer
     assert "what was charted since is in the damaged file" in offer
     assert "B000" in patient_charts(chart) and "SINCE" not in patient_charts(chart)
     assert "restore" in audit_actions(chart)
