@@ -167,6 +167,47 @@ def test_closing_the_window_lets_a_running_copy_finish(qtbot: QtBot, window: Mai
     assert not list(folder_of(services).glob(".*partial"))
 
 
+def test_what_was_charted_in_the_last_minute_is_copied_at_closing(
+    qtbot: QtBot, window: MainWindow, services: Services
+) -> None:
+    clock = services.clock
+    assert isinstance(clock, FakeClock)
+    auto = window.auto_backup
+    auto.start()
+    assert auto.check()
+    finished(qtbot, auto)
+    clock.advance(hours=1)
+    services.patients.create(make_patient("LAST-MINUTE"))
+    assert not auto.check()  # not quiet for a minute yet
+    window.close()
+    [newest] = backups.list_backups(folder_of(services), chart_of(services))
+    assert "LAST-MINUTE" in patient_charts(newest.path)
+    assert not auto.running
+
+
+def test_signing_out_copies_the_last_minute_without_making_the_next_person_wait(
+    qtbot: QtBot, window: MainWindow, services: Services
+) -> None:
+    auto = window.auto_backup
+    auto.start()
+    assert auto.check()
+    finished(qtbot, auto)
+    services.clock.advance(hours=1)  # type: ignore[attr-defined]
+    services.patients.create(make_patient("BEFORE-SIGN-OUT"))
+    assert window.sign_out()
+    job = auto.job
+    assert job is not None, "the copy goes on in its thread while the sign-in window shows"
+    assert job.done.wait(15)
+    [newest] = backups.list_backups(folder_of(services), chart_of(services))
+    assert "BEFORE-SIGN-OUT" in patient_charts(newest.path)
+
+
+def test_a_window_that_was_never_started_copies_nothing_at_closing(window: MainWindow, services: Services) -> None:
+    services.patients.create(make_patient("C300"))
+    window.close()
+    assert backups.list_backups(folder_of(services), chart_of(services)) == []
+
+
 def test_failures_and_moments_in_words() -> None:
     assert "full" in failure_words(OSError(errno.ENOSPC, "No space left on device", "/backups/x"))
     assert failure_words(StorageError("The folder  X is full;\n free some space.")) == (

@@ -124,8 +124,8 @@ class AutoBackup(QObject):
         self.collect = QTimer(self)
         self.collect.setInterval(COLLECT_MS)
         self.collect.timeout.connect(self.collect_result)
-        window.signed_out.connect(self.stop)
-        window.closed.connect(self.stop)
+        window.signed_out.connect(self.signing_out)
+        window.closed.connect(self.closing)
 
     # --- running ---------------------------------------------------------------------------
     @property
@@ -139,8 +139,24 @@ class AutoBackup(QObject):
             self._seen = self._saved = self.signature()
             self.poll.start()
 
+    def signing_out(self) -> None:
+        """What was charted in the last minute is copied too; the sign-in window does not wait for it."""
+        self._last_copy()
+        self.stop(wait_seconds=0)
+
+    def closing(self) -> None:
+        """The program ends: what was charted in the last minute is copied first (the process waits, so no
+        copy is cut off halfway)."""
+        self._last_copy()
+        self.stop()
+
+    def _last_copy(self) -> None:
+        if self.poll.isActive() and self.job is None and self.enabled and self.signature() != self._saved:
+            self.back_up("after changes, at the end of the session")
+
     def stop(self, wait_seconds: float = 30.0) -> None:
-        """No more backups; a copy under way is let finish (an interrupted one leaves no file)."""
+        """No more backups; a copy under way is let finish (an interrupted one leaves no file), waiting up to
+        ``wait_seconds`` for it here (the thread goes on by itself after that)."""
         self.poll.stop()
         job = self.job
         if job is not None:
