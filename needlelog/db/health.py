@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -108,21 +110,57 @@ def file_problems(path: Path, *, thorough: bool = False) -> list[str]:
     (a version row, every table at head) and the audit chain. An empty file, a file with no tables
     and a schema newer than this program are not damage (a new chart; the program refuses the newer
     one on its own), and are left to the caller. ``thorough`` adds the foreign-key check."""
+    return examine(path, thorough=thorough)[0]
+
+
+def examine(path: Path, *, thorough: bool = False) -> tuple[list[str], str | None]:
+    """:func:`file_problems`, and the schema revision the file is at (None: no needlelog schema, or unreadable)."""
     if not is_sqlite_file(path):
-        return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"]
+        return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None
     try:
-        with read_only(path) as conn:
-            problems = _page_problems(conn, path, thorough)
+        with readable(path) as source, read_only(source) as conn:
+            problems = _page_problems(conn, source, thorough)
             if thorough:
                 problems += _reference_problems(conn)
             if problems:
-                return problems
+                return problems, None
             problems, revision = _schema_problems(conn)
+            if problems or revision is None or revision not in migrate.KNOWN_REVISIONS or revision < FIRST_AUDITED:
+                return problems, revision
+            return _chain_problems(source), revision
     except sqlite3.Error as exc:
-        return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"]
-    if problems or revision is None or revision not in migrate.KNOWN_REVISIONS or revision < FIRST_AUDITED:
-        return problems
-    return _chain_problems(path)
+        return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None
+    except OSError as exc:
+        return [f"the file cannot be checked ({exc.strerror or exc})"], None
+
+
+@contextmanager
+def readable(path: Path) -> Iterator[Path]:
+    """``path``, or a rolled-back copy of it in a scratch folder when it holds a hot rollback journal.
+
+    A program killed mid-write in rollback-journal mode leaves a journal that SQLite rolls back on the next
+    write open; that is not damage, but a read-only connection cannot roll it back and refuses to read. The
+    copy is rolled back instead, so the chart itself is still not written."""
+    journal = Path(f"{path}-journal")
+    if not journal.exists() or not _needs_rollback(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="needlelog-check-") as scratch:
+        copy = Path(scratch) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(journal, f"{copy}-journal")
+        with closing(sqlite3.connect(copy)) as conn:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the rollback happens here
+        yield copy
+
+
+def _needs_rollback(path: Path) -> bool:
+    try:
+        with read_only(path) as conn:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        return getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
+    return False
 
 
 def _page_problems(conn: sqlite3.Connection, path: Path, thorough: bool) -> list[str]:

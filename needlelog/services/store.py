@@ -145,12 +145,14 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
         raise StorageError(f"There is no database at {path}.")
     if not health.is_sqlite_file(path):
         raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
-    problems = health.file_problems(path, thorough=True)
+    problems, revision = health.examine(path, thorough=True)
     if problems:
         return problems
-    revision = health.schema_revision_of(path)
     schema = _schema_problem(revision)
-    return protections.trigger_problems(path) if schema is None else [schema]
+    if schema is not None:
+        return [schema]
+    with health.readable(path) as source:  # a hot journal is rolled back in a copy, never in the chart
+        return protections.trigger_problems(source)
 
 
 def _schema_problem(revision: str | None) -> str | None:

@@ -10,6 +10,8 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -350,6 +352,29 @@ def test_scattered_bad_bytes_in_the_audit_trail_are_named_not_raised(db_path: Pa
     problems = check_database(db_path)
     assert problems  # the patient's row no longer matches what its audit row or index says
     assert isinstance(inspect_chart(db_path), list)
+
+
+def test_a_chart_left_with_a_hot_journal_is_not_called_damaged(db_path: Path, tmp_path: Path) -> None:
+    """A program killed in the middle of a write leaves a rollback journal that only a writer can roll back;
+    the read-only look checks a rolled-back copy instead, and the chart is not touched."""
+    with closing(sqlite3.connect(db_path)) as raw:
+        raw.execute("PRAGMA journal_mode = DELETE")
+    killed = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size = 1')\n"
+        "c.execute('BEGIN')\n"
+        "c.executemany('INSERT INTO needle_lot (brand, size, lot, expiry, added_at) VALUES (?, ?, ?, ?, ?)',"
+        " [('b', '0.25x30', f'L{i}', '2030-01-01', '2026-01-01 00:00:00') for i in range(3000)])\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(db_path)], check=True, timeout=60)
+    journal = Path(f"{db_path}-journal")
+    assert journal.exists() and journal.stat().st_size > 0
+    before = db_path.read_bytes(), journal.read_bytes()
+    assert inspect_chart(db_path) == []
+    assert check_database(db_path) == []
+    assert (db_path.read_bytes(), journal.read_bytes()) == before
 
 
 def test_a_damaged_chart_is_set_aside_with_its_side_files_never_deleted(db_path: Path, clock: FakeClock) -> None:
