@@ -345,6 +345,31 @@ def test_no_restore_while_needles_are_in(
     assert len(services.sessions.running_timers()) == 1
 
 
+def test_a_restore_that_fails_says_why_and_leaves_the_chart_and_the_person_signed_in(
+    qtbot: QtBot, clinic: Services, two_backups: list[backups.BackupInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart = chart_of(clinic)
+    main = admin_window(qtbot, clinic)
+    signed_out: list[bool] = []
+    main.signed_out.connect(lambda: signed_out.append(True))
+    dialog = main.restore_backup()
+    assert isinstance(dialog, RestoreDialog)
+    qtbot.waitUntil(lambda: dialog.checked, timeout=15_000)
+    told: list[tuple[str, bool]] = []
+    monkeypatch.setattr(restore_dialog, "ask_to_restore", lambda _parent, _text: True)
+    monkeypatch.setattr(restore_dialog, "tell", lambda _parent, text, problem=False: told.append((text, problem)))
+    two_backups[1].path.unlink()  # gone between the list and the click (another PC's clean-up, a full disk)
+    dialog.table.selectRow(1)
+    assert dialog.restore_selected()
+    [(words, problem)] = told
+    assert problem and words.startswith("The backup was not restored:") and "The chart is as it was." in words
+    assert "Traceback" not in words
+    assert not signed_out and clinic.access.user is not None
+    assert "LATE-1" in patient_charts(chart)
+    assert not main.auto_backup.poll.isActive(), "a watch that was not running is not started by a failure"
+    assert clinic.accounts.users(), "the chart opens again on the next use"
+
+
 # --- a damaged chart at start-up ----------------------------------------------------------------
 def damage(path: Path) -> None:
     """Overwrite pages in the middle of the file with garbage, as a failing disk would."""

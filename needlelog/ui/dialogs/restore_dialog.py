@@ -310,6 +310,7 @@ def restore_into(window: MainWindow, info: backups.BackupInfo) -> bool:
             window, "An open session could not be saved (the reason is on screen); nothing was restored.", problem=True
         )
         return False
+    watching = window.auto_backup.poll.isActive()
     window.auto_backup.stop()
     # Every pooled connection closed: SQLite must not checkpoint into, or remove, the swapped file's side files.
     services.close()
@@ -319,7 +320,8 @@ def restore_into(window: MainWindow, info: backups.BackupInfo) -> bool:
     except Exception as exc:  # the services roll back; the window says why and goes on
         QApplication.restoreOverrideCursor()
         tell(window, f"The backup was not restored: {failure_words(exc)} The chart is as it was.", problem=True)
-        window.auto_backup.start()
+        if watching:
+            window.auto_backup.start()
         return False
     QApplication.restoreOverrideCursor()
     when = when_in_words(info.taken_at, services.clock())
