@@ -15,6 +15,7 @@ from needlelog.db import health
 from needlelog.domain.errors import StorageError
 
 STAMP = "%Y%m%dT%H%M%SZ"
+SQLITE_SHM_DMS = 128  # the -shm byte every open connection holds a shared lock on (SQLite's os_unix.c)
 # <chart's stem>-<UTC stamp>[-n].sqlite, e.g. needlelog-20260310T163000Z.sqlite
 BACKUP_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.sqlite$")
 
@@ -117,6 +118,30 @@ def remove_quietly(path: Path) -> None:
     for candidate in (path, *health.side_files(path)):
         with suppress(OSError):
             candidate.unlink()
+
+
+def chart_in_use(chart: Path) -> bool:
+    """Whether another process has ``chart`` open (POSIX, write-ahead-log mode): every SQLite connection
+    holds a shared lock on one byte of the ``-shm`` file (SQLite's "DMS" slot, byte 128) while it is open,
+    and an exclusive lock on that byte is granted only when no other process holds it. Connections of this
+    process do not count (POSIX locks belong to the process): the window lets go of its engine itself."""
+    if os.name != "posix":
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(f"{chart}-shm", os.O_RDWR)
+    except OSError:
+        return False  # no shared memory: nobody has the chart open in WAL mode
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, SQLITE_SHM_DMS)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, SQLITE_SHM_DMS)
+        return False
+    finally:
+        os.close(fd)
 
 
 def is_disk_full(exc: BaseException) -> bool:

@@ -33,6 +33,7 @@ from needlelog.db.engine import open_engine
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.services.backup_files import (
+    chart_in_use,
     copy_chart_file,
     copy_failure,
     parse_backup_name,
@@ -148,9 +149,14 @@ def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access
     )
 
 
+IN_USE = "The chart {chart} is open in another needlelog window or program; close it there, then restore."
+
+
 def _restorable_revision(chart: Path, backup: Path) -> str:
     if backup == chart:
         raise StorageError(f"{backup} is the chart itself; choose a backup copy to restore.")
+    if chart_in_use(chart):
+        raise StorageError(IN_USE.format(chart=chart))
     if not backup.is_file():
         raise StorageError(f"There is no backup at {backup}.")
     problems = health.file_problems(backup, thorough=True)
@@ -193,6 +199,8 @@ def _write_audit(engine: Engine, access: Access, now: datetime, detail: str) -> 
 
 def _swap(chart: Path, staging: Path, aside: Path) -> Path | None:
     """Keep ``chart`` (and its side files) as ``aside``, then rename ``staging`` over ``chart``."""
+    if chart_in_use(chart):  # opened while the backup was being checked
+        raise StorageError(IN_USE.format(chart=chart))
     if not chart.exists():
         os.replace(staging, chart)
         sync_folder(chart.parent)

@@ -302,6 +302,36 @@ def test_a_restore_that_fails_at_the_swap_rolls_back(
     ]
 
 
+def test_a_chart_open_in_another_program_is_not_restored_under_it(db_path: Path, clock: FakeClock) -> None:
+    """Another process with the chart open would go on writing into the file kept aside: refused, in words."""
+    first = take_backup(db_path, clock=clock)
+    assert first is not None
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            "c = sqlite3.connect(sys.argv[1])\n"
+            "c.execute('SELECT COUNT(*) FROM patient').fetchone()\n"
+            "print('open', flush=True)\n"
+            "sys.stdin.readline()\n",
+            str(db_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        before = db_path.read_bytes()
+        with pytest.raises(StorageError, match="open in another needlelog window or program; close it there"):
+            restore(db_path, first.path, clock=clock)
+        assert db_path.read_bytes() == before
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert restore(db_path, first.path, clock=clock).aside is not None  # closed: now it goes
+
+
 def test_an_old_schema_backup_is_upgraded_on_restore_with_its_fingerprints(db_path: Path, clock: FakeClock) -> None:
     """Item 7: a copy made by schema 0005 (the committed fixture) restores at head, every signed note intact."""
     old = db_path.with_name("schema-0005.sqlite")
