@@ -61,9 +61,17 @@ class AccountService(UseCases):
     ) -> None:
         super().__init__(engine, clock, access)
         self._hasher = hasher if hasher is not None else PasswordHasher.from_parameters(PASSWORD_HASHING)
+        self._decoy: str | None = None
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
+
+    def _spend_a_verification(self, password: str) -> None:
+        """The cost of one password check, for a sign-in that needs none (an unknown, inactive or locked name),
+        so that the answer's time does not tell which names exist."""
+        if self._decoy is None:
+            self._decoy = self._hasher.hash("needlelog: no account has this password")
+        self._verify(self._decoy, password)
 
     def _verify(self, stored: str, password: str) -> bool:
         if not stored or bad_character(password) is not None:  # no password is set with one (argon2 cannot hash it)
@@ -96,12 +104,14 @@ class AccountService(UseCases):
             # A user name no database can store names no account (and cannot be written to the audit as typed).
             row = records.account_row(db, username) if bad_character(username) is None else None
             if row is None or not row.active:
+                self._spend_a_verification(password)
                 records.append_audit(
                     db,
                     AuditEntry(now, storable(username).strip()[:80] or "?", "unknown", AuditAction.LOGIN_FAILED),
                 )
                 failure = WRONG_LOGIN
             elif row.locked_until is not None and row.locked_until > now:
+                self._spend_a_verification(password)
                 records.append_audit(
                     db, AuditEntry(now, row.username, "locked", AuditAction.LOGIN_FAILED, detail="account locked")
                 )
@@ -184,12 +194,12 @@ class AccountService(UseCases):
 
     # --- the administrator's work --------------------------------------------------------
     def users(self) -> list[Clinician]:
-        self.access.require(Action.MANAGE_USERS)
+        self._require(Action.MANAGE_USERS)
         with self._transaction() as db, db.begin():
             return [repo.clinician_from_row(row) for row in db.scalars(repo.select_accounts())]
 
     def add_user(self, account: Clinician, password: str) -> Clinician:
-        self.access.require(Action.MANAGE_USERS)
+        self._require(Action.MANAGE_USERS)
         return self._add(account, password, audit_detail=f"added with roles {_roles(account.roles)}")
 
     def _add(self, account: Clinician, password: str, audit_detail: str) -> Clinician:
@@ -216,7 +226,7 @@ class AccountService(UseCases):
 
     def update_user(self, account: Clinician) -> Clinician:
         """Name, credentials, registration, roles, the authorised-to-needle flag, active."""
-        self.access.require(Action.MANAGE_USERS)
+        self._require(Action.MANAGE_USERS)
         problems = account_problems(account)
         if problems:
             raise ValidationError(problems)
@@ -257,7 +267,7 @@ class AccountService(UseCases):
 
     def set_password(self, account_id: int, password: str) -> None:
         """The administrator sets (or resets) a user's password; it also lifts a login lock."""
-        self.access.require(Action.MANAGE_USERS)
+        self._require(Action.MANAGE_USERS)
         with self._transaction() as db, db.begin():
             row = records.account_row_by_id(db, account_id)
             if row is None:
@@ -276,7 +286,7 @@ class AccountService(UseCases):
             return repo.idle_lock_minutes(db)
 
     def set_idle_lock_minutes(self, minutes: int) -> None:
-        self.access.require(Action.CHANGE_SETTINGS)
+        self._require(Action.CHANGE_SETTINGS)
         if not IDLE_LOCK_MIN <= minutes <= IDLE_LOCK_MAX:
             raise ValidationError.single(
                 "idle_lock_minutes", f"The idle lock must be {IDLE_LOCK_MIN} to {IDLE_LOCK_MAX} minutes."

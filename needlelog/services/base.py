@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
+from needlelog.db.clinic_repo import clinician_from_row
 from needlelog.db.engine import sqlite_words
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
 from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
@@ -126,7 +127,29 @@ class UseCases:
         return self._sessions()
 
     def _require(self, action: Action) -> None:
+        """Refuse ``action`` unless the one acting may: by the account as stored now, not as it was at sign-in,
+        so a deactivation or a demotion takes effect at the next use case of a window already open."""
         self.access.require(action)
+        user = self.access.user
+        if user is None or user.id is None:
+            return
+        with self._transaction() as db, db.begin():
+            row = records.account_row_by_id(db, user.id)
+            fresh = None if row is None else clinician_from_row(row)
+        if fresh is None or not fresh.active:
+            raise PermissionDenied(f"{user.display_name}'s account is no longer active; sign out.")
+        if fresh.roles != user.roles:
+            self.access.user = fresh
+            self.access.require(action)
+
+    def _require_own(self, clinician_id: int, what: str = "draft") -> None:
+        """A clinician charts, signs and discards only their own drafts (the system, the command line, may act
+        for anyone)."""
+        user = self.access.user
+        if user is not None and user.id != clinician_id:
+            raise PermissionDenied(
+                f"This {what} is another clinician's: {user.display_name} may change only their own."
+            )
 
     def _audit(self, db: Session, action: AuditAction, **about: int | str | None) -> None:
         """The audit row of this use case, written in its own transaction (so both happen, or neither)."""

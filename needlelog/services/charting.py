@@ -171,6 +171,7 @@ class PatientService(UseCases):
 class SessionService(UseCases):
     def new_draft(self, patient_id: int, clinician_id: int, service_start: datetime | None = None) -> TreatmentSession:
         self._require(Action.CHART)
+        self._require_own(clinician_id)
         now = self._clock()
         with self._transaction() as db, db.begin():
             patient = repo.get_patient(db, patient_id)
@@ -189,6 +190,7 @@ class SessionService(UseCases):
     def copy_last(self, patient_id: int, clinician_id: int) -> TreatmentSession:
         """A new draft, stored now, that starts from the patient's previous session's condition and sites."""
         self._require(Action.CHART)
+        self._require_own(clinician_id)
         now = self._clock()
         with self._transaction() as db, db.begin():
             draft = self._copy_of_last(db, patient_id, clinician_id, now)
@@ -198,6 +200,7 @@ class SessionService(UseCases):
         """The same copy as :meth:`copy_last`, not stored (no id): :meth:`save_draft` writes it at its first save,
         so a copy the clinician never touches is never written. Refused as :meth:`copy_last` refuses."""
         self._require(Action.CHART)
+        self._require_own(clinician_id)
         now = self._clock()
         with self._transaction() as db, db.begin():
             return self._copy_of_last(db, patient_id, clinician_id, now)
@@ -244,8 +247,10 @@ class SessionService(UseCases):
             return repo.get_session(db, session_id)
 
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
-        """Save what is on screen; the caller's version must still be the stored one."""
+        """Save what is on screen; the caller's version must still be the stored one (and its clinician the one
+        signed in: the stored clinician is checked against the session's below)."""
         self._require(Action.CHART)
+        self._require_own(session.clinician_id)
         now = self._clock()
         if session.is_signed:
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
@@ -338,6 +343,7 @@ class SessionService(UseCases):
         The stored site must hold that timer, stopped; the resumed one runs on from the same start.
         """
         self._require(Action.CHART)
+        self._require_own(session.clinician_id)
         now = self._clock()
         if session.is_signed:
             raise ConflictError("A signed session cannot be changed; add an amendment instead.")
@@ -374,10 +380,13 @@ class SessionService(UseCases):
             raise PermissionDenied(f"{user.display_name} can sign only as themself.")
         now = self._clock()
         with self._transaction() as db, db.begin():
+            stored = repo.get_session(db, self._id(session))
+            self._require_own(stored.clinician_id)
+            if stored.patient_id != session.patient_id or stored.clinician_id != session.clinician_id:
+                raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
             problems = self._sign_problems(db, session, signer_id, now)
             if problems:
                 raise ValidationError(problems)
-            stored = repo.get_session(db, self._id(session))
             if stored.is_signed:
                 raise ConflictError("This session is already signed.")
             if stored.is_discarded:

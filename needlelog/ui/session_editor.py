@@ -71,7 +71,12 @@ class SessionEditor(QWidget):
         self._loading = False
         self.private = False
         # Who may only read (a manager) sees the same editor, read-only: nothing is ever saved from it.
-        self.view_only = not services.access.may(Action.CHART)
+        # Charting roles edit their own drafts; another clinician's draft is shown, not changed (the services
+        # refuse it too).
+        user = services.access.user
+        self.view_only = not services.access.may(Action.CHART) or (
+            user is not None and user.id != session.clinician_id
+        )
         self.figure = body_figure()
         self.setObjectName("sessionEditor")
         self.setAccessibleName("Session editor")
