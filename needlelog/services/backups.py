@@ -46,6 +46,7 @@ from needlelog.services.restoring import (  # one module for the window to impor
     RestoreResult,
     inspect_chart,
     recover_at_start,
+    refuse_damaged,
     restore,
     set_aside_damaged,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "list_backups",
     "newest_good_backup",
     "recover_at_start",
+    "refuse_damaged",
     "restore",
     "set_aside_damaged",
     "take_backup",

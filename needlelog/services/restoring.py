@@ -80,6 +80,18 @@ def inspect_chart(chart: Path) -> list[str]:
         return [f"the file cannot be read ({exc.strerror or exc})"]
 
 
+def refuse_damaged(chart: Path) -> None:
+    """Raise :class:`StorageError` naming the damage when ``chart`` is damaged, before anything opens it for
+    writing (a command that writes: seed, upgrade); a sound, new or empty chart passes."""
+    problems = inspect_chart(chart)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StorageError(
+            f"{chart} is damaged ({problems[0]}{more}); it was not opened: "
+            f"`needlelog check --db {chart}` names the newest good backup."
+        )
+
+
 def set_aside_damaged(chart: Path, *, clock: Clock = utc_now) -> Path:
     """Move ``chart`` and its -wal/-shm/-journal files aside as ``<name>.<stamp>.damaged`` (never deleted);
     returns the new path of the chart file."""
@@ -230,4 +242,12 @@ def _swap(chart: Path, staging: Path, aside: Path) -> Path | None:
     return aside
 
 
-__all__ = ["Recovery", "RestoreResult", "inspect_chart", "recover_at_start", "restore", "set_aside_damaged"]
+__all__ = [
+    "Recovery",
+    "RestoreResult",
+    "inspect_chart",
+    "recover_at_start",
+    "refuse_damaged",
+    "restore",
+    "set_aside_damaged",
+]

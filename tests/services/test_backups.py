@@ -31,6 +31,7 @@ from needlelog.services.backups import (
     list_backups,
     newest_good_backup,
     recover_at_start,
+    refuse_damaged,
     restore,
     set_aside_damaged,
     take_backup,
@@ -370,6 +371,16 @@ def test_inspect_names_damage_read_only_and_finds_nothing_wrong_with_a_sound_or_
     assert problems and all("\n" not in p for p in problems)
     assert db_path.read_bytes() == before  # read only: not a byte written
     assert check_database(db_path) == problems
+
+
+def test_a_command_that_writes_can_refuse_a_damaged_chart_first(db_path: Path) -> None:
+    refuse_damaged(db_path)  # sound: passes
+    seeded_chart(db_path)
+    damage(db_path)
+    before = db_path.read_bytes()
+    with pytest.raises(StorageError, match=r"is damaged \(.*\); it was not opened: `needlelog check --db"):
+        refuse_damaged(db_path)
+    assert db_path.read_bytes() == before
 
 
 def test_scattered_bad_bytes_in_the_audit_trail_are_named_not_raised(db_path: Path, clock: FakeClock) -> None:
