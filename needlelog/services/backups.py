@@ -167,6 +167,8 @@ def take_backup(
     folder = _usable_folder(chart, folder if folder is not None else backup_folder(chart))
     if not chart.is_file():
         raise StorageError(f"There is no chart at {chart} to back up.")
+    if chart.stat().st_size == 0:
+        raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
     owner_only_folder(folder)
     try:
         if _unchanged_since_newest(chart, folder):
@@ -196,7 +198,10 @@ def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
     target = backup_name_for(chart, folder, now)
     partial = target.with_name(f".{target.name}.partial")
     copy_chart_file(chart, partial)
-    problems = health.file_problems(partial)
+    problems, revision = health.examine(partial)
+    if not problems and revision is None:
+        remove_quietly(partial)
+        raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
     if problems:
         remove_quietly(partial)
         raise StorageError(

@@ -98,12 +98,15 @@ def test_restore_prints_one_line_and_keeps_the_chart_aside(chart: Path, tmp_path
         (("restore", "--db", "{chart}", "{chart}"), "is the chart itself"),
         (("restore", "--db", "{chart}"), "required: BACKUP"),
         (("backup",), "required: --db"),
+        (("backup", "--db", "{empty}"), "holds no needlelog chart yet; there is nothing to back up"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(chart: Path, tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     letter = tmp_path / "letter.sqlite"
     letter.write_text("Dear clinic, " * 300)
-    filled = [a.format(chart=chart, tmp=tmp_path, letter=letter) for a in args]
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    filled = [a.format(chart=chart, tmp=tmp_path, letter=letter, empty=empty) for a in args]
     before = chart.read_bytes()
     result = needlelog(*filled, home=tmp_path)
     assert result.returncode == 2, result.stderr
