@@ -370,6 +370,44 @@ def test_a_restore_that_fails_says_why_and_leaves_the_chart_and_the_person_signe
     assert clinic.accounts.users(), "the chart opens again on the next use"
 
 
+def test_the_administrator_chooses_where_this_pc_keeps_the_backups(
+    qtbot: QtBot,
+    clinic: Services,
+    two_backups: list[backups.BackupInfo],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chart = chart_of(clinic)
+    main = admin_window(qtbot, clinic)
+    dialog = main.restore_backup()
+    assert isinstance(dialog, RestoreDialog)
+    assert "(the default, beside the chart)" in dialog.folder_label.text()
+    assert not dialog.default_folder.isEnabled()
+    elsewhere = tmp_path / "usb-drive" / "needlelog"
+    monkeypatch.setattr(restore_dialog, "choose_folder", lambda _parent, _start: elsewhere)
+    qtbot.mouseClick(dialog.change_folder, Qt.MouseButton.LeftButton)
+    assert str(elsewhere) in dialog.folder_label.text() and "(chosen here)" in dialog.folder_label.text()
+    assert dialog.model.rowCount() == 0 and "There is no backup" in dialog.intro.text()
+    assert "stay there" in dialog.message.text()
+    assert backups.backup_folder(chart) == elsewhere
+
+    # The window's watch takes the next copy there.
+    main.auto_backup.start()
+    assert main.auto_backup.back_up("after changes")
+    finished(qtbot, main.auto_backup)
+    assert [info.path.parent for info in backups.list_backups(elsewhere, chart)] == [elsewhere]
+
+    # A file is no folder: said beside the list, nothing changed.
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    assert not dialog.set_backup_folder(a_file)
+    assert "is a file" in dialog.message.text() and backups.backup_folder(chart) == elsewhere
+
+    qtbot.mouseClick(dialog.default_folder, Qt.MouseButton.LeftButton)
+    assert backups.backup_folder(chart) == backups.default_backup_folder(chart)
+    assert dialog.model.rowCount() == 2
+
+
 # --- a damaged chart at start-up ----------------------------------------------------------------
 def damage(path: Path) -> None:
     """Overwrite pages in the middle of the file with garbage, as a failing disk would."""

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from needlelog.domain.errors import NeedlelogError
 from needlelog.services import backups, restoring
@@ -87,6 +96,12 @@ def tell(parent: QWidget | None, text: str, *, problem: bool = False) -> None:
         QMessageBox.warning(parent, TITLE, text)
     else:
         QMessageBox.information(parent, TITLE, text)
+
+
+def choose_folder(parent: QWidget | None, start: Path) -> Path | None:
+    """The folder picker (a module function: tests answer it); None when the person cancelled."""
+    chosen = QFileDialog.getExistingDirectory(parent, "Folder for this chart's backups", str(start))
+    return Path(chosen) if chosen else None
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -166,6 +181,7 @@ class RestoreDialog(QDialog):
         self.setWindowTitle(TITLE)
         self.resize(900, 480)
         layout = QVBoxLayout(self)
+        self._build_folder_row(layout)
         self.intro = message_label("restoreIntro", "About restoring")
         layout.addWidget(self.intro)
         self._build_table(layout)
@@ -180,6 +196,47 @@ class RestoreDialog(QDialog):
         self._collect.timeout.connect(self._show_checked)
         self.finished.connect(self._stop_checking)
         self.reload()
+
+    def _build_folder_row(self, layout: QVBoxLayout) -> None:
+        """Where this PC puts the chart's backups (SPEC §5: a setting), and the buttons that change it."""
+        self.folder_label = QLabel("")
+        named(self.folder_label, "backupFolder", "Backup folder")
+        self.folder_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.folder_label.setWordWrap(True)
+        self.change_folder = button(
+            "Change &folder…", "changeBackupFolder", "Change the backup folder", "Where this PC keeps the backups"
+        )
+        self.change_folder.clicked.connect(self.change_backup_folder)
+        self.default_folder = button(
+            "&Default folder", "defaultBackupFolder", "Back to the default backup folder", "Beside the chart"
+        )
+        self.default_folder.clicked.connect(lambda: self.set_backup_folder(None))
+        row = QHBoxLayout()
+        row.addWidget(self.folder_label, 1)
+        row.addWidget(self.change_folder)
+        row.addWidget(self.default_folder)
+        layout.addLayout(row)
+
+    def change_backup_folder(self) -> bool:
+        if self.chart is None or self.folder is None:
+            return False
+        chosen = choose_folder(self, self.folder)
+        return chosen is not None and self.set_backup_folder(chosen)
+
+    def set_backup_folder(self, folder: Path | None) -> bool:
+        """Keep the chart's backups in ``folder`` from now on (None: the default, beside the chart)."""
+        if self.chart is None or not may_restore(self.services):
+            return False
+        before = self.folder
+        try:
+            self.folder = backups.choose_backup_folder(self.chart, folder)
+        except NeedlelogError as exc:
+            self.message.setText(" ".join(str(exc).split()))
+            return False
+        self.reload()
+        if before is not None and before != self.folder:
+            self.message.setText(f"The next backups go to {self.folder}; the copies already in {before} stay there.")
+        return True
 
     def _build_table(self, layout: QVBoxLayout) -> None:
         self.model = BackupModel(self)
@@ -198,6 +255,8 @@ class RestoreDialog(QDialog):
 
     def reload(self) -> None:
         self._stop_checking()
+        for widget in (self.change_folder, self.default_folder):
+            widget.setEnabled(may_restore(self.services) and self.chart is not None)
         if not may_restore(self.services):
             self.intro.setText("Restoring a backup is for the administrator: ask them to sign in.")
             self.table.setEnabled(False)
@@ -208,6 +267,12 @@ class RestoreDialog(QDialog):
             )
             self.table.setEnabled(False)
             return
+        default = backups.default_backup_folder(self.chart)
+        self.folder_label.setText(
+            f"This PC keeps the backups of {self.chart.name} in {self.folder}"
+            + (" (the default, beside the chart)." if self.folder == default else " (chosen here).")
+        )
+        self.default_folder.setEnabled(self.folder != default)
         self.rows = copies_in(self.folder, self.chart)
         self.model.set_rows(self.rows)
         if self.rows:
@@ -248,7 +313,7 @@ class RestoreDialog(QDialog):
     def _say_what_is_listed(self) -> None:
         assert self.chart is not None
         if not self.rows:
-            self.intro.setText(f"There is no backup of {self.chart.name} in {self.folder} yet.")
+            self.intro.setText(f"There is no backup of {self.chart.name} there yet.")
             return
         done = sum(1 for info in self.rows if info.check != CHECKING)
         good = sum(1 for info in self.rows if info.check == CHECKS_OUT)
@@ -258,7 +323,7 @@ class RestoreDialog(QDialog):
             verb = "checks" if good == 1 else "check"
             state = "each checks out" if good == len(self.rows) else f"{good:,} of them {verb} out"
         self.intro.setText(
-            f"{counted(len(self.rows), 'backup')} of {self.chart.name} in {self.folder}, newest first "
+            f"{counted(len(self.rows), 'backup')} of {self.chart.name} there, newest first "
             f"({state}). Restoring one takes the chart back to that moment; the present chart "
             "is kept aside, never deleted."
         )

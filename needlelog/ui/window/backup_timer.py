@@ -13,6 +13,7 @@ bar in words; it never stops the program, and it is tried again a few minutes la
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import threading
 from collections.abc import Callable
@@ -62,7 +63,10 @@ def failure_words(exc: BaseException) -> str:
         if exc.errno == errno.ENOSPC:
             return "The disk holding the backup folder is full: free some space or choose another folder."
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return f"The backup folder cannot be written ({exc.strerror}): choose another folder in Admin → Settings."
+            return (
+                f"The backup folder cannot be written ({exc.strerror}): choose another in Admin → Restore from a "
+                "backup."
+            )
         where = f" ({exc.filename})" if exc.filename else ""
         return f"The backup could not be written{where}: {exc.strerror or exc}."
     return f"The backup could not be made ({type(exc).__name__}: {exc})."
@@ -204,8 +208,12 @@ class AutoBackup(QObject):
         """Start one backup now (unless one is under way); the result comes back through ``collect_result``."""
         if not self.enabled or self.job is not None:
             return False
-        chart, folder, clock = self.chart, self.folder, self.services.clock
-        assert chart is not None and folder is not None
+        chart, clock = self.chart, self.services.clock
+        assert chart is not None
+        with contextlib.suppress(Exception):  # the folder chosen since (Admin → Restore), else the one known
+            self.folder = backups.backup_folder(chart)
+        folder = self.folder
+        assert folder is not None
         self._job_started_from = self.signature()
         self.last_attempt = clock()
         self.job = BackupJob(lambda: backups.take_backup(chart, folder, clock=clock, reason=reason))
