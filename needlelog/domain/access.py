@@ -114,6 +114,7 @@ class AuditAction(StrEnum):
     LOCKED = "locked"  # the idle lock or a manual one (said in the detail), or the account after five failures
     UNLOCKED = "unlocked"
     PATIENT_VIEWED = "patient_viewed"
+    NOTE_VIEWED = "note_viewed"  # a visit note (signed or draft) opened on screen, once per opening
     PATIENT_SAVED = "patient_saved"
     SESSION_CREATED = "session_created"
     SESSION_SAVED = "session_saved"

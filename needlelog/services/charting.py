@@ -246,6 +246,15 @@ class SessionService(UseCases):
         with self._transaction() as db, db.begin():
             return repo.get_session(db, session_id)
 
+    def open(self, session_id: int) -> TreatmentSession:
+        """A visit note opened on screen: the same as :meth:`get`, and audited as viewed (once per opening; the
+        editor's own re-reads, after a conflict, go through :meth:`get`)."""
+        self._require(Action.VIEW_PATIENT)
+        with self._transaction() as db, db.begin():
+            session = repo.get_session(db, session_id)
+            self._audit(db, AuditAction.NOTE_VIEWED, patient_id=session.patient_id, session_id=session_id)
+            return session
+
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
         """Save what is on screen; the caller's version must still be the stored one (and its clinician the one
         signed in: the stored clinician is checked against the session's below)."""

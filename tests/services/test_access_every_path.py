@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician, TreatmentSession
 from needlelog.domain.vocab import Role
@@ -127,3 +128,21 @@ def test_sign_in_spends_one_password_check_for_an_unknown_a_locked_or_a_known_na
         assert hasher.verified - before == 1
     finally:
         services.close()
+
+
+def test_opening_a_note_is_audited_once_per_opening(clinic: Clinic) -> None:  # noqa: F811
+    c = clinic
+    as_user(c, "kpatel")  # a manager reads every chart
+
+    def viewed() -> list[tuple[str, int | None]]:
+        user, c.services.access.user = c.services.access.user, None
+        try:
+            rows = c.services.registers.audit(c.clock.now.date(), c.clock.now.date())
+        finally:
+            c.services.access.user = user
+        return [(r.entry.user, r.entry.session_id) for r in rows if r.entry.action is AuditAction.NOTE_VIEWED]
+
+    c.services.sessions.open(c.signed.id or 0)
+    c.services.sessions.get(c.signed.id or 0)  # the program's own re-read: not an opening
+    c.services.sessions.open(c.signed.id or 0)
+    assert viewed() == [("kpatel", c.signed.id), ("kpatel", c.signed.id)]

@@ -53,7 +53,7 @@ class OpenEditors(QObject):
             self.problem.emit("No clinician is set up in this clinic, so sessions cannot be charted.")
             return None
         try:
-            session = self.services.sessions.get(session_id)
+            session = self.services.sessions.open(session_id)  # audited: the note was viewed
             patient = self.services.patients.view(session.patient_id)  # audited: the chart was viewed
         except NeedlelogError as exc:
             self.problem.emit(str(exc))
@@ -98,7 +98,7 @@ class OpenEditors(QObject):
         reopened = []
         for session_id in self.open_drafts.ids() if self.open_drafts else []:
             try:
-                session = self.services.sessions.get(session_id)
+                session = self.services.sessions.open(session_id)
             except NeedlelogError:
                 session = None
             if session is None or session.is_signed or session.is_discarded:
