@@ -119,6 +119,13 @@ def test_data_files_sit_where_the_code_looks_for_them(bundle: Path) -> None:
         p.name for p in (ROOT / "needlelog" / "db" / "migrations" / "versions").glob("*.py")
     )
     assert (internal / "resources" / "README.md").is_file()
+    # The script fonts beside reports/text.py (Gurmukhi, Thai...), and harfbuzz that shapes them.
+    fonts = internal / "needlelog" / "reports" / "fonts"
+    assert sorted(p.name for p in fonts.glob("*.ttf")) == sorted(
+        p.name for p in (ROOT / "needlelog" / "reports" / "fonts").glob("*.ttf")
+    )
+    assert (fonts / "LICENSE-Noto.txt").is_file()
+    assert list(internal.glob("uharfbuzz/_harfbuzz*")), sorted(p.name for p in internal.iterdir())
 
 
 def test_seeded_database_passes_check(bundle: Path, tmp_path: Path) -> None:
