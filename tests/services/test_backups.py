@@ -12,6 +12,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -470,14 +471,12 @@ def test_a_damaged_chart_without_a_backup_is_still_set_aside(db_path: Path, cloc
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> object:
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 300 KB file system mounted for the test (tmpfs; needs root, else the test is skipped)."""
     mount = tmp_path / "small-disk"
     mount.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a size-limited folder needs root to mount tmpfs")
-    import subprocess
-
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], check=False)
     if made.returncode != 0:
         pytest.skip("tmpfs cannot be mounted here")
@@ -500,3 +499,20 @@ def test_a_full_disk_during_backup_leaves_the_chart_and_earlier_copies_intact(
     assert [p.name for p in small_disk.iterdir()] == [first.path.name]  # no partial copy left behind
     assert newest_good_backup(small_disk) == first
     assert db_path.read_bytes() == before and check_database(db_path) == []
+
+
+def test_a_full_disk_during_restore_leaves_the_chart_as_it_was(
+    db_path: Path, clock: FakeClock, small_disk: Path
+) -> None:
+    """The chart's own folder is full: the staged copy cannot be written, nothing is swapped, nothing is left."""
+    seeded_chart(db_path)
+    first = take_backup(db_path, clock=clock)
+    assert first is not None
+    chart = small_disk / "chart.sqlite"
+    shutil.copyfile(db_path, chart)  # about 190 KB of 300 KB: a second copy beside it does not fit
+    before = chart.read_bytes()
+    with pytest.raises(StorageError, match="is full") as full:
+        restore(chart, first.path, clock=clock)
+    assert "the chart is untouched" in str(full.value)
+    assert chart.read_bytes() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["chart.sqlite"]
