@@ -15,7 +15,7 @@ import os
 import sqlite3
 import stat
 from collections.abc import Iterable
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -28,38 +28,11 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 
+from needlelog.db.locations import shared_location
 from needlelog.domain.errors import StorageError
 
 BUSY_TIMEOUT_MS = 10_000
 SNAPSHOT = "needlelog_read_snapshot"  # execution option: begin a read-only transaction DEFERRED
-NETWORK_FILESYSTEMS = frozenset(
-    {
-        "nfs",
-        "nfs4",
-        "cifs",
-        "smb3",
-        "smbfs",
-        "9p",
-        "afs",
-        "ceph",
-        "glusterfs",
-        "davfs",
-        "fuse.sshfs",
-        "fuse.rclone",
-        "fuse.davfs",
-        "fuse.gvfsd-fuse",
-    }
-)
-CLOUD_SYNC_FOLDERS = (
-    "dropbox",
-    "onedrive",
-    "google drive",
-    "googledrive",
-    "icloud drive",
-    "icloud",
-    "box sync",
-    "pcloud",
-)
 POSTGRES_HINT = "to share one chart between PCs, use PostgreSQL mode (--db postgresql://...)"
 BACKENDS = ("sqlite", "postgresql")  # the engines needlelog's migrations and tests cover
 READ_ONLY = "ro"  # ``sqlite:///chart.sqlite?mode=ro``: opened so that nothing can be written
@@ -94,41 +67,17 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def mount_type(path: Path, mounts: Iterable[str] | None = None) -> str | None:
-    """The file-system type of the mount holding ``path`` (Linux ``/proc/self/mounts``)."""
-    if mounts is None:
-        try:
-            mounts = Path("/proc/self/mounts").read_text().splitlines()
-        except OSError:
-            return None
-    best, best_type = "", None
-    target = str(path)
-    for line in mounts:
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        point = parts[1].replace("\\040", " ")
-        if (target == point or target.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
-            best, best_type = point, parts[2]
-    return best_type
-
-
 def refuse_shared_location(path: Path, mounts: Iterable[str] | None = None) -> None:
-    """Raise :class:`StorageError` when ``path`` lies where SQLite's locking cannot be trusted."""
-    text = str(path)
-    if text.startswith(("\\\\", "//")):
-        raise StorageError(f"{path} is on a network share; SQLite files must be on a local disk: {POSTGRES_HINT}.")
-    fs_type = mount_type(path, mounts)
-    if fs_type in NETWORK_FILESYSTEMS:
+    """Raise :class:`StorageError` when ``path`` lies where SQLite's locking cannot be trusted: a network share or
+    mount, a FUSE mount, a cloud-sync folder, after following symbolic links (:mod:`needlelog.db.locations`)."""
+    why = shared_location(path, mounts=mounts)
+    if why is None:
+        return
+    if "cloud-sync" in why:
         raise StorageError(
-            f"{path} is on a network file system ({fs_type}); SQLite files must be on a local disk: {POSTGRES_HINT}."
+            f"{path} {why}, which can corrupt a SQLite file: keep it on a local disk, or {POSTGRES_HINT}."
         )
-    for part in PurePath(text).parts[:-1]:
-        if part.lower() in CLOUD_SYNC_FOLDERS:
-            raise StorageError(
-                f"{path} is in a cloud-sync folder ({part}), which can corrupt a SQLite file: "
-                f"keep it on a local disk, or {POSTGRES_HINT}."
-            )
+    raise StorageError(f"{path} {why}; SQLite files must be on a local disk: {POSTGRES_HINT}.")
 
 
 def resolve_target(target: str | os.PathLike[str]) -> URL:
