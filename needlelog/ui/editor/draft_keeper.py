@@ -202,7 +202,7 @@ class DraftKeeper(QObject):
             return False
         except NeedlelogError as exc:  # ValidationError among them
             self.tell(f"Not saved: {exc}")
-            self._first_unsaved = time.monotonic()  # tried again at the next change, or within the deadline
+            self._first_unsaved = time.monotonic()  # the next change or focus move tries again, its deadline from now
             return False
         # The first save of a copy gives it its id (and the editor its place in open-drafts.json).
         self.session = replace(self.session, id=stored.id, version=stored.version, service_start=stored.service_start)
