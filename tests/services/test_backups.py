@@ -374,6 +374,26 @@ def test_inspect_names_damage_read_only_and_finds_nothing_wrong_with_a_sound_or_
     assert check_database(db_path) == problems
 
 
+@pytest.mark.parametrize("edit", ["changed", "removed"])
+def test_an_edited_audit_trail_is_damage_found_at_start_up(db_path: Path, clock: FakeClock, edit: str) -> None:
+    for number in ("A1", "A2", "A3"):
+        add_patient(db_path, clock, number)
+    with closing(sqlite3.connect(db_path)) as raw, raw:
+        raw.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        raw.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        triggers = [r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+        for name in triggers:
+            if "audit" in name:
+                raw.execute(f'DROP TRIGGER "{name}"')
+        if edit == "changed":
+            raw.execute("UPDATE audit_log SET detail = 'nothing to see' WHERE id = 2")
+        else:
+            raw.execute("DELETE FROM audit_log WHERE id = 2")
+    problems = inspect_chart(db_path)
+    why = "was changed after it was written" if edit == "changed" else "does not follow the row before it"
+    assert len(problems) == 1 and problems[0].startswith("audit trail: row ") and why in problems[0]
+
+
 def test_a_command_that_writes_can_refuse_a_damaged_chart_first(db_path: Path) -> None:
     refuse_damaged(db_path)  # sound: passes
     seeded_chart(db_path)
