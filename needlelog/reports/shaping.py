@@ -20,6 +20,11 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.platypus import paragraph
 
 SHAPED_PREFIX = "NoteScript"  # every shaped font's name begins so (reports/text.py registers them)
+# A word longer than this (characters, no space) is not shaped. reportlab splits a word wider than its line
+# character by character, which tears a shaped word (a vowel sign from its letter) and misjudges the height of
+# its lines, so a table row would print over the next. No name comes near: "চট্টোপাধ্যায়" is 13, a long Thai
+# surname 15; 24 Gurmukhi characters fit the narrowest column that holds typed text.
+LONGEST_SHAPED_WORD = 24
 _shape_with_harfbuzz = ttfonts.shapeFragWord
 _shaped_fonts: set[str] = set()  # filled by install()
 
@@ -46,6 +51,10 @@ def shape_word(word: list[Any], *args: Any, **kwargs: Any) -> list[Any]:
     parts = word[1:]
     if isinstance(word, ttfonts.ShapedFragWord) or not any(_font_of(part) in _shaped_fonts for part in parts):
         return word
+    if sum(len(text) for frag, text in parts if _font_of((frag,)) in _shaped_fonts) > LONGEST_SHAPED_WORD:
+        return word  # drawn as typed: reportlab splits a word wider than its line into characters, torn if shaped
+    if any(isinstance(part[1], ttfonts.ShapedStr) for part in parts):
+        return word  # shaped already: a paragraph split across a page or a cell is made of shaped lines
     if any(_font_of(part) is None for part in parts):
         return word  # a link or an anchor inside the word: left as it is (user text holds none)
     if all(_font_of(part) == _font_of(parts[0]) for part in parts):

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from needlelog.domain.model import AdverseEvent, Clinic, VisitNote
 from needlelog.domain.text import TEXT_LIMITS
 from needlelog.domain.vocab import AdverseEventKind
+from needlelog.reports import shaping
 from needlelog.reports.letterhead import HEADER_SPACE, LETTERHEAD_MAX
 from needlelog.reports.shaping import SHAPED_PREFIX
 from needlelog.reports.text import _FILES, SHAPED, markup, printable
@@ -43,6 +44,8 @@ class Word:
     page: int
     top: float  # from the top of the page, in points
     bottom: float
+    left: float = 0.0
+    right: float = 0.0
 
 
 def words(pdf: bytes, tmp_path: Path) -> list[Word]:
@@ -53,10 +56,33 @@ def words(pdf: bytes, tmp_path: Path) -> list[Word]:
     for line in out.splitlines():
         if "<page " in line:
             page += 1
-        match = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*)</word>', line)
+        match = re.search(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)</word>', line)
         if match:
-            found.append(Word(html.unescape(match[3]), page, float(match[1]), float(match[2])))
+            left, top, right, bottom = (float(match[i]) for i in range(1, 5))
+            found.append(Word(html.unescape(match[5]), page, top, bottom, left, right))
     return found
+
+
+def overprints(found: list[Word]) -> list[tuple[str, str]]:
+    """Pairs of words drawn over each other: the middle halves of their boxes meet. (A box is as tall as its
+    font's ascent and descent: Noto Sans Myanmar's reach twice its size, so whole boxes of lines that are
+    clear of each other on the page can touch.)"""
+
+    def core(word: Word) -> tuple[float, float]:
+        quarter = (word.bottom - word.top) / 4
+        return word.top + quarter, word.bottom - quarter
+
+    pairs = []
+    for i, a in enumerate(found):
+        for b in found[i + 1 :]:
+            if a.page != b.page:
+                continue
+            (a_top, a_bottom), (b_top, b_bottom) = core(a), core(b)
+            high = min(a_bottom, b_bottom) - max(a_top, b_top)
+            wide = min(a.right, b.right) - max(a.left, b.left)
+            if high > 0.5 and wide > 1:
+                pairs.append((a.text, b.text))
+    return pairs
 
 
 def letterhead_bottom(found: list[Word], page: int) -> float:
@@ -93,6 +119,10 @@ def test_a_letterhead_at_every_limit_stays_above_the_note_on_every_page(tmp_path
     # and every word of the letterhead is there: wrapped and made smaller, never cut
     text = " ".join(w.text for w in found if w.page == 1)
     assert "Centre Foothills" in text and "T1S 1A1" in text
+
+
+def test_nothing_on_a_page_of_a_long_letterhead_overprints_anything_else(tmp_path: Path) -> None:
+    assert overprints(words(render_visit_note(long_letterhead_note()), tmp_path)) == []
 
 
 def test_a_combined_export_of_a_long_letterhead_keeps_it_apart_from_each_note(tmp_path: Path) -> None:
@@ -153,6 +183,7 @@ def test_a_name_in_each_script_prints_in_its_font_shaped_and_whole(script: str, 
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "[U+" not in text and "\ufffd" not in text
+    assert overprints(words(pdf, tmp_path)) == []
     page = tmp_path / "page"
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(page)], check=True)
 
@@ -190,3 +221,22 @@ def test_a_description_at_its_limit_prints(tmp_path: Path) -> None:
     event = AdverseEvent(AdverseEventKind.FAINTING_INJURY, description)
     pdf = render_visit_note(replace(note, session=replace(note.session, adverse_events=(event,))))
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 3
+
+
+def test_an_unbroken_name_of_any_length_never_overprints_the_next_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word wider than its column is split by reportlab character by character; a shaped one would be torn
+    and its row drawn taller than measured, over the next. A word no name reaches is drawn as typed instead."""
+
+    def note(repeats: int) -> VisitNote:
+        base = signed_note()
+        sites = (replace(base.session.sites[0], muscle="ਸਿੰਘ" * repeats), *base.session.sites[1:])
+        patient = replace(base.patient, family_name="ਸਿੰਘ" * repeats)
+        return replace(base, patient=patient, session=replace(base.session, sites=sites))
+
+    for repeats in (1, 5, 6, 50):  # 4 to 200 characters without a space
+        assert overprints(words(render_visit_note(note(repeats)), tmp_path)) == [], repeats
+    # what the limit prevents, seen by the same check
+    monkeypatch.setattr(shaping, "LONGEST_SHAPED_WORD", 10**6)
+    assert overprints(words(render_visit_note(note(50)), tmp_path))
