@@ -33,6 +33,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 FIRST_AUDITED = "0005"  # the audit trail's table came with this revision
 NOT_SQLITE = "is not a SQLite database"
+AuditMark = tuple[int, str]  # (id, row hash) of an audit row whose chain up to it was verified
 
 
 def integrity_problems(engine: Engine) -> list[str]:
@@ -103,24 +104,33 @@ def file_problems(path: Path, *, thorough: bool = False) -> list[str]:
 
 def examine(path: Path, *, thorough: bool = False) -> tuple[list[str], str | None]:
     """:func:`file_problems`, and the schema revision the file is at (None: no needlelog schema, or unreadable)."""
+    problems, revision, _mark = examine_from(path, thorough=thorough)
+    return problems, revision
+
+
+def examine_from(
+    path: Path, *, thorough: bool = False, audit_from: AuditMark | None = None
+) -> tuple[list[str], str | None, AuditMark | None]:
+    """:func:`examine`, walking the audit chain on from ``audit_from`` (a row verified before, see
+    :func:`walk_audit_chain`), and the mark of the newest audit row verified (None: no trail)."""
     if not is_sqlite_file(path):
-        return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None
+        return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None, None
     try:
         with readable(path) as source, read_only(source) as conn:
             problems = _page_problems(conn, source, thorough)
             if thorough:
                 problems += _reference_problems(conn)
             if problems:
-                return problems, None
+                return problems, None, None
             problems, revision = _schema_problems(conn)
             if problems or revision is None or revision not in migrate.KNOWN_REVISIONS or revision < FIRST_AUDITED:
-                return problems, revision
-            broken = audit_chain_problem(conn)
-            return ([] if broken is None else [broken]), revision
+                return problems, revision, None
+            broken, mark = walk_audit_chain(conn, audit_from)
+            return ([] if broken is None else [broken]), revision, mark
     except sqlite3.Error as exc:
-        return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None
+        return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None, None
     except OSError as exc:
-        return [f"the file cannot be checked ({exc.strerror or exc})"], None
+        return [f"the file cannot be checked ({exc.strerror or exc})"], None, None
 
 
 @contextmanager
@@ -187,30 +197,45 @@ def _schema_problems(conn: sqlite3.Connection) -> tuple[list[str], str | None]:
     return [], found
 
 
-def audit_chain_problem(conn: sqlite3.Connection, batch: int = 5000) -> str | None:
-    """The first audit row whose chain is broken, in words; None when the whole trail holds.
+def audit_chain_problem(conn: sqlite3.Connection) -> str | None:
+    """The first audit row whose chain is broken, in words; None when the whole trail holds."""
+    return walk_audit_chain(conn, None)[0]
+
+
+def walk_audit_chain(
+    conn: sqlite3.Connection, start: AuditMark | None, batch: int = 5000
+) -> tuple[str | None, AuditMark | None]:
+    """The first audit row whose chain is broken, in words (None when it holds), and the mark (id, hash) of
+    the newest row verified.
 
     The same rule as :func:`needlelog.db.records.audit_chain_problem` (:func:`~needlelog.domain.access.first_broken`
-    on each row), read as plain tuples from a read-only connection: building ORM rows cost 27 µs a row, and a
-    clinic's trail grows by a row for every save, so the start-up check would grow by seconds a year."""
+    on each row), read as plain tuples (ORM rows cost 27 µs a row, these 11). A clinic's trail grows by a row
+    for every save, millions in ten years, so start-up and backups walk on from ``start``, the newest row an
+    earlier walk verified, when that row is still there with the same hash; otherwise (a restored or replaced
+    file) the whole trail is walked. `needlelog check` and a restore always walk it all."""
+    if start is not None:
+        found = conn.execute("SELECT row_hash FROM audit_log WHERE id = ?", (start[0],)).fetchone()
+        if found is None or found[0] != start[1]:
+            start = None
     cursor = conn.execute(
         "SELECT id, at, user_name, role, action, patient_id, session_id, detail, previous_hash, row_hash"
-        " FROM audit_log ORDER BY id"
+        " FROM audit_log WHERE id > ? ORDER BY id",
+        (start[0] if start else 0,),
     )
-    previous = GENESIS
+    previous, mark = (start[1] if start else GENESIS), start
     while rows := cursor.fetchmany(batch):
         for row in rows:
             try:
                 entry = _audit_entry(row)
             except (TypeError, ValueError) as exc:
-                return f"audit trail: row {row[0]} cannot be read ({exc})"
+                return f"audit trail: row {row[0]} cannot be read ({exc})", mark
             broken = first_broken([entry], previous)
             if broken is not None:
                 bad, why = broken
                 when = bad.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-                return f"audit trail: row {bad.id} ({when}, {bad.user}, {bad.action.value}): {why}"
-            previous = entry.row_hash
-    return None
+                return f"audit trail: row {bad.id} ({when}, {bad.user}, {bad.action.value}): {why}", mark
+            previous, mark = entry.row_hash, (int(str(row[0])), entry.row_hash)
+    return None, mark
 
 
 def _audit_entry(row: tuple[object, ...]) -> AuditEntry:

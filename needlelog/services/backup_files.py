@@ -4,6 +4,7 @@ durable renames, and a full disk in words. Shared by :mod:`backups` and :mod:`re
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import sqlite3
@@ -11,10 +12,12 @@ from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
+from needlelog import paths
 from needlelog.db import health
 from needlelog.domain.errors import StorageError
 
 STAMP = "%Y%m%dT%H%M%SZ"
+MARKS_FILE = "audit-verified.json"  # per PC: the audit row up to which each file's chain was verified
 SQLITE_SHM_DMS = 128  # the -shm byte every open connection holds a shared lock on (SQLite's os_unix.c)
 # <chart's stem>-<UTC stamp>[-n].sqlite, e.g. needlelog-20260310T163000Z.sqlite
 BACKUP_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)(?:-(?P<n>\d+))?\.sqlite$")
@@ -142,6 +145,37 @@ def chart_in_use(chart: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def remembered_mark(path: Path) -> health.AuditMark | None:
+    """The newest audit row of the file at ``path`` whose chain this PC verified (None: none remembered)."""
+    try:
+        found = json.loads((paths.data_dir() / MARKS_FILE).read_text(encoding="utf-8")).get(str(path.absolute()))
+        return (int(found[0]), str(found[1])) if found else None
+    except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return None  # none yet, or a file this program did not write: the whole trail is walked
+
+
+def remember_mark(path: Path, mark: health.AuditMark | None) -> None:
+    """Remember ``mark`` for the file at ``path`` (best effort: without it the next check walks the whole trail);
+    marks of files that are gone are dropped."""
+    with suppress(OSError, ValueError, TypeError, AttributeError):
+        settings = paths.data_dir() / MARKS_FILE
+        try:
+            marks = json.loads(settings.read_text(encoding="utf-8"))
+            marks = marks if isinstance(marks, dict) else {}
+        except (OSError, ValueError):
+            marks = {}
+        marks = {k: v for k, v in marks.items() if Path(k).exists()}
+        if mark is None:
+            marks.pop(str(path.absolute()), None)
+        else:
+            marks[str(path.absolute())] = list(mark)
+        partial = settings.with_name(f".{settings.name}.{os.getpid()}.partial")
+        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(marks, handle, indent=0, sort_keys=True)
+        os.replace(partial, settings)
 
 
 def is_disk_full(exc: BaseException) -> bool:

@@ -37,6 +37,8 @@ from needlelog.services.backup_files import (
     copy_number,
     owner_only_folder,
     parse_backup_name,
+    remember_mark,
+    remembered_mark,
     remove_quietly,
     sync_folder,
 )
@@ -198,7 +200,8 @@ def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
     target = backup_name_for(chart, folder, now)
     partial = target.with_name(f".{target.name}.partial")
     copy_chart_file(chart, partial)
-    problems, revision = health.examine(partial)
+    # The copy's trail is the chart's: walked on from the row this PC last verified in the chart.
+    problems, revision, mark = health.examine_from(partial, audit_from=remembered_mark(chart))
     if not problems and revision is None:
         remove_quietly(partial)
         raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
@@ -214,6 +217,8 @@ def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
     except BaseException:
         remove_quietly(partial)
         raise
+    remember_mark(chart, mark)
+    remember_mark(target, mark)
     return BackupInfo(target, now, size, signed, CHECK_OK)
 
 
@@ -259,7 +264,7 @@ def _copies_of(folder: Path, chart: Path | None) -> list[tuple[Path, datetime]]:
 def describe_backup(path: Path, taken_at: datetime) -> BackupInfo:
     """One copy with its size, signed-note count and check result (read-only)."""
     try:
-        problems = health.file_problems(path)
+        problems = health.examine_from(path, audit_from=remembered_mark(path))[0]
         signed = health.signed_note_count(path) if not problems else 0
         size = path.stat().st_size
     except (OSError, sqlite3.Error) as exc:

@@ -37,6 +37,8 @@ from needlelog.services.backup_files import (
     copy_chart_file,
     copy_failure,
     parse_backup_name,
+    remember_mark,
+    remembered_mark,
     remove_quietly,
     stamp,
     sync_file,
@@ -75,7 +77,10 @@ def inspect_chart(chart: Path) -> list[str]:
     try:
         if not chart.is_file() or chart.stat().st_size == 0:
             return []
-        return health.file_problems(chart)
+        problems, _revision, mark = health.examine_from(chart, audit_from=remembered_mark(chart))
+        if not problems:
+            remember_mark(chart, mark)  # the next start walks on from here
+        return problems
     except OSError as exc:
         return [f"the file cannot be read ({exc.strerror or exc})"]
 
@@ -139,11 +144,12 @@ def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access
     try:
         copy_chart_file(backup, staging)
         _prepare(staging, backup, revision, aside if chart.exists() else None, access or Access(), now)
-        problems = health.file_problems(staging, thorough=True)
+        problems, _revision, mark = health.examine_from(staging, thorough=True)
         if problems:
             raise StorageError(f"The restored copy of {backup.name} failed its check ({problems[0]}); nothing changed.")
         sync_file(staging)
         kept = _swap(chart, staging, aside)
+        remember_mark(chart, mark)
     except NeedlelogError:
         remove_quietly(staging)
         raise

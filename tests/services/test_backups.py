@@ -24,7 +24,7 @@ from needlelog.domain.backup_schedule import copies_to_keep
 from needlelog.domain.errors import StorageError
 from needlelog.domain.rules import fingerprint
 from needlelog.domain.vocab import SessionStatus
-from needlelog.services import backups, restoring
+from needlelog.services import backup_files, backups, restoring
 from needlelog.services.backups import (
     choose_backup_folder,
     default_backup_folder,
@@ -392,6 +392,43 @@ def test_an_edited_audit_trail_is_damage_found_at_start_up(db_path: Path, clock:
     problems = inspect_chart(db_path)
     why = "was changed after it was written" if edit == "changed" else "does not follow the row before it"
     assert len(problems) == 1 and problems[0].startswith("audit trail: row ") and why in problems[0]
+
+
+def _drop_audit_triggers(raw: sqlite3.Connection) -> None:
+    for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        if "audit" in name:
+            raw.execute(f'DROP TRIGGER "{name}"')
+
+
+def test_start_up_walks_the_trail_on_from_the_row_it_verified_last(db_path: Path, clock: FakeClock) -> None:
+    """Millions of audit rows in ten years: start-up checks the rows added since the newest one it verified."""
+    for number in ("M1", "M2"):
+        add_patient(db_path, clock, number)
+    assert inspect_chart(db_path) == []
+    with closing(sqlite3.connect(db_path)) as raw:
+        newest = raw.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert backup_files.remembered_mark(db_path) == tuple(newest)
+    for number in ("M3", "M4"):
+        add_patient(db_path, clock, number)
+    with closing(sqlite3.connect(db_path)) as raw, raw:
+        _drop_audit_triggers(raw)
+        raw.execute("UPDATE audit_log SET detail = 'changed' WHERE id = ?", (newest[0] + 1,))
+    problems = inspect_chart(db_path)
+    assert len(problems) == 1 and f"row {newest[0] + 1} " in problems[0]
+    assert backup_files.remembered_mark(db_path) == tuple(newest)  # a failed walk moves no mark
+
+
+def test_a_trail_that_is_not_the_one_verified_is_walked_whole(db_path: Path, clock: FakeClock) -> None:
+    """A mark the file does not hold (a chart restored or replaced since) counts for nothing."""
+    for number in ("W1", "W2", "W3"):
+        add_patient(db_path, clock, number)
+    backup_files.remember_mark(db_path, (3, "f" * 64))
+    with closing(sqlite3.connect(db_path)) as raw, raw:
+        _drop_audit_triggers(raw)
+        raw.execute("UPDATE audit_log SET detail = 'changed' WHERE id = 1")
+    problems = inspect_chart(db_path)
+    assert len(problems) == 1 and problems[0].startswith("audit trail: row 1 ")
+    assert check_database(db_path) == problems  # `check` always walks the whole trail
 
 
 def test_a_command_that_writes_can_refuse_a_damaged_chart_first(db_path: Path) -> None:
