@@ -299,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from needlelog.domain.errors import NeedlelogError
 
     interrupts = _Interrupts()
+    _quiet_libraries()
     try:
         args = build_parser().parse_args(argv)
         return dispatch(args)
@@ -322,6 +323,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         interrupts.restore()
+
+
+def _quiet_libraries() -> None:
+    """The command line speaks in one line; a library's log record is not for the person at the terminal.
+
+    SQLAlchemy logs (with a traceback) what it swallows or re-raises while returning a connection to
+    its pool, such as a Ctrl-C that lands there; with no handler of its own, Python would print that
+    record on stderr. The exception itself still reaches :func:`main`, which says it in one line."""
+    import logging
+
+    library = logging.getLogger("sqlalchemy")
+    if not library.handlers:
+        library.addHandler(logging.NullHandler())
 
 
 def _user_error(text: str) -> int:

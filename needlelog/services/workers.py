@@ -139,6 +139,12 @@ class WorkerPool:
         self._closed = False
         self.exit_codes: list[int | None] = []  # once closed: 0 for a worker that stopped by itself
         stop_reader, self._stop = context.Pipe(duplex=False)
+        if os.name == "posix":
+            # multiprocessing's resource tracker unblocks SIGINT once it has started itself: started
+            # inside _sigint_ignored(), it would let a Ctrl-C held there through to be ignored, and lost.
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
         try:
             with _sigint_ignored():
                 for _ in range(max(1, count)):
