@@ -169,10 +169,10 @@ def take_backup(
     folder = _usable_folder(chart, folder if folder is not None else backup_folder(chart))
     if not chart.is_file():
         raise StorageError(f"There is no chart at {chart} to back up.")
-    if chart.stat().st_size == 0:
-        raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
-    owner_only_folder(folder)
     try:
+        if chart.stat().st_size == 0:
+            raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
+        owner_only_folder(folder)
         if _unchanged_since_newest(chart, folder):
             return None
         now = clock()
