@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,17 +14,20 @@ if TYPE_CHECKING:
 EXIT_DAMAGED = 1
 
 
-def run(target: str, *, exit_after: float | None = None, hint: str = "") -> int:
-    """Open the program on the chart at ``target``: sign in (the first start creates the administrator),
-    then the main window; returns the exit code. ``hint`` is shown under the sign-in (the demo's accounts)."""
+def run(target: str | Callable[[], str], *, exit_after: float | None = None, hint: str = "") -> int:
+    """Open the program on the chart at ``target`` (or the one it names when called): sign in (the first start
+    creates the administrator), then the main window; returns the exit code. ``hint`` is shown under the
+    sign-in (the demo's accounts). A chart that cannot be opened is said in a box, then raised."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from needlelog import paths
+    from needlelog.domain.errors import NeedlelogError
     from needlelog.services.store import open_chart
     from needlelog.services.workspace import OpenDrafts
     from needlelog.ui.main_window import MainWindow
     from needlelog.ui.widgets.wheel_guard import guard_wheels
+    from needlelog.ui.window import cannot_open
     from needlelog.ui.window.sign_in_flow import SignInFlow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -31,10 +35,16 @@ def run(target: str, *, exit_after: float | None = None, hint: str = "") -> int:
     # Signing out closes the main window before the sign-in shows: the flow says when the program ends.
     app.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
     guard_wheels()  # a mouse wheel never changes a value the person did not click into
-    ended = recover_damaged_chart(target)
-    if ended is not None:
-        return ended
-    services = open_chart(target)
+    try:
+        target = target() if callable(target) else target  # the default chart's folder may be unusable
+        ended = recover_damaged_chart(target)
+        if ended is not None:
+            return ended
+        paths.data_dir()  # the open drafts are kept there: a folder that cannot be used is said now
+        services = open_chart(target)
+    except NeedlelogError as exc:  # said in the window too; the command line prints it and exits 2
+        cannot_open.tell(str(exc))
+        raise
 
     def show_window(window: MainWindow) -> None:
         screen = app.primaryScreen()  # type: ignore[attr-defined]

@@ -255,7 +255,7 @@ def _ensure_demo(target: str) -> None:
         _say(f"demo clinic created in {target}")
 
 
-def _open_window(target: str, exit_after: float | None, hint: str = "") -> int:
+def _open_window(target: str | Callable[[], str], exit_after: float | None, hint: str = "") -> int:
     from needlelog.app import run
 
     return run(target, exit_after=exit_after, hint=hint)
@@ -284,7 +284,8 @@ def dispatch(args: argparse.Namespace) -> int:
         from needlelog.services.demo import DEMO_HINT
 
         return _open_window(target, args.exit_after, DEMO_HINT)
-    return _open_window(_writable(args, "the program", paths.default_database), args.exit_after)
+    # Resolved by the window, so that a data folder that cannot be used is said in a box as well.
+    return _open_window(lambda: _writable(args, "the program", paths.default_database), args.exit_after)
 
 
 def _home(path: Path) -> Path:
