@@ -151,8 +151,8 @@ def describe_os_error(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
         longest = max((len(part) for part in path.parts), default=0)
         if longest > 255:
-            name = shown(max(path.parts, key=len))
-            return f"The name {name} is too long for a file ({longest} characters; at most 255)."
+            name = max(path.parts, key=len)
+            return f"The name {name[:40]}…{name[-20:]} is too long for a file ({longest} characters; at most 255)."
         return f"The path {shown(path)} is too long for this system; choose a shorter folder."
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"{shown(path)} cannot be written: permission denied; choose a folder you may write to."
