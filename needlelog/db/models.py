@@ -189,6 +189,8 @@ class SessionRow(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    # The patient and the signer as signed (schema 0009), JSON; "" for a draft.
+    signed_as: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A draft discarded by its clinician (schema 0007): kept, never deleted, and hidden from the chart.
     discarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))

@@ -17,7 +17,7 @@ from needlelog.db.models import ClinicianRow, PatientRow, SessionRow
 from needlelog.db.patients_repo import patient_from_row
 from needlelog.db.records import amendments_of
 from needlelog.db.sessions_repo import _FULL_SESSION, IN_CHART, session_from_row
-from needlelog.domain.model import Clinic, Clinician, Patient, VisitNote
+from needlelog.domain.model import Amendment, Clinic, Clinician, Patient, TreatmentSession, VisitNote
 from needlelog.domain.vocab import SessionStatus
 
 
@@ -96,14 +96,16 @@ class VisitNoteLoader:
                 self._clinicians[clinician_row.id] = clinician_from_row(clinician_row)
         amended = amendments_of(db, [s.id for s in sessions if s.id is not None and s.is_signed])
         db.expunge_all()  # the rows are translated; do not keep a thousand of them in the identity map
-        return [
-            VisitNote(
-                clinic=self._clinic,
-                patient=self._patients[s.patient_id],
-                clinician=self._clinicians[s.clinician_id],
-                session=s,
-                signer=self._clinicians[s.signed_by_id] if s.signed_by_id is not None else None,
-                amendments=amended.get(s.id or 0, ()),
-            )
-            for s in sessions
-        ]
+        return [self._note(s, amended.get(s.id or 0, ())) for s in sessions]
+
+    def _note(self, s: TreatmentSession, amendments: tuple[Amendment, ...]) -> VisitNote:
+        """A signed note shows the patient and the signer as they were at the signature (schema 0009)."""
+        patient = self._patients[s.patient_id]
+        signer = self._clinicians[s.signed_by_id] if s.signed_by_id is not None else None
+        if s.signed_as is not None:
+            patient = s.signed_as.patient(patient)
+            signer = s.signed_as.signer(signer) if signer is not None else None
+        clinician = self._clinicians[s.clinician_id]
+        if signer is not None and s.signed_as is not None and s.clinician_id == s.signed_by_id:
+            clinician = signer  # one person: the name printed as the clinician is the one signed
+        return VisitNote(self._clinic, patient, clinician, s, signer, amendments)

@@ -68,6 +68,8 @@ from needlelog.db.sessions_repo import (
     save_session_content,
     session_from_row,
     session_owners,
+    signed_as_from_text,
+    signed_as_text,
 )
 
 __all__ = [
@@ -120,5 +122,7 @@ __all__ = [
     "session_from_row",
     "session_owners",
     "set_idle_lock_minutes",
+    "signed_as_from_text",
+    "signed_as_text",
     "update_patient",
 ]

@@ -6,8 +6,9 @@ Functions take the caller's ORM session: the service owns the transaction.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+import json
+from dataclasses import fields, replace
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -27,14 +28,29 @@ from needlelog.domain.model import (
     NeedlingSite,
     Reactions,
     SessionSummary,
+    SignedAs,
     TreatmentSession,
     TriggerPoint,
 )
 from needlelog.domain.timers import RunningTimer, site_label
 from needlelog.domain.vocab import SessionStatus
 
+SIGNED_AS_FIELDS = tuple(f.name for f in fields(SignedAs))
 # A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
 IN_CHART = SessionRow.status != SessionStatus.DISCARDED
+
+
+def signed_as_text(signed: SignedAs) -> str:
+    """The stored form of :class:`SignedAs` (JSON, its date ISO)."""
+    values = {name: getattr(signed, name) for name in SIGNED_AS_FIELDS}
+    return json.dumps({**values, "date_of_birth": signed.date_of_birth.isoformat()}, ensure_ascii=False, sort_keys=True)
+
+
+def signed_as_from_text(text: str) -> SignedAs | None:
+    if not text:
+        return None
+    values = json.loads(text)
+    return SignedAs(**{**values, "date_of_birth": date.fromisoformat(values["date_of_birth"])})
 
 
 def session_from_row(row: SessionRow) -> TreatmentSession:
@@ -80,6 +96,7 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
         signed_at=row.signed_at,
         signed_by_id=row.signed_by_id,
         fingerprint=row.fingerprint,
+        signed_as=signed_as_from_text(row.signed_as),
     )
 
 
@@ -261,16 +278,24 @@ def _as_stored(row: SessionRow, session: TreatmentSession) -> TreatmentSession:
         signed_at=row.signed_at,
         signed_by_id=row.signed_by_id,
         fingerprint=row.fingerprint,
+        signed_as=signed_as_from_text(row.signed_as),
     )
 
 
 def mark_signed(
-    db: Session, row: SessionRow, stored: TreatmentSession, signer_id: int, signed_at: datetime, digest: str
+    db: Session,
+    row: SessionRow,
+    stored: TreatmentSession,
+    signed_at: datetime,
+    digest: str,
+    signed_as: SignedAs,
+    signer_id: int,
 ) -> TreatmentSession:
     row.status = SessionStatus.SIGNED
     row.signed_at = signed_at
     row.signed_by_id = signer_id
     row.fingerprint = digest
+    row.signed_as = signed_as_text(signed_as)
     row.updated_at = signed_at
     db.flush()
     return _as_stored(row, stored)

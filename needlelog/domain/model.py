@@ -6,7 +6,7 @@ Change a value with :func:`dataclasses.replace`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from needlelog.domain.vocab import (
@@ -132,6 +132,47 @@ class NeedlingSite:
 
 
 @dataclass(frozen=True, slots=True)
+class SignedAs:
+    """Who a signed note is about and who signed it, as they were at the signature (schema 0009): what the
+    note prints and its fingerprint covers, whatever later happens to the patient's or the clinician's row."""
+
+    chart_number: str
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    username: str
+    display_name: str
+    registration_number: str
+
+    @classmethod
+    def of(cls, patient: Patient, signer: Clinician) -> SignedAs:
+        return cls(
+            patient.chart_number,
+            patient.family_name,
+            patient.given_name,
+            patient.date_of_birth,
+            signer.username,
+            signer.display_name,
+            signer.registration_number,
+        )
+
+    def patient(self, now: Patient) -> Patient:
+        """The patient as the note shows them: today's record with the signed names."""
+        return replace(
+            now,
+            chart_number=self.chart_number,
+            family_name=self.family_name,
+            given_name=self.given_name,
+            date_of_birth=self.date_of_birth,
+        )
+
+    def signer(self, now: Clinician) -> Clinician:
+        return replace(
+            now, username=self.username, display_name=self.display_name, registration_number=self.registration_number
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AdverseEvent:
     kind: AdverseEventKind
     description: str = ""
@@ -173,6 +214,7 @@ class TreatmentSession:
     signed_at: datetime | None = None
     signed_by_id: int | None = None
     fingerprint: str = ""
+    signed_as: SignedAs | None = None  # the patient and the signer as signed (None: a draft, or signed before 0009)
     # A copy of the last session not yet stored: the session it was copied from, for the audit row its first
     # save writes. Not a column: once stored, the audit trail says it.
     copied_from: int | None = None

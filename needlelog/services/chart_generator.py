@@ -17,6 +17,7 @@ from functools import cache
 from itertools import accumulate
 from typing import Any, TypeVar
 
+from needlelog.db.repositories import signed_as_text
 from needlelog.domain.figure import anchor_point, lung_field_site
 from needlelog.domain.model import (
     Clinic,
@@ -25,6 +26,7 @@ from needlelog.domain.model import (
     Patient,
     Reactions,
     Screening,
+    SignedAs,
     TreatmentSession,
 )
 from needlelog.domain.rules import DWELL_MAX, DWELL_MIN, fingerprint
@@ -418,12 +420,13 @@ class ChartGenerator:
     def session_row(self, s: TreatmentSession, patient: Patient) -> tuple[object, ...]:
         assert s.id is not None and s.service_end is not None
         signed_at = signer = None
-        digest = ""
+        digest = signed_as = ""
         if s.is_signed:
             late = self._r() < 0.03
             signed_at = s.service_end + (timedelta(hours=self.between(25, 72)) if late else timedelta(minutes=3))
             signer = s.clinician_id
             digest = fingerprint(s, patient, self.clinicians[s.clinician_id], signed_at)
+            signed_as = signed_as_text(SignedAs.of(patient, self.clinicians[s.clinician_id]))
         return (
             s.id,
             s.patient_id,
@@ -455,6 +458,7 @@ class ChartGenerator:
             signed_at,
             signer,
             digest,
+            signed_as,
         )
 
     def visit_times(self, first: datetime, count: int) -> Iterator[datetime]:

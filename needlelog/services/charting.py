@@ -25,6 +25,7 @@ from needlelog.domain.model import (
     Patient,
     PatientSummary,
     SessionSummary,
+    SignedAs,
     TreatmentSession,
 )
 from needlelog.domain.rules import (
@@ -406,7 +407,7 @@ class SessionService(UseCases):
             # The fingerprint is of the note as stored (the caution flag is the repository's to set).
             stored = repo.save_session_content(db, row, session, now)
             digest = fingerprint(stored, patient, signer, now)
-            signed = repo.mark_signed(db, row, stored, signer_id, now, digest)
+            signed = repo.mark_signed(db, row, stored, now, digest, SignedAs.of(patient, signer), signer_id)
             self._audit(
                 db, AuditAction.SESSION_SIGNED, patient_id=signed.patient_id, session_id=signed.id, detail=digest
             )

@@ -141,6 +141,7 @@ SESSION_COLUMNS = (
     "signed_at",
     "signed_by_id",
     "fingerprint",
+    "signed_as",
 )
 SITE_COLUMNS = (
     "id",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from needlelog.db import health, migrate, protections, records
+from needlelog.db import fingerprints, health, migrate, protections, records
 from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
@@ -152,7 +153,16 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
     if schema is not None:
         return [schema]
     with health.readable(path) as source:  # a hot journal is rolled back in a copy, never in the chart
-        return protections.trigger_problems(source)
+        return protections.trigger_problems(source) + _fingerprint_problems(source)
+
+
+def _fingerprint_problems(path: Path) -> list[str]:
+    """Every signed note's fingerprint recomputed, on the file opened read-only."""
+    engine = open_engine(f"sqlite:///{path.absolute()}?mode=ro", create=False)
+    try:
+        return fingerprints.fingerprint_problems(engine)
+    finally:
+        engine.dispose()
 
 
 def _schema_problem(revision: str | None) -> str | None:
@@ -180,6 +190,7 @@ def _check_server(target: str | os.PathLike[str]) -> list[str]:
             broken = records.audit_chain_problem(engine)
             if broken is not None:
                 problems.append(broken)
+            problems += fingerprints.fingerprint_problems(engine)
         return problems
     finally:
         engine.dispose()

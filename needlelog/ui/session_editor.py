@@ -74,9 +74,7 @@ class SessionEditor(QWidget):
         # Charting roles edit their own drafts; another clinician's draft is shown, not changed (the services
         # refuse it too).
         user = services.access.user
-        self.view_only = not services.access.may(Action.CHART) or (
-            user is not None and user.id != session.clinician_id
-        )
+        self.view_only = not services.access.may(Action.CHART) or (user is not None and user.id != session.clinician_id)
         self.figure = body_figure()
         self.setObjectName("sessionEditor")
         self.setAccessibleName("Session editor")

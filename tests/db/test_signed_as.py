@@ -1,0 +1,71 @@
+"""A signed note keeps the patient and the signer as they were when it was signed (schema 0009, issue 13):
+renaming either later changes neither the printed note nor its fingerprint; and `needlelog check` recomputes
+every signed note's fingerprint, naming one rewritten while its trigger was away."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from needlelog.domain.model import Clinician, Patient, SignedAs
+from needlelog.services.store import Services, check_database
+from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
+
+
+def pdf_text(path: Path) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_renaming_the_patient_and_the_signer_changes_neither_the_printed_note_nor_its_fingerprint(
+    services: Services,
+    patient: Patient,
+    clinician: Clinician,
+    db_path: Path,
+    tmp_path: Path,
+    signed_and_draft: tuple[int, int],  # noqa: F811
+) -> None:
+    signed, _draft = signed_and_draft
+    note = services.sessions.get(signed)
+    assert note.signed_as == SignedAs.of(patient, clinician)
+    before = services.exports.export_note(signed, tmp_path / "before.pdf")
+    assert patient.family_name in pdf_text(before) and clinician.display_name in pdf_text(before)
+
+    services.patients.edit(replace(services.patients.get(patient.id or 0), family_name="Renamed-After-Marriage"))
+    with sqlite3.connect(db_path) as raw:  # the clinician's row corrected by hand, as an administrator might
+        raw.execute("UPDATE clinician SET display_name = 'Dana W. Corrected' WHERE id = ?", (clinician.id,))
+
+    after = pdf_text(services.exports.export_note(signed, tmp_path / "after.pdf"))
+    assert patient.family_name in after and "Renamed-After-Marriage" not in after
+    assert clinician.display_name in after and "Dana W. Corrected" not in after
+    assert services.sessions.get(signed).fingerprint == note.fingerprint
+    assert check_database(db_path) == []
+
+
+def test_check_names_a_signed_note_rewritten_while_its_trigger_was_away(
+    db_path: Path,
+    signed_and_draft: tuple[int, int],  # noqa: F811
+) -> None:
+    signed, _draft = signed_and_draft
+    with sqlite3.connect(db_path) as raw:
+        trigger = raw.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'signed_session_no_update'"
+        ).fetchone()[0]
+        raw.execute("DROP TRIGGER signed_session_no_update")
+        raw.execute("UPDATE treatment_session SET pain_after = 0 WHERE id = ?", (signed,))
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(trigger)  # put back as it was: only the fingerprint can tell
+    problems = check_database(db_path)
+    assert len(problems) == 1 and f"signed note {signed} " in problems[0] and "changed after signing" in problems[0]
+    run = subprocess.run(
+        [sys.executable, "-m", "needlelog", "check", "--db", str(db_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1 and f"signed note {signed} " in run.stderr and "Traceback" not in run.stderr
