@@ -218,3 +218,28 @@ def test_a_full_backup_folder_exits_2_in_one_line_and_keeps_the_first_copy(
     assert f"The folder {small_disk} is full" in line and "untouched" in line
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
     assert needlelog("check", "--db", str(chart), home=tmp_path).returncode == 0
+
+
+def test_restore_refuses_a_chart_another_program_has_open(chart: Path, tmp_path: Path) -> None:
+    assert needlelog("backup", "--db", str(chart), home=tmp_path).returncode == 0
+    copy = next((chart.parent / "needlelog-backups").iterdir())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(chart)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        result = needlelog("restore", "--db", str(chart), str(copy), home=tmp_path)
+        assert result.returncode == 2
+        assert "is open in another needlelog window or program; close it there, then restore" in said(result)
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+HOLD_OPEN = """
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA journal_mode = WAL")
+c.execute("SELECT COUNT(*) FROM patient").fetchone()
+print("open", flush=True)
+sys.stdin.readline()
+"""
