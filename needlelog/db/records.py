@@ -27,7 +27,7 @@ from needlelog.db.models import (
     SessionRow,
     SiteRow,
 )
-from needlelog.domain.access import GENESIS, AuditEntry, audit_hash, first_broken
+from needlelog.domain.access import GENESIS, AuditAction, AuditEntry, audit_hash, first_broken
 from needlelog.domain.lots import NeedleLot, lot_key
 from needlelog.domain.model import Amendment
 from needlelog.domain.registers import AuditLine, FollowUp, RecallHit, RegisterEntry
@@ -49,6 +49,13 @@ def account_row_by_id(db: Session, account_id: int) -> ClinicianRow | None:
 
 
 # --- the audit trail -----------------------------------------------------------------------
+
+
+def holds_real_signed_notes(db: Session) -> bool:
+    """Whether a clinician signed a note in this chart through the program (its audit trail says so); seeded
+    notes are written signed, without that row."""
+    signed = select(AuditRow.id).where(AuditRow.action == AuditAction.SESSION_SIGNED).limit(1)
+    return db.execute(signed).first() is not None
 
 
 def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:

@@ -128,6 +128,7 @@ class AuditAction(StrEnum):
     LOT_CHANGED = "lot_changed"
     FOLLOW_UP = "follow_up"
     TIMER_RESUMED = "timer_resumed"  # an accidental Stop undone: the needles were still in
+    CHART_SEEDED = "chart_seeded"  # synthetic patients and notes added by `needlelog seed` (a demo or test chart)
     SESSION_DISCARDED = "session_discarded"  # a draft discarded by its clinician; the reason in the detail
 
 

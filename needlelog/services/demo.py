@@ -8,7 +8,9 @@ from datetime import date
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
+from needlelog.db import records
 from needlelog.db.repositories import get_clinic
+from needlelog.domain.errors import ValidationError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
@@ -38,6 +40,12 @@ def ensure_demo_clinic(target: str | os.PathLike[str], *, hasher: PasswordHasher
     engine = engine_at_head(target)
     try:
         with Session(engine) as db, db.begin():
+            if records.holds_real_signed_notes(db):
+                raise ValidationError.single(
+                    "db",
+                    "This chart holds notes signed by clinicians: it is a clinic's chart, not the demo; open it "
+                    "with `needlelog --db`, where no demo password is shown.",
+                )
             if get_clinic(db) is not None:
                 return False
         seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)

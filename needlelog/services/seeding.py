@@ -20,13 +20,14 @@ from typing import cast
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import bulk
+from needlelog.db import bulk, records
 from needlelog.db.repositories import get_clinic, save_clinic
+from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import StorageError, ValidationError
 from needlelog.domain.limits import SEED_CLINICIANS_MAX, SEED_PATIENTS_MAX, SEED_SESSIONS_MAX
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import ConsentMethod
-from needlelog.services.base import storage_failure, utc_now
+from needlelog.services.base import Access, storage_failure, utc_now
 from needlelog.services.chart_generator import (  # the generator's names, still found here by earlier callers
     AFTERCARE_SETS,
     ANCHOR_POINTS,
@@ -298,6 +299,12 @@ def _seed(
     with engine.begin() as conn:
         sqlite = conn.dialect.name == "sqlite"
         with Session(bind=conn) as db:
+            if records.holds_real_signed_notes(db):
+                raise ValidationError.single(
+                    "db",
+                    "This chart holds notes signed by clinicians: synthetic patients and notes are added only to a "
+                    "demo or test chart, never to a clinic's records.",
+                )
             if get_clinic(db) is None:
                 save_clinic(db, DEMO_CLINIC)
         staff = _clinicians(conn, wanted)
@@ -308,6 +315,9 @@ def _seed(
         chunks = _plan_chunks(conn, seed, now, staff, plans, visits, sqlite)
         done, site_total = _insert_visits(conn, chunks, workers, sessions, progress)
         bulk.reset_sequences(conn)
+        with Session(bind=conn) as db:
+            detail = f"{patients} synthetic patients, {done} sessions, {len(staff)} clinicians (seed {seed})"
+            records.append_audit(db, Access().entry(now, AuditAction.CHART_SEEDED, detail=detail))
     return SeedResult(len(staff), patients, done, site_total)
 
 
