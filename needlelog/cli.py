@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="bring the schema to this program's version (after a backup)")
     _db_option(upgrade, required=True)
-    from needlelog import cli_backup
+    from needlelog import cli_backup, cli_server
+
+    cli_server.add_db_commands(db_commands)
 
     cli_backup.add_commands(commands)
     return parser
@@ -271,6 +273,10 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _cmd_check(args)
     if args.command == "db":
+        if args.db_command == "grants":
+            from needlelog import cli_server
+
+            return cli_server.run_db(args)
         return _cmd_upgrade(args)
     if args.command in ("backup", "restore"):
         from needlelog import cli_backup

@@ -21,17 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from tests.pg_server import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "needles in, needles out 7"
@@ -63,22 +61,6 @@ def _signable(session: Any, notes: str) -> Any:
         sharps_disposed=True,
         notes=notes,
     )
-
-
-@contextmanager
-def fresh_database(server_url: str, prefix: str = "needlelog_t") -> Iterator[str]:
-    """A new, empty UTF-8 database on the server of ``server_url`` (a URL of the driver needlelog uses),
-    dropped afterwards whoever is still connected."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # --- the clinic the PCs share ---------------------------------------------------------------------
@@ -254,8 +236,9 @@ class LoadResult:
     problems: list[str]
 
 
-def run_load(url: str, processes: int, seconds: float, folder: Path) -> LoadResult:
-    """``processes`` PCs for ``seconds`` against the (empty, migrated) chart at ``url``, then :func:`verify`."""
+def run_load(owner_url: str, url: str, processes: int, seconds: float, folder: Path) -> LoadResult:
+    """``processes`` PCs for ``seconds`` against the (empty, migrated) chart at ``url`` (the PCs' login; the
+    clinic is set up and the rows read through ``owner_url``), then :func:`verify`."""
     clinic = make_clinic(url, max(1, processes // 2))
     users = sorted(clinic.clinicians)
     clinic_json = json.dumps({"clinicians": clinic.clinicians, "patients": clinic.patients, "shared": clinic.shared})
@@ -288,7 +271,7 @@ def run_load(url: str, processes: int, seconds: float, folder: Path) -> LoadResu
             problems.append(f"PC {i} ended with {child.returncode}: {output.strip()[-2000:]}")
     entries = [json.loads(line) for log in logs if log.exists() for line in log.read_text("utf-8").splitlines()]
     problems += [f"PC error: {e['what']}" for e in entries if e["op"] == "error"]
-    audit_rows, sessions, found = verify(url, entries, clinic)
+    audit_rows, sessions, found = verify(owner_url, entries, clinic)
     return LoadResult(processes, seconds, Counter(e["op"] for e in entries), audit_rows, sessions, problems + found)
 
 
@@ -398,9 +381,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from needlelog.services.store import engine_at_head
 
-    with fresh_database(args.server, "needlelog_load") as url, tempfile.TemporaryDirectory() as folder:
-        engine_at_head(url).dispose()
-        result = run_load(url, args.processes, args.seconds, Path(folder))
+    with fresh_database(args.server, "needlelog_load") as chart, tempfile.TemporaryDirectory() as folder:
+        engine_at_head(chart.url).dispose()
+        result = run_load(chart.url, chart.pc_login(), args.processes, args.seconds, Path(folder))
     print(
         f"{result.processes} PCs for {result.seconds:.0f} s: "
         + ", ".join(f"{n} {op}" for op, n in sorted(result.logged.items()))

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from needlelog.services.store import engine_at_head
-from tests.e2e.pg_load import fresh_database, run_load
+from tests.e2e.pg_load import run_load
+from tests.pg_server import ServerChart, fresh_database
 
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
 if not PG_URL and os.environ.get("CI") == "true":
@@ -26,22 +27,25 @@ pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="NEEDL
 
 
 @pytest.fixture
-def server_chart() -> Iterator[str]:
+def server_chart() -> Iterator[ServerChart]:
     assert PG_URL
-    with fresh_database(PG_URL) as url:
-        engine_at_head(url).dispose()
-        yield url
+    with fresh_database(PG_URL) as chart:
+        engine_at_head(chart.url).dispose()
+        yield chart
 
 
 @pytest.mark.timeout(120)
-def test_four_pcs_at_once_leave_one_whole_chain_and_every_row_they_logged(server_chart: str, tmp_path: Path) -> None:
-    result = run_load(server_chart, processes=4, seconds=8, folder=tmp_path)
+def test_four_pcs_at_once_leave_one_whole_chain_and_every_row_they_logged(
+    server_chart: ServerChart, tmp_path: Path
+) -> None:
+    pc_url = server_chart.pc_login()  # the PCs chart with least privilege, as a clinic's should
+    result = run_load(server_chart.url, pc_url, processes=4, seconds=8, folder=tmp_path)
     assert result.problems == []
     assert result.logged["signed"] >= 4 and result.logged["amended"] >= 1 and result.logged["exported"] >= 1
     assert result.logged["conflict"] >= 1  # stale copies were refused, never written over the newer draft
     assert result.logged["sign_refused"] >= 1  # two PCs signing one draft: exactly one signature
     checked = subprocess.run(
-        [sys.executable, "-m", "needlelog", "check", "--db", server_chart],
+        [sys.executable, "-m", "needlelog", "check", "--db", pc_url],
         capture_output=True,
         text=True,
         timeout=60,
