@@ -168,8 +168,9 @@ def _owner_only(path: Path) -> None:
         return
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
-            if candidate.exists() and stat.S_IMODE(candidate.stat().st_mode) != 0o600:
-                candidate.chmod(0o600)
+            mode = stat.S_IMODE(candidate.stat().st_mode) if candidate.exists() else 0
+            if mode & 0o077:  # taken from the group and others, never given: a read-only chart stays read-only
+                candidate.chmod(mode & 0o700)
         except OSError:
             pass  # a file we do not own: the OS decides, as SPEC §4 allows
 
