@@ -294,6 +294,17 @@ def content_marker(path: Path) -> str:
     return digest.hexdigest()
 
 
+def chart_identity(path: Path) -> str | None:
+    """What tells one chart from another whatever its file is called: the hash of its first audit row (a
+    backup or a restored copy keeps it). None when it has none or cannot be read."""
+    try:
+        with read_only(path) as conn:
+            row = conn.execute("SELECT row_hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
 def signed_note_count(path: Path) -> int:
     """How many signed notes the chart at ``path`` holds (0 when it holds no sessions table)."""
     with read_only(path) as conn:

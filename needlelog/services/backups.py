@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -181,8 +182,9 @@ def take_backup(
         raise
     except (OSError, sqlite3.Error) as exc:
         raise copy_failure(exc, folder, "the chart and the earlier backups are") from None
+    identity = health.chart_identity(chart)  # read before the audit row, whose writer tidies the side files
     _audit(chart, info, reason, access or Access(), now)
-    thin_backups(folder, chart, keep=info.path)
+    thin_backups(folder, chart, keep=info.path, identity=identity)
     return info
 
 
@@ -287,14 +289,40 @@ def newest_good_backup(folder: Path, chart: Path | None = None) -> BackupInfo | 
     return None
 
 
-def thin_backups(folder: Path, chart: Path, *, keep: Path | None = None) -> list[Path]:
-    """Remove ``chart``'s copies in ``folder`` that the 12/10/9 rule no longer keeps; returns them."""
-    copies = _copies_of(folder, chart)
+def thin_backups(
+    folder: Path, chart: Path, *, keep: Path | None = None, identity: str | Literal[False] | None = False
+) -> list[Path]:
+    """Remove ``chart``'s copies in ``folder`` that the 12/10/9 rule no longer keeps; returns them.
+
+    Only copies of this very chart count: two PCs' charts of the same name backed up into one shared folder
+    must not thin each other's copies, so a copy is this chart's when its first audit row is the chart's
+    (:func:`health.chart_identity`, read now unless ``identity`` is given) or when it has none yet."""
+    if identity is False:
+        identity = health.chart_identity(chart)
+    copies = [(path, taken) for path, taken in _copies_of(folder, chart) if _identity_of_copy(path) in (None, identity)]
     going = set(copies_to_remove(taken for _, taken in copies))
     removed = [path for path, taken in copies if taken in going and path != keep]
     for path in removed:
         remove_quietly(path)
     return removed
+
+
+_IDENTITIES: dict[tuple[str, int, int], str | None] = {}
+
+
+def _identity_of_copy(path: Path) -> str | None:
+    """:func:`health.chart_identity` of a copy, remembered while the file is unchanged (copies never change, and
+    every backup looks at all of them)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    key = (str(path), found.st_mtime_ns, found.st_size)
+    if key not in _IDENTITIES:
+        if len(_IDENTITIES) > 1000:
+            _IDENTITIES.clear()
+        _IDENTITIES[key] = health.chart_identity(path)
+    return _IDENTITIES[key]
 
 
 def total_size(infos: Iterable[BackupInfo]) -> int:

@@ -166,14 +166,14 @@ def test_a_copy_into_another_folder_is_not_skipped_because_of_the_first(
 
 @pytest.mark.timeout(60)
 def test_copies_are_thinned_to_12_daily_10_weekly_9_monthly(db_path: Path, clock: FakeClock) -> None:
-    """A changed copy every third day (and a second one that day) for 14 months: the folder keeps the rule's
-    copies, never more than 31."""
+    """A changed copy every fourth day (two on some days) for 14 months: the folder keeps the rule's copies,
+    never more than 31."""
     folder = default_backup_folder(db_path)
     made = []
     chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER)
     try:
-        for day in range(0, 420, 3):
-            for hour in (0, 8):
+        for day in range(0, 420, 4):
+            for hour in (0, 8) if day % 20 == 0 else (0,):
                 clock.now = NOW + timedelta(days=day, hours=hour)
                 chart.patients.create(make_patient(f"T{day}-{hour}"))
                 info = take_backup(db_path, folder, clock=clock)
@@ -187,6 +187,30 @@ def test_copies_are_thinned_to_12_daily_10_weekly_9_monthly(db_path: Path, clock
     assert max(made) in kept and len(kept) <= 31
     assert len({k.astimezone().date() for k in kept}) == len(kept)  # one copy a day at most
     assert all(i.good for i in list_backups(folder))
+
+
+def test_two_charts_of_one_name_sharing_a_folder_do_not_thin_each_others_copies(
+    db_path: Path, clock: FakeClock, template_db: Path, tmp_path: Path
+) -> None:
+    """Two PCs, each with its own needlelog.sqlite, backed up to one shared folder for a month."""
+    shared = tmp_path / "nas" / "needlelog"
+    first, second = tmp_path / "pc1" / "chart.sqlite", tmp_path / "pc2" / "chart.sqlite"
+    for path in (first, second):
+        path.parent.mkdir()
+        shutil.copyfile(template_db, path)
+    made: dict[Path, list[Path]] = {first: [], second: []}
+    for day in range(30):
+        for path in (first, second):
+            clock.now = NOW + timedelta(days=day, minutes=1 if path == second else 0)
+            add_patient(path, clock, f"D{day}")
+            info = take_backup(path, shared, clock=clock)
+            assert info is not None
+            made[path].append(info.path)
+    on_disk = {p.name for p in shared.iterdir()}
+    for path in (first, second):
+        kept = [p for p in made[path] if p.name in on_disk]
+        assert made[path][-1] in kept and 12 <= len(kept) <= 31  # each chart its own 12 days and more
+    assert len(on_disk) == sum(len([p for p in made[c] if p.name in on_disk]) for c in made)
 
 
 def test_a_damaged_chart_is_not_backed_up_and_earlier_copies_stay(db_path: Path, clock: FakeClock) -> None:
