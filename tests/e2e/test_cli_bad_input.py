@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -269,3 +270,14 @@ def test_the_bounds_are_stated_once_in_the_domain() -> None:
         10_000_000,
         1_000,
     )
+
+
+@pytest.mark.parametrize(("before", "after"), [(0o400, 0o400), (0o644, 0o600), (0o600, 0o600)])
+def test_opening_a_chart_never_makes_it_writable(sound_chart: Path, tmp_path: Path, before: int, after: int) -> None:
+    """Owner-only takes from the group and others and gives nothing: a chart made read-only stays so
+    (it was once chmod-ed to 0600 by the next open, and written to)."""
+    db = tmp_path / "chart.sqlite"
+    shutil.copyfile(sound_chart, db)
+    db.chmod(before)
+    assert needlelog("db", "upgrade", "--db", str(db)).stdout.startswith("schema already at")
+    assert stat.S_IMODE(db.stat().st_mode) == after
