@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     from needlelog import cli_backup, cli_server
 
     cli_server.add_db_commands(db_commands)
+    cli_server.add_commands(commands)
 
     cli_backup.add_commands(commands)
     return parser
@@ -278,6 +279,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
             return cli_server.run_db(args)
         return _cmd_upgrade(args)
+    if args.command == "migrate-to":
+        from needlelog import cli_server
+
+        return cli_server.run_migrate_to(args)
     if args.command in ("backup", "restore"):
         from needlelog import cli_backup
 

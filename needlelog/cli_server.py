@@ -53,3 +53,67 @@ def refuse_sqlite(target: str, command: str) -> None:
 
     if sqlite_path(resolve_target(target)) is not None:
         raise UsageError(f"{command} needs a postgresql+psycopg://... URL, not a SQLite file")
+
+
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    """`migrate-to`, on the command line's subparsers."""
+    move = commands.add_parser(
+        "migrate-to",
+        help="copy a SQLite chart into an empty PostgreSQL database, verified (the file is only read)",
+        description="Copy every row of the SQLite chart --db into the empty PostgreSQL database --to (run with "
+        "the URL of the role that is to own the tables), then verify the counts, every signed note's "
+        "fingerprint and the audit chain on the server. The file is opened read-only and stays as it was.",
+    )
+    _db_option(move, required=True)
+    move.add_argument("--to", required=True, metavar="URL", help="postgresql+psycopg://owner@server/database")
+
+
+def run_migrate_to(args: argparse.Namespace) -> int:
+    from needlelog.services.migrate_to import migrate_to
+
+    source, target = _target(args), args.to
+    line = _ProgressLine()
+    try:
+        moved = migrate_to(source, target, progress=line.show)
+    finally:
+        line.end()
+    rows = sum(moved.rows.values())
+    _say(
+        f"moved {moved.rows.get('treatment_session', 0):,} sessions ({rows:,} rows) to the server in "
+        f"{moved.seconds:.1f} s; verified: every table's count, {moved.signed_notes:,} signed notes' fingerprints, "
+        "the audit chain"
+    )
+    return EXIT_OK
+
+
+class _ProgressLine:
+    """One line on the terminal, rewritten in place (a line per table when the output is not a terminal)."""
+
+    def __init__(self) -> None:
+        self.live = sys.stdout.isatty()
+        self.last = 0.0
+        self.width = 0
+
+    def show(self, table: str, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        finished = done == total
+        if not self.live:
+            if finished:
+                _say(f"copied {table}: {total:,} rows")
+            return
+        if not finished and now - self.last < 0.2:
+            return
+        self.last = now
+        share = 100 if not total else done * 100 // total
+        bar = "#" * (share // 5)
+        text = f"copying {table:<18} [{bar:<20}] {done:,}/{total:,} rows"
+        sys.stdout.write("\r" + text.ljust(self.width))
+        sys.stdout.flush()
+        self.width = len(text)
+
+    def end(self) -> None:
+        if self.live and self.width:
+            sys.stdout.write("\r" + " " * self.width + "\r")
+            sys.stdout.flush()

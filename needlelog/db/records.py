@@ -64,7 +64,8 @@ def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
         db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     last = db.execute(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
     previous = last or GENESIS
-    stamped = replace(entry, at=entry.at.astimezone(UTC), previous_hash=previous)
+    # No detail is stored as "" (the column's default): hashed as stored, or the row would read as changed.
+    stamped = replace(entry, at=entry.at.astimezone(UTC), previous_hash=previous, detail=entry.detail or "")
     digest = audit_hash(stamped, previous)
     row = AuditRow(
         at=stamped.at,
@@ -73,7 +74,7 @@ def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
         action=entry.action,
         patient_id=entry.patient_id,
         session_id=entry.session_id,
-        detail=entry.detail,
+        detail=stamped.detail,
         previous_hash=previous,
         row_hash=digest,
     )
