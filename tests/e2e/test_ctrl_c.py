@@ -69,7 +69,7 @@ MOMENTS: dict[str, Moment] = {
     "the pool is starting its workers": lambda pid, db, out: pool_starting(pid),
     "a worker is running": lambda pid, db, out: workers_running(pid),
     "the first notes are written": lambda pid, db, out: pdfs(out) >= 1,
-    "half the notes are written": lambda pid, db, out: pdfs(out) >= NOTES // 3,
+    "forty notes are written": lambda pid, db, out: pdfs(out) >= NOTES // 6,
 }
 
 
