@@ -261,6 +261,10 @@ def _ensure_demo(target: str) -> None:
 def _open_window(target: str | Callable[[], str], exit_after: float | None, hint: str = "") -> int:
     from needlelog.app import run
 
+    if threading.current_thread() is threading.main_thread():
+        # Not the command line's Ctrl-C (and its watchdog that ends the process): the window saves and
+        # closes as it always did, and is never ended half-way by a press in the terminal that started it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return run(target, exit_after=exit_after, hint=hint)
 
 
