@@ -129,6 +129,8 @@ def examine_from(
             return ([] if broken is None else [broken]), revision, mark
     except sqlite3.Error as exc:
         return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None, None
+    except UnicodeDecodeError:  # SQLite's own message quotes a damaged schema's bytes
+        return ["the file is damaged: SQLite cannot read its schema (bytes that are not text)"], None, None
     except OSError as exc:
         return [f"the file cannot be checked ({exc.strerror or exc})"], None, None
 
@@ -159,6 +161,8 @@ def _needs_rollback(path: Path) -> bool:
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
         return getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
+    except UnicodeDecodeError:
+        return False
     return False
 
 
@@ -300,7 +304,7 @@ def chart_identity(path: Path) -> str | None:
     try:
         with read_only(path) as conn:
             row = conn.execute("SELECT row_hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return None
     return None if row is None else str(row[0])
 

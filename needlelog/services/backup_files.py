@@ -188,7 +188,9 @@ def copy_failure(exc: BaseException, folder: Path, what: str) -> StorageError:
     """Why a copy into ``folder`` failed, in words; ``what`` says what stays untouched."""
     if is_disk_full(exc):
         return StorageError(f"The folder {folder} is full; {what} untouched: free some space or choose another folder.")
-    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in str(exc) or "not a database" in str(exc)):
+    if isinstance(exc, UnicodeDecodeError) or (
+        isinstance(exc, sqlite3.DatabaseError) and ("malformed" in str(exc) or "not a database" in str(exc))
+    ):
         return StorageError(f"The chart is damaged (SQLite says: {exc}); {what} untouched: run `needlelog check`.")
     detail = " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]
     return StorageError(f"Cannot write a copy in {folder} ({detail}); {what} untouched.")

@@ -180,7 +180,7 @@ def take_backup(
         info = _verified_copy(chart, folder, now)
     except NeedlelogError:
         raise
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         raise copy_failure(exc, folder, "the chart and the earlier backups are") from None
     identity = health.chart_identity(chart)  # read before the audit row, whose writer tidies the side files
     _audit(chart, info, reason, access or Access(), now)
@@ -194,7 +194,7 @@ def _unchanged_since_newest(chart: Path, folder: Path) -> bool:
         return False
     try:
         return health.content_marker(newest[0][0]) == health.content_marker(chart)
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):
         return False  # the newest copy cannot be read: a new one is due
 
 
@@ -269,7 +269,7 @@ def describe_backup(path: Path, taken_at: datetime) -> BackupInfo:
         problems = health.examine_from(path, audit_from=remembered_mark(path))[0]
         signed = health.signed_note_count(path) if not problems else 0
         size = path.stat().st_size
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         return BackupInfo(path, taken_at, 0, 0, f"it cannot be read ({exc})")
     return BackupInfo(path, taken_at, size, signed, problems[0] if problems else CHECK_OK)
 

@@ -153,7 +153,7 @@ def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access
     except NeedlelogError:
         remove_quietly(staging)
         raise
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         remove_quietly(staging)
         raise copy_failure(exc, chart.parent, "the chart is") from None
     named = parse_backup_name(backup)

@@ -153,7 +153,10 @@ def check_database(target: str | os.PathLike[str]) -> list[str]:
     if schema is not None:
         return [schema]
     with health.readable(path) as source:  # a hot journal is rolled back in a copy, never in the chart
-        return protections.trigger_problems(source) + _fingerprint_problems(source)
+        try:
+            return protections.trigger_problems(source) + _fingerprint_problems(source)
+        except UnicodeDecodeError as exc:  # scattered bad bytes where SQLite's page checks do not look
+            return [f"the file is damaged: a stored text is not UTF-8 ({exc.reason}, byte {exc.start})"]
 
 
 def _fingerprint_problems(path: Path) -> list[str]:

@@ -465,6 +465,22 @@ def test_a_command_that_writes_can_refuse_a_damaged_chart_first(db_path: Path) -
     assert db_path.read_bytes() == before
 
 
+def test_a_bad_byte_in_the_schema_itself_is_named_not_raised(db_path: Path, clock: FakeClock) -> None:
+    """SQLite's own error message then quotes bytes that are not text: still damage in words."""
+    data = bytearray(db_path.read_bytes())
+    at = data.find(b"CREATE TABLE needle_lot")
+    assert at > 0
+    data[at + 13] = 0xFF
+    db_path.write_bytes(bytes(data))
+    problems = inspect_chart(db_path)
+    assert problems and problems[0].startswith("the file is damaged")
+    assert check_database(db_path) == problems
+    with pytest.raises(StorageError, match="damaged"):
+        take_backup(db_path, clock=clock)
+    with pytest.raises(StorageError, match="cannot be restored: the file is damaged"):
+        restore(db_path.with_name("other.sqlite"), db_path, clock=clock)
+
+
 def test_scattered_bad_bytes_in_the_audit_trail_are_named_not_raised(db_path: Path, clock: FakeClock) -> None:
     add_patient(db_path, clock, "BADBYTES")
     data = bytearray(db_path.read_bytes())
