@@ -7,11 +7,13 @@ tests (xdist workers) ever share one and the server keeps none.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,3 +66,66 @@ def fresh_database(server_url: str, prefix: str = "needlelog_t") -> Iterator[Ser
             for role in chart.roles:
                 conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()
+
+
+class ServerLink:
+    """The network between a PC and the server, which a test can cut and mend: a TCP relay to the server of
+    ``url``. Cut, it drops every open connection and closes each new one at once, as a server switched off or
+    a cable pulled does to the PC; the server itself (shared by every test) never notices.
+
+    (A cluster of the test's own, stopped and started with pg_ctlcluster, would do as well where initdb can
+    run; this also runs where it cannot, and as any user.)"""
+
+    def __init__(self, url: str) -> None:
+        self.target = make_url(url)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = False
+        self.open: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return self.target.set(host="127.0.0.1", port=self.port).render_as_string(hide_password=False)
+
+    def cut(self) -> None:
+        with self.lock:
+            self.down = True
+            for each in self.open:
+                with suppress(OSError):
+                    each.shutdown(socket.SHUT_RDWR)
+                each.close()
+            self.open.clear()
+
+    def mend(self) -> None:
+        with self.lock:
+            self.down = False
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.lock:
+                if self.down:
+                    client.close()
+                    continue
+                server = socket.create_connection((self.target.host or "127.0.0.1", self.target.port or 5432))
+                self.open += [client, server]
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for each in (source, sink):
+            with suppress(OSError):
+                each.shutdown(socket.SHUT_RDWR)

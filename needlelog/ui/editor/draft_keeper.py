@@ -26,10 +26,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from needlelog.domain.drafts import savable_draft
-from needlelog.domain.errors import ConflictError, NeedlelogError
+from needlelog.domain.errors import ConflictError, NeedlelogError, StorageError
 from needlelog.domain.model import TreatmentSession
 from needlelog.domain.rules import value_problems
 from needlelog.services.store import Services
+from needlelog.ui.editor.server_away import ServerAway
 from needlelog.ui.widgets.common import local_time, named
 
 # The deadline: a change is stored at the latest this long after the first change not yet saved (SPEC §7 allows
@@ -76,6 +77,7 @@ class DraftKeeper(QObject):
         self._autosave.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer may fire 5 % late
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_now)
+        self.server_away = ServerAway(services.location, self.save_now, self)  # a chart gone away: kept, retried
         self.conflict_bar = self._build_conflict_bar()
         self.save_state = QLabel("")
         named(self.save_state, "saveState", "Save state")
@@ -200,6 +202,10 @@ class DraftKeeper(QObject):
         except ConflictError as exc:
             self.enter_conflict(str(exc))
             return False
+        except StorageError as exc:  # the chart cannot be reached: kept on this PC, tried again until it is back
+            self.tell(self.server_away.kept(self.savable(), exc))
+            self._first_unsaved = time.monotonic()
+            return False
         except NeedlelogError as exc:  # ValidationError among them
             self.tell(f"Not saved: {exc}")
             self._first_unsaved = time.monotonic()  # the next change or focus move tries again, its deadline from now
@@ -211,7 +217,8 @@ class DraftKeeper(QObject):
             self._autosave.start(autosave_delay_ms(began, time.monotonic()))
         else:
             self.clean()
-            self.tell(f"Draft saved {self.clock().astimezone().strftime('%H:%M:%S')}")
+            back = self.server_away.back(self.session)
+            self.tell(f"Draft saved {self.clock().astimezone().strftime('%H:%M:%S')}{back}")
             if not self.save_button.hasFocus():  # a disabled button would pass the focus on
                 self.save_button.setEnabled(False)
             self.save_button.setToolTip("Nothing to save: every change is saved.")

@@ -17,6 +17,7 @@ from needlelog.domain.vocab import Role
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
+from needlelog.ui.editor.server_away import save_kept_drafts
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.window import quit_question
 
@@ -74,7 +75,10 @@ class SignInFlow(QObject):
         user = self.services.access.user
         # A clinician charts as themself; a manager or an administrator sees the chart without charting.
         clinician = user if user is not None and Role.CLINICIAN in user.roles else None
+        kept = save_kept_drafts(self.services)  # before the editors reopen: they read what it stores
         window = MainWindow(self.services, clinician, self.open_drafts())
+        if kept:
+            window.statusBar().showMessage(kept)
         window.signed_out.connect(self._signed_out)
         window.closed.connect(self.quit_requested)
         self.window = window
