@@ -62,6 +62,8 @@ def fresh_database(server_url: str, prefix: str = "needlelog_t") -> Iterator[Ser
         yield chart
     finally:
         with admin.connect() as conn:
+            for role in chart.roles:  # a member may end the role's connections, which FORCE does
+                conn.execute(text(f'GRANT "{role}" TO CURRENT_USER'))
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             for role in chart.roles:
                 conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from needlelog.db.engine import sqlite_path
 from needlelog.domain.errors import StorageError
@@ -23,6 +24,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # Every revision this program knows, oldest first; a test checks them against the scripts.
 KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD = KNOWN_REVISIONS[-1]
+UPGRADE_LOCK = 7_261_001  # PostgreSQL advisory lock key: one upgrade at a time
+INSUFFICIENT_PRIVILEGE = "42501"  # the server's SQLSTATE for a login that may not
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -103,7 +106,18 @@ def upgrade(engine: Engine, backup_folder: Path | None = None, *, at: datetime) 
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # several PCs start the new version: one upgrades, the rest wait
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")  # after the lock: reads the revision the first PC left
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise StorageError(
+            f"The chart on the server is at schema {revision} and this program needs {HEAD}, but this login may "
+            "not change the schema: the server's IT upgrades it once, with the URL of the tables' owner "
+            "(needlelog db upgrade --db postgresql+psycopg://OWNER@server/database)."
+        ) from None
     return revision

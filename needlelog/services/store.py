@@ -98,7 +98,8 @@ def _refuse_empty_file(target: str | os.PathLike[str]) -> None:
 
 def _not_at_head(engine: Engine, target: str | os.PathLike[str], *, upgrade: bool) -> str:
     revision = migrate.schema_revision(engine)
-    where = shown(os.fspath(target))
+    path = sqlite_path(engine.url)  # a server's URL is shown without its password
+    where = shown(os.fspath(target)) if path is not None else engine.url.render_as_string(hide_password=True)
     if revision is None:
         return f"{where} holds no needlelog chart (it is empty); give the chart's file."
     if upgrade:  # the caller would upgrade, but the chart was opened read-only
