@@ -1,6 +1,7 @@
 """The packaged program: build app.spec with PyInstaller (one folder) and run what it made.
 
-Built once per module into a temporary folder (never the repository's build/ or dist/).
+Built once per test run into a temporary folder (the `bundle` fixture of tests/e2e/conftest.py, shared with
+test_package.py; never the repository's build/ or dist/).
 A frozen program fails where the checkout cannot: files Alembic reads by path, modules only
 imported by name at run time, worker processes started from the executable, Qt plugins.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,6 @@ from needlelog import __version__
 from needlelog.services.seeding import IN_PROCESS_BELOW
 
 ROOT = Path(__file__).resolve().parents[2]
-# Below the 600 s test timeout, so a stuck build fails with its own log rather than a bare timeout.
-BUILD_TIMEOUT = 540
 RUN_TIMEOUT = 120
 
 pytestmark = [
@@ -32,60 +29,6 @@ pytestmark = [
         reason="PyInstaller is not installed; install the 'package' extra: pip install -e '.[package]'",
     ),
 ]
-
-
-def shared_library_problem() -> str | None:
-    """Why PyInstaller cannot bundle this Python, in words: it copies the Python shared library
-    (libpython3.X.so.1.0), which Debian and Ubuntu ship apart and some self-built Pythons lack."""
-    if sys.platform != "linux":
-        return None
-    name = sysconfig.get_config_var("INSTSONAME") or ""
-    python = getattr(sys, "_base_executable", sys.executable)
-    if not sysconfig.get_config_var("Py_ENABLE_SHARED") or ".so" not in name:
-        return (
-            f"This Python ({python}) was built without a shared library, which PyInstaller needs: use the "
-            "distribution's python3, or rebuild it with --enable-shared (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)."
-        )
-    folders = {sysconfig.get_config_var("LIBDIR") or "", os.path.join(sys.base_prefix, "lib")}
-    if not any(os.path.exists(os.path.join(folder, name)) for folder in folders if folder):
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        return (
-            f"{name}, the shared library of this Python ({python}), is missing: on Debian or Ubuntu install "
-            f"libpython{version} (bash scripts/dev test does)."
-        )
-    return None
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled executable, built from this checkout's app.spec."""
-    work = tmp_path_factory.mktemp("pyinstaller")
-    dist = work / "dist"
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--clean",
-            "--distpath",
-            str(dist),
-            "--workpath",
-            str(work / "build"),
-            "app.spec",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-    )
-    assert build.returncode == 0, (
-        f"PyInstaller failed:\n{build.stdout[-4000:]}\n{build.stderr[-8000:]}\n{shared_library_problem() or ''}"
-    )
-    executable = dist / "needlelog" / ("needlelog.exe" if os.name == "nt" else "needlelog")
-    assert executable.is_file(), sorted(p.name for p in (dist / "needlelog").iterdir())
-    return executable
 
 
 def run(executable: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
