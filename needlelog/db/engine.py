@@ -32,6 +32,7 @@ from needlelog.db.locations import shared_location
 from needlelog.domain.errors import StorageError
 
 BUSY_TIMEOUT_MS = 10_000
+SERVER_CONNECT_TIMEOUT = 5  # seconds a PC waits for its PostgreSQL server to answer a new connection
 SNAPSHOT = "needlelog_read_snapshot"  # execution option: begin a read-only transaction DEFERRED
 POSTGRES_HINT = "to share one chart between PCs, use PostgreSQL mode (--db postgresql://...)"
 BACKENDS = ("sqlite", "postgresql")  # the engines needlelog's migrations and tests cover
@@ -224,7 +225,11 @@ def open_engine(target: str | os.PathLike[str], *, create: bool = True, echo: bo
             raise StorageError(describe_os_error(path, exc)) from None
         os.close(fd)
     try:
-        engine = create_engine(url, echo=echo, pool_pre_ping=url.get_backend_name() != "sqlite")
+        server = url.get_backend_name() != "sqlite"
+        # A server gone from the network is waited for SERVER_CONNECT_TIMEOUT s, not the system's minutes
+        # (the URL's own connect_timeout wins).
+        waits = {"connect_timeout": SERVER_CONNECT_TIMEOUT} if server and "connect_timeout" not in url.query else {}
+        engine = create_engine(url, echo=echo, pool_pre_ping=server, connect_args=waits)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise StorageError(f"Cannot use the database URL {url.render_as_string(hide_password=True)}: {exc}") from None
     if url.get_backend_name() == "sqlite":

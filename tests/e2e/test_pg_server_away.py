@@ -9,6 +9,7 @@ server, and every other test on it, is never cut off.
 from __future__ import annotations
 
 import os
+import socket
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from needlelog.db.engine import open_engine
+from needlelog.domain.errors import StorageError
 from needlelog.domain.model import Clinic, Clinician, Consent
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.recovery import DraftRecovery, session_from_json, session_to_json
@@ -107,3 +110,16 @@ def test_a_kept_draft_is_saved_at_the_next_start_unless_it_was_saved_elsewhere(t
         assert [k.session.notes for k in recovery.pending()] == ["stale"]  # kept for the clinician
     finally:
         services.close()
+
+
+def test_a_server_that_never_answers_is_given_up_in_words() -> None:
+    """A server gone from the network (a PC whose packets go nowhere) must not hold the window for the system's
+    minutes: the connection is given up after the engine's connect timeout, in one sentence."""
+    silent = socket.create_server(("127.0.0.1", 0))  # the kernel completes the handshake; nobody ever answers
+    try:
+        port = silent.getsockname()[1]
+        with pytest.raises(StorageError, match="Cannot reach the database server at") as refused:
+            open_engine(f"postgresql+psycopg://pc:secret@127.0.0.1:{port}/chart", create=False)
+        assert "secret" not in str(refused.value) and "\n" not in str(refused.value).strip()
+    finally:
+        silent.close()

@@ -18,6 +18,8 @@ from needlelog.services.recovery import DraftRecovery
 from needlelog.services.store import Services
 
 RETRY_MS = 3000
+RETRY_AT_MOST_MS = 30_000  # the wait doubles while the chart stays away: a save that must time out costs the
+# window a few seconds (saves run on its thread), so a long outage must not cost them every 3 s
 
 
 class ServerAway(QObject):
@@ -33,8 +35,9 @@ class ServerAway(QObject):
 
     def kept(self, session: TreatmentSession, error: StorageError) -> str:
         """The save failed: keep ``session`` on this PC, try again soon; returns the words for the save state."""
+        interval = min(self._retry.interval() * 2, RETRY_AT_MOST_MS) if self.away else RETRY_MS
         self.away = True
-        self._retry.start()
+        self._retry.start(interval)
         try:
             self.recovery.keep(session)
         except OSError as exc:  # this PC's own disk refuses too: the screen still holds it
