@@ -24,9 +24,10 @@ from urllib.parse import quote
 from sqlalchemy import Engine
 
 from needlelog.db import migrate
-from needlelog.db.engine import sqlite_path
+from needlelog.db.engine import sqlite_path, sqlite_words
 from needlelog.db.models import Base
 from needlelog.domain.access import GENESIS, AuditAction, AuditEntry, first_broken
+from needlelog.domain.errors import StorageError
 
 QUICK_CHECK_ABOVE = 200 * 1024 * 1024
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -128,6 +129,9 @@ def examine_from(
             broken, mark = walk_audit_chain(conn, audit_from)
             return ([] if broken is None else [broken]), revision, mark
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+            # Held by another program, not damaged: it must never be set aside as damaged while in use.
+            raise StorageError(sqlite_words(exc, path) or str(exc)) from None
         return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None, None
     except UnicodeDecodeError:  # SQLite's own message quotes a damaged schema's bytes
         return ["the file is damaged: SQLite cannot read its schema (bytes that are not text)"], None, None

@@ -182,6 +182,9 @@ CASES: dict[str, Case] = {
     "chart locked exclusively": Case(
         ("export", "--db", "{db}", *WIDE, "--out", "{tmp}/out"), "locked", fault=_exclusive_lock_held
     ),
+    "check of a chart locked exclusively": Case(
+        ("check", "--db", "{db}"), "locked by another program", fault=_exclusive_lock_held
+    ),  # in use, not damaged: never named nor set aside as damaged
     "read-only chart file": Case(SEED, "read-only", fault=_chart_read_only),
     "read-only folder, new chart": Case(
         ("seed", "--db", "{tmp}/new.sqlite", "--patients", "1", "--sessions", "1"),
@@ -249,6 +252,7 @@ def test_a_bad_command_line_is_one_line_and_exit_2(name: str, sound_chart: Path,
             assert digest(db) == before
     assert not (work / "new.sqlite").exists()
     assert not (work / "out").exists()
+    assert not [p.name for p in work.iterdir() if "damaged" in p.name]
 
 
 def test_a_read_only_open_reads_and_never_writes(sound_chart: Path, tmp_path: Path) -> None:
