@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--combined", type=Path, metavar="FILE.pdf", help="also write all notes in one PDF")
     export.add_argument("--csv", type=Path, metavar="FILE.csv", help="also write a CSV file, one row per visit")
     export.add_argument("--include-drafts", action="store_true", help="export unsigned drafts too")
+    export.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the account to export as, where the chart has accounts (password: $NEEDLELOG_PASSWORD or a prompt)",
+    )
 
     check = commands.add_parser("check", help="integrity, foreign keys, schema at head; exit 1 on failure")
     _db_option(check, required=True)
@@ -158,6 +163,16 @@ def _writable(args: argparse.Namespace, command: str, fallback: Callable[[], Pat
     return target
 
 
+def _refuse_damaged(target: str) -> None:
+    """A damaged SQLite chart is never opened for writing: named, with where to find the newest good backup."""
+    from needlelog.db.engine import resolve_target, sqlite_path
+    from needlelog.services.restoring import refuse_damaged
+
+    path = sqlite_path(resolve_target(target))
+    if path is not None and path.exists():
+        refuse_damaged(path)
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -172,6 +187,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         raise UsageError("--sessions needs at least one patient (--patients 1 or more)")
     refuse_too_many(args.patients, args.sessions, args.clinicians)  # before the file is even created
     started = time.perf_counter()
+    _refuse_damaged(_writable(args, "seed"))
     engine = engine_at_head(_writable(args, "seed"))
     try:
         result = seed_chart(
@@ -207,6 +223,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     # An export never creates or changes a chart: a file that is not one at this schema is refused.
     services = open_chart(_writable(args, "export (it records itself in the audit trail)"), create=False, upgrade=False)
     try:
+        from needlelog.cli_auth import sign_in
+
+        sign_in(services, args.user)  # a chart with accounts is read through one, audited under its name
         result = services.exports.export(
             criteria,
             out,
@@ -245,6 +264,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_upgrade(args: argparse.Namespace) -> int:
     from needlelog.services.store import upgrade_database
 
+    _refuse_damaged(_writable(args, "db upgrade"))
     before, after = upgrade_database(_writable(args, "db upgrade"))
     _say(f"schema already at {after}" if before == after else f"schema upgraded from {before or 'empty'} to {after}")
     return EXIT_OK

@@ -11,6 +11,7 @@ not hold; that is the keyed seal's work, not this check's.)
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import closing
 from datetime import UTC, datetime
 from functools import cache
@@ -26,10 +27,19 @@ def _normal(sql: str | None) -> str:
     return " ".join((sql or "").split())
 
 
-@cache
+_MAKING = threading.Lock()  # the backup thread and the main thread may both ask first
+
+
 def expected_triggers() -> dict[str, str]:
     """Every trigger this program's schema has on SQLite, by name, as its normalised CREATE text."""
-    engine = create_engine("sqlite://", poolclass=StaticPool)
+    with _MAKING:
+        return _expected_triggers()
+
+
+@cache
+def _expected_triggers() -> dict[str, str]:
+    # One in-memory database, made and read by the thread holding the lock.
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
     try:
         migrate.upgrade(engine, at=datetime.now(UTC))
         with engine.connect() as conn:

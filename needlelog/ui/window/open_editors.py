@@ -53,8 +53,8 @@ class OpenEditors(QObject):
             self.problem.emit("No clinician is set up in this clinic, so sessions cannot be charted.")
             return None
         try:
-            session = self.services.sessions.open(session_id)  # audited: the note was viewed
-            patient = self.services.patients.view(session.patient_id)  # audited: the chart was viewed
+            session = self.services.sessions.open(session_id)  # audited once: the note (and its patient) viewed
+            patient = self.services.patients.get(session.patient_id)
         except NeedlelogError as exc:
             self.problem.emit(str(exc))
             return None

@@ -206,7 +206,10 @@ class PatientPanel(QWidget):
     def focus_new_session(self) -> None:
         self.new_session_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def show_patient(self, patient_id: int | None) -> None:
+    def show_patient(self, patient_id: int | None, *, again: bool = False) -> None:
+        """The patient's chart opened (audited as viewed), or, ``again``, the one already shown brought up to date
+        after a save: a re-read of what is on screen, not a new viewing (an autosave every two seconds would
+        otherwise write a "patient viewed" row each time)."""
         self.message.clear()
         enabled = patient_id is not None and self.clinician is not None
         self.new_session_button.setEnabled(enabled)
@@ -219,7 +222,8 @@ class PatientPanel(QWidget):
             self.history_title.setText("Sessions")
             return
         try:
-            patient = self.services.patients.view(patient_id)  # audited: this patient's chart was viewed
+            patients = self.services.patients
+            patient = patients.get(patient_id) if again else patients.view(patient_id)  # audited when opened
         except NeedlelogError as exc:
             self.message.setText(str(exc))
             return
@@ -246,13 +250,13 @@ class PatientPanel(QWidget):
             self.message.setText(str(exc))
             return None
         if draft.id is not None:  # stored: the history shows it (an unsaved copy is not there yet)
-            self.show_patient(self.current.id)
+            self.show_patient(self.current.id, again=True)
         return draft
 
     def session_changed(self, session: TreatmentSession) -> None:
         """A session was saved or signed somewhere: the history shows it if it is this patient's."""
         if self.current is not None and session.patient_id == self.current.id:
-            self.show_patient(self.current.id)
+            self.show_patient(self.current.id, again=True)
 
     def _history_activated(self, index: QModelIndex) -> None:
         row = self.history.row_at(index.row())
