@@ -314,8 +314,10 @@ def _check_outputs(out_dir: Path, per_visit: bool, combined: Path | None, csv: P
 
 
 def _make_folder(folder: Path) -> None:
+    """The visit notes' folder, made owner-only (whatever the umask: they hold health information); a folder
+    that exists already keeps the permissions its owner gave it."""
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise _storage_error(folder, exc) from None
 

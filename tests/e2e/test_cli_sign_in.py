@@ -114,3 +114,36 @@ def test_seed_and_upgrade_never_open_a_damaged_chart_for_writing(tmp_path: Path)
     ):
         assert "is damaged" in one_line(needlelog(*args))
         assert path.read_bytes() == before
+
+
+def test_an_export_folder_is_made_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    path = tmp_path / "chart.sqlite"
+    assert needlelog("seed", "--db", str(path), "--patients", "3", "--sessions", "9").returncode == 0
+    out = tmp_path / "notes"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys, runpy; os.umask(0); sys.argv[0] = 'needlelog'; "
+            "runpy.run_module('needlelog', run_name='__main__')",
+            "export",
+            "--db",
+            str(path),
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2100-12-31",
+            "--out",
+            str(out),
+            "--csv",
+            str(tmp_path / "notes.csv"),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.stat().st_mode & 0o777 == 0o700
+    files = [*out.glob("*.pdf"), tmp_path / "notes.csv"]
+    assert len(files) > 1 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
