@@ -212,6 +212,10 @@ class MainWindow(QMainWindow):
         self.restore_action.triggered.connect(self.restore_backup)
         self.restore_action.setVisible(may_restore(self.services))
         admin.addAction(self.restore_action)
+        self.move_action = self._action("&Move this chart to the clinic's server…", "actionMoveToServer")
+        self.move_action.triggered.connect(self.move_to_server)
+        self.move_action.setVisible(may_restore(self.services) and "://" not in self.services.location)
+        admin.addAction(self.move_action)
 
     def _build_view_menu(self) -> None:
         privacy = self._action("Hide &names", "actionPrivacy", "Ctrl+Shift+P")
@@ -339,6 +343,13 @@ class MainWindow(QMainWindow):
         dialog = RestoreDialog(self.services, self)
         dialog.restore_chosen.connect(lambda info: restore_into(self, info))
         return self._open_dialog(dialog)
+
+    def move_to_server(self) -> QDialog | None:
+        from needlelog.ui.dialogs.move_to_server import MoveToServerDialog
+
+        if not may_restore(self.services):  # the administrator's, as a restore is
+            return None
+        return self._open_dialog(MoveToServerDialog(self.services, self))
 
     def _open_dialog(self, dialog: QDialog) -> QDialog:
         self.dialogs.append(dialog)
