@@ -37,6 +37,10 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from needlelog import cli_server
+
+    if cli_server.is_server(_target(args)):  # pg_dump / pg_restore
+        return cli_server.run_server_backup(args)
     if args.command == "backup":
         return _cmd_backup(args)
     return _cmd_restore(args)

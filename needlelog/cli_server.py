@@ -117,3 +117,29 @@ class _ProgressLine:
         if self.live and self.width:
             sys.stdout.write("\r" + " " * self.width + "\r")
             sys.stdout.flush()
+
+
+def is_server(target: str) -> bool:
+    from needlelog.db.engine import resolve_target, sqlite_path
+
+    return sqlite_path(resolve_target(target)) is None
+
+
+def run_server_backup(args: argparse.Namespace) -> int:
+    """`backup` and `restore` of a chart on a PostgreSQL server: pg_dump and pg_restore, checked."""
+    from pathlib import Path
+
+    from needlelog.services import server_backup
+
+    target = _target(args)
+    if args.command == "backup":
+        folder = Path(args.to).expanduser() if args.to is not None else None
+        made = server_backup.backup_server(target, folder)
+        thinned = f"; {made.removed} older copies thinned" if made.removed else ""
+        _say(
+            f"backed up the server's chart to {made.path} ({made.size_bytes:,} bytes, checked with pg_restore){thinned}"
+        )
+        return EXIT_OK
+    signed = server_backup.restore_server(target, Path(args.backup).expanduser())
+    _say(f"restored {args.backup} into the server's database ({signed:,} signed notes, checked); run db grants again")
+    return EXIT_OK

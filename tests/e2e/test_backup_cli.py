@@ -91,7 +91,7 @@ def test_restore_prints_one_line_and_keeps_the_chart_aside(chart: Path, tmp_path
     [
         (("backup", "--db", "{chart}", "--to", "{chart}"), "is a file; choose a folder"),
         (("backup", "--db", "{tmp}/absent.sqlite"), "There is no chart at"),
-        (("backup", "--db", "postgresql://nobody@127.0.0.1:1/none"), "works on a SQLite chart file"),
+        (("backup", "--db", "postgresql://nobody@127.0.0.1:1/none"), "pg_dump"),  # a server: its own tool, said
         (("backup", "--db", "{chart}", "--to", "~nosuchuser-needlelog/x"), "no such user's home folder"),
         (("restore", "--db", "{chart}", "{tmp}/absent.sqlite"), "There is no backup at"),
         (("restore", "--db", "{chart}", "{letter}"), "is not a SQLite database"),
