@@ -69,13 +69,51 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def _db_option(parser: argparse.ArgumentParser, required: bool = False) -> None:
+def _db_option(parser: argparse.ArgumentParser, required: bool = False, fallback: str = "the user data folder") -> None:
+    """``--db`` of a command. Never required by argparse, which would refuse ``needlelog --db X check`` (the
+    option before the command): a command that needs a chart finds none in ``_target``, which says so."""
+    where = "of the window or of the command after it" if parser.prog == "needlelog" else "here or before the command"
     parser.add_argument(
         "--db",
         metavar="PATH|URL",
         default=argparse.SUPPRESS,
-        help="SQLite file or database URL (default: $NEEDLELOG_DB, then the user data folder)",
-        required=required and not os.environ.get("NEEDLELOG_DB"),
+        help=f"SQLite file or database URL, {where}; required unless $NEEDLELOG_DB names it"
+        if required
+        else f"SQLite file or database URL, {where} (default: $NEEDLELOG_DB, then {fallback})",
+    )
+
+
+def _add_demo_and_seed(commands: Any) -> None:
+    """The two commands that make a chart of made-up people: the demo clinic, and a chart filled to measure."""
+    demo = commands.add_parser(
+        "demo",
+        help="open the program on a demo clinic, created on first use",
+        description="Open the program on Bow River Physiotherapy, a demo clinic with realistic patients and "
+        "visits, made on first use (its accounts are shown under the sign-in). Nothing in it is a real patient.",
+    )
+    _db_option(demo, fallback="the demo chart in the user data folder")
+    demo.add_argument("--no-window", action="store_true", help="create the demo clinic and exit")
+    demo.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a database with synthetic, realistic data",
+        description="Fill a chart (created if new) with synthetic patients, clinicians, consents and visit notes, "
+        "signed and drafts, for trying the program or measuring it. Never on a clinic's real chart.",
+    )
+    _db_option(seed, required=True)
+    seed.add_argument("--patients", type=_count, required=True, metavar="N", help="how many patients to add")
+    seed.add_argument(
+        "--sessions", type=_count, required=True, metavar="M", help="how many visits to add, spread over the patients"
+    )
+    seed.add_argument(
+        "--seed", type=int, default=1, metavar="S", help="random seed: the same S gives the same data (default 1)"
+    )
+    seed.add_argument(
+        "--clinicians",
+        type=_at_least_one,
+        default=None,
+        help="how many clinicians (default 3, or 10 above 200 patients)",
     )
 
 
@@ -89,22 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="open the program on a demo clinic, created on first use")
-    _db_option(demo)
-    demo.add_argument("--no-window", action="store_true", help="create the demo clinic and exit")
-    demo.add_argument("--exit-after", type=_seconds, metavar="SECONDS", help=argparse.SUPPRESS)
-
-    seed = commands.add_parser("seed", help="fill a database with synthetic, realistic data")
-    _db_option(seed, required=True)
-    seed.add_argument("--patients", type=_count, required=True)
-    seed.add_argument("--sessions", type=_count, required=True)
-    seed.add_argument("--seed", type=int, default=1)
-    seed.add_argument(
-        "--clinicians",
-        type=_at_least_one,
-        default=None,
-        help="how many clinicians (default 3, or 10 above 200 patients)",
-    )
+    _add_demo_and_seed(commands)
 
     export = commands.add_parser(
         "export",
@@ -128,12 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="the account to export as, where the chart has accounts (password: $NEEDLELOG_PASSWORD or a prompt)",
     )
 
-    check = commands.add_parser("check", help="integrity, foreign keys, schema at head; exit 1 on failure")
+    check = commands.add_parser(
+        "check",
+        help="integrity, foreign keys, schema at head; exit 1 on failure",
+        description="Read the chart without changing it: SQLite's integrity and foreign keys, the schema at this "
+        "program's version, the protective triggers, every signed note's fingerprint and seal, and the audit "
+        "chain. Prints ok and exits 0, or names each problem and exits 1.",
+    )
     _db_option(check, required=True)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="bring the schema to this program's version (after a backup)")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="bring the schema to this program's version (after a backup)",
+        description="Copy the chart aside (<chart>.before-upgrade-from-<schema>.<time>.sqlite, checked), then "
+        "bring its schema to this program's version in one transaction. The program does this itself at start.",
+    )
     _db_option(upgrade, required=True)
     from needlelog import cli_backup, cli_server
 
@@ -149,7 +183,8 @@ def _target(args: argparse.Namespace, fallback: Callable[[], Path] | None = None
     if target:
         return str(target)
     if fallback is None:
-        raise UsageError("--db is required")
+        command = " ".join(filter(None, (args.command, getattr(args, "db_command", None))))
+        raise UsageError(f"the chart is required: --db PATH|URL (before or after `{command}`), or set NEEDLELOG_DB")
     return str(fallback())
 
 
@@ -278,9 +313,27 @@ def _ensure_demo(target: str) -> None:
         _say(f"demo clinic created in {target}")
 
 
+# Qt platforms that need a display server; any other (offscreen, minimal, vnc, eglfs, linuxfb) needs none.
+_DISPLAY_PLATFORMS = {"", "xcb", "wayland", "wayland-egl", "wayland-brcm"}
+
+
+def _refuse_without_screen() -> None:
+    """Where the window needs a display server and none is named, say so in one line: Qt would abort the
+    process (SIGABRT) with a hint about a missing xcb library instead."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    platforms = {name.split(":")[0] for name in os.environ.get("QT_QPA_PLATFORM", "").split(";")}
+    if platforms <= _DISPLAY_PLATFORMS:
+        raise UsageError(
+            "there is no screen to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set): start "
+            "needlelog from the PC's desktop, or use a command that needs none, such as `needlelog check`"
+        )
+
+
 def _open_window(target: str | Callable[[], str], exit_after: float | None, hint: str = "") -> int:
     from needlelog.app import run
 
+    _refuse_without_screen()
     if threading.current_thread() is threading.main_thread():
         # Not the command line's Ctrl-C (and its watchdog that ends the process): the window saves and
         # closes as it always did, and is never ended half-way by a press in the terminal that started it.
@@ -313,6 +366,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return cli_backup.run(args)
     if args.command == "demo":
         target = _writable(args, "the demo", paths.demo_database)
+        if not args.no_window:
+            _refuse_without_screen()  # before the demo clinic is made
         _ensure_demo(target)
         if args.no_window:
             return EXIT_OK
