@@ -30,6 +30,12 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
     from needlelog.ui.window import cannot_open
     from needlelog.ui.window.sign_in_flow import SignInFlow
 
+    if QApplication.instance() is None:  # Qt aborts the process when its X11 plugin cannot load: said first
+        from PySide6.QtCore import QLibraryInfo
+
+        from needlelog.ui.platform_check import refuse_missing_x11_libraries
+
+        refuse_missing_x11_libraries([Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))])
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("needlelog")
     # Signing out closes the main window before the sign-in shows: the flow says when the program ends.

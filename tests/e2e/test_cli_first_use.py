@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,35 @@ def test_without_a_screen_the_window_says_so_in_one_line(
     assert "no screen" in line and "DISPLAY" in line and "needlelog check" in line
     assert result.returncode == 2 and "Aborted" not in result.stderr and "xcb-cursor0" not in result.stderr
     assert not (tmp_path / "chart.sqlite").exists()  # refused before any chart (or demo clinic) is made
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or shutil.which("gcc") is None, reason="builds a stand-in X11 plugin with gcc"
+)
+def test_a_missing_system_library_of_qts_x11_plugin_is_named_in_one_line(tmp_path: Path) -> None:
+    """An X11 plugin that needs a library this PC lacks (a stand-in, found first through QT_PLUGIN_PATH, as Qt
+    would): Qt would abort; the program names the library and stops before any chart is made."""
+    (tmp_path / "gone.c").write_text("int gone(void) { return 1; }\n")
+    (tmp_path / "plugin.c").write_text("int gone(void);\nint use(void) { return gone(); }\n")
+    library = tmp_path / "libneedlelog-gone.so.0"
+    plugin = tmp_path / "plugins" / "platforms" / "libqxcb.so"
+    plugin.parent.mkdir(parents=True)
+    gcc = ["gcc", "-shared", "-fPIC", "-o"]
+    subprocess.run([*gcc, str(library), "-Wl,-soname,libneedlelog-gone.so.0", str(tmp_path / "gone.c")], check=True)
+    subprocess.run([*gcc, str(plugin), str(tmp_path / "plugin.c"), str(library)], check=True)
+    library.unlink()
+    environment = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "needlelog", "--db", str(tmp_path / "chart.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environment, "DISPLAY": ":77", "QT_PLUGIN_PATH": str(tmp_path / "plugins")},
+        check=False,
+    )
+    line = one_line_error(result)
+    assert "libneedlelog-gone.so.0" in line and "is missing; install it" in line
+    assert not (tmp_path / "chart.sqlite").exists()
 
 
 def test_offscreen_needs_no_screen(tmp_path: Path) -> None:
