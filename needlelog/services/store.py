@@ -9,7 +9,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from needlelog.db import fingerprints, health, migrate, protections, records, server
+from needlelog.db import consistency, fingerprints, health, migrate, protections, records, server
 from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
@@ -195,6 +195,7 @@ def _check_server(target: str | os.PathLike[str]) -> list[str]:
             if broken is not None:
                 problems.append(broken)
             problems += fingerprints.fingerprint_problems(engine)
+            problems += consistency.version_problems(engine)
             problems += server.privilege_problems(engine)  # the PCs' login cannot take the triggers away
         return problems
     finally:
