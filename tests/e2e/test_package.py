@@ -181,6 +181,20 @@ def test_the_installed_program_says_its_version(unpacked: Path, tmp_path: Path) 
     assert (result.returncode, result.stdout.strip()) == (0, f"needlelog {__version__}"), result.stderr
 
 
+def test_the_installed_program_without_a_screen_says_so_in_one_line(unpacked: Path, tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [str(unpacked / "opt" / "needlelog" / "needlelog"), "--db", str(tmp_path / "chart.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        env={**environment, "NEEDLELOG_HOME": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 2, result  # not Qt's abort (-6)
+    assert result.stderr.startswith("needlelog: there is no screen") and len(result.stderr.splitlines()) == 1
+
+
 def signed_fingerprints(path: Path) -> dict[int, str]:
     with sqlite3.connect(path) as raw:
         return dict(raw.execute("SELECT id, fingerprint FROM treatment_session WHERE status = 'signed'"))
