@@ -26,6 +26,7 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
     from needlelog.services.store import open_chart
     from needlelog.services.workspace import OpenDrafts
     from needlelog.ui.main_window import MainWindow
+    from needlelog.ui.widgets.main_thread_gc import collect_garbage_on_the_gui_thread
     from needlelog.ui.widgets.wheel_guard import guard_wheels
     from needlelog.ui.window import cannot_open
     from needlelog.ui.window.sign_in_flow import SignInFlow
@@ -42,6 +43,7 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
     # Signing out closes the main window before the sign-in shows: the flow says when the program ends.
     app.setQuitOnLastWindowClosed(False)  # type: ignore[attr-defined]
     guard_wheels()  # a mouse wheel never changes a value the person did not click into
+    collect_garbage_on_the_gui_thread(app)  # a collection in an export's or a backup's thread could crash Qt
     try:
         target = target() if callable(target) else target  # the default chart's folder may be unusable
         ended = recover_damaged_chart(target)
