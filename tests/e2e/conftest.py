@@ -7,7 +7,6 @@ wait for that build and reuse it. Never the repository's build/ or dist/.
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import os
 import subprocess
@@ -85,7 +84,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = shared / "pyinstaller"
     work.mkdir(exist_ok=True)
     with (shared / "pyinstaller.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        if os.name == "posix":  # Windows runs the suite in one process (no xdist there): no lock needed
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
         failed = work / "failed.txt"
         if failed.exists():
             pytest.fail(f"the packaged build failed on another worker:\n{failed.read_text(encoding='utf-8')}")
