@@ -84,7 +84,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = shared / "pyinstaller"
     work.mkdir(exist_ok=True)
     with (shared / "pyinstaller.lock").open("w") as lock:
-        if os.name == "posix":  # Windows runs the suite in one process (no xdist there): no lock needed
+        if os.name == "posix":  # elsewhere no lock: at worst two workers each build a copy
             import fcntl
 
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
