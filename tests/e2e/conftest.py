@@ -79,19 +79,19 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("PyInstaller") is None:
         pytest.skip("PyInstaller is not installed; install the 'package' extra: pip install -e '.[package]'")
     shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # each xdist worker has its own basetemp inside the run's common one
-        shared = shared.parent
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.name == "posix":
+        shared = shared.parent  # each xdist worker's basetemp is inside the run's common one: built there, locked
     work = shared / "pyinstaller"
     work.mkdir(exist_ok=True)
     with (shared / "pyinstaller.lock").open("w") as lock:
-        if os.name == "posix":  # elsewhere no lock: at worst two workers each build a copy
+        if os.name == "posix":  # elsewhere each worker builds its own (no fcntl)
             import fcntl
 
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
         failed = work / "failed.txt"
         if failed.exists():
             pytest.fail(f"the packaged build failed on another worker:\n{failed.read_text(encoding='utf-8')}")
-        executable = work / "dist" / "needlelog" / "needlelog"
+        executable = work / "dist" / "needlelog" / ("needlelog.exe" if os.name == "nt" else "needlelog")
         if (work / "built").exists():
             return executable
         try:
