@@ -12,11 +12,13 @@ for their one statement.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, Table, TableClause, column, func, insert, select, table, text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from needlelog.db.models import AuditRow, Base
+from needlelog.db.models import AuditRow, Base, SessionRow
+from needlelog.domain.vocab import SessionStatus
 
 BATCH = 5000
 Progress = Callable[[str, int, int], None]  # (table, rows copied, rows in it)
@@ -36,25 +38,43 @@ def _stored(source: Table) -> TableClause:
     return table(source.name, *(column(c.name, plain(c.type)) for c in source.columns))
 
 
+@dataclass(frozen=True)
+class Held:
+    """What a chart holds, read in one transaction: each table's rows, each signed note's fingerprint (by
+    session id) and the newest audit row's hash."""
+
+    rows: dict[str, int]
+    fingerprints: dict[int, str]
+    newest_audit_hash: str | None
+
+
+def held(conn: Connection) -> Held:
+    return Held(_row_counts(conn), _fingerprints(conn), _newest_audit_hash(conn))
+
+
 def row_counts(engine: Engine) -> dict[str, int]:
     """How many rows each table of the chart holds."""
     with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in chart_tables()}
+        return _row_counts(conn)
 
 
-def copy_rows(source: Engine, target: Engine, progress: Progress) -> dict[str, int]:
+def _row_counts(conn: Connection) -> dict[str, int]:
+    return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in chart_tables()}
+
+
+def copy_rows(source: Engine, target: Engine, progress: Progress) -> Held:
     """Copy every row of every table from ``source`` into ``target`` (empty, at the same schema), in one
-    transaction on ``target``; returns the rows copied per table."""
-    totals = row_counts(source)
-    copied: dict[str, int] = {}
+    transaction on ``target``, from one read transaction of ``source`` (a snapshot, however the file is
+    written meanwhile); returns what that snapshot held, for the copy to be verified against."""
     with source.connect() as reader, target.begin() as writer:
+        snapshot = held(reader)
         writer.execute(text("SET LOCAL TIME ZONE 'UTC'"))  # the file's times are UTC, stored without a zone
         _triggers(writer, enable=False)
         for source_table in chart_tables():
-            copied[source_table.name] = _copy_table(reader, writer, source_table, totals[source_table.name], progress)
+            _copy_table(reader, writer, source_table, snapshot.rows[source_table.name], progress)
         _triggers(writer, enable=True)
         _move_sequences(writer)
-    return copied
+    return snapshot
 
 
 def _copy_table(reader: Connection, writer: Connection, source: Table, total: int, progress: Progress) -> int:
@@ -103,16 +123,19 @@ def disabled_triggers(engine: Engine) -> list[str]:
 
 def fingerprints(engine: Engine) -> dict[int, str]:
     """Each signed note's stored fingerprint, by session id."""
-    from needlelog.db.models import SessionRow
-    from needlelog.domain.vocab import SessionStatus
-
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(SessionRow.id, SessionRow.fingerprint).where(SessionRow.status == SessionStatus.SIGNED)
-        )
-        return {session_id: digest for session_id, digest in rows}
+        return _fingerprints(conn)
+
+
+def _fingerprints(conn: Connection) -> dict[int, str]:
+    rows = conn.execute(select(SessionRow.id, SessionRow.fingerprint).where(SessionRow.status == SessionStatus.SIGNED))
+    return {session_id: digest for session_id, digest in rows}
 
 
 def newest_audit_hash(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return conn.execute(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
+        return _newest_audit_hash(conn)
+
+
+def _newest_audit_hash(conn: Connection) -> str | None:
+    return conn.execute(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).scalar()

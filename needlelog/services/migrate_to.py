@@ -60,24 +60,23 @@ def migrate_to(
             _refuse_non_empty(writer)
             try:
                 migrate.upgrade(writer, at=clock())
-                rows = chart_copy.copy_rows(reader, writer, progress or (lambda _table, _done, _total: None))
+                copied = chart_copy.copy_rows(reader, writer, progress or (lambda _table, _done, _total: None))
             except DBAPIError as exc:
                 raise StorageError(f"The server refused the copy ({_said(exc)}); {_NOTHING_KEPT}") from None
-            problems = verify_copy(reader, writer)
+            problems = verify_copy(copied, writer)
             if problems:
                 raise StorageError(
                     f"The copy on the server does not match the file: {problems[0]}"
                     f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''}; drop that database, "
                     "keep using the file, and report this."
                 )
-            _audit_the_move(writer, path, rows, clock())
-            signed = len(chart_copy.fingerprints(writer))
+            _audit_the_move(writer, path, copied.rows, clock())
         finally:
             writer.dispose()
     finally:
         reader.dispose()
         health.owner_only_side_files(path)  # SQLite may leave an empty -wal/-shm beside a read-only opening
-    return Moved(rows, signed, time.perf_counter() - began)
+    return Moved(copied.rows, len(copied.fingerprints), time.perf_counter() - began)
 
 
 _NOTHING_KEPT = "nothing was kept on the server, and the file is as it was."
@@ -123,24 +122,24 @@ def _refuse_non_empty(writer: Engine) -> None:
         )
 
 
-def verify_copy(reader: Engine, writer: Engine) -> list[str]:
-    """Every way the server's copy differs from the file, in words; empty when it is whole."""
+def verify_copy(copied: chart_copy.Held, writer: Engine) -> list[str]:
+    """Every way the server's copy differs from what the file held when it was read, in words; empty when whole."""
     problems: list[str] = []
-    source_counts, target_counts = chart_copy.row_counts(reader), chart_copy.row_counts(writer)
+    with writer.connect() as conn:
+        there = chart_copy.held(conn)
     problems += [
-        f"{name}: {n:,} rows in the file, {target_counts.get(name, 0):,} on the server"
-        for name, n in source_counts.items()
-        if target_counts.get(name, 0) != n
+        f"{name}: {n:,} rows in the file, {there.rows.get(name, 0):,} on the server"
+        for name, n in copied.rows.items()
+        if there.rows.get(name, 0) != n
     ]
-    source_prints, target_prints = chart_copy.fingerprints(reader), chart_copy.fingerprints(writer)
-    if source_prints != target_prints:
-        differ = sorted(set(source_prints.items()) ^ set(target_prints.items()))
+    if copied.fingerprints != there.fingerprints:
+        differ = sorted(set(copied.fingerprints.items()) ^ set(there.fingerprints.items()))
         problems.append(f"signed note {differ[0][0]}: its fingerprint differs ({len(differ)} differences)")
     problems += fingerprints.fingerprint_problems(writer)
     broken = records.audit_chain_problem(writer)
     if broken is not None:
         problems.append(broken)
-    if chart_copy.newest_audit_hash(writer) != chart_copy.newest_audit_hash(reader):
+    if there.newest_audit_hash != copied.newest_audit_hash:
         problems.append("audit trail: the server's newest row is not the file's newest row")
     problems += [f"trigger {name} is disabled" for name in chart_copy.disabled_triggers(writer)]
     return problems

@@ -26,6 +26,7 @@ from needlelog.db import chart_copy
 from needlelog.db.engine import open_engine
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician
+from needlelog.services.migrate_to import migrate_to as migrate_to_in_process
 from needlelog.services.migrate_to import verify_copy
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, check_database, engine_at_head, open_chart
@@ -108,8 +109,10 @@ def test_every_row_goes_across_verified_and_the_file_stays_as_it_was(
     assert _digest(clinic_file) == before
     reader, writer = open_engine(clinic_file), open_engine(server_chart.url)
     try:
-        audited = chart_copy.row_counts(reader)["audit_log"]
-        assert verify_copy(reader, writer) == [  # all but the row that audits the move itself
+        with reader.connect() as conn:
+            in_the_file = chart_copy.held(conn)
+        audited = in_the_file.rows["audit_log"]
+        assert verify_copy(in_the_file, writer) == [  # all but the row that audits the move itself
             f"audit_log: {audited} rows in the file, {audited + 1} on the server",
             "audit trail: the server's newest row is not the file's newest row",
         ]
@@ -172,3 +175,29 @@ def test_an_older_file_a_broken_chain_and_a_file_target_are_refused(server_chart
     done = migrate_to(broken, str(tmp_path / "other.sqlite"))
     assert done.returncode == 2 and "--to must name the PostgreSQL server's database" in done.stderr
     assert check_database(server_chart.url) == ["schema: the database is empty (no needlelog schema)"]
+
+
+def test_a_file_written_during_the_move_is_moved_as_it_was_when_the_copy_began(
+    clinic_file: Path, server_chart: ServerChart, tmp_path: Path
+) -> None:
+    """The window's Admin menu moves the chart it has open: the copy and its check read one snapshot of the file,
+    so a row written meanwhile (a lock's audit row, another window's save) is neither half-copied nor a mismatch."""
+    live = tmp_path / "live.sqlite"
+    shutil.copy(clinic_file, live)
+    chart = open_chart(live, hasher=TEST_HASHER, upgrade=False)
+    written: list[str] = []
+
+    def meanwhile(table: str, done: int, _total: int) -> None:
+        if table == "treatment_session" and done and not written:
+            chart.patients.create(make_patient("W1"))  # an audited write into the file, mid-copy
+            written.append(table)
+
+    try:
+        moved = migrate_to_in_process(live, server_chart.url, progress=meanwhile)
+    finally:
+        chart.close()
+    engine = open_engine(live)
+    try:
+        assert written and moved.rows["patient"] == chart_copy.row_counts(engine)["patient"] - 1
+    finally:
+        engine.dispose()
