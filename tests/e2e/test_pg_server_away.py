@@ -25,6 +25,7 @@ from needlelog.domain.model import Clinic, Clinician, Consent
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.recovery import DraftRecovery, session_from_json, session_to_json
 from needlelog.services.store import Services, open_chart
+from needlelog.ui.editor.server_away import save_kept_drafts
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
 from tests.conftest import TEST_HASHER, make_patient
@@ -123,3 +124,20 @@ def test_a_server_that_never_answers_is_given_up_in_words() -> None:
         assert "secret" not in str(refused.value) and "\n" not in str(refused.value).strip()
     finally:
         silent.close()
+
+
+def test_the_next_sign_in_saves_what_was_kept_and_says_so(tmp_path: Path) -> None:
+    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER)
+    try:
+        clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
+        patient = services.patients.create(
+            make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D"))
+        )
+        draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+        assert save_kept_drafts(services) == ""  # nothing kept: nothing said
+        DraftRecovery(services.location).keep(replace(draft, notes="typed while the chart was away"))
+        assert save_kept_drafts(services) == "1 draft(s) kept on this PC while the chart was away are saved."
+        assert services.sessions.get(draft.id or 0).notes == "typed while the chart was away"
+        assert DraftRecovery(services.location).pending() == []
+    finally:
+        services.close()
