@@ -1,15 +1,16 @@
 """Several PCs charting on one PostgreSQL server at once, and what the server holds afterwards.
 
-``python -m tests.e2e.pg_load --url postgresql+psycopg://... --processes 8 --seconds 60`` (the check run
-before a release, ``scripts/pg-load``) and ``tests/e2e/test_pg_concurrent.py`` (4 processes, a few
-seconds, in the README's test command) both call :func:`run_load`. Each process is one PC: it signs in
-as a clinician (two PCs share each clinician, as a clinic's rooms do), then until the deadline charts new
-visits (created, saved, signed), saves the clinician's shared drafts from copies it read a while ago (as
-an editor left open does, so the optimistic lock refuses some), amends its signed notes and prints them
-to PDF; at the deadline every PC of a clinician tries to sign each shared draft at once (exactly one
-may). Every use case that returned is written to the process's own log, one JSON line, after its commit.
-:func:`verify` then compares those logs with the rows: the audit chain whole, every audited action
-counted, every session's version equal to one plus its audited changes, no version claimed twice.
+``python -m tests.e2e.pg_load --server postgresql://... --processes 8 --seconds 60`` (the check run before
+a release, ``scripts/pg-load``; a new database is made on that server and dropped) and
+``tests/e2e/test_pg_concurrent.py`` (4 processes, a few seconds, in the README's test command) both call
+:func:`run_load`. Each process is one PC: it signs in as a clinician with the least-privilege login (two
+PCs share each clinician, as a clinic's rooms do), then until the deadline charts new visits (created,
+saved, signed; one in ten discarded instead), saves the clinician's shared drafts from copies it read a
+while ago (as an editor left open does, so the optimistic lock refuses some), amends its signed notes and
+prints them to PDF; at the deadline every PC of a clinician tries to sign each shared draft at once
+(exactly one may). Every use case that returned is written to the process's own log, one JSON line, after
+its commit. :func:`verify` then compares those logs with the rows: the audit chain whole, every audited
+action counted, every session's version equal to one plus its audited changes, no version claimed twice.
 """
 
 from __future__ import annotations
@@ -174,6 +175,10 @@ class Pc:
         self.log("created", session=draft.id)
         saved = sessions.save_draft(replace(draft, notes="Needles in at the neck."))
         self.log("saved", session=saved.id, version=saved.version)
+        if self.random.random() < 0.1:  # opened for the wrong patient: discarded, kept in the chart
+            gone = sessions.discard(saved.id or 0, "opened by mistake")
+            self.log("discarded", session=gone.id, version=gone.version)
+            return
         saved = sessions.save_draft(_signable(saved, "Needles in at the neck; weak twitch."))
         self.log("saved", session=saved.id, version=saved.version)
         signed = sessions.sign(saved, self.me)
@@ -340,6 +345,7 @@ ACTION_OF = {
     "signed": "session_signed",
     "amended": "session_amended",
     "exported": "pdf_exported",
+    "discarded": "session_discarded",
 }
 
 
@@ -371,7 +377,7 @@ def _session_problems(
             problems.append(f"session {sid}: version {version}, but {changes[sid]} audited changes")
     claimed: dict[int, list[int]] = defaultdict(list)
     for e in entries:
-        if e["op"] in ("saved", "signed"):
+        if e["op"] in ("saved", "signed", "discarded"):
             claimed[e["session"]].append(e["version"])
         if e["op"] == "created" and e["session"] not in rows:
             problems.append(f"session {e['session']}: created by a PC, not stored")
