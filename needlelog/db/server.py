@@ -186,6 +186,9 @@ def _login_problems(
         for change in CHANGES:
             if _may(conn, login, table, change):
                 problems.append(f"privileges: the login {login} may {change} {table}, which is append-only")
+    for table in sorted(tables):  # a table a later upgrade made, before the grants were run again
+        if not _may(conn, login, table, "SELECT"):
+            problems.append(f"privileges: the login {login} may not read {table}: run `needlelog db grants` again")
     for table in sorted(set(tables) - set(append_only)):
         for change in ("TRUNCATE", "TRIGGER"):
             if _may(conn, login, table, change):

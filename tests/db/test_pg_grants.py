@@ -110,11 +110,13 @@ def test_check_names_a_grant_widened_by_hand(server_chart: ServerChart) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"GRANT UPDATE, TRUNCATE ON audit_log TO {login}"))
         conn.execute(text(f"GRANT TRUNCATE ON patient TO {login}"))
+        conn.execute(text("CREATE TABLE needle_box (id integer PRIMARY KEY)"))  # as a later upgrade would
     engine.dispose()
     problems = check_database(pc_url)
     assert f"privileges: the login {login} may UPDATE audit_log, which is append-only" in problems
     assert f"privileges: the login {login} may TRUNCATE audit_log, which is append-only" in problems
     assert f"privileges: the login {login} may TRUNCATE patient" in problems
+    assert f"privileges: the login {login} may not read needle_box: run `needlelog db grants` again" in problems
     checked = subprocess.run(
         [sys.executable, "-m", "needlelog", "check", "--db", pc_url],
         capture_output=True,
