@@ -39,18 +39,21 @@ MAINTAINER_DEFAULT = "needlelog packaging <packaging@needlelog.invalid>"
 # Found at run time by path or by name, never as an ELF dependency: the configuration files of the
 # fontconfig and xkbcommon copies in the bundle, and one font Qt can always fall back to.
 DATA_DEPENDS = ("fontconfig-config", "xkb-data", "fonts-dejavu-core")
-# Parts of Qt that load only on some desktops: the Wayland and EGLFS platform integrations (without
-# them Qt runs through X11, which every Wayland desktop offers as XWayland) and the GTK platform theme.
-# What they alone need is recommended, not required.
+# Parts of Qt that load only on some desktops or none: the Wayland integration (without it Qt runs through
+# X11, which every Wayland desktop offers as XWayland), the GTK platform theme, and the platforms for a screen
+# with no desktop at all (EGLFS, the Linux frame buffer). What they alone need is recommended, not required.
+# Compared in lower case.
 OPTIONAL_PLUGINS = (
-    "PySide6/Qt/plugins/platformthemes/",
-    "PySide6/Qt/plugins/platforms/libqwayland",
-    "PySide6/Qt/plugins/platforms/libqeglfs",
-    "PySide6/Qt/plugins/wayland-",
-    "PySide6/Qt/plugins/egldeviceintegrations/",
-    "PySide6/Qt/lib/libQt6Wayland",
-    "PySide6/Qt/lib/libQt6WlShellIntegration",
-    "PySide6/Qt/lib/libQt6EglFs",
+    "pyside6/qt/plugins/platformthemes/",
+    "pyside6/qt/plugins/platforms/libqwayland",
+    "pyside6/qt/plugins/platforms/libqeglfs",
+    "pyside6/qt/plugins/platforms/libqminimalegl",
+    "pyside6/qt/plugins/platforms/libqlinuxfb",
+    "pyside6/qt/plugins/wayland-",
+    "pyside6/qt/plugins/egldeviceintegrations/",
+    "pyside6/qt/lib/libqt6wayland",
+    "pyside6/qt/lib/libqt6wlshellintegration",
+    "pyside6/qt/lib/libqt6eglfs",
 )
 ELF_MAGIC = b"\x7fELF"
 
@@ -90,7 +93,7 @@ def outside_libraries(bundle: Path) -> tuple[dict[str, bool], str]:
     glibc_floor = (2, 17)
     for path in files:
         needed, glibc = needed_libraries(path)
-        required = not any(part in path.as_posix() for part in OPTIONAL_PLUGINS)
+        required = not any(part in path.as_posix().lower() for part in OPTIONAL_PLUGINS)
         for soname in needed:
             if soname not in carried:
                 wanted[soname] = wanted.get(soname, False) or required
