@@ -1,7 +1,7 @@
 """Several PCs at once on one PostgreSQL server: nothing lost, nothing overwritten, the audit chain whole.
 
-Four processes chart, save shared drafts from stale copies, sign, amend and print for a few seconds
-(``tests/e2e/pg_load.py``; ``scripts/pg-load`` runs eight for a minute before a release); then
+Eight processes chart, save shared drafts from stale copies, sign, amend and print for a minute
+(``tests/e2e/pg_load.py``; ``scripts/pg-load`` runs the same by hand, with other counts); then
 ``needlelog check`` finds the server's chart sound, and every process's own log agrees with the rows.
 """
 
@@ -34,12 +34,12 @@ def server_chart() -> Iterator[ServerChart]:
         yield chart
 
 
-@pytest.mark.timeout(120)
-def test_four_pcs_at_once_leave_one_whole_chain_and_every_row_they_logged(
+@pytest.mark.timeout(300)
+def test_eight_pcs_for_a_minute_leave_one_whole_chain_and_every_row_they_logged(
     server_chart: ServerChart, tmp_path: Path
 ) -> None:
     pc_url = server_chart.pc_login()  # the PCs chart with least privilege, as a clinic's should
-    result = run_load(server_chart.url, pc_url, processes=4, seconds=8, folder=tmp_path)
+    result = run_load(server_chart.url, pc_url, processes=8, seconds=60, folder=tmp_path)
     assert result.problems == []
     assert result.logged["signed"] >= 4 and result.logged["amended"] >= 1 and result.logged["exported"] >= 1
     assert result.logged["conflict"] >= 1  # stale copies were refused, never written over the newer draft

@@ -1,6 +1,6 @@
 """Move this chart to the clinic's server (Admin menu; issue 16, item 2): `needlelog migrate-to` in the window.
 
-The administrator gives the server's URL (the owner's, as IT made it: docs/postgresql.md); the copy runs in
+The administrator gives the server's URL (the owner's, as IT made it: docs/clinic-server.md); the copy runs in
 a plain thread (the file is only read) while a 100 ms timer on the main thread shows its progress and, at the
 end, the result or the refusal in words (no signal is emitted from the thread, as for exports and backups).
 The file stays as it was: the move is confirmed, and this PC is pointed at the server, by IT.
