@@ -39,3 +39,46 @@ def stored(services: Services, session_id: int) -> object:
         return services.sessions.get(session_id)
     finally:
         services.access.user = user
+
+
+def test_the_dock_stops_a_colleagues_timer_whose_draft_is_open_read_only(
+    qtbot: QtBot,
+    chart: Chart,  # noqa: F811
+    flow: Flow,  # noqa: F811
+) -> None:
+    """Taking a colleague's needles out stays allowed: through the service, shown in the read-only editor."""
+    services, _clock, patient, _path = chart
+    dana = flow.sign_in("dwhitford")
+    editor = start_a_timer(qtbot, dana, patient)
+    session_id = editor.session.id or 0
+    menu_action(dana, "actionSignOut").trigger()
+    mina = flow.sign_in("mokoye")
+    theirs = mina.open_session(session_id)
+    assert theirs is not None and theirs.view_only
+    qtbot.addWidget(theirs)
+    assert len(mina.timers.timers) == 1
+    mina.stop_timer(mina.timers.timers[0])
+    stopped = stored(services, session_id)
+    assert stopped.sites[0].timer_stopped is not None and stopped.sites[0].needles_out == 2  # type: ignore[attr-defined]
+    assert theirs.rows[0].timer_stopped is not None and theirs.rows[0].out.value() == 2
+    mina.timers.reload()
+    assert mina.timers.timers == []
+
+
+def test_a_colleagues_draft_left_open_is_not_reopened_for_the_next_person(
+    qtbot: QtBot,
+    chart: Chart,  # noqa: F811
+    flow: Flow,  # noqa: F811
+) -> None:
+    services, _clock, patient, path = chart
+    from needlelog.services.workspace import OpenDrafts
+
+    dana = flow.sign_in("dwhitford")
+    editor = start_a_timer(qtbot, dana, patient)
+    drafts = OpenDrafts(path.parent / "open-drafts.json", services.location)
+    drafts.opened(editor.session.id or 0)  # as a crash leaves it: still listed
+    menu_action(dana, "actionSignOut").trigger()
+    mina = flow.sign_in("mokoye")
+    mina.open_editors.open_drafts = drafts
+    assert mina.open_editors.reopen_drafts() == []
+    assert drafts.ids() == [editor.session.id]  # still Dana's to reopen

@@ -98,13 +98,16 @@ class OpenEditors(QObject):
         reopened = []
         for session_id in self.open_drafts.ids() if self.open_drafts else []:
             try:
-                session = self.services.sessions.open(session_id)
+                session = self.services.sessions.get(session_id)  # opening it below is what is audited
             except NeedlelogError:
                 session = None
             if session is None or session.is_signed or session.is_discarded:
                 if self.open_drafts:
                     self.open_drafts.closed(session_id)
                 continue
+            user = self.services.access.user
+            if user is not None and session.clinician_id != user.id:
+                continue  # a colleague's draft: theirs to reopen at their next start, not this person's
             editor = self.open_session(session_id)
             if editor is not None:
                 reopened.append(editor)
@@ -143,18 +146,22 @@ class OpenEditors(QObject):
         The timer is found by its start, not by its site's place, which may have changed since.
         """
         editor = self.editors.get(timer.session_id)
-        if editor is not None:
+        if editor is not None and not editor.view_only:
             index = next((i for i, row in enumerate(editor.rows) if row.timer_started == timer.started), None)
             if index is not None:
                 editor.stop_timer(index)
             self.timers_changed.emit()
             return
+        # No editor of one's own: a colleague's draft (open here read-only, or not at all) is stopped through the
+        # service, which allows it (needles taken out for a colleague), and a read-only editor shows the result.
         try:
             session = self.services.sessions.stop_timer(timer.session_id, timer.site_index, timer.started)
         except NeedlelogError as exc:
             self.problem.emit(str(exc))
             self.timers_changed.emit()
             return
+        if editor is not None:
+            editor.show_session(session)
         self.session_changed.emit(session)
 
     def close_all(self, forget: bool = False) -> bool:
