@@ -50,3 +50,13 @@ def demo_database() -> Path:
 def resources_dir() -> Path:
     """``resources/`` beside the package, in a checkout and in the packaged bundle alike."""
     return Path(__file__).resolve().parent.parent / "resources"
+
+
+def licence_file() -> Path:
+    """The project's ``LICENSE``: at the checkout's root, or at the packaged bundle's (app.spec puts it there)."""
+    return Path(__file__).resolve().parent.parent / "LICENSE"
+
+
+def notices_file() -> Path:
+    """``THIRD-PARTY-NOTICES.txt``, written into the packaged bundle by app.spec (``packaging/notices.py``)."""
+    return Path(__file__).resolve().parent.parent / "THIRD-PARTY-NOTICES.txt"

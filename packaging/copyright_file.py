@@ -28,8 +28,8 @@ FONT_LICENSES = {
 QT_NOTE = (
     "Qt and Qt for Python are used under the GNU Lesser General Public License version 3\n"
     "(/usr/share/common-licenses/LGPL-3 on Debian). They are shipped as the unmodified shared\n"
-    "libraries of the PySide6-Essentials and shiboken6 wheels, in /opt/needlelog/_internal/PySide6\n"
-    "and /opt/needlelog/_internal/shiboken6. To use a modified Qt, replace those libraries with\n"
+    "libraries of the PySide6-Essentials and shiboken6 wheels, in {folder}/_internal/PySide6\n"
+    "and {folder}/_internal/shiboken6. To use a modified Qt, replace those libraries with\n"
     "your own build of the same Qt version (same file names); the program loads them at start.\n"
     "The Qt sources are at https://download.qt.io/official_releases/qt/ and the Qt for Python\n"
     "sources at https://code.qt.io/cgit/pyside/pyside-setup.git/."
@@ -89,19 +89,27 @@ def licence_name(distribution: metadata.Distribution) -> str:
     return ", ".join(classifiers) or "see the licence files"
 
 
-def copy_distribution_licences(distribution: metadata.Distribution, target: Path) -> list[str]:
-    copied = []
+def licence_sources(distribution: metadata.Distribution) -> list[Path]:
+    """The licence, notice and authors files the distribution's wheel installed in its .dist-info."""
+    found = []
     for entry in distribution.files or []:
         if entry.name.lower().startswith(("license", "licence", "copying", "notice", "authors")) and (
             ".dist-info" in str(entry.parent) or entry.parent.name == "licenses"
         ):
             source = Path(str(entry.locate()))
             if source.is_file():
-                name = distribution.metadata["Name"]
-                destination = target / name / entry.name
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, destination)
-                copied.append(f"licenses/{name}/{entry.name}")
+                found.append(source)
+    return found
+
+
+def copy_distribution_licences(distribution: metadata.Distribution, target: Path) -> list[str]:
+    copied = []
+    for source in licence_sources(distribution):
+        name = distribution.metadata["Name"]
+        destination = target / name / source.name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+        copied.append(f"licenses/{name}/{source.name}")
     return sorted(set(copied))
 
 
@@ -161,15 +169,16 @@ def copyright_text(bundle: Path, copied: Copied) -> str:
         f" named below are in {doc}.\n",
         paragraph(
             "opt/needlelog/_internal/needlelog/* opt/needlelog/_internal/resources/figure/*",
-            "the needlelog authors",
-            "LicenseRef-Proprietary",
-            "needlelog itself.",
+            "2026 the needlelog authors",
+            "MIT",
+            "needlelog itself: /opt/needlelog/_internal/LICENSE. What the program carries, each part with\n"
+            "its licence, is also in /opt/needlelog/_internal/THIRD-PARTY-NOTICES.txt (Help > About).",
         ),
         paragraph(
             "opt/needlelog/_internal/PySide6/* opt/needlelog/_internal/shiboken6/*",
             "The Qt Company Ltd.",
             "LGPL-3.0-only",
-            QT_NOTE,
+            QT_NOTE.format(folder="/opt/needlelog"),
         ),
     ]
     for name, (release, licence, files) in copied.distributions.items():

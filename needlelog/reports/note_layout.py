@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from needlelog import __version__
 from needlelog.domain.model import VisitNote
 from needlelog.reports.letterhead import TITLE_WIDTH, header_space, letterhead
 from needlelog.reports.shaping import Paragraph
@@ -148,6 +149,7 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         self.setFillColor(MUTED)
         patient = plain(f"{note.patient.family_name}, {note.patient.given_name} · {note.patient.chart_number}")
         self.drawRightString(width - MARGIN, FOOTER_SPACE - 3 * mm, f"Page {number} of {total}")
+        self.drawRightString(width - MARGIN, FOOTER_SPACE - 7 * mm, f"needlelog {__version__}")
         if number > 1:
             continued = Paragraph(line(patient), styles["small"])
             _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)

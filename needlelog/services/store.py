@@ -48,6 +48,10 @@ class Services:
         path = sqlite_path(self._engine.url)
         return str(path) if path is not None else self._engine.url.render_as_string(hide_password=True)
 
+    def schema(self) -> tuple[str | None, str]:
+        """The chart's schema revision and this program's (they are equal once the chart is open); read only."""
+        return migrate.schema_revision(self._engine), migrate.HEAD
+
     def close(self) -> None:
         self._engine.dispose()
 

@@ -154,6 +154,9 @@ class MainWindow(QMainWindow):
         self._build_chart_menu()
         self._build_manager_menus()
         self._build_view_menu()
+        about = self._action("&About needlelog", "actionAbout")
+        about.triggered.connect(self.about)
+        self.menuBar().addMenu("&Help").addAction(about)
 
     def _build_chart_menu(self) -> None:
         find = self._action("&Find patient", "actionFindPatient", QKeySequence(QKeySequence.StandardKey.Find))
@@ -322,6 +325,11 @@ class MainWindow(QMainWindow):
         from needlelog.ui.dialogs.audit_trail import AuditDialog
 
         return self._open_dialog(AuditDialog(self.services, self))
+
+    def about(self) -> QDialog:
+        from needlelog.ui.dialogs.about import AboutDialog
+
+        return self._open_dialog(AboutDialog(self.services, self))
 
     def manage_users(self) -> QDialog:
         from needlelog.ui.dialogs.users import UsersDialog

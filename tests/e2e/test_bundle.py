@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -69,6 +70,12 @@ def test_data_files_sit_where_the_code_looks_for_them(bundle: Path) -> None:
     )
     assert (fonts / "LICENSE-Noto.txt").is_file()
     assert list(internal.glob("uharfbuzz/_harfbuzz*")), sorted(p.name for p in internal.iterdir())
+    # needlelog's licence and the third-party notices at the root, where paths.py and Help → About read them.
+    assert (internal / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    notices = (internal / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8")
+    assert notices.startswith(f"needlelog {__version__}: third-party notices")
+    assert re.search(r"^PySide6[-_]Essentials [\d.]+: [^\n]*LGPL-3\.0", notices, re.MULTILINE)
+    assert re.search(r"^reportlab [\d.]+: ", notices, re.MULTILINE)
 
 
 def test_seeded_database_passes_check(bundle: Path, tmp_path: Path) -> None:
