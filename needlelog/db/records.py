@@ -52,10 +52,15 @@ def account_row_by_id(db: Session, account_id: int) -> ClinicianRow | None:
 
 
 def holds_real_signed_notes(db: Session) -> bool:
-    """Whether a clinician signed a note in this chart through the program (its audit trail says so); seeded
-    notes are written signed, without that row."""
+    """Whether a clinician signed a note in this chart through the program (its audit trail says so; seeded
+    notes are written signed, without that row), or it holds signed notes no seed accounts for (a chart from
+    before the audit trail, or one whose seeds were never audited): a clinic's records either way."""
     signed = select(AuditRow.id).where(AuditRow.action == AuditAction.SESSION_SIGNED).limit(1)
-    return db.execute(signed).first() is not None
+    if db.execute(signed).first() is not None:
+        return True
+    seeded = select(AuditRow.id).where(AuditRow.action == AuditAction.CHART_SEEDED).limit(1)
+    any_signed = select(SessionRow.id).where(SessionRow.status == SessionStatus.SIGNED).limit(1)
+    return db.execute(seeded).first() is None and db.execute(any_signed).first() is not None
 
 
 def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:

@@ -41,16 +41,31 @@ IN_CHART = SessionRow.status != SessionStatus.DISCARDED
 
 
 def signed_as_text(signed: SignedAs) -> str:
-    """The stored form of :class:`SignedAs` (JSON, its date ISO)."""
-    values = {name: getattr(signed, name) for name in SIGNED_AS_FIELDS}
+    """The stored form of :class:`SignedAs` (JSON, its date ISO; the upgrade's mark only when set)."""
+    values = {name: getattr(signed, name) for name in SIGNED_AS_FIELDS if name != "filled_at_upgrade"}
+    if signed.filled_at_upgrade:
+        values["filled_at_upgrade"] = 1
     return json.dumps({**values, "date_of_birth": signed.date_of_birth.isoformat()}, ensure_ascii=False, sort_keys=True)
 
 
 def signed_as_from_text(text: str) -> SignedAs | None:
+    """The stored :class:`SignedAs`, or None when there is none or it cannot be read (`check` names such a note:
+    a signed note must say whom it was signed for and by)."""
     if not text:
         return None
-    values = json.loads(text)
-    return SignedAs(**{**values, "date_of_birth": date.fromisoformat(values["date_of_birth"])})
+    try:
+        values = json.loads(text)
+        return SignedAs(
+            **{
+                name: str(values[name])
+                for name in SIGNED_AS_FIELDS
+                if name not in ("date_of_birth", "filled_at_upgrade")
+            },
+            date_of_birth=date.fromisoformat(values["date_of_birth"]),
+            filled_at_upgrade=bool(values.get("filled_at_upgrade", False)),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def session_from_row(row: SessionRow) -> TreatmentSession:

@@ -143,6 +143,8 @@ class SignedAs:
     username: str
     display_name: str
     registration_number: str
+    # Filled by the upgrade to schema 0009 from the rows as they were then, not at the signature itself.
+    filled_at_upgrade: bool = False
 
     @classmethod
     def of(cls, patient: Patient, signer: Clinician) -> SignedAs:

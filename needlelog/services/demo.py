@@ -14,6 +14,7 @@ from needlelog.domain.errors import ValidationError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
+from needlelog.services.chart_generator import DEMO_CLINIC
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import build_services, engine_at_head
 
@@ -40,13 +41,16 @@ def ensure_demo_clinic(target: str | os.PathLike[str], *, hasher: PasswordHasher
     engine = engine_at_head(target)
     try:
         with Session(engine) as db, db.begin():
-            if records.holds_real_signed_notes(db):
+            clinic = get_clinic(db)
+            # The demo clinic stays the demo whatever is charted in it since; any other clinic's chart with
+            # signed notes is a clinic's records, never opened under the demo's shared password.
+            if (clinic is None or clinic.name != DEMO_CLINIC.name) and records.holds_real_signed_notes(db):
                 raise ValidationError.single(
                     "db",
                     "This chart holds notes signed by clinicians: it is a clinic's chart, not the demo; open it "
                     "with `needlelog --db`, where no demo password is shown.",
                 )
-            if get_clinic(db) is not None:
+            if clinic is not None:
                 return False
         seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)
         services = build_services(engine, hasher=hasher)  # as the system: it sets up the accounts

@@ -18,7 +18,7 @@ from needlelog.domain.model import AdverseEvent, Clinician, Patient
 from needlelog.domain.vocab import AdverseEventKind
 from needlelog.services.store import Services, check_database
 from tests.conftest import FakeClock
-from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
+from tests.db.test_signed_notes import SITE, signed_and_draft  # noqa: F401 (a fixture)
 
 TABLES = (
     "treatment_session",
@@ -60,7 +60,7 @@ def chart(
             (second.id, clinician.id, at),
         )
     fresh = services.sessions.new_draft(patient.id or 0, clinician.id or 0, clock.now - timedelta(minutes=5))
-    return db_path, signed, services.sessions.save_draft(replace(fresh, notes="draft")).id or 0
+    return db_path, signed, services.sessions.save_draft(replace(fresh, notes="draft", sites=(SITE,))).id or 0
 
 
 def snapshot(raw: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
@@ -90,14 +90,13 @@ def test_the_attacks_named_in_the_issue_are_refused(chart: tuple[Path, int, int]
     attacks = [
         "INSERT OR REPLACE INTO amendment SELECT id, session_id, author_id, written_at, 'x', 'FORGED' FROM amendment",
         f"INSERT OR REPLACE INTO treatment_session SELECT * FROM treatment_session WHERE id = {signed}",
-        # a signed note's site moved onto a draft, by its unique (session, position)
-        f"INSERT OR REPLACE INTO needling_site (session_id, position, muscle, needle_size, needle_lot) "
-        f"VALUES ({signed}, 0, 'FORGED', '', '')",
+        # a draft's site moved onto a signed note's place (session, position): REPLACE would delete the signed one
+        f"UPDATE OR REPLACE needling_site SET session_id = {signed}, position = 0 WHERE session_id = {draft}",
         f"UPDATE OR REPLACE treatment_session SET id = {signed} WHERE id = {draft}",
         "INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)",
     ]
     for attack in attacks:
-        with pytest.raises(sqlite3.IntegrityError, match="cannot be"):
+        with pytest.raises(sqlite3.IntegrityError, match=REFUSED):  # 0008's words: no older trigger stops these
             raw.execute(attack)
         raw.rollback()
     assert snapshot(raw) == before

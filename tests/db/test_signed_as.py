@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from needlelog.domain.model import Clinician, Patient, SignedAs
 from needlelog.services.store import Services, check_database
+from tests.conftest import NOW
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
 
 
@@ -69,3 +70,56 @@ def test_check_names_a_signed_note_rewritten_while_its_trigger_was_away(
         timeout=60,
     )
     assert run.returncode == 1 and f"signed note {signed} " in run.stderr and "Traceback" not in run.stderr
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def upgraded_copy(tmp_path: Path, revision: str, *before: str) -> Path:
+    """An old fixture chart, changed by ``before`` (plain SQL), upgraded to this program's schema."""
+    from needlelog.db import migrate
+    from needlelog.db.engine import open_engine
+
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / f"schema-{revision}.sqlite"
+    path.write_bytes((FIXTURES / f"schema-{revision}.sqlite").read_bytes())
+    with sqlite3.connect(path) as raw:
+        for statement in before:
+            raw.execute(statement)
+    engine = open_engine(path, create=False)
+    try:
+        migrate.upgrade(engine, backup_folder=tmp_path, at=NOW)
+    finally:
+        engine.dispose()
+    return path
+
+
+def test_a_rename_before_the_upgrade_is_named_as_such_not_as_tampering(tmp_path: Path) -> None:
+    """0009 fills the names from the rows as they are at the upgrade: a patient renamed before it makes the
+    fingerprint fail, and check says that this is what it may be."""
+    path = upgraded_copy(tmp_path, "0008", "UPDATE patient SET family_name = 'Okafor-Renamed' WHERE id = 2")
+    problems = check_database(path)
+    assert problems and all("renamed before that upgrade" in p for p in problems), problems
+    assert check_database(upgraded_copy(tmp_path / "plain", "0008")) == []
+
+
+def test_an_upgrade_goes_on_when_the_signed_row_trigger_was_dropped_and_check_names_it(tmp_path: Path) -> None:
+    path = upgraded_copy(tmp_path, "0008", "DROP TRIGGER signed_session_no_update")
+    problems = check_database(path)
+    assert any("signed_session_no_update is missing" in p for p in problems), problems
+
+
+def test_an_unreadable_record_of_whom_a_note_was_signed_for_is_named_by_check(
+    db_path: Path,
+    signed_and_draft: tuple[int, int],  # noqa: F811
+) -> None:
+    signed, _draft = signed_and_draft
+    with sqlite3.connect(db_path) as raw:
+        trigger = raw.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'signed_session_no_update'"
+        ).fetchone()[0]
+        raw.execute("DROP TRIGGER signed_session_no_update")
+        raw.execute('UPDATE treatment_session SET signed_as = \'{"chart_number": "C1"}\' WHERE id = ?', (signed,))
+        raw.execute(trigger)
+    problems = check_database(db_path)
+    assert len(problems) == 1 and f"signed note {signed} " in problems[0] and "whom it was signed" in problems[0]

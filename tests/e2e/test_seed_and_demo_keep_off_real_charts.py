@@ -3,14 +3,19 @@ through the program is refused in one line, exit 2, nothing added; a seed into a
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from needlelog.domain.model import Clinician, Patient
-from needlelog.services.store import Services, check_database
+from needlelog.services.store import Services, check_database, open_chart
+from tests.conftest import TEST_HASHER
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def needlelog(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,6 +39,8 @@ def test_seed_and_demo_refuse_a_chart_with_notes_signed_by_clinicians(
     db_path: Path,
     signed_and_draft: tuple[int, int],  # noqa: F811
 ) -> None:
+    ours = replace(services.clinic.clinic(), name="Okotoks Sports Physiotherapy")  # a clinic's own, not the demo
+    services.clinic.save_clinic(ours)
     services.close()
     before = counts(db_path)
     for args in (
@@ -56,3 +63,38 @@ def test_a_seed_into_a_test_chart_is_audited_and_the_chain_stays_whole(tmp_path:
     assert [role for role, _ in rows] == ["system", "system"]
     assert rows[0][1].startswith("4 synthetic patients, 12 sessions")
     assert check_database(path) == []
+
+
+def test_seed_refuses_a_clinic_chart_from_before_the_audit_trail(tmp_path: Path) -> None:
+    """Schema 0004 had no audit trail: its signed notes are a clinic's records all the same."""
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0004.sqlite", path)
+    assert needlelog("db", "upgrade", "--db", str(path)).returncode == 0
+    before = counts(path)
+    run = needlelog("seed", "--db", str(path), "--patients", "5", "--sessions", "10")
+    assert run.returncode == 2 and "signed by clinicians" in run.stderr
+    assert counts(path) == before
+
+
+def test_the_demo_stays_the_demo_after_a_note_is_signed_in_it(tmp_path: Path) -> None:
+    path = tmp_path / "demo.sqlite"
+    assert needlelog("demo", "--db", str(path), "--no-window").returncode == 0
+    demo = open_chart(path, hasher=TEST_HASHER)
+    try:
+        demo.accounts.login("dwhitford", "needlelog-demo")
+        clinician = demo.access.user
+        assert clinician is not None
+        patient = demo.patients.search("")[0]
+        last = demo.sessions.history(patient.id or 0, limit=1)[0]
+        draft = demo.sessions.copy_last(patient.id or 0, clinician.id or 0)
+        assert draft.id is not None and last.id is not None
+    finally:
+        demo.close()
+    with sqlite3.connect(path) as raw:  # a note signed through the program, as someone trying the demo would
+        raw.execute(
+            "INSERT INTO audit_log (at, user_name, role, action, detail, previous_hash, row_hash) "
+            "SELECT at, user_name, role, 'session_signed', '', row_hash, row_hash FROM audit_log "
+            "WHERE id = (SELECT max(id) FROM audit_log)"
+        )
+    again = needlelog("demo", "--db", str(path), "--no-window")
+    assert again.returncode == 0, again.stderr
