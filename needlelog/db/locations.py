@@ -72,6 +72,9 @@ SYNC_NAMES = frozenset(
         "yandex.disk",
     }
 )
+# Names ordinary folders also have ("/srv/box"): counted only directly in a home folder, as the clients make them.
+GENERIC_NAMES = frozenset({"box", "sync", "mega", "icloud"})
+HOMES = frozenset({"home", "users"})  # /home/ana, /Users/ana, C:\\Users\\ana
 SYNC_PREFIXES = ("onedrive - ", "dropbox (", "google drive (", "box-box", "nextcloud-", "seadrive", "tresorit ")
 # macOS: every File Provider sync client (OneDrive, Dropbox, Google Drive, Box…) and iCloud Drive.
 MACOS_SYNC = (("library", "cloudstorage"), ("library", "mobile documents"))
@@ -86,7 +89,9 @@ def sync_folder(path: PurePath) -> str | None:
     for i in range(len(lowered) - 1):
         if (lowered[i], lowered[i + 1]) in MACOS_SYNC:
             return "/".join(parts[i : i + 3])
-    for part, low in zip(parts, lowered, strict=True):
+    for i, (part, low) in enumerate(zip(parts, lowered, strict=True)):
+        if low in GENERIC_NAMES and not (i >= 2 and lowered[i - 2] in HOMES):
+            continue  # "Box" or "Sync" is a sync client's folder only where the client puts it: in a home folder
         if low in SYNC_NAMES or low.startswith(SYNC_PREFIXES):
             return part
     return None

@@ -47,9 +47,9 @@ afp_2WdB3y@server on /Volumes/Old Share (afpfs, nodev, nosuid, mounted by ana)
 
 
 @pytest.mark.parametrize("folder", SYNC_FOLDERS)
-def test_every_sync_clients_folder_is_refused(folder: str, tmp_path: Path) -> None:
-    chart = tmp_path / folder / "clinic" / "chart.sqlite"
-    why = shared_location(chart, platform="linux", mounts=[])
+def test_every_sync_clients_folder_is_refused(folder: str) -> None:
+    chart = Path("/home/ana") / folder / "clinic" / "chart.sqlite"  # where each client makes its folder
+    why = shared_location(chart, platform="linux", mounts=[], resolve=lambda p: p)
     assert why is not None and "cloud-sync folder" in why and folder in why
 
 
@@ -161,3 +161,10 @@ def test_the_command_line_refuses_a_sync_folder_in_one_line(tmp_path: Path) -> N
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "cloud-sync folder (OneDrive - Contoso Physio)" in lines[0] and "PostgreSQL" in lines[0]
     assert not (synced / "chart.sqlite").exists()
+
+
+def test_ordinary_folders_named_like_a_sync_client_elsewhere_are_accepted() -> None:
+    for path in ("/srv/box/chart.sqlite", "/home/mega/chart.sqlite", "/data/sync/chart.sqlite", "/opt/iCloud/c.sqlite"):
+        assert shared_location(Path(path), platform="linux", mounts=[], resolve=lambda p: p) is None, path
+    for path in ("/home/ana/Box/chart.sqlite", "/home/ana/Sync/clinic/chart.sqlite", "/Users/ana/MEGA/c.sqlite"):
+        assert shared_location(Path(path), platform="linux", mounts=[], resolve=lambda p: p) is not None, path
