@@ -17,7 +17,8 @@ from needlelog.db.models import ClinicianRow, PatientRow, SessionRow
 from needlelog.db.patients_repo import patient_from_row
 from needlelog.db.records import amendments_of
 from needlelog.db.sessions_repo import _FULL_SESSION, IN_CHART, session_from_row
-from needlelog.domain.model import Amendment, Clinic, Clinician, Patient, TreatmentSession, VisitNote
+from needlelog.domain.as_signed import patient_as_signed
+from needlelog.domain.model import Amendment, Clinic, Clinician, Consent, Patient, TreatmentSession, VisitNote
 from needlelog.domain.vocab import SessionStatus
 
 
@@ -71,6 +72,7 @@ class VisitNoteLoader:
         self._clinic = clinic if clinic is not None else Clinic(name="")
         self._patients: dict[int, Patient] = {}
         self._clinicians: dict[int, Clinician] = {}
+        self._consents: dict[int, tuple[Consent, ...]] = {}  # each patient's consents, every one given
 
     def notes(self, session_ids: Sequence[int]) -> list[VisitNote]:
         if not session_ids:
@@ -89,6 +91,9 @@ class VisitNoteLoader:
                 select(PatientRow).where(PatientRow.id.in_(wanted_patients)).options(selectinload(PatientRow.consents))
             ):
                 self._patients[patient_row.id] = patient_from_row(patient_row)
+                self._consents[patient_row.id] = tuple(
+                    Consent(c.given_on, c.method, c.obtained_by, c.revoked_on) for c in patient_row.consents
+                )
         people = {s.clinician_id for s in sessions} | {s.signed_by_id for s in sessions if s.signed_by_id is not None}
         wanted_clinicians = people - self._clinicians.keys()
         if wanted_clinicians:
@@ -100,11 +105,10 @@ class VisitNoteLoader:
 
     def _note(self, s: TreatmentSession, amendments: tuple[Amendment, ...]) -> VisitNote:
         """A signed note shows the patient and the signer as they were at the signature (schema 0009)."""
-        patient = self._patients[s.patient_id]
+        patient = patient_as_signed(self._patients[s.patient_id], s, self._consents.get(s.patient_id, ()))
         signer = self._clinicians[s.signed_by_id] if s.signed_by_id is not None else None
-        if s.signed_as is not None:
-            patient = s.signed_as.patient(patient)
-            signer = s.signed_as.signer(signer) if signer is not None else None
+        if s.signed_as is not None and signer is not None:
+            signer = s.signed_as.signer(signer)
         clinician = self._clinicians[s.clinician_id]
         if signer is not None and s.signed_as is not None and s.clinician_id == s.signed_by_id:
             clinician = signer  # one person: the name printed as the clinician is the one signed

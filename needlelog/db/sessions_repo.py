@@ -25,6 +25,7 @@ from needlelog.domain.errors import ConflictError, NotFoundError
 from needlelog.domain.figure import lung_field_site
 from needlelog.domain.model import (
     AdverseEvent,
+    Consent,
     NeedlingSite,
     Reactions,
     SessionSummary,
@@ -33,19 +34,29 @@ from needlelog.domain.model import (
     TriggerPoint,
 )
 from needlelog.domain.timers import RunningTimer, site_label
-from needlelog.domain.vocab import SessionStatus
+from needlelog.domain.vocab import ConsentMethod, SessionStatus
 
 SIGNED_AS_FIELDS = tuple(f.name for f in fields(SignedAs))
+SIGNED_AS_TEXT = ("chart_number", "family_name", "given_name", "username", "display_name", "registration_number")
 # A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
 IN_CHART = SessionRow.status != SessionStatus.DISCARDED
 
 
 def signed_as_text(signed: SignedAs) -> str:
-    """The stored form of :class:`SignedAs` (JSON, its date ISO; the upgrade's mark only when set)."""
-    values = {name: getattr(signed, name) for name in SIGNED_AS_FIELDS if name != "filled_at_upgrade"}
+    """The stored form of :class:`SignedAs` (JSON, dates ISO; the upgrade's mark only when set)."""
+    values: dict[str, object] = {
+        name: getattr(signed, name)
+        for name in SIGNED_AS_FIELDS
+        if name not in ("filled_at_upgrade", "consent", "date_of_birth")
+    }
+    values["date_of_birth"] = signed.date_of_birth.isoformat()
+    if signed.consent is not None:
+        c = signed.consent
+        revoked = c.revoked_on.isoformat() if c.revoked_on else None
+        values["consent"] = [c.given_on.isoformat(), c.method.value, c.obtained_by, revoked]
     if signed.filled_at_upgrade:
         values["filled_at_upgrade"] = 1
-    return json.dumps({**values, "date_of_birth": signed.date_of_birth.isoformat()}, ensure_ascii=False, sort_keys=True)
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
 def signed_as_from_text(text: str) -> SignedAs | None:
@@ -55,17 +66,26 @@ def signed_as_from_text(text: str) -> SignedAs | None:
         return None
     try:
         values = json.loads(text)
+        consent = values.get("consent")
         return SignedAs(
-            **{
-                name: str(values[name])
-                for name in SIGNED_AS_FIELDS
-                if name not in ("date_of_birth", "filled_at_upgrade")
-            },
+            **{name: str(values[name]) for name in SIGNED_AS_TEXT},
             date_of_birth=date.fromisoformat(values["date_of_birth"]),
+            credentials=str(values.get("credentials", "")),  # kept from 2026-11-29 on
+            consent=None if consent is None else _consent(consent),
             filled_at_upgrade=bool(values.get("filled_at_upgrade", False)),
         )
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
         return None
+
+
+def _consent(stored: list[str | None]) -> Consent:
+    given, method, obtained_by, revoked = stored
+    return Consent(
+        date.fromisoformat(str(given)),
+        ConsentMethod(str(method)),
+        str(obtained_by),
+        date.fromisoformat(revoked) if revoked else None,
+    )
 
 
 def session_from_row(row: SessionRow) -> TreatmentSession:

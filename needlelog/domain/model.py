@@ -143,6 +143,8 @@ class SignedAs:
     username: str
     display_name: str
     registration_number: str
+    credentials: str = ""
+    consent: Consent | None = None  # the consent the note was signed under (kept from 2026-11-29 on)
     # Filled by the upgrade to schema 0009 from the rows as they were then, not at the signature itself.
     filled_at_upgrade: bool = False
 
@@ -156,6 +158,8 @@ class SignedAs:
             signer.username,
             signer.display_name,
             signer.registration_number,
+            signer.credentials,
+            patient.consent,
         )
 
     def patient(self, now: Patient) -> Patient:
@@ -170,7 +174,11 @@ class SignedAs:
 
     def signer(self, now: Clinician) -> Clinician:
         return replace(
-            now, username=self.username, display_name=self.display_name, registration_number=self.registration_number
+            now,
+            username=self.username,
+            display_name=self.display_name,
+            registration_number=self.registration_number,
+            credentials=self.credentials,
         )
 
 

@@ -8,11 +8,13 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from needlelog.domain.model import Clinician, Patient, SignedAs
+from needlelog.domain.model import Clinician, Consent, Patient, SignedAs
+from needlelog.domain.vocab import ConsentMethod, Precaution
 from needlelog.services.store import Services, check_database
 from tests.conftest import NOW
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
@@ -123,3 +125,39 @@ def test_an_unreadable_record_of_whom_a_note_was_signed_for_is_named_by_check(
         raw.execute(trigger)
     problems = check_database(db_path)
     assert len(problems) == 1 and f"signed note {signed} " in problems[0] and "whom it was signed" in problems[0]
+
+
+def test_a_signed_note_prints_the_consent_precautions_and_credentials_of_its_day(
+    services: Services,
+    patient: Patient,
+    clinician: Clinician,
+    db_path: Path,
+    tmp_path: Path,
+    signed_and_draft: tuple[int, int],  # noqa: F811
+) -> None:
+    """A newer consent, a new screening answer and corrected credentials after the signature change nothing on
+    the signed note; a draft shows today's record."""
+    signed, draft = signed_and_draft
+    before = pdf_text(services.exports.export_note(signed, tmp_path / "before.pdf"))
+    assert "written, 2026-01-05" in before and "MScPT" in before and "Epilepsy" not in before
+    services.patients.record_consent(patient.id or 0, Consent(date(2026, 3, 1), ConsentMethod.VERBAL, "Somebody Else"))
+    now = services.patients.get(patient.id or 0)
+    services.patients.edit(replace(now, screening=replace(now.screening, positive=frozenset({Precaution.EPILEPSY}))))
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE clinician SET credentials = 'FORMER CREDS' WHERE id = ?", (clinician.id,))
+    after = pdf_text(services.exports.export_note(signed, tmp_path / "after.pdf"))
+    assert "written, 2026-01-05" in after and "Somebody Else" not in after and "Epilepsy" not in after
+    assert "MScPT" in after and "FORMER CREDS" not in after
+    today = pdf_text(services.exports.export_note(draft, tmp_path / "draft.pdf"))
+    assert "Somebody Else" in today and "Epilepsy" in today
+
+
+def test_the_consent_on_a_day_is_the_one_that_held_then() -> None:
+    from needlelog.domain.as_signed import consent_on
+
+    first = Consent(date(2025, 1, 5), ConsentMethod.WRITTEN, "Dana Whitford", revoked_on=date(2025, 6, 1))
+    second = Consent(date(2025, 9, 1), ConsentMethod.VERBAL, "Ravi Sandhu")
+    assert consent_on([first, second], date(2025, 1, 4)) is None
+    assert consent_on([first, second], date(2025, 3, 1)) == replace(first, revoked_on=None)  # revoked later
+    assert consent_on([first, second], date(2025, 7, 1)) == first  # revoked by then: the note says so
+    assert consent_on([second, first], date(2025, 10, 1)) == second

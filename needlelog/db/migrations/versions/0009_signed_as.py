@@ -31,7 +31,7 @@ UPDATE treatment_session SET signed_as = (
         'chart_number', p.chart_number, 'family_name', p.family_name, 'given_name', p.given_name,
         'date_of_birth', p.date_of_birth,
         'username', c.username, 'display_name', c.display_name, 'registration_number', c.registration_number,
-        'filled_at_upgrade', 1)
+        'credentials', c.credentials, 'filled_at_upgrade', 1)
     FROM patient p, clinician c
     WHERE p.id = treatment_session.patient_id AND c.id = treatment_session.signed_by_id)
 WHERE status = 'signed' AND signed_by_id IS NOT NULL
@@ -41,7 +41,7 @@ UPDATE treatment_session s SET signed_as = json_build_object(
     'chart_number', p.chart_number, 'family_name', p.family_name, 'given_name', p.given_name,
     'date_of_birth', to_char(p.date_of_birth, 'YYYY-MM-DD'),
     'username', c.username, 'display_name', c.display_name, 'registration_number', c.registration_number,
-    'filled_at_upgrade', 1)::text
+    'credentials', c.credentials, 'filled_at_upgrade', 1)::text
 FROM patient p, clinician c
 WHERE p.id = s.patient_id AND c.id = s.signed_by_id AND s.status = 'signed'
 """
