@@ -61,6 +61,10 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
             # Clinic PCs run it full screen; without a window manager, maximising alone does nothing.
             window.setGeometry(screen.availableGeometry())
         window.showMaximized()
+        # The keyboard goes to the chart at once (Ctrl+N after signing in), also where no window manager hands
+        # the focus over when the sign-in window closes (a kiosk PC, Xvfb).
+        window.activateWindow()
+        window.raise_()
         window.reopen_drafts()
         window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
 

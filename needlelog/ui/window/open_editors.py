@@ -88,6 +88,9 @@ class OpenEditors(QObject):
         editor.signed.connect(self.session_changed)
         editor.discarded.connect(self.session_changed)
         editor.closed.connect(self._editor_closed)
+        screen = editor.screen()
+        if screen is not None:  # without a window manager, maximising alone does nothing
+            editor.setGeometry(screen.availableGeometry())
         editor.showMaximized()  # the whole screen: the sites table needs every pixel of 1366
         editor.activateWindow()
         editor.condition.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
