@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from needlelog.db import records
 from needlelog.db.clinic_repo import clinician_from_row
-from needlelog.db.engine import sqlite_words
+from needlelog.db.engine import read_snapshot, sqlite_words
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
 from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
 from needlelog.domain.model import Clinician
@@ -114,6 +114,8 @@ class UseCases:
 
     def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
         self._sessions = self._session_factory(engine)
+        # Reads of who is acting: a deferred transaction that never takes the write lock nor waits for a writer.
+        self._account_reads = self._session_factory(read_snapshot(engine))
         self._clock = clock
         self.access = access if access is not None else Access()
 
@@ -133,7 +135,7 @@ class UseCases:
         user = self.access.user
         if user is None or user.id is None:
             return
-        with self._transaction() as db, db.begin():
+        with self._account_reads() as db, db.begin():
             row = records.account_row_by_id(db, user.id)
             fresh = None if row is None else clinician_from_row(row)
         if fresh is None or not fresh.active:

@@ -4,13 +4,14 @@ open; and a sign-in spends one password check whether or not the name exists (th
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from needlelog.domain.access import AuditAction
+from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician, TreatmentSession
 from needlelog.domain.vocab import Role
@@ -146,3 +147,17 @@ def test_opening_a_note_is_audited_once_per_opening(clinic: Clinic) -> None:  # 
     c.services.sessions.get(c.signed.id or 0)  # the program's own re-read: not an opening
     c.services.sessions.open(c.signed.id or 0)
     assert viewed() == [("kpatel", c.signed.id), ("kpatel", c.signed.id)]
+
+
+def test_reading_who_is_acting_never_waits_for_another_pcs_write(clinic: Clinic, db_path: Path) -> None:  # noqa: F811
+    """The account is re-read at every use case without the write lock: a read (a patient opened, a search) goes
+    on while another program holds a write transaction, as it did before the re-read was added."""
+    c = clinic
+    as_user(c, "kpatel")
+    with sqlite3.connect(db_path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")  # another PC in the middle of a save
+        try:
+            assert c.services.access.user is not None
+            c.services.patients._require(Action.VIEW_PATIENT)  # would wait out the busy timeout, then fail
+        finally:
+            other.execute("ROLLBACK")
