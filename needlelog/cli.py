@@ -222,8 +222,9 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         raise UsageError("--sessions needs at least one patient (--patients 1 or more)")
     refuse_too_many(args.patients, args.sessions, args.clinicians)  # before the file is even created
     started = time.perf_counter()
-    _refuse_damaged(_writable(args, "seed"))
-    engine = engine_at_head(_writable(args, "seed"))
+    target = _writable(args, "seed")
+    _refuse_damaged(target)
+    engine = engine_at_head(target)
     try:
         result = seed_chart(
             engine,
@@ -299,8 +300,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_upgrade(args: argparse.Namespace) -> int:
     from needlelog.services.store import upgrade_database
 
-    _refuse_damaged(_writable(args, "db upgrade"))
-    before, after = upgrade_database(_writable(args, "db upgrade"))
+    target = _writable(args, "db upgrade")
+    _refuse_damaged(target)
+    before, after = upgrade_database(target)
     _say(f"schema already at {after}" if before == after else f"schema upgraded from {before or 'empty'} to {after}")
     return EXIT_OK
 

@@ -7,7 +7,7 @@ Functions take the caller's ORM session: the service owns the transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
@@ -36,7 +36,7 @@ from needlelog.domain.model import (
 from needlelog.domain.timers import RunningTimer, site_label
 from needlelog.domain.vocab import ConsentMethod, SessionStatus
 
-SIGNED_AS_FIELDS = tuple(f.name for f in fields(SignedAs))
+# SignedAs's text fields, stored as they are; credentials came later and may be missing from an older record.
 SIGNED_AS_TEXT = ("chart_number", "family_name", "given_name", "username", "display_name", "registration_number")
 # A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
 IN_CHART = SessionRow.status != SessionStatus.DISCARDED
@@ -44,11 +44,8 @@ IN_CHART = SessionRow.status != SessionStatus.DISCARDED
 
 def signed_as_text(signed: SignedAs) -> str:
     """The stored form of :class:`SignedAs` (JSON, dates ISO; the upgrade's mark only when set)."""
-    values: dict[str, object] = {
-        name: getattr(signed, name)
-        for name in SIGNED_AS_FIELDS
-        if name not in ("filled_at_upgrade", "consent", "date_of_birth")
-    }
+    values: dict[str, object] = {name: getattr(signed, name) for name in SIGNED_AS_TEXT}
+    values["credentials"] = signed.credentials
     values["date_of_birth"] = signed.date_of_birth.isoformat()
     if signed.consent is not None:
         c = signed.consent
