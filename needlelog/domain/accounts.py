@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from needlelog.domain.model import Clinician
-from needlelog.domain.rules import FieldProblem
+from needlelog.domain.problems import FieldProblem
 from needlelog.domain.text import TEXT_LIMITS, is_blank, text_problems
 
 USERNAME_MAX = TEXT_LIMITS["account.username"]

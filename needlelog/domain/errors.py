@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from needlelog.domain.rules import FieldProblem
+from needlelog.domain.problems import FieldProblem
 
 
 class NeedlelogError(Exception):

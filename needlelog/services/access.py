@@ -30,7 +30,7 @@ from needlelog.domain.access import (
 from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.model import Clinician
-from needlelog.domain.rules import FieldProblem
+from needlelog.domain.problems import FieldProblem
 from needlelog.domain.text import bad_character, storable
 from needlelog.domain.vocab import Role
 from needlelog.services.base import Access, Clock, UseCases, utc_now

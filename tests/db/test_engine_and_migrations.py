@@ -138,3 +138,15 @@ def test_an_interrupted_first_migration_leaves_nothing_half_made(
     migrate.upgrade(engine, at=datetime(2025, 3, 1, tzinfo=UTC))
     assert migrate.is_at_head(engine)
     engine.dispose()
+
+
+def test_the_running_timer_index_is_partial_though_the_models_do_not_say_so(db_path: Path) -> None:
+    """The WHERE clause lives in migration 0004 only: naming it in the models loaded every SQL dialect it
+    names at each start-up (issue 14). The chart still gets the small partial index."""
+    engine = engine_at_head(db_path)
+    with engine.connect() as conn:
+        sql = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'ix_needling_site_running_timer'")
+        ).scalar_one()
+    engine.dispose()
+    assert "WHERE timer_started_at IS NOT NULL AND timer_stopped_at IS NULL" in " ".join(sql.split())
