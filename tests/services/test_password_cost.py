@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from argon2 import extract_parameters
+from argon2 import Parameters, PasswordHasher, Type, extract_parameters
 
 from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician
@@ -30,7 +30,7 @@ def test_the_program_hashes_at_the_documented_cost(db_path: Path) -> None:
     )
     assert documented is not None, "docs/ARCHITECTURE.md no longer states the Argon2 parameters"
     time_cost, memory_cost, parallelism = map(int, documented.groups())
-    assert (time_cost, memory_cost, parallelism) == (3, 64 * 1024, 4)  # RFC 9106's second recommendation
+    assert (time_cost, memory_cost, parallelism) == (2, 19 * 1024, 1)  # OWASP's minimum for Argon2id
 
     chart = open_chart(db_path, clock=FakeClock())  # as the program opens it: no hasher given
     try:
@@ -69,3 +69,27 @@ def test_a_hash_made_at_the_test_cost_verifies_and_is_raised_to_the_programs_cos
         assert again.accounts.login("admin", PASSWORD).username == "admin"
     finally:
         again.close()
+
+
+# What the program hashed at before issue 14 (RFC 9106's second recommendation): 64 MiB of memory a sign-in.
+EARLIER_HASHING = Parameters(
+    type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=3, memory_cost=64 * 1024, parallelism=4
+)
+
+
+def test_a_hash_made_at_the_earlier_64_mib_cost_still_signs_in_and_is_rehashed_at_the_new_one(db_path: Path) -> None:
+    earlier = open_chart(db_path, clock=FakeClock(), hasher=PasswordHasher.from_parameters(EARLIER_HASHING))
+    earlier.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    earlier.close()
+    assert extract_parameters(stored_hash(db_path, "admin")) == EARLIER_HASHING
+
+    program = open_chart(db_path, clock=FakeClock())
+    try:
+        with pytest.raises(PermissionDenied):
+            program.accounts.login("admin", "wrong password")
+        assert extract_parameters(stored_hash(db_path, "admin")) == EARLIER_HASHING  # a failed sign-in changes none
+        assert program.accounts.login("admin", PASSWORD).username == "admin"
+        assert extract_parameters(stored_hash(db_path, "admin")) == PASSWORD_HASHING
+        assert program.accounts.login("admin", PASSWORD).username == "admin"  # the new hash verifies
+    finally:
+        program.close()
