@@ -23,6 +23,7 @@ def clinic_from_row(row: ClinicRow) -> Clinic:
         default_dwell_minutes=row.default_dwell_minutes,
         consent_valid_months=row.consent_valid_months,
         id=row.id,
+        logo=row.logo or None,
     )
 
 
@@ -39,6 +40,7 @@ def save_clinic(db: Session, clinic: Clinic) -> Clinic:
     row.name, row.address, row.phone = clinic.name, clinic.address, clinic.phone
     row.default_dwell_minutes = clinic.default_dwell_minutes
     row.consent_valid_months = clinic.consent_valid_months
+    row.logo = clinic.logo or None
     db.flush()
     return clinic_from_row(row)
 

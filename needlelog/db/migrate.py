@@ -22,7 +22,18 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Every revision this program knows, oldest first; a test checks them against the scripts.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+KNOWN_REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+    "0010",
+)
 HEAD = KNOWN_REVISIONS[-1]
 UPGRADE_LOCK = 7_261_001  # PostgreSQL advisory lock key: one upgrade at a time
 INSUFFICIENT_PRIVILEGE = "42501"  # the server's SQLSTATE for a login that may not

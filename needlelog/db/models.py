@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -72,6 +73,8 @@ class ClinicRow(Base):
     default_dwell_minutes: Mapped[int] = mapped_column(Integer, default=10)
     consent_valid_months: Mapped[int] = mapped_column(Integer, default=CONSENT_VALID_MONTHS_DEFAULT)
     idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
+    # The letterhead's logo (PNG or JPEG bytes, at most 1 MB), in the chart so that every PC prints it (0010).
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ClinicianRow(Base):

@@ -65,7 +65,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     # "users and settings": the administrator sees no chart unless also given another role.
-    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT}),
+    # The needle lots are among the settings too (SPEC §5), kept by the manager as well.
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT, Action.MANAGE_LOTS}),
 }
 
 
@@ -130,6 +131,7 @@ class AuditAction(StrEnum):
     TIMER_RESUMED = "timer_resumed"  # an accidental Stop undone: the needles were still in
     CHART_SEEDED = "chart_seeded"  # synthetic patients and notes added by `needlelog seed` (a demo or test chart)
     SESSION_DISCARDED = "session_discarded"  # a draft discarded by its clinician; the reason in the detail
+    AFTERCARE_PRINTED = "aftercare_printed"  # the aftercare sheet written from a visit (file in the detail)
 
 
 @dataclass(frozen=True, slots=True)

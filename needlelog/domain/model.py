@@ -40,6 +40,8 @@ class Clinic:
     default_dwell_minutes: int = 10
     consent_valid_months: int = CONSENT_VALID_MONTHS_DEFAULT
     id: int | None = None
+    # The letterhead's logo, a PNG or JPEG file's bytes (checked by domain.clinic_settings), kept in the chart.
+    logo: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

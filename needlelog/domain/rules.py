@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from needlelog.domain.clinic_settings import logo_problem
 from needlelog.domain.consent import consent_last_day, consent_problem, consent_valid_months, consent_valid_on
 from needlelog.domain.dates import add_months, age_on, local_date
 from needlelog.domain.dwell import (
@@ -179,6 +180,9 @@ def clinic_problems(clinic: Clinic) -> list[FieldProblem]:
                 f"Consent validity must be {CONSENT_VALID_MONTHS_MIN} to {CONSENT_VALID_MONTHS_MAX} months.",
             )
         )
+    logo_why = None if clinic.logo is None else logo_problem(clinic.logo)
+    if logo_why:
+        problems.append(FieldProblem("logo", logo_why))
     return problems
 
 

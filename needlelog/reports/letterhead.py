@@ -1,9 +1,11 @@
-"""The letterhead: the clinic's name, address and phone, fitted to its box at the top of every page.
+"""The letterhead: the clinic's logo, name, address and phone, fitted to its box at the top of every page.
 
 A clinic's name may be 200 characters and its address 400 (:data:`needlelog.domain.text.TEXT_LIMITS`):
 the letterhead wraps in the column left of the note's title, steps down in size until it fits
 :data:`LETTERHEAD_MAX`, and the note's body starts below whatever height it took (:func:`header_space`),
-so it never prints over the patient, the clinician or the signature.
+so it never prints over the patient, the clinician or the signature. The logo, when the clinic has one
+(:mod:`needlelog.reports.logo`), stands at the left and the words wrap in what is left of the column.
+Every PDF the program writes draws its letterhead with :func:`draw_letterhead`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Iterable
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from needlelog.domain.model import Clinic
 from needlelog.domain.text import TEXT_LIMITS
+from needlelog.reports.logo import LOGO_GAP, PageLogo, page_logo
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, markup
 
@@ -42,13 +46,44 @@ def _texts(clinic: Clinic) -> tuple[str, str]:
     return name, contact
 
 
+def clinic_logo(clinic: Clinic) -> PageLogo | None:
+    return None if not clinic.logo else page_logo(clinic.logo)
+
+
 def letterhead(
     clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float
 ) -> tuple[list[Paragraph], float]:
-    """The letterhead's paragraphs, wrapped to ``width`` in the largest size that fits, and their height.
+    """The letterhead's paragraphs, wrapped to ``width`` (less the logo's) in the largest size that fits, and
+    the letterhead's height (the logo's, if taller).
 
     ``h1`` and ``small`` are the styles of the name and of the address line, at their usual sizes.
     """
+    logo = clinic_logo(clinic)
+    if logo is not None:
+        lines, height = _words(clinic, h1, small, width - logo.width - LOGO_GAP)
+        return lines, max(height, logo.height)
+    return _words(clinic, h1, small, width)
+
+
+def draw_letterhead(
+    canvas: Canvas, clinic: Clinic, x: float, top: float, width: float, h1: ParagraphStyle, small: ParagraphStyle
+) -> float:
+    """Draw the letterhead with its top left corner at (``x``, ``top``) in ``width``; return its height."""
+    logo = clinic_logo(clinic)
+    lines, height = letterhead(clinic, h1, small, width)
+    if logo is not None:
+        canvas.drawImage(logo.image, x, top - logo.height, logo.width, logo.height, mask="auto")
+        x += logo.width + LOGO_GAP
+    y = top
+    for paragraph in lines:  # wrapped already
+        paragraph.drawOn(canvas, x, y - paragraph.height)
+        y -= paragraph.height
+    return height
+
+
+def _words(
+    clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float
+) -> tuple[list[Paragraph], float]:
     name, contact = _texts(clinic)
     for name_size, name_leading, contact_size, contact_leading in _SIZES:
         lines = [Paragraph(name, ParagraphStyle("letterhead", parent=h1, fontSize=name_size, leading=name_leading))]

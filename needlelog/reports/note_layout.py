@@ -22,7 +22,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from needlelog import __version__
 from needlelog.domain.model import VisitNote
-from needlelog.reports.letterhead import TITLE_WIDTH, header_space, letterhead
+from needlelog.reports.letterhead import TITLE_WIDTH, draw_letterhead, header_space
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, MONO, fonts, markup, plain
 
@@ -128,11 +128,7 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
     def _decorate(self, note: VisitNote, number: int, total: int) -> None:
         styles = self._styles
         width, height = PAGE
-        lines, _ = letterhead(note.clinic, styles["h1"], styles["small"], LETTERHEAD_WIDTH)
-        y = height - MARGIN
-        for paragraph in lines:  # wrapped already
-            paragraph.drawOn(self, MARGIN, y - paragraph.height)
-            y -= paragraph.height
+        draw_letterhead(self, note.clinic, MARGIN, height - MARGIN, LETTERHEAD_WIDTH, styles["h1"], styles["small"])
         title = Paragraph("<b>Dry needling / IMS visit note</b>", styles["right"])
         _, h = title.wrap(TITLE_WIDTH, 20 * mm)
         title.drawOn(self, width - MARGIN - TITLE_WIDTH, height - MARGIN - h)

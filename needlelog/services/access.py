@@ -295,8 +295,9 @@ class AccountService(UseCases):
                 "idle_lock_minutes", f"The idle lock must be {IDLE_LOCK_MIN} to {IDLE_LOCK_MAX} minutes."
             )
         with self._transaction() as db, db.begin():
+            before = repo.idle_lock_minutes(db)
             repo.set_idle_lock_minutes(db, minutes)
-            self._audit(db, AuditAction.SETTING_CHANGED, detail=f"idle lock {minutes} minutes")
+            self._audit(db, AuditAction.SETTING_CHANGED, detail=f"idle lock: {before} → {minutes} minutes")
 
 
 def _roles(roles: frozenset[Role]) -> str:

@@ -14,13 +14,10 @@ from sqlalchemy.orm import Session
 from needlelog.db import records
 from needlelog.db import repositories as repo
 from needlelog.domain.access import Action, AuditAction, allowed
-from needlelog.domain.accounts import account_problems
 from needlelog.domain.errors import ConflictError, DuplicateRecord, NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.lots import session_lot_problems
 from needlelog.domain.model import (
     Amendment,
-    Clinic,
-    Clinician,
     Consent,
     Patient,
     PatientSummary,
@@ -35,7 +32,6 @@ from needlelog.domain.rules import (
     adds_needling,
     age_on,
     amendment_problems,
-    clinic_problems,
     consent_problem,
     consent_valid_months,
     discard_problems,
@@ -49,49 +45,6 @@ from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, site_label, stop_site_timer
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.base import UseCases
-
-
-class ClinicService(UseCases):
-    def clinic(self) -> Clinic:
-        with self._transaction() as db, db.begin():
-            clinic = repo.get_clinic(db)
-        if clinic is None:
-            raise NotFoundError("This database has no clinic yet; run `needlelog demo` or set up the clinic.")
-        return clinic
-
-    def clinic_or_none(self) -> Clinic | None:
-        with self._transaction() as db, db.begin():
-            return repo.get_clinic(db)
-
-    def save_clinic(self, clinic: Clinic) -> Clinic:
-        problems = clinic_problems(clinic)
-        if problems:
-            raise ValidationError(problems)
-        self._require(Action.CHANGE_SETTINGS)
-        with self._transaction() as db, db.begin():
-            saved = repo.save_clinic(db, clinic)
-            self._audit(db, AuditAction.SETTING_CHANGED, detail="clinic letterhead and defaults")
-            return saved
-
-    def clinicians(self) -> list[Clinician]:
-        with self._transaction() as db, db.begin():
-            return repo.list_clinicians(db)
-
-    def add_clinician(self, clinician: Clinician) -> Clinician:
-        """An account without a password (the administrator gives one): the seeder's and the tests' way."""
-        self._require(Action.MANAGE_USERS)
-        problems = account_problems(clinician)
-        if problems:
-            raise ValidationError(problems)
-        with self._transaction() as db, db.begin():
-            if repo.clinician_by_username(db, clinician.username) is not None:
-                raise ValidationError.single(
-                    "username",
-                    f"The user name {clinician.username!r} is already taken.",
-                )
-            added = repo.add_clinician(db, clinician)
-            self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: added")
-            return added
 
 
 class PatientService(UseCases):

@@ -14,13 +14,10 @@ from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown
 from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
 from needlelog.services.base import Access, Clock, utc_now
-from needlelog.services.charting import (
-    ClinicService,
-    PatientService,
-    SessionService,
-)
+from needlelog.services.charting import PatientService, SessionService
 from needlelog.services.exporting import ExportService
 from needlelog.services.registers import RegisterService
+from needlelog.services.settings import ClinicService
 
 
 @dataclass
