@@ -81,9 +81,7 @@ def draw_letterhead(
     return height
 
 
-def _words(
-    clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float
-) -> tuple[list[Paragraph], float]:
+def _words(clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float) -> tuple[list[Paragraph], float]:
     name, contact = _texts(clinic)
     for name_size, name_leading, contact_size, contact_leading in _SIZES:
         lines = [Paragraph(name, ParagraphStyle("letterhead", parent=h1, fontSize=name_size, leading=name_leading))]

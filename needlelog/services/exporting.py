@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from needlelog.db import repositories as repo
 from needlelog.db.engine import read_snapshot
 from needlelog.domain.access import Action, AuditAction
+from needlelog.domain.aftercare import aftercare_sheet
 from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
@@ -264,6 +265,28 @@ class ExportService(UseCases):
             )
         write_atomically(path, pdf)
         return path
+
+    def export_aftercare(self, session_id: int, path: Path) -> Path:
+        """The patient's aftercare sheet of one visit as a PDF at ``path``, audited with the visit's trail."""
+        from needlelog.reports.aftercare_sheet import render_aftercare_sheet
+
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise ValidationError.single("path", f"The folder {path.parent} does not exist.")
+        note = self.note(session_id)
+        pdf = render_aftercare_sheet(aftercare_sheet(note))
+        with self._transaction() as db, db.begin():  # the mark first: no sheet leaves without it
+            self._audit(
+                db, AuditAction.AFTERCARE_PRINTED, patient_id=note.patient.id, session_id=session_id, detail=path.name
+            )
+        write_atomically(path, pdf)
+        return path
+
+    def aftercare_filename(self, session_id: int) -> str:
+        """The file name of a visit's aftercare sheet: the note's, with ``_aftercare`` before ``.pdf``."""
+        from needlelog.reports.aftercare_sheet import aftercare_filename
+
+        return aftercare_filename(self.note_filename(session_id))
 
     @staticmethod
     def _where(db: Session, criteria: ExportCriteria) -> _Where:
