@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
         return self._open_dialog(UsersDialog(self.services, self))
 
     def settings(self) -> QDialog:
-        from needlelog.ui.dialogs.users import SettingsDialog
+        from needlelog.ui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.services, self)
         dialog.accepted.connect(self.lock_controller.read_idle_minutes)

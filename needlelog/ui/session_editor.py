@@ -143,6 +143,7 @@ class SessionEditor(QWidget):
         bottom.addWidget(self.keeper.save_state, 1)
         bottom.addWidget(self.printed.pdf_button)
         bottom.addWidget(self.printed.open_pdf_button)
+        bottom.addWidget(self.printed.aftercare_button)
         bottom.addWidget(self.keeper.save_button)
         bottom.addWidget(self.problems_list.sign_button)
         outer.addLayout(bottom)
@@ -475,6 +476,9 @@ class SessionEditor(QWidget):
 
     def open_pdf(self) -> Path | None:
         return self.printed.open_pdf()
+
+    def open_aftercare(self) -> Path | None:
+        return self.printed.open_aftercare()
 
     # --- size and closing ----------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:

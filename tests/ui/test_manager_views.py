@@ -36,7 +36,8 @@ from needlelog.domain.vocab import AdverseEventKind, Role
 from needlelog.services.seeding import NEEDLE_LOTS
 from needlelog.services.store import Services
 from needlelog.ui.dialogs.registers import AdverseRegisterDialog, AuditDialog, NeedleLotsDialog
-from needlelog.ui.dialogs.users import SettingsDialog, UsersDialog
+from needlelog.ui.dialogs.settings import SettingsDialog
+from needlelog.ui.dialogs.users import UsersDialog
 
 PASSWORD = "needle-test-pass"
 MANAGER = Clinician(

@@ -23,7 +23,8 @@ from needlelog.services.store import Services, open_chart
 from needlelog.ui.dialogs.export_dialog import ExportDialog
 from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.dialogs.registers import AdverseRegisterDialog, AuditDialog, NeedleLotsDialog
-from needlelog.ui.dialogs.users import SettingsDialog, UsersDialog
+from needlelog.ui.dialogs.settings import SettingsDialog
+from needlelog.ui.dialogs.users import UsersDialog
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.wheel_guard import holds_focus
 from tests.conftest import TEST_HASHER, make_patient

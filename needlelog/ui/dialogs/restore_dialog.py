@@ -229,7 +229,7 @@ class RestoreDialog(QDialog):
             return False
         before = self.folder
         try:
-            self.folder = backups.choose_backup_folder(self.chart, folder)
+            self.folder = self.services.clinic.choose_backup_folder(folder)  # audited, as every setting
         except NeedlelogError as exc:
             self.message.setText(" ".join(str(exc).split()))
             return False

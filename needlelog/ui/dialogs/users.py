@@ -1,6 +1,7 @@
-"""The administrator's windows: user accounts (roles, the authorised-to-needle flag, passwords) and settings.
+"""The administrator's window of user accounts (roles, the authorised-to-needle flag, passwords); the settings
+window is :mod:`needlelog.ui.dialogs.settings`.
 
-Both are shown with ``open()`` (window-modal, never a nested event loop); every refusal of the
+It is shown with ``open()`` (window-modal, never a nested event loop); every refusal of the
 services is shown in words beside its field.
 """
 
@@ -12,19 +13,17 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from needlelog.domain.access import IDLE_LOCK_MAX, IDLE_LOCK_MIN, PASSWORD_MIN
+from needlelog.domain.access import PASSWORD_MIN
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
@@ -378,63 +377,3 @@ class UsersDialog(QDialog):
             return
         self.password_button.setChecked(False)  # hides and clears the two fields
         self.edit_status.setText(f"New password set for {account.username}: they sign in with it from now on.")
-
-
-class SettingsDialog(QDialog):
-    """The idle lock's minutes; accepted once saved, so that the main window reads the new value."""
-
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        guard_wheels()
-        self.services = services
-        named(self, "settingsDialog", "Settings")
-        self.setWindowTitle("Settings")
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
-        self.general = message_label("settingsError", "Problem", error=True)
-        self.errors = FieldErrors("settings", self.general)
-        form = QFormLayout()
-        self.idle_minutes = QSpinBox()
-        named(
-            self.idle_minutes,
-            "idleLockMinutes",
-            "Idle lock minutes",
-            f"Lock the screen after this many minutes without a key or click ({IDLE_LOCK_MIN}–{IDLE_LOCK_MAX})",
-        )
-        self.idle_minutes.setRange(IDLE_LOCK_MIN, IDLE_LOCK_MAX)
-        self.idle_minutes.setSuffix(" minutes")
-        self.idle_minutes.setMinimumHeight(30)
-        self.idle_minutes.setMaximumWidth(160)
-        try:
-            self.idle_minutes.setValue(services.accounts.idle_lock_minutes())
-        except NeedlelogError as exc:
-            self.general.setText(str(exc))
-        form.addRow("Lock the screen after", self.errors.beside("idle_lock_minutes", self.idle_minutes, "idle lock"))
-        layout.addLayout(form)
-        explain = QLabel(
-            f"Without a key or click for this long ({IDLE_LOCK_MIN} to {IDLE_LOCK_MAX} minutes), the window "
-            "hides every patient detail until the password is given again."
-        )
-        explain.setWordWrap(True)
-        named(explain, "idleLockHelp", "About the idle lock")
-        layout.addWidget(explain)
-        layout.addWidget(self.general)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        named(self.buttons, "settingsButtons", "Save or cancel")
-        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        named(save, "saveSettings", "Save settings", "Save the settings (Enter)")
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        named(cancel, "cancelSettings", "Cancel", "Close without saving (Esc)")
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-    def save(self) -> None:
-        self.errors.clear()
-        self.idle_minutes.interpretText()  # a number typed but not yet committed counts
-        try:
-            self.services.accounts.set_idle_lock_minutes(self.idle_minutes.value())
-        except NeedlelogError as exc:
-            self.errors.show(exc)
-            return
-        self.accept()

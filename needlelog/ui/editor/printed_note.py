@@ -1,6 +1,7 @@
-"""The printed note: the visit note as a PDF, saved where the clinician chooses or opened in the viewer.
+"""The printed note: the visit note as a PDF, saved where the clinician chooses or opened in the viewer; and the
+patient's aftercare sheet, opened in the viewer in one action (a button, Ctrl+Shift+A) to print or save.
 
-The draft is saved first, so the note prints what is on screen (a draft prints DRAFT).
+The draft is saved first, so the note and the sheet print what is on screen (a draft prints DRAFT).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from needlelog.ui.widgets.common import named
 
 
 class PrintedNote(QObject):
-    """The "Save PDF…" and "Open PDF" buttons."""
+    """The "Save PDF…", "Open PDF" and "Aftercare sheet" buttons."""
 
     save_wanted = Signal()  # save the draft before it is printed
     says = Signal(str)  # where the PDF went, or why it did not, for the save state line
@@ -45,9 +46,19 @@ class PrintedNote(QObject):
         named(self.open_pdf_button, "openPdf", "Open the visit note as a PDF", "Open the note in the PDF viewer")
         self.open_pdf_button.setMinimumHeight(38)
         self.open_pdf_button.clicked.connect(self.open_pdf)
+        self.aftercare_button = QPushButton("Aftercare sheet")
+        named(
+            self.aftercare_button,
+            "aftercareSheet",
+            "Print the patient's aftercare sheet",
+            "The patient's aftercare sheet, opened in the PDF viewer to print or save (Ctrl+Shift+A)",
+        )
+        self.aftercare_button.setMinimumHeight(38)
+        self.aftercare_button.clicked.connect(self.open_aftercare)
 
     def bind_keys(self, window: QWidget) -> None:
         QShortcut(QKeySequence("Ctrl+P"), window, activated=self.save_pdf)
+        QShortcut(QKeySequence("Ctrl+Shift+A"), window, activated=self.open_aftercare)
 
     def save_pdf(self) -> Path | None:
         """Save the draft, then write its visit note where the user chooses (a draft prints DRAFT)."""
@@ -70,6 +81,26 @@ class PrintedNote(QObject):
         written = self._write_pdf(folder / self.services.exports.note_filename(self.session_id))
         if written is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
+        return written
+
+    def open_aftercare(self) -> Path | None:
+        """Write the visit's aftercare sheet to the print area and show it in the viewer (audited by the service)."""
+        self.save_wanted.emit()
+        if not self.session_id:
+            return None
+        try:
+            folder = self.print_folder
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / self.services.exports.aftercare_filename(self.session_id)
+            written = self.services.exports.export_aftercare(self.session_id, target)
+        except NeedlelogError as exc:
+            self.says.emit(f"Aftercare sheet not written: {exc}")
+            return None
+        except OSError as exc:
+            self.says.emit(f"Aftercare sheet not written: cannot use {self.print_folder} ({exc.strerror}).")
+            return None
+        self.says.emit(f"Aftercare sheet written: {written}")
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(written)))
         return written
 
     def _write_pdf(self, target: Path) -> Path | None:
