@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from needlelog.db import repositories as repo
 from needlelog.db.engine import read_snapshot
 from needlelog.domain.access import Action, AuditAction
-from needlelog.domain.aftercare import aftercare_sheet
 from needlelog.domain.errors import NeedlelogError, StorageError, ValidationError
 from needlelog.domain.model import VisitNote
 from needlelog.domain.rules import FieldProblem
@@ -268,6 +267,7 @@ class ExportService(UseCases):
 
     def export_aftercare(self, session_id: int, path: Path) -> Path:
         """The patient's aftercare sheet of one visit as a PDF at ``path``, audited with the visit's trail."""
+        from needlelog.domain.aftercare import aftercare_sheet
         from needlelog.reports.aftercare_sheet import render_aftercare_sheet
 
         path = Path(path)

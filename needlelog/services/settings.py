@@ -22,7 +22,6 @@ from needlelog.domain.errors import NotFoundError, ValidationError
 from needlelog.domain.model import Clinic, Clinician
 from needlelog.domain.problems import FieldProblem
 from needlelog.domain.rules import clinic_problems
-from needlelog.reports.logo import logo_unreadable
 from needlelog.services import backups
 from needlelog.services.base import Access, Clock, UseCases, utc_now
 
@@ -111,6 +110,8 @@ class ClinicService(UseCases):
 def _problems(clinic: Clinic, minutes: int | None) -> list[FieldProblem]:
     problems = clinic_problems(clinic)
     if clinic.logo and not any(problem.field == "logo" for problem in problems):
+        from needlelog.reports.logo import logo_unreadable  # reportlab and Pillow load when a logo is saved only
+
         unreadable = logo_unreadable(clinic.logo)
         if unreadable:
             problems.append(FieldProblem("logo", unreadable))
