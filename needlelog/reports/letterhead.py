@@ -72,7 +72,7 @@ def draw_letterhead(
     logo = clinic_logo(clinic)
     lines, height = letterhead(clinic, h1, small, width)
     if logo is not None:
-        canvas.drawImage(logo.image, x, top - logo.height, logo.width, logo.height, mask="auto")
+        canvas.drawImage(logo.image, x, top - logo.height, logo.width, logo.height)
         x += logo.width + LOGO_GAP
     y = top
     for paragraph in lines:  # wrapped already

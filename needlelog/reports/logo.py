@@ -1,8 +1,10 @@
 """The letterhead's logo on paper: decoded once, scaled to what the page needs, drawn beside the clinic's name.
 
 The clinic's file may be a 4000-pixel photograph; a letterhead logo is at most :data:`LOGO_BOX_WIDTH` wide, so
-it is scaled once to :data:`LOGO_PIXELS` a side (about 300 dpi at that size) and kept (:func:`page_logo`):
-a thousand notes cost one decode, and each PDF embeds a small image. A file that cannot be decoded is refused
+it is scaled once to :data:`LOGO_PIXELS` a side (about 300 dpi at that size), laid on white (the paper's
+colour: a transparent logo prints as it looks) and kept as a JPEG (:func:`page_logo`), which reportlab embeds
+as it is: a thousand notes cost one decode, and no PDF compresses the pixels again (as a PNG's, a third more
+time per note). A file that cannot be decoded is refused
 when it is chosen (:func:`logo_unreadable`); one that went bad later (written past the program) prints no
 logo rather than no note.
 """
@@ -58,6 +60,10 @@ def page_logo(data: bytes) -> PageLogo | None:
         image = _decoded(data)
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError, SyntaxError):
         return None
+    on_paper = Image.new("RGB", image.size, (255, 255, 255))
+    on_paper.paste(image, mask=image.getchannel("A") if image.mode == "RGBA" else None)
+    jpeg = io.BytesIO()
+    on_paper.save(jpeg, "JPEG", quality=92, subsampling=0)
     pixels_wide, pixels_high = image.size
     scale = min(LOGO_BOX_WIDTH / pixels_wide, LOGO_BOX_HEIGHT / pixels_high)
-    return PageLogo(ImageReader(image), pixels_wide * scale, pixels_high * scale)
+    return PageLogo(ImageReader(io.BytesIO(jpeg.getvalue())), pixels_wide * scale, pixels_high * scale)

@@ -157,13 +157,13 @@ def test_the_letterhead_logo_prints_on_page_1_of_the_visit_note(
     assert "Bow River Physiotherapy" in text_of(with_logo)
 
 
-def test_a_transparent_logo_prints_with_its_mask(
+def test_a_transparent_logo_prints_laid_on_white(
     services: Services, clinician: Clinician, patient: Patient, tmp_path: Path
 ) -> None:
     session = visit(services, clinician, patient, CALF)
     services.clinic.save_settings(replace(services.clinic.clinic(), logo=image_bytes("PNG", (64, 64), "RGBA")))
     pdf = services.exports.export_note(session.id or 0, tmp_path / "note.pdf")
-    assert len(page_images(pdf)) >= 1
+    assert len(page_images(pdf)) == 1  # one JPEG on white: no soft mask to carry
 
 
 # --- the aftercare sheet -----------------------------------------------------------------------
@@ -232,3 +232,27 @@ def test_a_manager_prints_a_sheet_but_an_administrator_alone_may_not(
     with pytest.raises(PermissionDenied):
         services.exports.export_aftercare(session.id or 0, tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_every_page_of_a_combined_export_and_each_per_visit_pdf_carries_the_logo(
+    services: Services, clinician: Clinician, patient: Patient, tmp_path: Path
+) -> None:
+    from needlelog.services.exporting import ExportCriteria
+
+    services.clinic.save_settings(replace(services.clinic.clinic(), logo=image_bytes("JPEG", (400, 120))))
+    for _ in range(3):
+        visit(services, clinician, patient, CALF)
+    today = services.clock().date()
+    result = services.exports.export(
+        ExportCriteria(today, today, include_drafts=True), tmp_path / "each", combined=tmp_path / "all.pdf", workers=1
+    )
+    assert len(result.files) == 3 and all(len(page_images(path)) == 1 for path in result.files)
+    pages = PdfReader(tmp_path / "all.pdf").pages
+    assert len(pages) >= 3
+    for page in pages:
+        images = [
+            name
+            for name, ref in page["/Resources"].get("/XObject", {}).items()
+            if ref.get_object()["/Subtype"] == "/Image"
+        ]
+        assert len(images) == 1

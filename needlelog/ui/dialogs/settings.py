@@ -105,6 +105,12 @@ class SettingsDialog(QDialog):
         self._load()
 
     # --- the groups ------------------------------------------------------------------------------
+    def _row(self, form: QFormLayout, text: str, field: str, widget: QWidget, words: str) -> None:
+        """A labelled row whose underlined letter (Alt+letter) goes to ``widget``, its error label under it."""
+        label = QLabel(text)
+        label.setBuddy(widget)
+        form.addRow(label, self.errors.beside(field, widget, words))
+
     def _letterhead_group(self) -> QGroupBox:
         group = QGroupBox("Letterhead (on every PDF)")
         named(group, "letterheadGroup", "Letterhead")
@@ -112,9 +118,9 @@ class SettingsDialog(QDialog):
         self.clinic_name = _line("clinicName", "Clinic name", "clinic.name")
         self.clinic_address = _line("clinicAddress", "Clinic address", "clinic.address")
         self.clinic_phone = _line("clinicPhone", "Clinic phone", "clinic.phone")
-        form.addRow("Clinic &name", self.errors.beside("name", self.clinic_name, "the clinic name"))
-        form.addRow("&Address", self.errors.beside("address", self.clinic_address, "the address"))
-        form.addRow("&Phone", self.errors.beside("phone", self.clinic_phone, "the phone"))
+        self._row(form, "Clinic &name", "name", self.clinic_name, "the clinic name")
+        self._row(form, "&Address", "address", self.clinic_address, "the address")
+        self._row(form, "&Phone", "phone", self.clinic_phone, "the phone")
         self.logo_preview = QLabel()
         named(self.logo_preview, "logoPreview", "The letterhead's logo")
         self.logo_preview.setFixedSize(*LOGO_PREVIEW)
@@ -154,12 +160,10 @@ class SettingsDialog(QDialog):
         self.idle_minutes.setToolTip(
             f"Lock the screen after this many minutes without a key or click ({IDLE_LOCK_MIN}–{IDLE_LOCK_MAX})"
         )
-        form.addRow("Default &dwell", self.errors.beside("default_dwell_minutes", self.default_dwell, "default dwell"))
-        form.addRow(
-            "&Consent holds for", self.errors.beside("consent_valid_months", self.consent_months, "consent validity")
-        )
-        form.addRow("&Lock the screen after", self.errors.beside("idle_lock_minutes", self.idle_minutes, "idle lock"))
-        self.lots_button = button("&Needle lots…", "openNeedleLots", "Needle lots", "The clinic's needle-lot inventory")
+        self._row(form, "Default &dwell", "default_dwell_minutes", self.default_dwell, "default dwell")
+        self._row(form, "&Consent holds for", "consent_valid_months", self.consent_months, "consent validity")
+        self._row(form, "Loc&k the screen after", "idle_lock_minutes", self.idle_minutes, "idle lock")
+        self.lots_button = button("Needle l&ots…", "openNeedleLots", "Needle lots", "The clinic's needle-lot inventory")
         self.lots_button.clicked.connect(self.open_needle_lots)
         form.addRow("Needle lots", self.lots_button)
         return group

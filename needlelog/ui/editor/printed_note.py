@@ -46,7 +46,7 @@ class PrintedNote(QObject):
         named(self.open_pdf_button, "openPdf", "Open the visit note as a PDF", "Open the note in the PDF viewer")
         self.open_pdf_button.setMinimumHeight(38)
         self.open_pdf_button.clicked.connect(self.open_pdf)
-        self.aftercare_button = QPushButton("Aftercare sheet")
+        self.aftercare_button = QPushButton("Aftercare sheet (Ctrl+Shift+A)")
         named(
             self.aftercare_button,
             "aftercareSheet",
