@@ -69,10 +69,7 @@ def _jpeg_facts(data: bytes) -> LogoFacts | None:
 def logo_problem(data: bytes) -> str | None:
     """Why ``data`` cannot be the letterhead's logo, in one sentence; None when it can."""
     if len(data) > LOGO_MAX_BYTES:
-        return (
-            f"The logo file is {len(data) / 1024 / 1024:.1f} MB; choose one of at most "
-            f"{LOGO_MAX_BYTES // 1024 // 1024} MB."
-        )
+        return f"The logo file is larger than {LOGO_MAX_BYTES // 1024 // 1024} MB: choose a smaller one."
     facts = logo_facts(data)
     if facts is None:
         return "The logo must be a PNG or JPEG image: choose another file."

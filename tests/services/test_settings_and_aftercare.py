@@ -76,7 +76,7 @@ def test_a_save_that_changes_nothing_writes_no_audit_row(services: Services) -> 
         (b"GIF89a" + bytes(200), "must be a PNG or JPEG image"),
         (image_bytes()[:60], "damaged or not a PNG or JPEG image"),
         (image_bytes(size=(4001, 20)), "choose one of 8 to 4000 pixels a side"),
-        (b"\x89PNG\r\n\x1a\n" + bytes(LOGO_MAX_BYTES), "choose one of at most 1 MB"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(LOGO_MAX_BYTES), "larger than 1 MB: choose a smaller one"),
     ],
     ids=["gif", "truncated-png", "too-wide", "too-large"],
 )

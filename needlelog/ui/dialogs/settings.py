@@ -274,7 +274,7 @@ class SettingsDialog(QDialog):
             with path.open("rb") as handle:
                 data = handle.read(LOGO_MAX_BYTES + 1)
         except OSError as exc:
-            self.errors.refuse("logo", f"Cannot read {path.name} ({exc.strerror}): choose another file.")
+            self.errors.refuse("logo", f"Cannot read the logo file {path.name} ({exc.strerror}): choose another file.")
             return False
         why = logo_problem(data)
         if why is None and not QPixmap().loadFromData(data):
