@@ -18,7 +18,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepInFrame, Pa
 
 from needlelog import __version__
 from needlelog.domain.aftercare import BREATHING_WARNING, AftercareSheet
-from needlelog.reports.letterhead import BELOW_LETTERHEAD, draw_letterhead, header_space
+from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import ALERT, CONFIDENTIAL, FOOTER_SPACE, INK, MARGIN, MUTED, PAGE, RULE
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, fonts, markup, plain
@@ -39,7 +39,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         "item": ParagraphStyle("aftercare-item", parent=body, leftIndent=14, bulletIndent=2, spaceAfter=2),
         "warning": ParagraphStyle("aftercare-warning", parent=body, fontName=BOLD, textColor=ALERT),
         "small": ParagraphStyle("aftercare-small", parent=body, fontSize=8, leading=10, textColor=MUTED),
-        "letterhead": ParagraphStyle("aftercare-lh", parent=body, fontName=BOLD, fontSize=14, leading=17),
     }
 
 
@@ -98,17 +97,15 @@ def render_aftercare_sheet(sheet: AftercareSheet) -> bytes:
     styles = _styles()
     buffer = io.BytesIO()
     width, height = PAGE
-    lh_width = width - 2 * MARGIN
-    space = header_space([sheet.clinic], styles["letterhead"], styles["small"], lh_width)
-    body_height = height - 2 * MARGIN - space - FOOTER_SPACE + MARGIN - 4 * mm
-    frame = Frame(MARGIN, FOOTER_SPACE + 4 * mm, lh_width, body_height, id="body", leftPadding=0, rightPadding=0)
+    column = width - 2 * MARGIN
+    head = PageLetterhead(sheet.clinic, MARGIN, height - MARGIN, column)
+    body_height = height - MARGIN - head.space - FOOTER_SPACE - 4 * mm
+    frame = Frame(MARGIN, FOOTER_SPACE + 4 * mm, column, body_height, id="body", leftPadding=0, rightPadding=0)
 
     def decorate(canvas: Any, doc: Any) -> None:
-        draw_letterhead(canvas, sheet.clinic, MARGIN, height - MARGIN, lh_width, styles["letterhead"], styles["small"])
+        head.draw(canvas, doc)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
-        rule_y = height - MARGIN - space + BELOW_LETTERHEAD / 2
-        canvas.line(MARGIN, rule_y, width - MARGIN, rule_y)
         canvas.line(MARGIN, FOOTER_SPACE + 2 * mm, width - MARGIN, FOOTER_SPACE + 2 * mm)
         footer = Paragraph(CONFIDENTIAL, styles["small"])
         _, h = footer.wrap(width - 2 * MARGIN - 32 * mm, FOOTER_SPACE)
@@ -126,8 +123,8 @@ def render_aftercare_sheet(sheet: AftercareSheet) -> bytes:
         author="needlelog",
         pageTemplates=[PageTemplate("aftercare", [frame], onPage=decorate)],
     )
-    story = sheet_story(sheet, styles, lh_width)
-    doc.build([KeepInFrame(lh_width, body_height - 12, story, mode="shrink")])
+    story = sheet_story(sheet, styles, column)
+    doc.build([KeepInFrame(column, body_height - 12, story, mode="shrink")])
     return buffer.getvalue()
 
 

@@ -98,3 +98,30 @@ def header_space(clinics: Iterable[Clinic], h1: ParagraphStyle, small: Paragraph
     """How far below the top margin the body starts: the usual space, or more under a tall letterhead."""
     tallest = max((letterhead(clinic, h1, small, width)[1] for clinic in set(clinics)), default=0.0)
     return float(max(HEADER_SPACE, tallest + BELOW_LETTERHEAD))
+
+
+class PageLetterhead:
+    """The letterhead of a document of its own (the aftercare sheet, a register, a report): the frame's top lies
+    :attr:`space` below the top margin, and :meth:`draw` is the page template's ``onPage``.
+
+    ``PageLetterhead(clinic, x, top, width)``; then ``Frame(..., height=top - space - bottom)`` and
+    ``PageTemplate(..., onPage=letterhead.draw)`` (or call it from an ``onPage`` of one's own)."""
+
+    def __init__(self, clinic: Clinic, x: float, top: float, width: float, rule: bool = True) -> None:
+        from needlelog.reports.text import MAIN, fonts
+
+        fonts()
+        self.clinic, self.x, self.top, self.width, self.rule = clinic, x, top, width, rule
+        self.name_style = ParagraphStyle("page-letterhead", fontName=BOLD, fontSize=14, leading=17)
+        self.contact_style = ParagraphStyle("page-letterhead-contact", fontName=MAIN, fontSize=8, leading=10)
+        self.space = header_space([clinic], self.name_style, self.contact_style, width)
+
+    def draw(self, canvas: Canvas, doc: object = None) -> None:
+        canvas.saveState()
+        draw_letterhead(canvas, self.clinic, self.x, self.top, self.width, self.name_style, self.contact_style)
+        if self.rule:
+            y = self.top - self.space + BELOW_LETTERHEAD / 2
+            canvas.setStrokeColorRGB(0.604, 0.647, 0.694)  # the note's rule colour
+            canvas.setLineWidth(0.6)
+            canvas.line(self.x, y, self.x + self.width, y)
+        canvas.restoreState()
