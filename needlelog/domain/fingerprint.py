@@ -9,6 +9,10 @@ from datetime import datetime
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.vocab import Coded
 
+# json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")) makes this encoder for every
+# call; made once, its text is the same (dumps is exactly ``JSONEncoder(...).encode``).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
 
 def _moment(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
@@ -85,5 +89,5 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
     reasons = [[i, s.dwell_reason] for i, s in enumerate(session.sites) if s.dwell_reason]
     if reasons:
         content["dwell_reasons"] = reasons
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    canonical = _CANONICAL.encode(content)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

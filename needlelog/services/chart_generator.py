@@ -279,6 +279,12 @@ class ChartGenerator:
         self.clinicians = clinicians
         self.clinician_ids = tuple(clinicians)
         self._decks: dict[tuple[str, ...], list[str]] = {}
+        self._signed_as: dict[tuple[int | None, int], str] = {}
+
+    def _signed_as_text(self, patient: Patient, signer: int) -> str:
+        """What a note signed for ``patient`` by ``signer`` keeps of them: the same for every visit of a course."""
+        text = self._signed_as[patient.id, signer] = signed_as_text(SignedAs.of(patient, self.clinicians[signer]))
+        return text
 
     def deal(self, names: tuple[str, ...]) -> str:
         """Names dealt from a shuffled deck, so even forty patients show the clinic's whole mix."""
@@ -350,18 +356,19 @@ class ChartGenerator:
         side = self.pick(SIDES)
         if region is BodyRegion.LOWER_BACK and self._r() < 0.3:
             side = Side.MIDLINE
-        site = NeedlingSite(
+        needles = self.between(low, high)
+        return NeedlingSite(
             region=region,
             side=side,
             muscle=self.pick(MUSCLES[region]),
-            needles=self.between(low, high),
+            needles=needles,
             needle_size=self.pick(NEEDLE_SIZES),
             needle_lot=self.pick(NEEDLE_LOTS),
             dwell_minutes=self.between(DWELL_MIN, DWELL_MAX),
             twitch=self.pick(TWITCHES),
             trigger_points=(ANCHOR_POINTS[region, side][place % len(SPREAD)],),
+            needles_out=needles,  # every needle counted out of its site
         )
-        return replace(site, needles_out=site.needles or 0)  # every needle counted out of its site
 
     def session(self, plan: _PatientPlan, sid: int, start: datetime) -> TreatmentSession:
         r = self._r
@@ -426,7 +433,7 @@ class ChartGenerator:
             signed_at = s.service_end + (timedelta(hours=self.between(25, 72)) if late else timedelta(minutes=3))
             signer = s.clinician_id
             digest = fingerprint(s, patient, self.clinicians[s.clinician_id], signed_at)
-            signed_as = signed_as_text(SignedAs.of(patient, self.clinicians[s.clinician_id]))
+            signed_as = self._signed_as.get((s.patient_id, signer)) or self._signed_as_text(patient, signer)
         return (
             s.id,
             s.patient_id,

@@ -159,6 +159,7 @@ SITE_COLUMNS = (
     "needles_out",
 )
 POINT_COLUMNS = ("site_id", "position", "view", "x", "y")
+VISIT_TABLES = ("treatment_session", "needling_site", "trigger_point")
 BATCH = 20_000
 CHUNK_SESSIONS = 10_000
 IN_PROCESS_BELOW = 30_000
@@ -377,7 +378,7 @@ def _insert_visits(
 ) -> tuple[int, int]:
     """Write the chunks' visits as they are made; returns how many sessions and sites were written."""
     done = site_total = 0
-    with bulk.loading(conn, "treatment_session"):
+    with bulk.loading(conn, "treatment_session"), bulk.unguarded(conn, VISIT_TABLES):
         for rows in _run_chunks(chunks, workers):
             bulk.insert_rows(
                 conn,
