@@ -6,6 +6,7 @@ Functions take the caller's ORM session: the service owns the transaction.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -13,11 +14,13 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.clinic_repo import clinician_from_row, get_clinic
+from needlelog.db.course_repo import CourseKey, signed_pain
 from needlelog.db.models import ClinicianRow, PatientRow, SessionRow
 from needlelog.db.patients_repo import patient_from_row
 from needlelog.db.records import amendments_of
 from needlelog.db.sessions_repo import _FULL_SESSION, IN_CHART, session_from_row
 from needlelog.domain.as_signed import patient_as_signed
+from needlelog.domain.course import PainVisit
 from needlelog.domain.model import Amendment, Clinic, Clinician, Consent, Patient, TreatmentSession, VisitNote
 from needlelog.domain.vocab import SessionStatus
 
@@ -63,7 +66,8 @@ class VisitNoteLoader:
 
     A batch costs one query for its sessions, one each for their sites, trigger points and adverse
     events (``selectinload``), one for the patients and one for the clinicians not met in an
-    earlier batch; the clinic is read once. Patients and clinicians are kept between batches.
+    earlier batch, one for the signed visits' pain of the patients not met before (the pain course);
+    the clinic is read once. Patients, clinicians and courses are kept between batches.
     """
 
     def __init__(self, db: Session) -> None:
@@ -73,6 +77,7 @@ class VisitNoteLoader:
         self._patients: dict[int, Patient] = {}
         self._clinicians: dict[int, Clinician] = {}
         self._consents: dict[int, tuple[Consent, ...]] = {}  # each patient's consents, every one given
+        self._courses: dict[int, tuple[list[CourseKey], list[PainVisit]]] = {}  # each patient's signed visits
 
     def notes(self, session_ids: Sequence[int]) -> list[VisitNote]:
         if not session_ids:
@@ -99,6 +104,9 @@ class VisitNoteLoader:
         if wanted_clinicians:
             for clinician_row in db.scalars(select(ClinicianRow).where(ClinicianRow.id.in_(wanted_clinicians))):
                 self._clinicians[clinician_row.id] = clinician_from_row(clinician_row)
+        wanted_courses = {s.patient_id for s in sessions} - self._courses.keys()
+        for patient_id, course in signed_pain(db, wanted_courses).items():
+            self._courses[patient_id] = ([key for key, _ in course], [visit for _, visit in course])
         amended = amendments_of(db, [s.id for s in sessions if s.id is not None and s.is_signed])
         db.expunge_all()  # the rows are translated; do not keep a thousand of them in the identity map
         return [self._note(s, amended.get(s.id or 0, ())) for s in sessions]
@@ -112,4 +120,9 @@ class VisitNoteLoader:
         clinician = self._clinicians[s.clinician_id]
         if signer is not None and s.signed_as is not None and s.clinician_id == s.signed_by_id:
             clinician = signer  # one person: the name printed as the clinician is the one signed
-        return VisitNote(self._clinic, patient, clinician, s, signer, amendments)
+        return VisitNote(self._clinic, patient, clinician, s, signer, amendments, self._course(s))
+
+    def _course(self, s: TreatmentSession) -> tuple[PainVisit, ...]:
+        """The patient's signed visits up to and including this one (a draft: those before it)."""
+        keys, visits = self._courses.get(s.patient_id, ([], []))
+        return tuple(visits[: bisect_right(keys, (s.service_start, s.id or 0))])

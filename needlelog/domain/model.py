@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from needlelog.domain.course import PainVisit
 from needlelog.domain.vocab import (
     AdverseEventKind,
     Aftercare,
@@ -296,3 +297,5 @@ class VisitNote:
     session: TreatmentSession
     signer: Clinician | None = None
     amendments: tuple[Amendment, ...] = ()
+    # The patient's signed visits up to this one (oldest first), for the pain course the note draws.
+    course: tuple[PainVisit, ...] = ()

@@ -36,6 +36,7 @@ from needlelog.domain.rules import (
 )
 from needlelog.domain.vocab import Aftercare, Precaution
 from needlelog.reports.body_chart import BodyChart
+from needlelog.reports.course_chart import course_section
 from needlelog.reports.letterhead import HEADER_SPACE
 from needlelog.reports.note_layout import (
     ALERT,
@@ -311,6 +312,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     flow.extend(_title_block(note, name, styles))
     flow.extend(_facts_and_chart(_facts(note, name), session.sites, styles, width))
     flow.extend(_sites_section(note, styles, width))
+    flow.extend(course_section(note))
     flow.extend(_ledger_section(session, styles))
     flow.extend(_reactions_section(session, styles))
     flow.extend(_adverse_events_section(session, styles))
