@@ -151,6 +151,7 @@ class SessionRow(Base):
         Index(None, "service_start"),
         Index(None, "clinician_id", "service_start"),
         Index(None, "status", "service_start"),
+        Index(None, "episode_id", "status"),
         CheckConstraint(
             "pain_before IS NULL OR (pain_before BETWEEN 0 AND 10)",
             name="pain_before_range",
@@ -198,6 +199,8 @@ class SessionRow(Base):
     discarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
     discard_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The episode of care the visit counts in (schema 0010): chosen while a draft, frozen once signed.
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"))
 
     sites: Mapped[list[SiteRow]] = relationship(
         back_populates="session",
@@ -209,6 +212,25 @@ class SessionRow(Base):
         order_by="AdverseEventRow.position",
         cascade="all, delete-orphan",
     )
+
+
+class EpisodeRow(Base):
+    """An episode of care (schema 0010): one condition, acute or chronic, from a start date until closed."""
+
+    __tablename__ = "episode"
+    __table_args__ = (
+        Index(None, "patient_id", "started_on"),
+        CheckConstraint("plan IN ('acute', 'chronic')", name="plan_code"),
+        CheckConstraint("closed_on IS NULL OR closed_on >= started_on", name="closed_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    condition: Mapped[Condition | None] = mapped_column(Code(Condition))
+    plan: Mapped[TreatmentPlan] = mapped_column(Code(TreatmentPlan))
+    started_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SiteRow(Base):

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from needlelog.db.episodes_repo import episode_id_for
 from needlelog.db.models import (
     AdverseEventRow,
     ClinicianRow,
@@ -230,6 +231,7 @@ def add_session(db: Session, session: TreatmentSession, now: datetime) -> Treatm
         fingerprint="",
     )
     _fill_session(row, session)
+    row.episode_id = episode_id_for(db, session.patient_id, session.condition)
     db.add(row)
     db.flush()
     return session_from_row(row)
@@ -276,6 +278,7 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
     Returns the session as stored.
     """
     _fill_columns(row, session)
+    row.episode_id = episode_id_for(db, session.patient_id, session.condition)  # its condition may have changed
     row.updated_at = now
     db.flush()
     db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))

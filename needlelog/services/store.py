@@ -15,6 +15,7 @@ from needlelog.domain.errors import StorageError
 from needlelog.services.access import AccountService
 from needlelog.services.base import Access, Clock, utc_now
 from needlelog.services.charting import PatientService, SessionService
+from needlelog.services.course import CourseService
 from needlelog.services.exporting import ExportService
 from needlelog.services.registers import RegisterService
 from needlelog.services.settings import ClinicService
@@ -30,6 +31,7 @@ class Services:
     exports: ExportService
     accounts: AccountService
     registers: RegisterService
+    course: CourseService
     _engine: Engine = field(repr=False)
     # The one clock of the program: dwell timers and the idle lock read it, tests move it.
     clock: Clock = utc_now
@@ -66,6 +68,7 @@ def build_services(engine: Engine, clock: Clock = utc_now, *, hasher: PasswordHa
         ExportService(engine, clock, access),
         AccountService(engine, clock, access, hasher=hasher),
         RegisterService(engine, clock, access),
+        CourseService(engine, clock, access),
         engine,
         clock,
     )
