@@ -20,6 +20,7 @@ from needlelog.db.models import (
     AdverseEventRow,
     ClinicianRow,
     ConsentRow,
+    EpisodeRow,
     PatientRow,
     SessionRow,
     SiteRow,
@@ -35,6 +36,7 @@ TABLES: dict[str, Table] = {
     "needling_site": SiteRow.__table__,  # type: ignore[dict-item]
     "trigger_point": TriggerPointRow.__table__,  # type: ignore[dict-item]
     "adverse_event": AdverseEventRow.__table__,  # type: ignore[dict-item]
+    "episode": EpisodeRow.__table__,  # type: ignore[dict-item]
 }
 
 
@@ -173,6 +175,15 @@ def sign_seeded(conn: Connection, session_ids: Sequence[int]) -> None:
     for start in range(0, len(session_ids), 900):  # within SQLite's bound-parameter limit
         chunk = session_ids[start : start + 900]
         conn.execute(target.update().where(target.c.id.in_(chunk)).values(status="signed"))
+
+
+def link_episodes(conn: Connection, session_ids: Sequence[int]) -> None:
+    """Seeded visits linked to their patient's episode of care, before they are signed (a signed row is frozen)."""
+    target, episode = TABLES["treatment_session"], TABLES["episode"]
+    theirs = select(func.max(episode.c.id)).where(episode.c.patient_id == target.c.patient_id).scalar_subquery()
+    for start in range(0, len(session_ids), 900):  # within SQLite's bound-parameter limit
+        chunk = session_ids[start : start + 900]
+        conn.execute(target.update().where(target.c.id.in_(chunk)).values(episode_id=theirs))
 
 
 def next_id(conn: Connection, table: str) -> int:

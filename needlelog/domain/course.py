@@ -93,6 +93,8 @@ def _span(days: list[date]) -> str:
         return "Signed visits"
     if len(days) == 1:
         return f"Signed visit of {days[0].isoformat()}"
+    if days[0] == days[-1]:
+        return f"Signed visits of {days[0].isoformat()}"
     return f"Signed visits {days[0].isoformat()} to {days[-1].isoformat()}"
 
 

@@ -407,7 +407,9 @@ def _adverse_events_section(session: TreatmentSession, styles: dict[str, Paragra
     flow: list[Flowable] = [_heading("Adverse events")]
     if session.adverse_events:
         for event in session.adverse_events:
-            flow.append(Paragraph(f"<b>{event.kind.label}</b>", styles["alert"]))
+            kind = Paragraph(f"<b>{event.kind.label}</b>", styles["alert"])
+            kind.keepWithNext = True  # never the kind at the foot of a page and its description on the next
+            flow.append(kind)
             flow.extend(_long_text(event.description, styles) if event.description.strip() else [])
     else:
         flow.append(_words("None."))

@@ -113,6 +113,7 @@ CONSENT_COLUMNS = (
     "revoked_on",
     "recorded_at",
 )
+EPISODE_COLUMNS = ("id", "patient_id", "condition", "plan", "started_on", "closed_on", "created_at")
 SESSION_COLUMNS = (
     "id",
     "patient_id",
@@ -313,6 +314,7 @@ def _seed(
         plans, visits = _plan_patients(conn, gen, patients, sessions, now)
         _insert_patients(conn, gen, plans)
         _insert_consents(conn, plans, staff)
+        _insert_episodes(conn, plans)
         chunks = _plan_chunks(conn, seed, now, staff, plans, visits, sqlite)
         done, site_total = _insert_visits(conn, chunks, workers, sessions, progress)
         bulk.reset_sequences(conn)
@@ -369,6 +371,25 @@ def _insert_consents(conn: Connection, plans: list[_PatientPlan], staff: dict[in
     )
 
 
+def _insert_episodes(conn: Connection, plans: list[_PatientPlan]) -> None:
+    """Each patient's plan as one episode of care for their condition, from the day of the first visit."""
+    first_id = bulk.next_id(conn, "episode")
+    planned = [p for p in plans if p.patient.treatment_plan is not None]
+    rows = (
+        (
+            first_id + i,
+            p.id,
+            p.condition,
+            p.patient.treatment_plan,
+            p.first_visit.astimezone().date(),
+            None,
+            p.first_visit,
+        )
+        for i, p in enumerate(planned)
+    )
+    bulk.insert_rows(conn, "episode", EPISODE_COLUMNS, rows)
+
+
 def _insert_visits(
     conn: Connection,
     chunks: list[_Chunk],
@@ -389,6 +410,7 @@ def _insert_visits(
             )
             bulk.insert_rows(conn, "needling_site", SITE_COLUMNS, rows.sites, prepared=True)
             bulk.insert_rows(conn, "trigger_point", POINT_COLUMNS, rows.points, prepared=True)
+            bulk.link_episodes(conn, [cast(int, row[0]) for row in rows.sessions])
             bulk.sign_seeded(conn, [cast(int, row[0]) for row in rows.sessions if row[-1]])
             done += len(rows.sessions)
             site_total += rows.site_count
