@@ -24,6 +24,9 @@ EXPECTED_VISITS: dict[TreatmentPlan, tuple[int, int]] = {
 }
 
 
+PLAN_WORDS: dict[TreatmentPlan, str] = {TreatmentPlan.ACUTE: "acute", TreatmentPlan.CHRONIC: "chronic"}
+
+
 @dataclass(frozen=True, slots=True)
 class Episode:
     """One episode of care of one patient."""
@@ -40,6 +43,11 @@ class Episode:
         return self.closed_on is None
 
     @property
+    def kind(self) -> str:
+        """ "acute" or "chronic": the plan in one word (its label also says how many visits to expect)."""
+        return PLAN_WORDS[self.plan]
+
+    @property
     def expected(self) -> tuple[int, int]:
         return EXPECTED_VISITS[self.plan]
 
@@ -51,7 +59,7 @@ class Episode:
     @property
     def label(self) -> str:
         condition = self.condition.label if self.condition is not None else "any condition"
-        return f"{self.plan.label} episode: {condition}, started {self.started_on.isoformat()}"
+        return f"{self.kind.capitalize()} episode: {condition}, started {self.started_on.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)

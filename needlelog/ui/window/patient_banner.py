@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from needlelog.domain.access import Action
+from needlelog.domain.episodes import PlanProgress
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.rules import age_on, consent_valid_on
@@ -22,6 +23,7 @@ from needlelog.ui.models.paged import PAGE
 from needlelog.ui.models.patients import initials
 from needlelog.ui.models.sessions import SessionHistoryModel
 from needlelog.ui.widgets.common import fixed_columns, named, table_view
+from needlelog.ui.window.course_panel import CoursePanel
 
 
 def _style(label: QLabel, style: str) -> None:
@@ -66,13 +68,12 @@ class PatientBanner(QFrame):
     def _name(self, patient: Patient) -> str:
         return initials(patient.given_name, patient.family_name) if self.private else patient.full_name
 
-    def show_course(self, patient: Patient, sessions: int) -> None:
-        """Where the patient is in the plan: "session 3 of 2-3" (SPEC §2)."""
-        plan = patient.treatment_plan
-        if plan is None:
-            return
-        expected = "2–3" if plan.value == "acute" else "4–6"
-        self.details.setText(f"{self.details.text()} · session {sessions} of {expected}")
+    def show_course(self, plans: tuple[PlanProgress, ...]) -> None:
+        """Where the patient is in their latest open episode: "visit 2 of 2–3", counting its signed visits only
+        (SPEC §2), with the prompt to reassess once the plan is reached; the course panel lists every episode."""
+        if plans:
+            latest = plans[0]
+            self.details.setText(f"{self.details.text()} · {latest.episode.kind}: {latest.words}")
 
     def show_patient(self, patient: Patient | None, today: date, consent_months: int) -> None:
         self.patient = patient
@@ -82,10 +83,9 @@ class PatientBanner(QFrame):
                 label.clear()
             return
         self.name.setText(self._name(patient))
-        plan = f" · {patient.treatment_plan.label}" if patient.treatment_plan else ""
         self.details.setText(
             f"Age {age_on(patient.date_of_birth, today)} · born {patient.date_of_birth.isoformat()} · "
-            f"chart {patient.chart_number}{plan}"
+            f"chart {patient.chart_number}"
         )
         flags = sorted(patient.screening.positive, key=lambda p: p.label)
         if flags:
@@ -166,7 +166,15 @@ class PatientPanel(QWidget):
         actions.addWidget(self.copy_last_button)
         layout.addLayout(actions)
         layout.addWidget(self.message)
-        layout.addWidget(self.history_view, 1)
+        self.course_panel = CoursePanel(services, self.today)
+        self.course_panel.episode_started.connect(lambda _episode: self._shown_again())
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("chartSplit")
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.history_view)
+        split.addWidget(self.course_panel)
+        split.setSizes([300, 260])
+        layout.addWidget(split, 1)
 
     def _build_buttons(self) -> None:
         self.new_session_button = QPushButton("New session (Ctrl+N)")
@@ -218,6 +226,7 @@ class PatientPanel(QWidget):
         if patient_id is None:
             self.current = None
             self.banner.show_patient(None, self.today(), self._consent_months)
+            self.course_panel.show_patient(None)
             self.history.clear()
             self.history_title.setText("Sessions")
             return
@@ -237,7 +246,11 @@ class PatientPanel(QWidget):
         )
         total = sessions.count_for_patient(patient_id)
         self.history_title.setText(f"Sessions ({total})")
-        self.banner.show_course(patient, total)
+        self.banner.show_course(self.course_panel.show_patient(patient_id).open_plans)
+
+    def _shown_again(self) -> None:
+        if self.current is not None:
+            self.show_patient(self.current.id, again=True)
 
     def start_draft(self, make: Callable[[int, int], TreatmentSession]) -> TreatmentSession | None:
         """A new draft for the patient shown, by ``make`` (new, or a copy not yet stored), or None with the reason
