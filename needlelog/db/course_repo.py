@@ -1,4 +1,5 @@
-"""What the patient's course is drawn from: the pain and the trigger points of their signed visits.
+"""What the patient's course is drawn from: the pain and the trigger points (counted per heat-map cell) of their
+signed visits.
 
 Functions take the caller's ORM session: the service owns the transaction. Each is one indexed query
 (``treatment_session (patient_id, service_start)``), reading a few columns a visit, never whole sessions.
@@ -9,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Integer, case, cast, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from needlelog.db.models import SessionRow, SiteRow, TriggerPointRow
 from needlelog.domain.course import PainVisit
-from needlelog.domain.model import TriggerPoint
-from needlelog.domain.vocab import SessionStatus
+from needlelog.domain.heat_map import COLUMNS, ROWS
+from needlelog.domain.vocab import FigureView, SessionStatus
 
 # A visit's place in the patient's course: (service start, session id), as the history orders them.
 CourseKey = tuple[datetime, int]
@@ -38,18 +39,30 @@ def signed_pain(db: Session, patient_ids: Iterable[int]) -> dict[int, list[tuple
         .where(SessionRow.patient_id.in_(wanted), SessionRow.status == SessionStatus.SIGNED)
         .order_by(SessionRow.patient_id, SessionRow.service_start, SessionRow.id)
     )
-    for patient_id, session_id, start, before, after in db.execute(stmt):
+    for patient_id, session_id, start, before, after in db.connection().execute(stmt):  # plain rows, not ORM
         visit = PainVisit(session_id, start.astimezone().date(), before, after)
         found[patient_id].append(((start, session_id), visit))
     return found
 
 
-def signed_trigger_points(db: Session, patient_id: int) -> list[TriggerPoint]:
-    """Every trigger point placed at the patient's signed visits (for the heat map)."""
+def _cell(value: InstrumentedAttribute[float], cells: int, sqlite: bool) -> ColumnElement[int]:
+    """:func:`needlelog.domain.heat_map.cell_of` in SQL: the cell a 0-1 value falls in, 1.0 in the last. SQLite's
+    CAST truncates (the values are not negative: the floor); PostgreSQL's rounds, so it is given the floor."""
+    scaled = value * cells
+    whole = cast(scaled, Integer) if sqlite else cast(func.floor(scaled), Integer)
+    return case((value >= 1, cells - 1), else_=whole)
+
+
+def marker_cells(db: Session, patient_id: int) -> tuple[tuple[tuple[FigureView, int, int], int], ...]:
+    """The trigger points of the patient's signed visits counted per heat-map cell, in the database: a 200-visit
+    patient's points come back as the few dozen cells they fall in, not one row each."""
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    column, row = _cell(TriggerPointRow.x, COLUMNS, sqlite), _cell(TriggerPointRow.y, ROWS, sqlite)
     stmt = (
-        select(TriggerPointRow.view, TriggerPointRow.x, TriggerPointRow.y)
+        select(TriggerPointRow.view, column, row, func.count())
         .join(SiteRow, SiteRow.id == TriggerPointRow.site_id)
         .join(SessionRow, SessionRow.id == SiteRow.session_id)
         .where(SessionRow.patient_id == patient_id, SessionRow.status == SessionStatus.SIGNED)
+        .group_by(TriggerPointRow.view, column, row)
     )
-    return [TriggerPoint(view, x, y) for view, x, y in db.execute(stmt)]
+    return tuple(((view, int(c), int(r)), count) for view, c, r, count in db.connection().execute(stmt))

@@ -31,13 +31,20 @@ class HeatCell:
         return self.column / COLUMNS, self.row / ROWS, 1 / COLUMNS, 1 / ROWS
 
 
+def cell_of(x: float, y: float) -> tuple[int, int]:
+    """The (column, row) a normalised point falls in; a point at 1.0 falls in the last cell. The chart's query
+    counts in SQL by the same rule (``db/course_repo.marker_cells``), and a test holds the two together."""
+    return min(int(x * COLUMNS), COLUMNS - 1), min(int(y * ROWS), ROWS - 1)
+
+
 def marker_density(points: Iterable[TriggerPoint]) -> tuple[HeatCell, ...]:
-    """The non-empty cells, busiest first; a point at 1.0 falls in the last cell."""
-    counts: Counter[tuple[FigureView, int, int]] = Counter(
-        (p.view, min(int(p.x * COLUMNS), COLUMNS - 1), min(int(p.y * ROWS), ROWS - 1))
-        for p in points
-        if 0 <= p.x <= 1 and 0 <= p.y <= 1
-    )
+    """The non-empty cells, busiest first."""
+    return density_of(Counter((p.view, *cell_of(p.x, p.y)) for p in points if 0 <= p.x <= 1 and 0 <= p.y <= 1).items())
+
+
+def density_of(counted: Iterable[tuple[tuple[FigureView, int, int], int]]) -> tuple[HeatCell, ...]:
+    """Cells from their counts ((view, column, row), count), busiest first."""
+    counts = dict(counted)
     if not counts:
         return ()
     busiest = max(counts.values())

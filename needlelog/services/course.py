@@ -15,7 +15,7 @@ from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.course import PainVisit
 from needlelog.domain.episodes import Episode, PlanProgress, episode_problems
 from needlelog.domain.errors import ValidationError
-from needlelog.domain.model import TriggerPoint
+from needlelog.domain.heat_map import HeatCell, density_of
 from needlelog.domain.vocab import Condition, TreatmentPlan
 from needlelog.services.base import UseCases
 
@@ -25,7 +25,7 @@ class PatientCourse:
     """What the chart draws of the patient's past: signed visits only."""
 
     pain: tuple[PainVisit, ...] = ()
-    markers: tuple[TriggerPoint, ...] = ()
+    heat: tuple[HeatCell, ...] = ()  # where their markers were placed, counted per cell
     plans: tuple[PlanProgress, ...] = ()  # every episode, latest started first
 
     @property
@@ -38,11 +38,11 @@ class CourseService(UseCases):
         self._require(Action.VIEW_PATIENT)
         with self._transaction() as db, db.begin():
             pain = course_repo.signed_pain(db, [patient_id])[patient_id]
-            markers = course_repo.signed_trigger_points(db, patient_id)
+            heat = density_of(course_repo.marker_cells(db, patient_id))
             episodes = episodes_repo.patient_episodes(db, patient_id)
             counts = episodes_repo.signed_visit_counts(db, [e.id for e in episodes if e.id is not None])
         plans = tuple(PlanProgress(e, counts.get(e.id or 0, 0)) for e in episodes)
-        return PatientCourse(tuple(visit for _, visit in pain), tuple(markers), plans)
+        return PatientCourse(tuple(visit for _, visit in pain), heat, plans)
 
     def start_episode(
         self, patient_id: int, plan: TreatmentPlan | None, condition: Condition | None, started_on: date | None

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from needlelog.domain.errors import ValidationError
-from needlelog.domain.model import Clinician, Patient, TreatmentSession
-from needlelog.domain.vocab import Condition, SessionStatus, TreatmentPlan
+from needlelog.domain.heat_map import marker_density
+from needlelog.domain.model import Clinician, Patient, TreatmentSession, TriggerPoint
+from needlelog.domain.vocab import Condition, FigureView, SessionStatus, TreatmentPlan
 from needlelog.services.exporting import ExportCriteria
 from needlelog.services.store import Services, open_chart
 from tests.conftest import TEST_HASHER, FakeClock
-from tests.services.test_sessions import charted
+from tests.services.test_sessions import charted, neck_site
 
 NECK, BACK = Condition.NECK_HEADACHE, Condition.LOW_BACK_SCIATICA
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -103,7 +104,22 @@ def test_the_course_holds_signed_visits_only_oldest_first(
     visit(services, patient, clinician, clock, pain_before=6, pain_after=None)
     course = services.course.course(patient.id or 0)
     assert [(v.before, v.after) for v in course.pain] == [(8, 5), (6, None)]
-    assert len(course.markers) == 2 * 3  # each signed visit's three sites have one trigger point each
+    assert sum(cell.count for cell in course.heat) == 2 * 3  # each signed visit's three sites have a marker each
+
+
+EDGES = (0.0, 1 / 24, 0.5, 23 / 24, 0.99999, 1.0, 1 / 60, 59 / 60, 0.3333)
+
+
+def test_the_heat_map_counted_by_the_database_is_the_domain_s_count(
+    services: Services, patient: Patient, clinician: Clinician, clock: FakeClock
+) -> None:
+    """The cells are counted in SQL for speed; on every cell edge they must agree with the domain's rule."""
+    points = tuple(TriggerPoint(view, x, y) for view in FigureView for x, y in zip(EDGES, reversed(EDGES), strict=True))
+    sites = tuple(replace(neck_site(), trigger_points=points[i : i + 3]) for i in range(0, len(points), 3))
+    visit(services, patient, clinician, clock, sites=sites)
+    visit(services, patient, clinician, clock, sites=sites[:2])
+    visit(services, patient, clinician, clock, sign=False, sites=sites)  # a draft: not counted
+    assert services.course.course(patient.id or 0).heat == marker_density(points + points[:6])
 
 
 def test_a_visit_note_carries_the_course_up_to_that_visit(

@@ -17,7 +17,6 @@ from needlelog.domain.access import Action
 from needlelog.domain.course import pain_figure
 from needlelog.domain.episodes import PlanProgress
 from needlelog.domain.errors import NeedlelogError
-from needlelog.domain.heat_map import marker_density
 from needlelog.services.course import PatientCourse
 from needlelog.services.store import Services
 from needlelog.ui.dialogs.episode_dialog import EpisodeDialog
@@ -84,7 +83,7 @@ class CoursePanel(QWidget):
         self.new_episode_button.setEnabled(may_start)
         self._show_plans()
         self.chart.set_figure(pain_figure(self.course.pain) if patient_id is not None else None)
-        self.heat_map.set_cells(marker_density(self.course.markers), len(self.course.pain))
+        self.heat_map.set_cells(self.course.heat, len(self.course.pain))
         return self.course
 
     def _show_plans(self) -> None:
