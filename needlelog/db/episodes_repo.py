@@ -1,4 +1,4 @@
-"""Episodes of care (schema 0010): stored, listed, counted, and the episode a draft belongs to.
+"""Episodes of care (schema 0011): stored, listed, counted, and the episode a draft belongs to.
 
 Functions take the caller's ORM session: the service owns the transaction.
 """

@@ -199,7 +199,7 @@ class SessionRow(Base):
     discarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
     discard_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    # The episode of care the visit counts in (schema 0010): chosen while a draft, frozen once signed.
+    # The episode of care the visit counts in (schema 0011): chosen while a draft, frozen once signed.
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"))
 
     sites: Mapped[list[SiteRow]] = relationship(
@@ -215,7 +215,7 @@ class SessionRow(Base):
 
 
 class EpisodeRow(Base):
-    """An episode of care (schema 0010): one condition, acute or chronic, from a start date until closed."""
+    """An episode of care (schema 0011): one condition, acute or chronic, from a start date until closed."""
 
     __tablename__ = "episode"
     __table_args__ = (
