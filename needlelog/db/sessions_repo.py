@@ -277,8 +277,9 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
     work's row-at-a-time deletes and inserts: an autosave of ten sites is a handful of statements.
     Returns the session as stored.
     """
+    if row.condition != session.condition:  # the plan it counts in follows its condition (a new episode relinks)
+        row.episode_id = episode_id_for(db, session.patient_id, session.condition)
     _fill_columns(row, session)
-    row.episode_id = episode_id_for(db, session.patient_id, session.condition)  # its condition may have changed
     row.updated_at = now
     db.flush()
     db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))

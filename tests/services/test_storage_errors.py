@@ -24,7 +24,7 @@ import needlelog.services
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinic, Clinician, Consent, NeedlingSite
-from needlelog.domain.vocab import BodyRegion, ConsentMethod, Role, Side
+from needlelog.domain.vocab import BodyRegion, Condition, ConsentMethod, Role, Side, TreatmentPlan
 from needlelog.services.base import UseCases
 from needlelog.services.exporting import ExportCriteria
 from needlelog.services.store import Services
@@ -104,6 +104,9 @@ class Chart:
             "on": self.today,
             "path": self.tmp_path / "note.pdf",
             "out_dir": self.tmp_path / "notes",
+            "plan": TreatmentPlan.ACUTE,
+            "condition": Condition.NECK_HEADACHE,
+            "started_on": self.today,
         }
 
     def by_type(self) -> dict[str, object]:
