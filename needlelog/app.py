@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from needlelog.db.page_check import EarlyPageCheck
     from needlelog.services.base import Clock
+    from needlelog.services.store import Services
+    from needlelog.services.workspace import OpenDrafts
+    from needlelog.ui.main_window import MainWindow
+    from needlelog.ui.window.sign_in_flow import SignInFlow
 
 # The program ended at start-up without opening a damaged chart (the person said no, or nothing to restore).
 EXIT_DAMAGED = 1
@@ -17,15 +22,15 @@ EXIT_DAMAGED = 1
 def run(target: str | Callable[[], str], *, exit_after: float | None = None, hint: str = "") -> int:
     """Open the program on the chart at ``target`` (or the one it names when called): sign in (the first start
     creates the administrator), then the main window; returns the exit code. ``hint`` is shown under the
-    sign-in (the demo's accounts). A chart that cannot be opened is said in a box, then raised."""
-    from PySide6.QtCore import QTimer
+    sign-in (the demo's accounts). A chart that cannot be opened is said in a box, then raised.
+
+    The sign-in window comes first (issue 14): the damaged-chart check, the storage library and the chart
+    are loaded behind it, while the person types, and a sign-in pressed sooner waits for them."""
     from PySide6.QtWidgets import QApplication
 
     from needlelog import paths
     from needlelog.domain.errors import NeedlelogError
-    from needlelog.services.store import open_chart
-    from needlelog.services.workspace import OpenDrafts
-    from needlelog.ui.main_window import MainWindow
+    from needlelog.ui.widgets.first_paint import after_first_paint
     from needlelog.ui.widgets.main_thread_gc import collect_garbage_on_the_gui_thread
     from needlelog.ui.widgets.wheel_guard import guard_wheels
     from needlelog.ui.window import cannot_open
@@ -46,43 +51,135 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
     collect_garbage_on_the_gui_thread(app)  # a collection in an export's or a backup's thread could crash Qt
     try:
         target = target() if callable(target) else target  # the default chart's folder may be unusable
-        ended = recover_damaged_chart(target)
-        if ended is not None:
-            return ended
         paths.data_dir()  # the open drafts are kept there: a folder that cannot be used is said now
-        services = open_chart(target)
     except NeedlelogError as exc:  # said in the window too; the command line prints it and exits 2
         cannot_open.tell(str(exc))
         raise
-
-    def show_window(window: MainWindow) -> None:
-        screen = app.primaryScreen()  # type: ignore[attr-defined]
-        if screen is not None:
-            # Clinic PCs run it full screen; without a window manager, maximising alone does nothing.
-            window.setGeometry(screen.availableGeometry())
-        window.showMaximized()
-        # The keyboard goes to the chart at once (Ctrl+N after signing in), also where no window manager hands
-        # the focus over when the sign-in window closes (a kiosk PC, Xvfb).
-        window.activateWindow()
-        window.raise_()
-        window.reopen_drafts()
-        window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
-
+    early = _early_page_check(target)  # on the other core while Qt draws the sign-in window
+    marks = StartupMarks.from_environment()
     flow = SignInFlow(
-        services,
-        open_drafts=lambda: OpenDrafts(paths.data_dir() / "open-drafts.json", services.location),
+        None,
+        open_drafts=lambda: _open_drafts(opening),
         hint=hint,
-        show=show_window,
+        show=_show_window,
     )
+    opening = ChartOpening(target, flow, early, exit_after)
     flow.quit_requested.connect(app.quit)
+    flow.window_opened.connect(lambda window: after_first_paint(window, lambda: marks.mark("main window")))
+    flow.start()
+    assert flow.dialog is not None
+    after_first_paint(flow.dialog, lambda: (marks.mark("sign-in window"), opening.open(), marks.mark("chart open")))
     try:
-        flow.start()
-        if exit_after is not None:
-            # For smoke tests of an installed or packaged program: show the window, then leave.
-            QTimer.singleShot(int(exit_after * 1000), app.quit)
-        return app.exec()
+        code = app.exec()
     finally:
-        services.close()
+        opening.close()
+    if opening.failure is not None:
+        raise opening.failure
+    return opening.exit_code if opening.exit_code is not None else code
+
+
+class StartupMarks:
+    """When each window was first painted, for bench/bench_startup.py: with ``NEEDLELOG_STARTUP_MARKS``
+    naming a file, a line ``<what> <time.monotonic()>`` is appended to it; unset (always, in use), nothing."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+
+    @classmethod
+    def from_environment(cls) -> StartupMarks:
+        import os
+
+        return cls(os.environ.get("NEEDLELOG_STARTUP_MARKS") or None)
+
+    def mark(self, what: str) -> None:
+        if self.file is None:
+            return
+        import time
+
+        with open(self.file, "a", encoding="utf-8") as marks:
+            marks.write(f"{what} {time.monotonic():.6f}\n")
+
+
+class ChartOpening:
+    """The chart opened behind the sign-in window: the damaged-chart check (and what it offers), the chart
+    itself, then the sign-in window given it. A chart that cannot be opened is said in a box and ends the
+    program; ``failure`` is then raised by :func:`run`, as before the window existed."""
+
+    def __init__(self, target: str, flow: SignInFlow, early: EarlyPageCheck | None, exit_after: float | None) -> None:
+        self.target = target
+        self.flow = flow
+        self.early = early
+        self.exit_after = exit_after
+        self.services: Services | None = None
+        self.failure: BaseException | None = None
+        self.exit_code: int | None = None
+
+    def open(self) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from needlelog.domain.errors import NeedlelogError
+        from needlelog.services.store import open_chart
+        from needlelog.ui.window import cannot_open
+
+        try:
+            ended = recover_damaged_chart(self.target, early=self.early)
+            if ended is None:
+                self.services = open_chart(self.target)
+        except NeedlelogError as exc:
+            cannot_open.tell(str(exc))
+            self.failure = exc
+        except BaseException as exc:  # raised by run() after the event loop, as it was before the window
+            self.failure = exc
+        if self.services is None:
+            self.exit_code = ended if self.failure is None else None
+            QApplication.quit()
+            return
+        self.flow.attach(self.services)
+        if self.exit_after is not None:
+            # For smoke tests of an installed or packaged program: show the window, then leave.
+            QTimer.singleShot(int(self.exit_after * 1000), QApplication.quit)
+
+    def close(self) -> None:
+        if self.services is not None:
+            self.services.close()
+
+
+def _early_page_check(target: str) -> EarlyPageCheck | None:
+    """The damaged-chart check's page reading, started now in a thread: a SQLite file named by a path."""
+    from needlelog.db.page_check import EarlyPageCheck
+
+    if "://" in target:
+        return None
+    try:
+        return EarlyPageCheck(Path(target).expanduser())
+    except (OSError, RuntimeError, ValueError):  # an unknown ~user, a name too long: opening says why
+        return None
+
+
+def _open_drafts(opening: ChartOpening) -> OpenDrafts | None:
+    from needlelog import paths
+    from needlelog.services.workspace import OpenDrafts
+
+    if opening.services is None:
+        return None
+    return OpenDrafts(paths.data_dir() / "open-drafts.json", opening.services.location)
+
+
+def _show_window(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    if screen is not None:
+        # Clinic PCs run it full screen; without a window manager, maximising alone does nothing.
+        window.setGeometry(screen.availableGeometry())
+    window.showMaximized()
+    # The keyboard goes to the chart at once (Ctrl+N after signing in), also where no window manager hands
+    # the focus over when the sign-in window closes (a kiosk PC, Xvfb).
+    window.activateWindow()
+    window.raise_()
+    window.reopen_drafts()
+    window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
 
 
 def chart_file(target: str) -> Path | None:
@@ -97,7 +194,9 @@ def chart_file(target: str) -> Path | None:
         return None
 
 
-def recover_damaged_chart(target: str, clock: Clock | None = None) -> int | None:
+def recover_damaged_chart(
+    target: str, clock: Clock | None = None, *, early: EarlyPageCheck | None = None
+) -> int | None:
     """Before anyone signs in (issue 12, item 3): a damaged chart is set aside, never opened for writing, and
     the newest backup that checks out offered in words; so is a chart that is missing (or empty) while its
     backups are there, rather than a new empty chart made in its place. None when the program goes on (the
@@ -113,18 +212,18 @@ def recover_damaged_chart(target: str, clock: Clock | None = None) -> int | None
         return None
     try:
         if chart.is_file() and chart.stat().st_size > 0:
-            return _damaged_chart(chart, clock)
+            return _damaged_chart(chart, clock, early)
         return _missing_chart(chart, clock)
     except (NeedlelogError, OSError) as exc:
         damaged_chart.tell_closing(damaged_chart.cannot_recover_text(chart, exc))
         return EXIT_DAMAGED
 
 
-def _damaged_chart(chart: Path, clock: Clock) -> int | None:
+def _damaged_chart(chart: Path, clock: Clock, early: EarlyPageCheck | None = None) -> int | None:
     from needlelog.services import backups, restoring
     from needlelog.ui.window import damaged_chart
 
-    problems = restoring.inspect_chart(chart)
+    problems = restoring.inspect_chart(chart, early)
     if not problems:
         return None
     aside = restoring.set_aside_damaged(chart, clock=clock)  # never opened for writing, never deleted

@@ -3,7 +3,7 @@
 A SQLite file is inspected through a read-only connection (``mode=ro``): a damaged file is never
 opened for writing, and text with bad bytes is read with replacement characters instead of raising
 (a damaged page must be named, not crash the check). SQLite's ``integrity_check`` reads every page;
-on a file above :data:`QUICK_CHECK_ABOVE` start-up runs the faster ``quick_check`` (no index
+on a file above :data:`~needlelog.db.page_check.QUICK_CHECK_ABOVE` start-up runs the faster ``quick_check`` (no index
 cross-checks), as SQLite's documentation suggests for large databases. "Large" is 16 MB, a clinic's first
 year or so: a full check of an 87 MB chart cost 0.8-1 s before the sign-in window (quick: 0.16 s), time the
 start-up budget (SPEC §9) does not have; `needlelog check` and restore always run the full one.
@@ -28,10 +28,10 @@ from sqlalchemy import Engine
 from needlelog.db import migrate
 from needlelog.db.engine import sqlite_path, sqlite_words
 from needlelog.db.models import Base
+from needlelog.db.page_check import EarlyPageCheck, page_check_pragma
 from needlelog.domain.access import GENESIS, AuditAction, AuditEntry, first_broken
 from needlelog.domain.errors import StorageError
 
-QUICK_CHECK_ABOVE = 16 * 1024 * 1024
 SQLITE_HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 FIRST_AUDITED = "0005"  # the audit trail's table came with this revision
@@ -98,9 +98,9 @@ def is_sqlite_file(path: Path) -> bool:
 def file_problems(path: Path, *, thorough: bool = False) -> list[str]:
     """What makes the SQLite chart at ``path`` unusable, found without writing to it; empty when sound.
 
-    Pages (``quick_check`` above :data:`QUICK_CHECK_ABOVE` unless ``thorough``), the needlelog schema
-    (a version row, every table at head) and the audit chain. An empty file, a file with no tables
-    and a schema newer than this program are not damage (a new chart; the program refuses the newer
+    Pages (``quick_check`` above :data:`~needlelog.db.page_check.QUICK_CHECK_ABOVE` unless ``thorough``), the
+    needlelog schema (a version row, every table at head) and the audit chain. An empty file, a file with no
+    tables and a schema newer than this program are not damage (a new chart; the program refuses the newer
     one on its own), and are left to the caller. ``thorough`` adds the foreign-key check."""
     return examine(path, thorough=thorough)[0]
 
@@ -112,15 +112,16 @@ def examine(path: Path, *, thorough: bool = False) -> tuple[list[str], str | Non
 
 
 def examine_from(
-    path: Path, *, thorough: bool = False, audit_from: AuditMark | None = None
+    path: Path, *, thorough: bool = False, audit_from: AuditMark | None = None, early: EarlyPageCheck | None = None
 ) -> tuple[list[str], str | None, AuditMark | None]:
     """:func:`examine`, walking the audit chain on from ``audit_from`` (a row verified before, see
-    :func:`walk_audit_chain`), and the mark of the newest audit row verified (None: no trail)."""
+    :func:`walk_audit_chain`), and the mark of the newest audit row verified (None: no trail). ``early``:
+    the page check already run on the file at start-up, taken when it checked this file unchanged."""
     if not is_sqlite_file(path):
         return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None, None
     try:
         with readable(path) as source, read_only(source) as conn:
-            problems = _page_problems(conn, source, thorough)
+            problems = _page_problems(conn, source, thorough, early)
             if thorough:
                 problems += _reference_problems(conn)
             if problems:
@@ -172,10 +173,11 @@ def _needs_rollback(path: Path) -> bool:
     return False
 
 
-def _page_problems(conn: sqlite3.Connection, path: Path, thorough: bool) -> list[str]:
-    large = path.stat().st_size > QUICK_CHECK_ABOVE
-    pragma = "quick_check" if large and not thorough else "integrity_check"
-    rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}(20)")]
+def _page_problems(conn: sqlite3.Connection, path: Path, thorough: bool, early: EarlyPageCheck | None) -> list[str]:
+    pragma = page_check_pragma(path.stat().st_size, thorough=thorough)
+    rows = early.rows(path, pragma) if early is not None else None
+    if rows is None:
+        rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}(20)")]
     if rows == ["ok"]:
         return []
     return [f"the file is damaged: {pragma.replace('_', ' ')}: {row}" for row in rows]

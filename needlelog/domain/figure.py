@@ -10,7 +10,6 @@ y from the top of the head to the soles, so that screen and paper agree whatever
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -98,6 +97,8 @@ class Figure:
 
 def parse_figure(svg: str) -> Figure:
     """Read the figure from its SVG text; a malformed figure is a programming error and raises."""
+    import xml.etree.ElementTree as ET  # here: the XML parser loads when a chart is first drawn, not at start-up
+
     root = ET.fromstring(svg)
     views: dict[FigureView, View] = {}
     for group in root.iter(f"{_SVG}g"):

@@ -10,10 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from needlelog.domain.model import NeedlingSite
-from needlelog.domain.rules import (  # the dwell's arithmetic is the rules'; named here for the timers' callers
-    DWELL_MAX,
-    DWELL_MIN,
+from needlelog.domain.dwell import (  # the dwell arithmetic of the rules; named here for the timers' callers
     clock_text,
     dwell_minutes,
     recorded_dwell,
@@ -21,6 +18,8 @@ from needlelog.domain.rules import (  # the dwell's arithmetic is the rules'; na
     timed_outside_range,
     typed_dwell_disagrees,
 )
+from needlelog.domain.limits import DWELL_MAX, DWELL_MIN
+from needlelog.domain.model import NeedlingSite
 from needlelog.domain.vocab import BodyRegion, Side
 
 __all__ = [

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import health, migrate, records
 from needlelog.db.engine import open_engine
+from needlelog.db.page_check import EarlyPageCheck
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.services.backup_files import (
@@ -69,15 +70,16 @@ class Recovery:
     restored: RestoreResult | None  # None: no backup checked out
 
 
-def inspect_chart(chart: Path) -> list[str]:
+def inspect_chart(chart: Path, early: EarlyPageCheck | None = None) -> list[str]:
     """The damage found in ``chart`` at start-up, in words (empty: sound, or not there yet), read-only.
 
-    A schema newer than this program is not damage (the program refuses to open it, and says why)."""
+    A schema newer than this program is not damage (the program refuses to open it, and says why).
+    ``early``: the page check the program started on the file at its start (:mod:`needlelog.db.page_check`)."""
     chart = Path(chart)
     try:
         if not chart.is_file() or chart.stat().st_size == 0:
             return []
-        problems, _revision, mark = health.examine_from(chart, audit_from=remembered_mark(chart))
+        problems, _revision, mark = health.examine_from(chart, audit_from=remembered_mark(chart), early=early)
         if not problems:
             remember_mark(chart, mark)  # the next start walks on from here
         return problems

@@ -11,6 +11,7 @@ The window composes four panels (docs/ARCHITECTURE.md, "The main window's panels
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
@@ -23,9 +24,6 @@ from needlelog.domain.model import Clinician, Patient, TreatmentSession
 from needlelog.domain.timers import RunningTimer
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
-from needlelog.ui.dialogs.export_dialog import ExportDialog
-from needlelog.ui.dialogs.patient_dialog import PatientDialog
-from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.lock_screen import IdleWatch, LockScreen
 from needlelog.ui.widgets.timer_dock import TimerDock
 from needlelog.ui.widgets.wheel_guard import guard_wheels
@@ -35,6 +33,11 @@ from needlelog.ui.window.lock_controller import IDLE_CHECK_MS, LockController
 from needlelog.ui.window.open_editors import OpenEditors
 from needlelog.ui.window.patient_banner import PatientBanner, PatientPanel
 from needlelog.ui.window.patient_browser import OPEN_FIRST_AFTER_MS, PatientBrowser
+
+if TYPE_CHECKING:  # each loaded when it first opens: the window shows sooner (issue 14)
+    from needlelog.ui.dialogs.export_dialog import ExportDialog
+    from needlelog.ui.dialogs.patient_dialog import PatientDialog
+    from needlelog.ui.session_editor import SessionEditor
 
 __all__ = ["IDLE_CHECK_MS", "OPEN_FIRST_AFTER_MS", "MainWindow", "PatientBanner"]
 
@@ -367,6 +370,8 @@ class MainWindow(QMainWindow):
 
     def export_notes(self) -> ExportDialog:
         """Open the export dialog (or bring forward the one already open, which may be exporting)."""
+        from needlelog.ui.dialogs.export_dialog import ExportDialog
+
         dialog = self.export_dialog
         if dialog is None or not dialog.isVisible():
             if dialog is not None:
@@ -405,6 +410,8 @@ class MainWindow(QMainWindow):
         return self._patient_dialog(current) if current is not None else None
 
     def _patient_dialog(self, patient: Patient | None) -> PatientDialog:
+        from needlelog.ui.dialogs.patient_dialog import PatientDialog
+
         dialog = PatientDialog(self.services, patient, self)
         dialog.saved.connect(self._patient_saved)
         self.patient_dialog = dialog

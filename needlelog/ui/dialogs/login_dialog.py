@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,10 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.domain.errors import NeedlelogError, ValidationError
-from needlelog.services.store import Services
 from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import ERROR_STYLE
 from needlelog.ui.widgets.timer_dock import TimerDock
+
+if TYPE_CHECKING:  # the sign-in window is on screen before the chart, and its storage library, is loaded
+    from needlelog.services.store import Services
 
 
 class LoginDialog(QDialog):
@@ -28,15 +32,21 @@ class LoginDialog(QDialog):
     sound here too, without names, until the next person signs in and their dock takes them over.
     """
 
-    def __init__(self, services: Services, clinic_name: str, hint: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: Services | None, clinic_name: str, hint: str = "", parent: QWidget | None = None
+    ) -> None:
+        """``services`` None: the window shows at once and the chart is opened behind it, while the person
+        types (issue 14); :meth:`attach` gives it the chart. A sign-in asked for before that waits for it."""
         super().__init__(parent)
         self.services = services
+        self.timers: TimerDock | None = None
+        self._waiting = False  # Sign in pressed before the chart was open
         self.setObjectName("loginDialog")
         self.setAccessibleName("Sign in")
-        self.setWindowTitle(f"needlelog — sign in — {clinic_name}" if clinic_name else "needlelog — sign in")
         layout = QVBoxLayout(self)
-        title = QLabel(f"<b>{clinic_name or 'needlelog'}</b><br>Sign in with your own account.")
-        layout.addWidget(title)
+        self.title = QLabel()
+        layout.addWidget(self.title)
+        self._show_clinic(clinic_name)
         form = QFormLayout()
         self.username = QLineEdit()
         named(self.username, "loginUser", "User name")
@@ -63,14 +73,30 @@ class LoginDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.buttons = buttons
         layout.addWidget(buttons)
-        self.timers = self._timers()
-        layout.addWidget(self.timers)
+        if services is not None:
+            self.attach(services, clinic_name)
         self.username.setFocus(Qt.FocusReason.OtherFocusReason)
         self.setMinimumWidth(420)
 
-    def _timers(self) -> TimerDock:
+    def _show_clinic(self, clinic_name: str) -> None:
+        self.setWindowTitle(f"needlelog — sign in — {clinic_name}" if clinic_name else "needlelog — sign in")
+        self.title.setText(f"<b>{clinic_name or 'needlelog'}</b><br>Sign in with your own account.")
+
+    def attach(self, services: Services, clinic_name: str) -> None:
+        """The chart is open: its clinic's name, its running timers, and a sign-in that was waiting for it."""
+        self.services = services
+        self._show_clinic(clinic_name)
+        self.timers = self._timers(services)
+        layout = self.layout()
+        assert layout is not None
+        layout.addWidget(self.timers)
+        if self._waiting:
+            self._waiting = False
+            self.sign_in()
+
+    def _timers(self, services: Services) -> TimerDock:
         # Stopping is charting: the person signs in first, and their dock has the timer.
-        timers = TimerDock(self.services, self, can_stop=False)
+        timers = TimerDock(services, self, can_stop=False)
         timers.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)  # part of this window
         timers.set_private(True)  # no patient's name before anyone signs in; reads the timers
         timers.setToolTip("Sign in to stop a timer: it goes on counting and sounding until then.")
@@ -78,6 +104,9 @@ class LoginDialog(QDialog):
         return timers
 
     def sign_in(self) -> None:
+        if self.services is None:  # pressed before the chart was open: signs in as soon as it is
+            self._waiting = True
+            return
         try:
             self.services.accounts.login(self.username.text(), self.password.text())
         except NeedlelogError as exc:

@@ -9,6 +9,7 @@ turns red, the dock flashes, the system beeps and the window asks for attention 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -24,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.domain.errors import NeedlelogError
-from needlelog.domain.rules import DWELL_MAX
+from needlelog.domain.limits import DWELL_MAX
 from needlelog.domain.timers import RunningTimer, TimerLevel, clock_text, dwell_clock
-from needlelog.services.store import Services
 from needlelog.ui.widgets.common import html, named
+
+if TYPE_CHECKING:  # the sign-in window shows this dock before the chart's storage is loaded
+    from needlelog.services.store import Services
 
 ROW_STYLES = {
     TimerLevel.RUNNING: "QFrame#timerRow { background: #eef6ee; border: 1px solid #9cc29c; border-radius: 4px; }",

@@ -7,6 +7,8 @@ first save gives it an id; closed untouched, it leaves nothing behind.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt, Signal
 
 from needlelog.domain.errors import NeedlelogError
@@ -14,7 +16,9 @@ from needlelog.domain.model import Clinician, TreatmentSession
 from needlelog.domain.timers import RunningTimer
 from needlelog.services.store import Services
 from needlelog.services.workspace import OpenDrafts
-from needlelog.ui.session_editor import SessionEditor
+
+if TYPE_CHECKING:  # loaded when the first editor opens, not with the main window (issue 14)
+    from needlelog.ui.session_editor import SessionEditor
 
 
 class OpenEditors(QObject):
@@ -58,6 +62,8 @@ class OpenEditors(QObject):
         except NeedlelogError as exc:
             self.problem.emit(str(exc))
             return None
+        from needlelog.ui.session_editor import SessionEditor
+
         editor = SessionEditor(self.services, session, patient, who)
         self.editors[session_id] = editor
         if self.open_drafts is not None and not session.is_signed:
@@ -77,6 +83,8 @@ class OpenEditors(QObject):
         except NeedlelogError as exc:
             self.problem.emit(str(exc))
             return None
+        from needlelog.ui.session_editor import SessionEditor
+
         editor = SessionEditor(self.services, session, patient, self.clinician)
         self.unsaved.append(editor)
         editor.saved.connect(self._unsaved_stored)

@@ -8,18 +8,20 @@ same flow with the real dialogs and windows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from needlelog.domain.vocab import Role
-from needlelog.services.store import Services
-from needlelog.services.workspace import OpenDrafts
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
-from needlelog.ui.editor.server_away import save_kept_drafts
-from needlelog.ui.main_window import MainWindow
 from needlelog.ui.window import quit_question
+
+if TYPE_CHECKING:  # loaded once someone signs in: the sign-in window shows before the chart and the main window
+    from needlelog.services.store import Services
+    from needlelog.services.workspace import OpenDrafts
+    from needlelog.ui.main_window import MainWindow
 
 
 def show_window(window: MainWindow) -> None:
@@ -35,7 +37,7 @@ class SignInFlow(QObject):
 
     def __init__(
         self,
-        services: Services,
+        services: Services | None,
         open_drafts: Callable[[], OpenDrafts | None] = lambda: None,
         hint: str = "",
         show: Callable[[MainWindow], None] = show_window,
@@ -50,19 +52,36 @@ class SignInFlow(QObject):
         self._retired: list[QWidget] = []
 
     def start(self) -> None:
-        """The first start creates the administrator; every other start signs someone in."""
-        if self.services.accounts.needs_admin():
-            first = FirstAdminDialog(self.services)
-            first.accepted.connect(self.sign_in)
-            first.rejected.connect(self.quit_requested)
-            self.dialog = first
-            first.show()
+        """The first start creates the administrator; every other start signs someone in. Without the chart
+        yet (the program's start, issue 14), the sign-in window shows now and :meth:`attach` follows."""
+        if self.services is not None and self.services.accounts.needs_admin():
+            self._first_admin(self.services)
         else:
             self.sign_in()
 
+    def attach(self, services: Services) -> None:
+        """The chart, opened behind the sign-in window: its name and timers there, or, on the very first
+        start, the administrator's dialog in its place."""
+        self.services = services
+        if services.accounts.needs_admin():
+            if self.dialog is not None:
+                self.dialog.hide()  # no account to sign in with yet
+            self._retire(self.dialog)
+            self._first_admin(services)
+        elif isinstance(self.dialog, LoginDialog):
+            clinic = services.clinic.clinic_or_none()
+            self.dialog.attach(services, clinic.name if clinic else "")
+
+    def _first_admin(self, services: Services) -> None:
+        first = FirstAdminDialog(services)
+        first.accepted.connect(self.sign_in)
+        first.rejected.connect(self.quit_requested)
+        self.dialog = first
+        first.show()
+
     def sign_in(self) -> LoginDialog:
         self._retire(self.dialog)  # the first start's dialog, answered
-        clinic = self.services.clinic.clinic_or_none()
+        clinic = self.services.clinic.clinic_or_none() if self.services is not None else None
         dialog = LoginDialog(self.services, clinic.name if clinic else "", self.hint)
         dialog.accepted.connect(self._signed_in)
         dialog.rejected.connect(self._cancelled)
@@ -72,6 +91,10 @@ class SignInFlow(QObject):
         return dialog
 
     def _signed_in(self) -> None:
+        from needlelog.ui.editor.server_away import save_kept_drafts
+        from needlelog.ui.main_window import MainWindow
+
+        assert self.services is not None  # a sign-in is accepted only once the chart is open
         user = self.services.access.user
         # A clinician charts as themself; a manager or an administrator sees the chart without charting.
         clinician = user if user is not None and Role.CLINICIAN in user.roles else None
@@ -104,7 +127,7 @@ class SignInFlow(QObject):
     def _cancelled(self) -> None:
         """Cancel on the sign-in window ends the program, asking first when timers run (no alarm after)."""
         dialog = self.dialog
-        timers = dialog.timers.timers if isinstance(dialog, LoginDialog) else []
+        timers = dialog.timers.timers if isinstance(dialog, LoginDialog) and dialog.timers is not None else []
         if dialog is not None and not quit_question.quit_anyway(dialog, timers, names_hidden=True):
             dialog.show()
             return

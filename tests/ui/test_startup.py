@@ -1,0 +1,130 @@
+"""The program's start (issue 14): the sign-in window is on screen before the chart and its storage library are
+loaded; the chart opens behind it; a sign-in typed at once waits for the chart, and nothing heavy is imported
+before the window shows. Behaviour only: no time is measured here (bench/bench_startup.py measures it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from needlelog import app
+from needlelog.domain.model import Clinician
+from needlelog.services.store import open_chart
+from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
+from tests.conftest import TEST_HASHER, FakeClock
+
+PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[2]
+
+# Modules the sign-in window does not need: each was on the way to it before issue 14.
+NOT_AT_SIGN_IN = (
+    "sqlalchemy",  # the chart opens behind the window
+    "sqlalchemy.dialects.postgresql",
+    "alembic",
+    "argon2",
+    "needlelog.services.store",
+    "needlelog.db.models",
+    "needlelog.ui.main_window",
+    "needlelog.ui.session_editor",
+    "needlelog.ui.dialogs.export_dialog",
+    "reportlab",
+    "xml.etree",
+    "needlelog.domain.figure",
+    "needlelog.domain.rules",
+)
+
+SIGN_IN_PROBE = """
+import json, os, sys
+from needlelog import app
+
+def mark(self, what):
+    if what == "sign-in window":
+        print(json.dumps(sorted(sys.modules)), flush=True)
+        os._exit(0)
+
+app.StartupMarks.mark = mark
+app.run(sys.argv[1])
+"""
+
+
+@pytest.fixture
+def chart_with_a_clinician(db_path: Path) -> Path:
+    services = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    services.accounts.login("admin", PASSWORD)
+    services.accounts.add_user(Clinician("Dana Whitford", "dwhitford"), PASSWORD)
+    services.close()
+    return db_path
+
+
+@pytest.mark.timeout(60)
+def test_nothing_the_sign_in_window_does_not_need_is_imported_before_it_shows(
+    chart_with_a_clinician: Path, tmp_path: Path
+) -> None:
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEEDLELOG_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-c", SIGN_IN_PROBE, str(chart_with_a_clinician)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=ROOT,
+        timeout=50,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert "needlelog.ui.dialogs.login_dialog" in loaded  # the probe saw the sign-in window
+    assert sorted(name for name in NOT_AT_SIGN_IN if name in loaded) == []
+
+
+def test_a_sign_in_typed_before_the_chart_is_open_waits_for_it_then_opens_the_main_window(
+    qtbot: QtBot, chart_with_a_clinician: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def mark(_marks: app.StartupMarks, what: str) -> None:
+        seen.append(what)
+        if what == "sign-in window":
+            [login] = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()]
+            assert login.services is None and login.timers is None  # the chart is not open yet
+            qtbot.keyClicks(login.username, "dwhitford")
+            qtbot.keyClicks(login.password, PASSWORD)
+            qtbot.keyClick(login.password, Qt.Key.Key_Return)  # pressed at once: it waits for the chart
+            assert login.isVisible()
+        if what == "main window":
+            [window] = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"]
+            assert window.isVisible() and window.clinician is not None
+            assert window.clinician.username == "dwhitford"
+            window.close()  # the program ends as it does when the window is closed
+
+    monkeypatch.setattr(app.StartupMarks, "mark", mark)
+    assert app.run(str(chart_with_a_clinician)) == 0
+    assert seen == ["sign-in window", "chart open", "main window"]
+    with sqlite3.connect(chart_with_a_clinician) as raw:
+        actions = [row[0] for row in raw.execute("SELECT action FROM audit_log WHERE user_name = 'dwhitford'")]
+    assert "login" in actions
+
+
+def test_on_the_first_start_the_administrators_dialog_takes_the_sign_in_windows_place(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: dict[str, list[str]] = {}
+
+    def mark(_marks: app.StartupMarks, what: str) -> None:
+        shown[what] = sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible())
+        if what == "chart open":
+            QApplication.quit()
+
+    monkeypatch.setattr(app.StartupMarks, "mark", mark)
+    assert app.run(str(tmp_path / "new-clinic.sqlite")) == 0
+    assert "LoginDialog" in shown["sign-in window"]
+    assert FirstAdminDialog.__name__ in shown["chart open"] and "LoginDialog" not in shown["chart open"]
