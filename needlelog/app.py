@@ -19,10 +19,17 @@ if TYPE_CHECKING:
 EXIT_DAMAGED = 1
 
 
-def run(target: str | Callable[[], str], *, exit_after: float | None = None, hint: str = "") -> int:
+def run(
+    target: str | Callable[[], str],
+    *,
+    exit_after: float | None = None,
+    hint: str = "",
+    check: Callable[[str], None] | None = None,
+) -> int:
     """Open the program on the chart at ``target`` (or the one it names when called): sign in (the first start
     creates the administrator), then the main window; returns the exit code. ``hint`` is shown under the
-    sign-in (the demo's accounts). A chart that cannot be opened is said in a box, then raised.
+    sign-in (the demo's accounts). ``check`` refuses a target before it is opened (the command line's: a
+    read-only chart). A chart that cannot be opened is said in a box, then raised.
 
     The sign-in window comes first (issue 14): the damaged-chart check, the storage library and the chart
     are loaded behind it, while the person types, and a sign-in pressed sooner waits for them."""
@@ -63,7 +70,7 @@ def run(target: str | Callable[[], str], *, exit_after: float | None = None, hin
         hint=hint,
         show=_show_window,
     )
-    opening = ChartOpening(target, flow, early, exit_after)
+    opening = ChartOpening(target, flow, early, exit_after, check)
     flow.quit_requested.connect(app.quit)
     flow.window_opened.connect(lambda window: after_first_paint(window, lambda: marks.mark("main window")))
     flow.start()
@@ -105,8 +112,16 @@ class ChartOpening:
     itself, then the sign-in window given it. A chart that cannot be opened is said in a box and ends the
     program; ``failure`` is then raised by :func:`run`, as before the window existed."""
 
-    def __init__(self, target: str, flow: SignInFlow, early: EarlyPageCheck | None, exit_after: float | None) -> None:
+    def __init__(
+        self,
+        target: str,
+        flow: SignInFlow,
+        early: EarlyPageCheck | None,
+        exit_after: float | None,
+        check: Callable[[str], None] | None = None,
+    ) -> None:
         self.target = target
+        self.check = check
         self.flow = flow
         self.early = early
         self.exit_after = exit_after
@@ -122,7 +137,10 @@ class ChartOpening:
         from needlelog.services.store import open_chart
         from needlelog.ui.window import cannot_open
 
+        ended: int | None = None
         try:
+            if self.check is not None:
+                self.check(self.target)
             ended = recover_damaged_chart(self.target, early=self.early)
             if ended is None:
                 self.services = open_chart(self.target)
@@ -133,7 +151,7 @@ class ChartOpening:
             self.failure = exc
         if self.services is None:
             self.exit_code = ended if self.failure is None else None
-            QApplication.quit()
+            QApplication.exit(0)  # at once: nothing was opened that a window would have to close first
             return
         self.flow.attach(self.services)
         if self.exit_after is not None:
@@ -204,7 +222,6 @@ def recover_damaged_chart(
     where the damaged file is."""
     from needlelog.domain.errors import NeedlelogError
     from needlelog.services.base import utc_now
-    from needlelog.ui.window import damaged_chart
 
     clock = clock or utc_now
     chart = chart_file(target)
@@ -215,17 +232,21 @@ def recover_damaged_chart(
             return _damaged_chart(chart, clock, early)
         return _missing_chart(chart, clock)
     except (NeedlelogError, OSError) as exc:
+        from needlelog.ui.window import damaged_chart  # its dialogs load only when a chart is damaged
+
         damaged_chart.tell_closing(damaged_chart.cannot_recover_text(chart, exc))
         return EXIT_DAMAGED
 
 
 def _damaged_chart(chart: Path, clock: Clock, early: EarlyPageCheck | None = None) -> int | None:
-    from needlelog.services import backups, restoring
-    from needlelog.ui.window import damaged_chart
+    from needlelog.services import restoring
 
     problems = restoring.inspect_chart(chart, early)
     if not problems:
         return None
+    from needlelog.services import backups
+    from needlelog.ui.window import damaged_chart
+
     aside = restoring.set_aside_damaged(chart, clock=clock)  # never opened for writing, never deleted
     folder = backups.backup_folder(chart)
     good = backups.newest_good_backup(folder, chart)

@@ -190,12 +190,16 @@ def _target(args: argparse.Namespace, fallback: Callable[[], Path] | None = None
 
 def _writable(args: argparse.Namespace, command: str, fallback: Callable[[], Path] | None = None) -> str:
     """The chart ``command`` writes to; a read-only one (``?mode=ro``) is refused before it is opened."""
+    target = _target(args, fallback)
+    _refuse_read_only(target, command)
+    return target
+
+
+def _refuse_read_only(target: str, command: str) -> None:
     from needlelog.db.engine import is_read_only, resolve_target
 
-    target = _target(args, fallback)
     if is_read_only(resolve_target(target)):
         raise UsageError(f"--db asks for a read-only chart (?mode=ro), but {command} writes to it; drop ?mode=ro.")
-    return target
 
 
 def _refuse_damaged(target: str) -> None:
@@ -332,7 +336,12 @@ def _refuse_without_screen() -> None:
         )
 
 
-def _open_window(target: str | Callable[[], str], exit_after: float | None, hint: str = "") -> int:
+def _open_window(
+    target: str | Callable[[], str],
+    exit_after: float | None,
+    hint: str = "",
+    check: Callable[[str], None] | None = None,
+) -> int:
     from needlelog.app import run
 
     _refuse_without_screen()
@@ -340,7 +349,7 @@ def _open_window(target: str | Callable[[], str], exit_after: float | None, hint
         # Not the command line's Ctrl-C (and its watchdog that ends the process): the window saves and
         # closes as it always did, and is never ended half-way by a press in the terminal that started it.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    return run(target, exit_after=exit_after, hint=hint)
+    return run(target, exit_after=exit_after, hint=hint, check=check)
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -377,7 +386,12 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return _open_window(target, args.exit_after, DEMO_HINT)
     # Resolved by the window, so that a data folder that cannot be used is said in a box as well.
-    return _open_window(lambda: _writable(args, "the program", paths.default_database), args.exit_after)
+    # The target now, what it names checked behind the sign-in window (the check loads the storage library).
+    return _open_window(
+        lambda: _target(args, paths.default_database),
+        args.exit_after,
+        check=lambda target: _refuse_read_only(target, "the program"),
+    )
 
 
 def _home(path: Path) -> Path:

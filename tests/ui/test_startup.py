@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from needlelog import app
+from needlelog import app, cli
 from needlelog.domain.model import Clinician
 from needlelog.services.store import open_chart
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
+from needlelog.ui.main_window import MainWindow
 from tests.conftest import TEST_HASHER, FakeClock
 
 PASSWORD = "correct horse battery"
@@ -44,7 +46,7 @@ NOT_AT_SIGN_IN = (
 
 SIGN_IN_PROBE = """
 import json, os, sys
-from needlelog import app
+from needlelog import app, cli
 
 def mark(self, what):
     if what == "sign-in window":
@@ -52,7 +54,8 @@ def mark(self, what):
         os._exit(0)
 
 app.StartupMarks.mark = mark
-app.run(sys.argv[1])
+from needlelog.cli import main  # the program's own start: python -m needlelog --db CHART
+main(["--db", sys.argv[1]])
 """
 
 
@@ -86,28 +89,50 @@ def test_nothing_the_sign_in_window_does_not_need_is_imported_before_it_shows(
     assert sorted(name for name in NOT_AT_SIGN_IN if name in loaded) == []
 
 
+def ending_on_a_failure(check: Callable[[str], None], failures: list[BaseException]) -> Callable[..., None]:
+    """A mark that runs ``check``; an assertion failing inside the event loop ends the program, to be raised."""
+
+    def mark(_marks: app.StartupMarks, what: str) -> None:
+        try:
+            check(what)
+        except BaseException as exc:
+            failures.append(exc)
+            QApplication.exit(1)
+
+    return mark
+
+
 def test_a_sign_in_typed_before_the_chart_is_open_waits_for_it_then_opens_the_main_window(
     qtbot: QtBot, chart_with_a_clinician: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str] = []
+    failures: list[BaseException] = []
 
-    def mark(_marks: app.StartupMarks, what: str) -> None:
+    def check(what: str) -> None:
         seen.append(what)
         if what == "sign-in window":
-            [login] = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()]
-            assert login.services is None and login.timers is None  # the chart is not open yet
+            [login] = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.services is None]
+            assert login.isVisible() and login.timers is None  # the chart is not open yet
             qtbot.keyClicks(login.username, "dwhitford")
             qtbot.keyClicks(login.password, PASSWORD)
             qtbot.keyClick(login.password, Qt.Key.Key_Return)  # pressed at once: it waits for the chart
             assert login.isVisible()
         if what == "main window":
-            [window] = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow"]
-            assert window.isVisible() and window.clinician is not None
-            assert window.clinician.username == "dwhitford"
-            window.close()  # the program ends as it does when the window is closed
+            [window] = [
+                w
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, MainWindow) and w.isVisible() and w.services.location == str(chart_with_a_clinician)
+            ]
+            assert window.clinician is not None and window.clinician.username == "dwhitford"
+            window.close()  # the program ends as it does when the window is closed...
+            # ...and, should a window left by another test refuse Qt's quit, the event loop ends all the same
+            QApplication.exit(0)
 
-    monkeypatch.setattr(app.StartupMarks, "mark", mark)
-    assert app.run(str(chart_with_a_clinician)) == 0
+    monkeypatch.setattr(app.StartupMarks, "mark", ending_on_a_failure(check, failures))
+    code = app.run(str(chart_with_a_clinician))
+    if failures:
+        raise failures[0]
+    assert code == 0
     assert seen == ["sign-in window", "chart open", "main window"]
     with sqlite3.connect(chart_with_a_clinician) as raw:
         actions = [row[0] for row in raw.execute("SELECT action FROM audit_log WHERE user_name = 'dwhitford'")]
@@ -118,13 +143,28 @@ def test_on_the_first_start_the_administrators_dialog_takes_the_sign_in_windows_
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown: dict[str, list[str]] = {}
+    failures: list[BaseException] = []
 
-    def mark(_marks: app.StartupMarks, what: str) -> None:
+    def check(what: str) -> None:
         shown[what] = sorted(type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible())
         if what == "chart open":
-            QApplication.quit()
+            QApplication.exit(0)
 
-    monkeypatch.setattr(app.StartupMarks, "mark", mark)
-    assert app.run(str(tmp_path / "new-clinic.sqlite")) == 0
+    monkeypatch.setattr(app.StartupMarks, "mark", ending_on_a_failure(check, failures))
+    code = app.run(str(tmp_path / "new-clinic.sqlite"))
+    for dialog in QApplication.topLevelWidgets():
+        if isinstance(dialog, FirstAdminDialog) and dialog.isVisible():
+            dialog.reject()
+    if failures:
+        raise failures[0]
+    assert code == 0
     assert "LoginDialog" in shown["sign-in window"]
     assert FirstAdminDialog.__name__ in shown["chart open"] and "LoginDialog" not in shown["chart open"]
+
+
+def test_a_read_only_chart_is_refused_behind_the_sign_in_window_in_one_line_with_exit_2(
+    qtbot: QtBot, chart_with_a_clinician: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--db", f"sqlite:///{chart_with_a_clinician}?mode=ro"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("needlelog: --db asks for a read-only chart (?mode=ro)") and "drop ?mode=ro" in line

@@ -1,0 +1,365 @@
+"""Start-up and memory as a person meets them (SPEC §9, issue 14): whole fresh processes, sign-in typed through
+the real dialog, beside an empty PySide6 window measured the same way, interleaved.
+
+    python bench/bench_startup.py --db CHART --user bench --password PW --json OUT.json [--quick]
+
+Each run starts ``python -m needlelog --db COPY`` and times, from just before the process is started:
+
+(a) the sign-in window painted;
+(b) the main window painted after the user name and password were typed into the sign-in window and Enter
+    pressed. The figure is (a) plus the time from Enter to the main window: the seconds the typing took are
+    a person's, not the program's (they are printed beside it);
+(c) the peak memory (VmHWM) once the busiest patient is open, found by typing their chart number into the
+    patient search (the program opens the first patient found after a typing pause, and writes its
+    "patient viewed" audit row, which the bench waits for).
+
+"Painted" is the program's own mark: with ``NEEDLELOG_STARTUP_MARKS`` naming a file, the program appends
+``<what> <time.monotonic()>`` to it in the event loop's turn after each window's first paint event
+(``needlelog/app.py``: StartupMarks; unset, nothing happens). ``time.monotonic()`` is the system's
+CLOCK_MONOTONIC, the same in every process.
+
+Under Xvfb (the xcb platform) the typing is xdotool's (XTEST key events, as a keyboard's), started the
+moment (a) is marked. Offscreen there is no X server to type into: ``bench/offscreen_typist.py`` runs the
+program's own command line in the same process and types with QtTest's key events into the same widgets,
+the moment (a) is marked (QtTest is imported after the mark, so its cost is not the program's).
+
+The floor: a fresh process that shows an empty PySide6 window (``QWidget``), its first paint marked the same
+way, on the same platform, run before each run of the program. The main window's floor is twice the
+empty window plus the password check (Argon2id verifying the account's stored hash, in this process).
+
+The chart is left unchanged: the runs sign in (an audit row each) on a copy made with SQLite's backup API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPIST = Path(__file__).resolve().parent / "offscreen_typist.py"
+WAIT = 120.0  # seconds for any one step before the run is declared failed
+
+# The floor: an empty window, its first paint marked as needlelog/ui/widgets/first_paint.py marks the program's.
+EMPTY_WINDOW = """
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+def done():
+    with open(os.environ["NEEDLELOG_STARTUP_MARKS"], "a") as marks:
+        marks.write(f"sign-in window {time.monotonic():.6f}\\n")
+    hwm = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    with open(os.environ["NEEDLELOG_STARTUP_MARKS"], "a") as marks:
+        marks.write(f"hwm {hwm}\\n")
+    app.quit()
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, done)
+        return False
+
+app = QApplication(sys.argv[:1])
+window = QWidget()
+window.setWindowTitle("empty")
+painted = FirstPaint(window)
+window.installEventFilter(painted)
+window.show()
+app.exec()
+"""
+
+
+def row(target: str, limit: str, measured: float, unit: str, floor: float | None, floor_what: str, met: bool,
+        note: str) -> dict[str, Any]:  # fmt: skip
+    ratio = measured / floor if floor else None
+    return {
+        "target": target,
+        "limit": limit,
+        "measured": round(measured, 4),
+        "unit": unit,
+        "floor": None if floor is None else round(floor, 4),
+        "floor_what": floor_what,
+        "ratio": None if ratio is None else round(ratio, 3),
+        "met": bool(met),
+        "note": note,
+    }
+
+
+def read_marks(path: Path) -> dict[str, float]:
+    marks: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            what, _, value = line.rpartition(" ")
+            if what:
+                marks.setdefault(what, float(value))
+    return marks
+
+
+def wait_for(what: str, marks_file: Path, process: subprocess.Popen[bytes], deadline: float) -> float:
+    """The monotonic time of the mark ``what``, once the process has written it."""
+    while True:
+        found = read_marks(marks_file).get(what)
+        if found is not None:
+            return found
+        if process.poll() is not None:
+            raise RuntimeError(f"the program ended ({process.returncode}) before its {what}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {what} within {WAIT:.0f} s")
+        time.sleep(0.002)
+
+
+def vm_peak(pid: int) -> tuple[float, float]:
+    """(VmHWM, VmRSS) of ``pid`` in MB (10^6 bytes)."""
+    status = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        status[key] = value
+    return int(status["VmHWM"].split()[0]) * 1024 / 1e6, int(status["VmRSS"].split()[0]) * 1024 / 1e6
+
+
+def viewed(chart: Path, patient_id: int, after_id: int) -> bool:
+    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True, timeout=10)) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM audit_log WHERE id > ? AND action = 'patient_viewed' AND patient_id = ?",
+            (after_id, patient_id),
+        ).fetchone()
+    return found is not None
+
+
+def last_audit_id(chart: Path) -> int:
+    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True, timeout=10)) as conn:
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
+
+
+def xdotool(display: str, *args: str) -> None:
+    subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, check=True)
+
+
+def run_floor(platform: str, display: str | None, scratch: Path) -> tuple[float, float]:
+    """One empty window: seconds from exec to its first paint, and its VmHWM in MB."""
+    marks = scratch / "floor-marks.txt"
+    marks.unlink(missing_ok=True)
+    env = {**os.environ, "QT_QPA_PLATFORM": platform, "NEEDLELOG_STARTUP_MARKS": str(marks)}
+    if display:
+        env["DISPLAY"] = display
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-c", EMPTY_WINDOW], env=env, cwd=ROOT)
+    painted = wait_for("sign-in window", marks, process, started + WAIT)
+    process.wait(timeout=WAIT)
+    hwm = int(read_marks(marks)["hwm"]) * 1024 / 1e6
+    return painted - started, hwm
+
+
+def run_program(args: argparse.Namespace, platform: str, display: str | None, chart: Path, scratch: Path,
+                busiest: tuple[int, str]) -> dict[str, float]:  # fmt: skip
+    """One whole start of the program: the marks, relative to exec, and the peak memory with a patient open."""
+    marks = scratch / "marks.txt"
+    marks.unlink(missing_ok=True)
+    home = scratch / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": platform,
+        "NEEDLELOG_STARTUP_MARKS": str(marks),
+        "NEEDLELOG_HOME": str(home),
+    }
+    patient_id, chart_number = busiest
+    if platform == "offscreen":
+        env.update(BENCH_TYPE_USER=args.user, BENCH_TYPE_PASSWORD=args.password, BENCH_TYPE_SEARCH=chart_number)
+        command = [sys.executable, str(TYPIST), "--db", str(chart)]
+    else:
+        env["DISPLAY"] = display or ""
+        command = [sys.executable, "-m", "needlelog", "--db", str(chart)]
+    audit_before = last_audit_id(chart)
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        deadline = started + WAIT
+        sign_in = wait_for("sign-in window", marks, process, deadline)
+        if platform == "offscreen":
+            entered = wait_for("typed", marks, process, deadline)
+        else:
+            assert display is not None
+            xdotool(display, "type", "--delay", "0", args.user)
+            xdotool(display, "key", "Tab")
+            xdotool(display, "type", "--delay", "0", args.password)
+            xdotool(display, "key", "Return")
+            entered = time.monotonic()
+        main = wait_for("main window", marks, process, deadline)
+        if platform != "offscreen":
+            xdotool(display or "", "key", "ctrl+f")
+            xdotool(display or "", "type", "--delay", "0", chart_number)
+        while not viewed(chart, patient_id, audit_before):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the busiest patient was not opened")
+            time.sleep(0.01)
+        time.sleep(0.3)  # the history's rows drawn after the audit row is written
+        hwm, rss = vm_peak(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return {
+        "sign_in": sign_in - started,
+        "main": (sign_in - started) + (main - entered),
+        "typing": entered - sign_in,
+        "main_wall": main - started,
+        "hwm": hwm,
+        "rss": rss,
+    }
+
+
+def password_check(chart: Path, user: str, password: str, times: int) -> float:
+    """Seconds Argon2id takes to verify ``user``'s stored hash (at the parameters stored in it)."""
+    from argon2 import PasswordHasher
+
+    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+        stored = conn.execute("SELECT password_hash FROM clinician WHERE username = ?", (user,)).fetchone()[0]
+    hasher = PasswordHasher()
+    spent = []
+    for _ in range(times):
+        began = time.perf_counter()
+        hasher.verify(stored, password)
+        spent.append(time.perf_counter() - began)
+    return statistics.median(spent)
+
+
+def busiest_patient(chart: Path) -> tuple[int, str]:
+    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+        patient_id, _visits = conn.execute(
+            "SELECT patient_id, count(*) FROM treatment_session GROUP BY patient_id ORDER BY 2 DESC LIMIT 1"
+        ).fetchone()
+        number = conn.execute("SELECT chart_number FROM patient WHERE id = ?", (patient_id,)).fetchone()[0]
+    return int(patient_id), str(number)
+
+
+def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """An Xvfb of our own on a free display number (Xvfb picks it and writes it to -displayfd)."""
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as answer:
+        number = answer.readline().strip()
+    if not number:
+        raise SystemExit("bench: Xvfb did not start")
+    return server, f":{number}"
+
+
+def measure(args: argparse.Namespace, chart: Path, scratch: Path, platforms: list[str], display: str | None
+            ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
+    busiest = busiest_patient(chart)
+    figures: dict[str, dict[str, list[float]]] = {p: {} for p in platforms}
+    for number in range(args.runs):
+        for platform in platforms:
+            floor, floor_hwm = run_floor(platform, display, scratch)
+            program = run_program(args, platform, display, chart, scratch, busiest)
+            into = figures[platform]
+            for key, value in {"floor": floor, "floor_hwm": floor_hwm, **program}.items():
+                into.setdefault(key, []).append(value)
+            print(
+                f"run {number + 1} {platform}: empty window {floor:.3f} s; sign-in {program['sign_in']:.3f} s, "
+                f"main {program['main']:.3f} s (typing {program['typing']:.3f} s), "
+                f"VmHWM {program['hwm']:.1f} MB",
+                flush=True,
+            )
+    return figures
+
+
+def rows_of(figures: dict[str, dict[str, list[float]]], check: float, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for platform, f in figures.items():
+        where = "Xvfb (xcb)" if platform == "xcb" else "offscreen"
+        floor = statistics.median(f["floor"])
+        sign_in = statistics.median(f["sign_in"])
+        main = statistics.median(f["main"])
+        spread = f"n={runs}, p95 {sorted(f['sign_in'])[-1 if runs < 20 else int(0.95 * runs)]:.3f} s"
+        rows.append(row(
+            f"sign-in window on screen, fresh process, {where}", "≤ 1.5× floor", sign_in, "s", floor,
+            "an empty PySide6 window, fresh process, same platform, interleaved", sign_in <= 1.5 * floor,
+            f"median of {spread}",
+        ))  # fmt: skip
+        main_floor = 2 * floor + check
+        rows.append(row(
+            f"main window on screen after sign-in typed in the dialog, fresh process, {where}",
+            "≤ 2× floor + password check", main, "s", main_floor,
+            f"2 × empty window ({floor:.3f} s) + Argon2id verify ({check * 1000:.0f} ms)", main <= main_floor,
+            f"sign-in window + Enter to main window; typing {statistics.median(f['typing']):.3f} s not counted; "
+            f"exec to main window {statistics.median(f['main_wall']):.3f} s; n={runs}",
+        ))  # fmt: skip
+    platform = "xcb" if "xcb" in figures else next(iter(figures))
+    hwm = figures[platform]["hwm"]
+    rows.append(row(
+        "peak memory, 500,000-session chart open, signed in, busiest patient open", "≤ 150 MB",
+        max(hwm), "MB", statistics.median(figures[platform]["floor_hwm"]), "empty PySide6 window's VmHWM",
+        max(hwm) <= 150, f"VmHWM, highest of {len(hwm)} runs ({platform}); median {statistics.median(hwm):.1f} MB, "
+        f"RSS then {statistics.median(figures[platform]['rss']):.1f} MB",
+    ))  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="the bench chart (left unchanged)")
+    parser.add_argument("--user", default="bench", help="a clinician account of the bench chart")
+    parser.add_argument("--password", default="bench-password-1")
+    parser.add_argument("--json", type=Path, help="write the result rows here")
+    parser.add_argument("--quick", action="store_true", help="two runs only: proves the script runs")
+    parser.add_argument("--runs", type=int, default=10, help="runs of each, interleaved (default 10)")
+    parser.add_argument("--platform", choices=("both", "xcb", "offscreen"), default="both")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs = 2
+    platforms = ["xcb", "offscreen"] if args.platform == "both" else [args.platform]
+    if "xcb" in platforms and not (shutil.which("Xvfb") and shutil.which("xdotool")):
+        print("bench: no Xvfb or xdotool here; offscreen only", file=sys.stderr)
+        platforms.remove("xcb")
+    server = None
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
+        scratch = Path(folder)
+        chart = scratch / "chart.sqlite"
+        with (
+            closing(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(chart)) as copy,
+        ):
+            source.backup(copy)
+        try:
+            display = None
+            if "xcb" in platforms:
+                server, display = start_xvfb()
+            figures = measure(args, chart, scratch, platforms, display)
+            check = password_check(chart, args.user, args.password, 5 if args.quick else 20)
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait()
+    rows = rows_of(figures, check, args.runs)
+    for r in rows:
+        floor = "" if r["floor"] is None else f" (floor {r['floor']} {r['unit']}, ratio {r['ratio']})"
+        print(f"{r['target']}: {r['measured']} {r['unit']}{floor}, {'met' if r['met'] else 'NOT met'} ({r['limit']})")
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
