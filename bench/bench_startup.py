@@ -200,6 +200,7 @@ def run_program(args: argparse.Namespace, platform: str, display: str | None, ch
             xdotool(display, "key", "Return")
             entered = time.monotonic()
         main = wait_for("main window", marks, process, deadline)
+        hwm_main, _rss = vm_peak(process.pid)
         if platform != "offscreen":
             xdotool(display or "", "key", "ctrl+f")
             xdotool(display or "", "type", "--delay", "0", chart_number)
@@ -207,6 +208,7 @@ def run_program(args: argparse.Namespace, platform: str, display: str | None, ch
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the busiest patient was not opened")
             time.sleep(0.01)
+        opened = time.monotonic()
         time.sleep(0.3)  # the history's rows drawn after the audit row is written
         hwm, rss = vm_peak(process.pid)
     finally:
@@ -223,6 +225,8 @@ def run_program(args: argparse.Namespace, platform: str, display: str | None, ch
         "main_wall": main - started,
         "hwm": hwm,
         "rss": rss,
+        "hwm_main": hwm_main,
+        "patient_after": opened - main,
     }
 
 
@@ -280,7 +284,8 @@ def measure(args: argparse.Namespace, chart: Path, scratch: Path, platforms: lis
             print(
                 f"run {number + 1} {platform}: empty window {floor:.3f} s; sign-in {program['sign_in']:.3f} s, "
                 f"main {program['main']:.3f} s (typing {program['typing']:.3f} s), "
-                f"VmHWM {program['hwm']:.1f} MB",
+                f"VmHWM {program['hwm']:.1f} MB ({program['hwm_main']:.1f} at the main window; patient open "
+                f"{program['patient_after']:.2f} s after it)",
                 flush=True,
             )
     return figures

@@ -154,6 +154,8 @@ class ChartOpening:
             QApplication.exit(0)  # at once: nothing was opened that a window would have to close first
             return
         self.flow.attach(self.services)
+        # While the person types: the main window's code, so that Enter has only the window to build.
+        QTimer.singleShot(0, _load_the_main_window)
         if self.exit_after is not None:
             # For smoke tests of an installed or packaged program: show the window, then leave.
             QTimer.singleShot(int(self.exit_after * 1000), QApplication.quit)
@@ -161,6 +163,10 @@ class ChartOpening:
     def close(self) -> None:
         if self.services is not None:
             self.services.close()
+
+
+def _load_the_main_window() -> None:
+    import needlelog.ui.main_window  # noqa: F401 - imported for later, not used here
 
 
 def _early_page_check(target: str) -> EarlyPageCheck | None:

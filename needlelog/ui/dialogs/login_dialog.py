@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 from needlelog.domain.errors import NeedlelogError, ValidationError
 from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.fields import ERROR_STYLE
-from needlelog.ui.widgets.timer_dock import TimerDock
 
 if TYPE_CHECKING:  # the sign-in window is on screen before the chart, and its storage library, is loaded
     from needlelog.services.store import Services
+    from needlelog.ui.widgets.timer_dock import TimerDock
 
 
 class LoginDialog(QDialog):
@@ -95,6 +95,8 @@ class LoginDialog(QDialog):
             self.sign_in()
 
     def _timers(self, services: Services) -> TimerDock:
+        from needlelog.ui.widgets.timer_dock import TimerDock  # with the chart: the domain's model comes with it
+
         # Stopping is charting: the person signs in first, and their dock has the timer.
         timers = TimerDock(services, self, can_stop=False)
         timers.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)  # part of this window

@@ -6,9 +6,12 @@ sign-in window asks the same words as the main window.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from needlelog.domain.timers import RunningTimer
+if TYPE_CHECKING:
+    from needlelog.domain.timers import RunningTimer
 
 TITLE = "Dwell timers are running"
 
