@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_server.add_commands(commands)
 
     cli_backup.add_commands(commands)
+    from needlelog import cli_report
+
+    cli_report.add_commands(commands)
     return parser
 
 
@@ -361,6 +364,10 @@ def dispatch(args: argparse.Namespace) -> int:
         return _cmd_export(args)
     if args.command == "check":
         return _cmd_check(args)
+    if args.command == "report":
+        from needlelog import cli_report
+
+        return cli_report.run(args)
     if args.command == "db":
         if args.db_command == "grants":
             from needlelog import cli_server

@@ -34,6 +34,7 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0009",
     "0010",
     "0011",
+    "0012",
 )
 HEAD = KNOWN_REVISIONS[-1]
 UPGRADE_LOCK = 7_261_001  # PostgreSQL advisory lock key: one upgrade at a time

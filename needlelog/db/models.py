@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from needlelog.db.types import Code, CodeSet, UtcDateTime
 from needlelog.domain.access import AuditAction
 from needlelog.domain.model import CONSENT_VALID_MONTHS_DEFAULT
+from needlelog.domain.registers import CaseStatus, Severity
 from needlelog.domain.vocab import (
     AdverseEventKind,
     Aftercare,
@@ -363,3 +364,38 @@ class FollowUpRow(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))
     written_at: Mapped[datetime] = mapped_column(UtcDateTime)
     text: Mapped[str] = mapped_column(Text)
+
+
+class AdverseReviewRow(Base):
+    """The register's review of one visit's adverse events (schema 0012): severity, open or closed, by whom."""
+
+    __tablename__ = "adverse_review"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint(
+            "(status = 'closed') = (closed_at IS NOT NULL AND closed_by_id IS NOT NULL)",
+            name="closed_with_who_and_when",
+        ),
+    )
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"), primary_key=True)
+    severity: Mapped[Severity | None] = mapped_column(Code(Severity))
+    status: Mapped[CaseStatus] = mapped_column(Code(CaseStatus), default=CaseStatus.OPEN, server_default="open")
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LateReportRow(Base):
+    """An adverse event reported after the visit, against it (schema 0012); append-only."""
+
+    __tablename__ = "adverse_late_report"
+    __table_args__ = (Index(None, "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id"))
+    kind: Mapped[AdverseEventKind] = mapped_column(Code(AdverseEventKind))
+    description: Mapped[str] = mapped_column(Text)
+    noticed_on: Mapped[date | None] = mapped_column(Date)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))

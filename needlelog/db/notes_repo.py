@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from needlelog.db.adverse_repo import late_reports_of
 from needlelog.db.clinic_repo import clinician_from_row, get_clinic
 from needlelog.db.course_repo import CourseKey, signed_pain
 from needlelog.db.models import ClinicianRow, PatientRow, SessionRow
@@ -108,8 +110,11 @@ class VisitNoteLoader:
         for patient_id, course in signed_pain(db, wanted_courses).items():
             self._courses[patient_id] = ([key for key, _ in course], [visit for _, visit in course])
         amended = amendments_of(db, [s.id for s in sessions if s.id is not None and s.is_signed])
+        later = late_reports_of(db, [s.id for s in sessions if s.id is not None])
         db.expunge_all()  # the rows are translated; do not keep a thousand of them in the identity map
-        return [self._note(s, amended.get(s.id or 0, ())) for s in sessions]
+        return [
+            replace(self._note(s, amended.get(s.id or 0, ())), later_reports=later.get(s.id or 0, ())) for s in sessions
+        ]
 
     def _note(self, s: TreatmentSession, amendments: tuple[Amendment, ...]) -> VisitNote:
         """A signed note shows the patient and the signer as they were at the signature (schema 0009)."""

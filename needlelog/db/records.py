@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from needlelog.db.engine import read_snapshot
 from needlelog.db.models import (
-    AdverseEventRow,
     AmendmentRow,
     AuditRow,
     ClinicianRow,
@@ -30,7 +29,7 @@ from needlelog.db.models import (
 from needlelog.domain.access import GENESIS, AuditAction, AuditEntry, audit_hash, first_broken
 from needlelog.domain.lots import NeedleLot, lot_key
 from needlelog.domain.model import Amendment
-from needlelog.domain.registers import AuditLine, FollowUp, RecallHit, RegisterEntry
+from needlelog.domain.registers import AuditLine, RecallHit
 from needlelog.domain.search import chart_key
 from needlelog.domain.vocab import SessionStatus
 
@@ -109,7 +108,8 @@ def audit_lines(
     until: datetime,
     user: str | None = None,
     chart_number: str | None = None,
-    limit: int = 2000,
+    limit: int | None = 2000,
+    action: AuditAction | None = None,
 ) -> list[AuditLine]:
     stmt = (
         select(AuditRow, PatientRow.chart_number)
@@ -122,6 +122,8 @@ def audit_lines(
         stmt = stmt.where(func.lower(AuditRow.user_name) == user.strip().lower())
     if chart_number:
         stmt = stmt.where(PatientRow.chart_number == chart_key(chart_number))
+    if action is not None:
+        stmt = stmt.where(AuditRow.action == action)
     return [AuditLine(_entry(row), chart or "") for row, chart in db.execute(stmt)]
 
 
@@ -214,6 +216,7 @@ def recall(db: Session, lot: str) -> list[RecallHit]:
             ClinicianRow.display_name,
             SiteRow.position,
             SiteRow.needles,
+            PatientRow.phone,
         )
         .join(SessionRow, SessionRow.id == SiteRow.session_id)
         .join(PatientRow, PatientRow.id == SessionRow.patient_id)
@@ -221,62 +224,10 @@ def recall(db: Session, lot: str) -> list[RecallHit]:
         .where(func.lower(SiteRow.needle_lot) == lot_key(lot), SessionRow.status != SessionStatus.DISCARDED)
         .order_by(SessionRow.service_start, SessionRow.id, SiteRow.position)
     )
-    return [RecallHit(r[0], r[1], r[2], f"{r[3]} {r[4]}".strip(), r[5], r[6] + 1, r[7]) for r in db.execute(stmt)]
+    return [RecallHit(r[0], r[1], r[2], f"{r[3]} {r[4]}".strip(), r[5], r[6] + 1, r[7], r[8]) for r in db.execute(stmt)]
 
 
-# --- the adverse-event register ------------------------------------------------------------
-
-
-def adverse_register(db: Session, since: datetime, until: datetime) -> list[RegisterEntry]:
-    stmt = (
-        select(
-            SessionRow,
-            PatientRow.chart_number,
-            PatientRow.given_name,
-            PatientRow.family_name,
-            ClinicianRow.display_name,
-        )
-        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
-        .join(ClinicianRow, ClinicianRow.id == SessionRow.clinician_id)
-        .where(
-            SessionRow.service_start >= since,
-            SessionRow.service_start < until,
-            SessionRow.id.in_(select(AdverseEventRow.session_id)),
-            SessionRow.status != SessionStatus.DISCARDED,
-        )
-        .order_by(SessionRow.service_start.desc())
-    )
-    found = list(db.execute(stmt))
-    ids = [row.id for row, *_ in found]
-    events: dict[int, list[AdverseEventRow]] = {}
-    for event in db.scalars(
-        select(AdverseEventRow)
-        .where(AdverseEventRow.session_id.in_(ids))
-        .order_by(AdverseEventRow.session_id, AdverseEventRow.position)
-    ):
-        events.setdefault(event.session_id, []).append(event)
-    notes: dict[int, list[FollowUp]] = {}
-    for follow, author in db.execute(
-        select(FollowUpRow, ClinicianRow.display_name)
-        .join(ClinicianRow, ClinicianRow.id == FollowUpRow.author_id)
-        .where(FollowUpRow.session_id.in_(ids))
-        .order_by(FollowUpRow.id)
-    ):
-        notes.setdefault(follow.session_id, []).append(FollowUp(author, follow.written_at, follow.text))
-    return [
-        RegisterEntry(
-            session_id=row.id,
-            service_start=row.service_start,
-            chart_number=chart,
-            patient_name=f"{given} {family}".strip(),
-            clinician=clinician,
-            kinds=tuple(e.kind for e in events.get(row.id, [])),
-            description=" / ".join(dict.fromkeys(e.description for e in events.get(row.id, []) if e.description)),
-            signed=row.status is SessionStatus.SIGNED,
-            follow_ups=tuple(notes.get(row.id, [])),
-        )
-        for row, chart, given, family, clinician in found
-    ]
+# --- the adverse-event register: db/adverse_repo.py -------------------------------------------
 
 
 def stored_needling(db: Session, session_id: int) -> tuple[int, bool]:

@@ -38,6 +38,7 @@ class Action(StrEnum):
     MANAGE_LOTS = "manage_lots"
     MANAGE_USERS = "manage_users"
     CHANGE_SETTINGS = "change_settings"
+    CLINIC_REPORT = "clinic_report"  # the dashboard and its report: counts and rates, chart numbers, no names
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -62,11 +63,15 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_REGISTER,
             Action.RECALL,
             Action.MANAGE_LOTS,
+            Action.CLINIC_REPORT,
         }
     ),
     # "users and settings": the administrator sees no chart unless also given another role.
     # The needle lots are among the settings too (SPEC §5), kept by the manager as well.
-    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT, Action.MANAGE_LOTS}),
+    # The clinic report too ("reports", SPEC §4): counts and chart numbers, no patient's name.
+    Role.ADMIN: frozenset(
+        {Action.MANAGE_USERS, Action.CHANGE_SETTINGS, Action.VIEW_AUDIT, Action.MANAGE_LOTS, Action.CLINIC_REPORT}
+    ),
 }
 
 
@@ -89,6 +94,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.MANAGE_LOTS: "manage needle lots",
     Action.MANAGE_USERS: "manage users",
     Action.CHANGE_SETTINGS: "change settings",
+    Action.CLINIC_REPORT: "see the clinic's dashboard and report",
 }
 
 
@@ -132,6 +138,15 @@ class AuditAction(StrEnum):
     CHART_SEEDED = "chart_seeded"  # synthetic patients and notes added by `needlelog seed` (a demo or test chart)
     SESSION_DISCARDED = "session_discarded"  # a draft discarded by its clinician; the reason in the detail
     AFTERCARE_PRINTED = "aftercare_printed"  # the aftercare sheet written from a visit (file in the detail)
+    # The registers, each audited as what it is (issue 15), not as "patient viewed":
+    REGISTER_VIEWED = "register_viewed"  # the adverse-event register listed (its dates in the detail)
+    REGISTER_EXPORTED = "register_exported"  # a register written as CSV or PDF (which, in the detail)
+    RECALL_SEARCHED = "recall_searched"  # which patients got needle lot X
+    AUDIT_VIEWED = "audit_viewed"  # the audit trail read, with its filters
+    REPORT_VIEWED = "report_viewed"  # the clinic dashboard shown
+    REPORT_WRITTEN = "report_written"  # the clinic report written as PDF / CSV
+    ADVERSE_REPORTED = "adverse_reported"  # an adverse event reported after the visit, against it
+    ADVERSE_REVIEWED = "adverse_reviewed"  # a case's severity or status set (open / closed)
 
 
 @dataclass(frozen=True, slots=True)

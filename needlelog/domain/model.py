@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from needlelog.domain.course import PainVisit
+from needlelog.domain.registers import LateReport
 from needlelog.domain.vocab import (
     AdverseEventKind,
     Aftercare,
@@ -299,3 +300,6 @@ class VisitNote:
     amendments: tuple[Amendment, ...] = ()
     # The patient's signed visits up to this one (oldest first), for the pain course the note draws.
     course: tuple[PainVisit, ...] = ()
+    # Adverse events that came to light after the visit (the register's, schema 0012): printed as
+    # "reported later", never part of the signed note or its fingerprint.
+    later_reports: tuple[LateReport, ...] = ()

@@ -322,6 +322,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     flow.append(CondPageBreak(24 * mm))  # the signature block, kept with its heading
     flow.append(KeepTogether(_signature(note, styles)))
     flow.extend(_amendments_section(note, styles))
+    flow.extend(_later_reports_section(note, styles))
     return flow
 
 
@@ -441,6 +442,29 @@ def _amendments_section(note: VisitNote, styles: dict[str, ParagraphStyle]) -> l
             )
         )
         flow.extend(_long_text(amendment.text, styles))
+    return flow
+
+
+def _later_reports_section(note: VisitNote, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Adverse events reported after the visit, from the register (nothing when there are none)."""
+    if not note.later_reports:
+        return []
+    flow: list[Flowable] = [
+        _heading(f"Adverse events reported later ({len(note.later_reports)})"),
+        Paragraph(
+            "Recorded in the adverse-event register after the visit; not part of the note above.", styles["small"]
+        ),
+    ]
+    for report in note.later_reports:
+        noticed = f" · noticed {report.noticed_on.isoformat()}" if report.noticed_on else ""
+        flow.append(
+            Paragraph(
+                f"<b>{report.kind.label}</b> · reported later {_when(report.reported_at)} by "
+                f"{line(report.reported_by)}{noticed}",
+                styles["alert"],
+            )
+        )
+        flow.extend(_long_text(report.description, styles))
     return flow
 
 

@@ -19,6 +19,7 @@ from needlelog.services.course import CourseService
 from needlelog.services.exporting import ExportService
 from needlelog.services.registers import RegisterService
 from needlelog.services.settings import ClinicService
+from needlelog.services.reporting import ReportService
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Services:
     accounts: AccountService
     registers: RegisterService
     course: CourseService
+    reports: ReportService  # the clinic's dashboard and report (issue 15)
     _engine: Engine = field(repr=False)
     # The one clock of the program: dwell timers and the idle lock read it, tests move it.
     clock: Clock = utc_now
@@ -69,6 +71,7 @@ def build_services(engine: Engine, clock: Clock = utc_now, *, hasher: PasswordHa
         AccountService(engine, clock, access, hasher=hasher),
         RegisterService(engine, clock, access),
         CourseService(engine, clock, access),
+        ReportService(engine, clock, access),
         engine,
         clock,
     )

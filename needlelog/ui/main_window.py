@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
             (Action.VIEW_REGISTER, "&Adverse-event register…", "actionAdverseRegister", self.adverse_register),
             (Action.RECALL, "Needle lots and &recall…", "actionNeedleLots", self.needle_lots),
             (Action.VIEW_AUDIT, "Audit &trail…", "actionAuditTrail", self.audit_trail),
+            (Action.CLINIC_REPORT, "Clinic &dashboard…", "actionDashboard", self.dashboard),
         ):
             item = self._action(title, name)
             item.triggered.connect(slot)
@@ -328,6 +329,13 @@ class MainWindow(QMainWindow):
         from needlelog.ui.dialogs.audit_trail import AuditDialog
 
         return self._open_dialog(AuditDialog(self.services, self))
+
+    def dashboard(self) -> QDialog:
+        from needlelog.ui.dialogs.dashboard import DashboardDialog
+
+        dialog = DashboardDialog(self.services, self)
+        dialog.open_note.connect(self.open_session)
+        return self._open_dialog(dialog)
 
     def about(self) -> QDialog:
         from needlelog.ui.dialogs.about import AboutDialog

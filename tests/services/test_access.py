@@ -88,6 +88,7 @@ USE_CASES: dict[Action, Callable[[Clinic], object]] = {
         Clinician("Tom Okafor", f"tokafor{next(COUNTER)}", "PT", "PT-06733"), PASSWORD
     ),
     Action.CHANGE_SETTINGS: lambda c: c.services.accounts.set_idle_lock_minutes(12),
+    Action.CLINIC_REPORT: lambda c: c.services.reports.dashboard(date(2026, 1, 1), date(2026, 12, 31)),
 }
 
 

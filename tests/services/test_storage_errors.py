@@ -24,7 +24,8 @@ import needlelog.services
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinic, Clinician, Consent, NeedlingSite
-from needlelog.domain.vocab import BodyRegion, Condition, ConsentMethod, Role, Side, TreatmentPlan
+from needlelog.domain.registers import CaseStatus, Severity
+from needlelog.domain.vocab import AdverseEventKind, BodyRegion, Condition, ConsentMethod, Role, Side, TreatmentPlan
 from needlelog.services.base import UseCases
 from needlelog.services.exporting import ExportCriteria
 from needlelog.services.store import Services
@@ -107,6 +108,11 @@ class Chart:
             "plan": TreatmentPlan.ACUTE,
             "condition": Condition.NECK_HEADACHE,
             "started_on": self.today,
+            "pdf": self.tmp_path / "report.pdf",
+            "csv": self.tmp_path / "register.csv",
+            "chart_number": "C100",
+            "visit_day": self.today,
+            "description": "Short of breath the next morning.",
         }
 
     def by_type(self) -> dict[str, object]:
@@ -118,6 +124,9 @@ class Chart:
             "Consent": Consent(self.today, ConsentMethod.VERBAL, "Dana Whitford"),
             "NeedleLot": NeedleLot("Seirin J-type", "0.25 x 30 mm", "L2301-11", date(2030, 1, 31)),
             "ExportCriteria": ExportCriteria(self.today - timedelta(days=30), self.today, include_drafts=True),
+            "AdverseEventKind": AdverseEventKind.PNEUMOTHORAX,
+            "Severity | None": Severity.MINOR,
+            "CaseStatus": CaseStatus.OPEN,
         }
 
     def arguments(self, method: Callable[..., Any]) -> dict[str, object]:

@@ -195,6 +195,7 @@ def test_a_manager_adds_a_lot_and_finds_every_patient_of_a_recalled_lot(qtbot: Q
         first.service_start.astimezone().strftime("%Y-%m-%d %H:%M"),
         first.chart_number,
         first.patient_name,
+        first.phone,
         first.clinician,
         str(first.site_number),
         "–" if first.needles is None else str(first.needles),
@@ -260,6 +261,8 @@ def test_a_manager_adds_a_follow_up_to_an_adverse_event(qtbot: QtBot, clinic: Se
         "Fainting with injury",
         "Draft",
         "–",
+        "Not graded",
+        "Open",
     ]
     assert "1 visit with adverse events" in child(dialog, QLabel, "adverseCount").text()
     click_row(qtbot, dialog.view, 0)
@@ -332,12 +335,13 @@ def test_the_audit_trail_filters_by_user_newest_first_with_the_full_detail_in_a_
     rows = cells(dialog.view)
     assert rows and all(row[1] == "kpatel" for row in rows)
     assert [row[0] for row in rows] == sorted((row[0] for row in rows), reverse=True)
-    assert rows[0][3] == "patient viewed" and rows[-1][3] == "login"
+    # reading the trail is audited as what it is (the opening just now), the recall search as a recall search
+    assert [row[3] for row in rows[:2]] == ["audit viewed", "recall searched"] and rows[-1][3] == "login"
     count = child(dialog, QLabel, "auditCount").text()
     assert count.startswith(f"{len(rows)} entries") and "user KPatel" in count and "newest first" in count
-    detail = dialog.model.index(0, 6)
+    detail = dialog.model.index(1, 6)
     full = dialog.model.data(detail, Qt.ItemDataRole.ToolTipRole)
-    assert full == f"recall search: lot {NEEDLE_LOTS[0]}, {len(clinic.registers.recall(NEEDLE_LOTS[0]))} site(s)"
+    assert full == f"lot {NEEDLE_LOTS[0]}, {len(clinic.registers.recall(NEEDLE_LOTS[0]))} site(s)"
     assert dialog.view.textElideMode() == Qt.TextElideMode.ElideRight and not dialog.view.wordWrap()
 
     type_into(qtbot, dialog, "auditUser", "nobody")

@@ -7,14 +7,15 @@ and shows every refusal (a field's problem, a missing right) in words beside the
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QGroupBox,
     QHBoxLayout,
     QPlainTextEdit,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -22,16 +23,14 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.registers import RegisterEntry
-from needlelog.domain.rules import local_date
 from needlelog.services.store import Services
+from needlelog.ui.dialogs.adverse_review import LateReportBox, ReviewBox, late_reports_html
+from needlelog.ui.dialogs.register_base import RegisterDialog
 from needlelog.ui.models.registers import AdverseRegisterModel
-from needlelog.ui.widgets.common import day_of, fixed_columns, html, local_time, named
+from needlelog.ui.widgets.common import fixed_columns, html, local_time, named
 from needlelog.ui.widgets.forms import (
-    FieldErrors,
     button,
-    close_row,
     counted,
-    date_edit,
     make_table,
     message_label,
     row_of,
@@ -49,39 +48,43 @@ def _paragraph(text: str) -> str:
     return html(text).replace("\n", "<br>")
 
 
-class AdverseRegisterDialog(QDialog):
-    """Visits with adverse events in a date range; the chosen one's description and follow-up notes."""
+class AdverseRegisterDialog(RegisterDialog):
+    """Visits with adverse events (on the note or reported later) in a date range; the chosen one's events,
+    follow-up notes and review; an event reported later; the register as CSV and PDF."""
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        named(self, "adverseRegisterDialog", "Adverse-event register")
-        self.setWindowTitle("Adverse-event register")
-        self.resize(1120, 660)
-        today = local_date(services.clock())
+        super().__init__(
+            services,
+            parent,
+            prefix="adverse",
+            object_name="adverseRegisterDialog",
+            title="Adverse-event register",
+            size=(1180, 700),
+        )
         layout = QVBoxLayout(self)
-        self._build_dates(layout, today)
+        self._build_dates(layout, self.today)
         self._build_table(private=bool(getattr(parent, "private", False)))
-        follow_box = self._build_follow_up()
-        layout.addWidget(self._build_split(follow_box), 1)
-        layout.addWidget(self.general)
-        closing, self.close_button = close_row(self, "adverse")
-        layout.addLayout(closing)
+        forms = self._build_forms()
+        layout.addWidget(self._build_split(forms), 1)
+        self.finish(layout)
         self.reload()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- building ------------------------------------------------------------------------------
     def _build_dates(self, layout: QVBoxLayout, today: date) -> None:
-        """The service dates to list (a year up to today), the Show button and the count line."""
-        self.date_from = date_edit("adverseFrom", "From date", year_before(today))
-        self.date_to = date_edit("adverseTo", "To date", today)
+        """The service dates to list (a year up to today), the Show and Save buttons and the count line."""
+        self.date_pair(year_before(today), today)
         self.show_button = button("Show", "adverseShow", "Show the adverse events", "List the visits in these dates")
         self.show_button.clicked.connect(self.reload)
-        self.general = message_label("adverseError", "Problem", error=True)
-        self.errors = FieldErrors("adverse", self.general)
         dates_error = message_label("adverseError_dates", "Problem with the dates", error=True)
         self.errors.add("dates", dates_error, self.date_from)
-        layout.addLayout(row_of("Service dates", self.date_from, "to", self.date_to, self.show_button, 1))
+        self.save_csv = self.save_button("Save CSV…", "SaveCsv", "Save the register as CSV", self.ask_csv)
+        self.save_pdf = self.save_button("Save PDF…", "SavePdf", "Save the register as a PDF", self.ask_pdf)
+        layout.addLayout(
+            row_of(
+                "Service dates", self.date_from, "to", self.date_to, self.show_button, 1, self.save_csv, self.save_pdf
+            )
+        )
         layout.addWidget(dates_error)
         self.count = message_label("adverseCount", "Number of visits with adverse events")
         layout.addWidget(self.count)
@@ -101,6 +104,9 @@ class AdverseRegisterDialog(QDialog):
                 2: "Firstname Familyname",
                 3: "Marie-Ève Gauthier",
                 5: "Signed",
+                6: "Follow-ups",
+                7: "Not graded",
+                8: "Closed",
             },
         )
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -126,19 +132,33 @@ class AdverseRegisterDialog(QDialog):
         follow_layout.addWidget(self.status)
         return follow_box
 
-    def _build_split(self, follow_box: QGroupBox) -> QSplitter:
-        """The table above; the chosen visit and the follow-up form below."""
+    def _build_forms(self) -> QTabWidget:
+        """The follow-up note, the review and the event reported later, one tab each."""
+        self.review = ReviewBox(self.services, self.errors)
+        self.late = LateReportBox(self.services, self.errors, self.today)
+        for form in (self.review, self.late):
+            form.changed.connect(self._load)
+        tabs = QTabWidget()
+        named(tabs, "adverseForms", "Follow-up, review, event reported later")
+        tabs.addTab(self._build_follow_up(), "Follow-up")
+        tabs.addTab(self.review, "Review")
+        tabs.addTab(self.late, "Reported later")
+        self.forms = tabs
+        return tabs
+
+    def _build_split(self, forms: QTabWidget) -> QSplitter:
+        """The table above; the chosen visit and the forms below."""
         below = QWidget()
         below_layout = QHBoxLayout(below)
         below_layout.setContentsMargins(0, 0, 0, 0)
         below_layout.addWidget(self.detail, 3)
-        below_layout.addWidget(follow_box, 2)
+        below_layout.addWidget(forms, 2)
         split = QSplitter(Qt.Orientation.Vertical)
         named(split, "adverseSplit", "Register and chosen visit")
         split.setChildrenCollapsible(False)
         split.addWidget(self.view)
         split.addWidget(below)
-        split.setSizes([330, 260])
+        split.setSizes([300, 300])
         return split
 
     # --- rows --------------------------------------------------------------------------------
@@ -151,10 +171,10 @@ class AdverseRegisterDialog(QDialog):
         if keep is None and (chosen := self.selected()) is not None:
             keep = chosen.session_id
         self.errors.clear()
-        first, last = day_of(self.date_from.date()), day_of(self.date_to.date())
-        if first > last:
-            self.errors.refuse("dates", "The from date is after the to date.")
+        dates = self.dates("dates")
+        if dates is None:
             return
+        first, last = dates
         try:
             entries = self.services.registers.adverse_events(first, last)
         except NeedlelogError as exc:
@@ -180,19 +200,23 @@ class AdverseRegisterDialog(QDialog):
         self._show_entry(self.model.row_at(current.row()) if current.isValid() else None)
 
     def _show_entry(self, entry: RegisterEntry | None) -> None:
+        self.review.show_entry(entry)
+        self.late.prefill(entry)
         self.add_button.setEnabled(entry is not None)
         self.follow_up.setEnabled(entry is not None)
         if entry is None:
             self.detail.setHtml("<p><i>Choose a visit above to see its adverse events and follow-up notes.</i></p>")
             return
         state = "signed note" if entry.signed else "draft, not yet signed"
+        on_note = html("; ".join(kind.label for kind in entry.kinds))
         parts = [
             f"<p><b>{html(local_time(entry.service_start))} · chart {html(entry.chart_number)} · "
             f"{html(self.model.patient(entry.patient_name))}</b><br>"
             f"Clinician: {html(entry.clinician)} ({state})</p>",
-            f"<p><b>Adverse events:</b> {html('; '.join(kind.label for kind in entry.kinds))}</p>",
+            f"<p><b>Adverse events on the note:</b> {on_note or '<i>none</i>'}</p>",
             f"<p><b>Description:</b> {_paragraph(entry.description) if entry.description else '<i>none written</i>'}"
             "</p>",
+            late_reports_html(entry),
             f"<p><b>Follow-up notes ({len(entry.follow_ups)})</b></p>",
         ]
         if not entry.follow_ups:
@@ -220,6 +244,34 @@ class AdverseRegisterDialog(QDialog):
         self.status.setText(
             f"Follow-up note added to the visit of {local_time(entry.service_start)} (chart {entry.chart_number})."
         )
+
+    # --- saving ---------------------------------------------------------------------------------
+    def _stem(self) -> str:
+        dates = self.dates("dates") or (self.today, self.today)
+        return f"adverse-events_{dates[0].isoformat()}_{dates[1].isoformat()}"
+
+    def ask_csv(self) -> None:
+        self.choose_file("Save the adverse-event register", f"{self._stem()}.csv", "CSV (*.csv)", self.write_csv)
+
+    def ask_pdf(self) -> None:
+        self.choose_file("Save the adverse-event register", f"{self._stem()}.pdf", "PDF (*.pdf)", self.write_pdf)
+
+    def write_csv(self, path: Path) -> None:
+        self._write(path, None)
+
+    def write_pdf(self, path: Path) -> None:
+        self._write(None, path)
+
+    def _write(self, csv: Path | None, pdf: Path | None) -> None:
+        dates = self.dates("dates")
+        if dates is None:
+            return
+
+        def write() -> str:
+            count = self.services.registers.export_adverse_events(*dates, csv, pdf)
+            return f"{counted(count, 'visit')} saved to {csv or pdf}."
+
+        self.save_with(write)
 
     def set_private(self, private: bool) -> None:
         """The privacy key: initials instead of patients' names."""

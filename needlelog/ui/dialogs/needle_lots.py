@@ -7,10 +7,10 @@ and shows every refusal (a field's problem, a missing right) in words beside the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,14 +22,13 @@ from PySide6.QtWidgets import (
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.registers import RecallHit
-from needlelog.domain.rules import local_date
 from needlelog.services.store import Services
+from needlelog.ui.dialogs.register_base import RegisterDialog
 from needlelog.ui.models.registers import LotModel, RecallModel
 from needlelog.ui.widgets.common import day_of, fixed_columns, named
 from needlelog.ui.widgets.forms import (
     FieldErrors,
     button,
-    close_row,
     counted,
     date_edit,
     make_table,
@@ -38,23 +37,25 @@ from needlelog.ui.widgets.forms import (
 )
 
 
-class NeedleLotsDialog(QDialog):
-    """The needle-lot inventory, adding a lot, and the recall search: which visits used lot X."""
+class NeedleLotsDialog(RegisterDialog):
+    """The needle-lot inventory, adding a lot, and the recall search: which visits used lot X, with each patient's
+    phone, saved as CSV to call them."""
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.services = services
-        named(self, "needleLotsDialog", "Needle lots and recall")
-        self.setWindowTitle("Needle lots and recall")
-        self.resize(1240, 640)
-        self.today = local_date(services.clock())
+        super().__init__(
+            services,
+            parent,
+            prefix="lots",
+            object_name="needleLotsDialog",
+            title="Needle lots and recall",
+            size=(1240, 640),
+        )
         layout = QVBoxLayout(self)
         columns = QHBoxLayout()
         layout.addLayout(columns, 1)
         columns.addWidget(self._build_inventory(), 4)
         columns.addWidget(self._build_recall(private=bool(getattr(parent, "private", False))), 5)
-        closing, self.close_button = close_row(self, "lots")
-        layout.addLayout(closing)
+        self.finish(layout)
         self.last_recall: list[RecallHit] = []
         self.lots: list[NeedleLot] = []
         self.reload()
@@ -127,8 +128,14 @@ class NeedleLotsDialog(QDialog):
             "Find patients", "findPatients", "Find patients", "List every visit whose needles came from this lot"
         )
         self.find_button.clicked.connect(self.find_patients)
+        self.save_csv = self.save_button("Save CSV…", "SaveCsv", "Save the recall list as CSV", self.ask_csv)
         recall_layout.addLayout(
-            row_of("Lot", self.recall_errors.beside("lot", self.recall_lot, "the lot number"), self.find_button)
+            row_of(
+                "Lot",
+                self.recall_errors.beside("lot", self.recall_lot, "the lot number"),
+                self.find_button,
+                self.save_csv,
+            )
         )
         self.recall_count = message_label("recallCount", "Recall result")
         font = self.recall_count.font()
@@ -142,7 +149,14 @@ class NeedleLotsDialog(QDialog):
         fixed_columns(
             self.recall_view,
             stretch=2,
-            samples={0: "0000-00-00 00:00", 1: "C000000", 3: "Marie-Ève Gauthier", 4: "Site #", 5: "Needles"},
+            samples={
+                0: "0000-00-00 00:00",
+                1: "C000000",
+                3: "403-555-0100",
+                4: "Marie-Ève Gauthier",
+                5: "Site #",
+                6: "Needles",
+            },
         )
         recall_layout.addWidget(self.recall_view, 1)
         recall_layout.addWidget(self.recall_general)
@@ -196,6 +210,22 @@ class NeedleLotsDialog(QDialog):
         self.recall_model.set_rows(hits)
         known = any(stocked.lot.lower() == lot.lower() for stocked in self.lots)
         self.recall_count.setText(recall_summary(hits, lot, known=known))
+
+    def ask_csv(self) -> None:
+        lot = self.recall_lot.text().strip()
+        if not lot:
+            self.recall_errors.refuse("lot", "Give the lot number to save its recall list.")
+            return
+        self.choose_file("Save the recall list", f"recall_{lot}.csv", "CSV (*.csv)", self.write_csv)
+
+    def write_csv(self, path: Path) -> None:
+        lot = self.recall_lot.text().strip()
+
+        def write() -> str:
+            count = self.services.registers.export_recall(lot, path)
+            return f"{counted(count, 'needling site')} of lot {lot} saved to {path}."
+
+        self.save_with(write)
 
     def set_private(self, private: bool) -> None:
         """The privacy key: initials instead of patients' names."""

@@ -41,7 +41,7 @@ class PatientRows:
 
 
 class AdverseRegisterModel(PatientRows, PagedTableModel[RegisterEntry]):
-    headers = ("Date", "Chart", "Patient", "Clinician", "Adverse events", "Signed", "Follow-ups")
+    headers = ("Date", "Chart", "Patient", "Clinician", "Adverse events", "Signed", "Follow-ups", "Severity", "Status")
 
     def display(self, row: RegisterEntry, column: int) -> str:
         if column == 0:
@@ -53,14 +53,21 @@ class AdverseRegisterModel(PatientRows, PagedTableModel[RegisterEntry]):
         if column == 3:
             return row.clinician
         if column == 4:
-            return "; ".join(kind.label for kind in row.kinds)
+            later = " (reported later)" if row.late_reports else ""
+            return "; ".join(kind.label for kind in row.all_kinds()) + later
         if column == 5:
             return "Signed" if row.signed else "Draft"
-        return str(len(row.follow_ups)) if row.follow_ups else "–"
+        if column == 6:
+            return str(len(row.follow_ups)) if row.follow_ups else "–"
+        if column == 7:
+            return row.severity.label if row.severity is not None else "Not graded"
+        return row.status.label
 
     def tooltip(self, row: RegisterEntry, column: int) -> str | None:
         if column == 4:
-            return "\n".join(kind.label for kind in row.kinds) + (f"\n\n{row.description}" if row.description else "")
+            return "\n".join(kind.label for kind in row.all_kinds()) + (
+                f"\n\n{row.description}" if row.description else ""
+            )
         return None
 
 
@@ -100,7 +107,7 @@ class LotModel(PagedTableModel[NeedleLot]):
 
 
 class RecallModel(PatientRows, PagedTableModel[RecallHit]):
-    headers = ("Service date", "Chart", "Patient", "Clinician", "Site #", "Needles")
+    headers = ("Service date", "Chart", "Patient", "Phone", "Clinician", "Site #", "Needles")
 
     def display(self, row: RecallHit, column: int) -> str:
         if column == 0:
@@ -110,13 +117,15 @@ class RecallModel(PatientRows, PagedTableModel[RecallHit]):
         if column == 2:
             return self.patient(row.patient_name)
         if column == 3:
-            return row.clinician
+            return "•••" if self.private and row.phone else row.phone
         if column == 4:
+            return row.clinician
+        if column == 5:
             return str(row.site_number)
         return "–" if row.needles is None else str(row.needles)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid() and index.column() >= 4:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.isValid() and index.column() >= 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return super().data(index, role)
 

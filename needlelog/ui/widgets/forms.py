@@ -10,6 +10,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -147,3 +148,15 @@ def row_of(*items: QWidget | QLayout | str | int) -> QHBoxLayout:
         else:
             row.addWidget(item)
     return row
+
+
+def combo(object_name: str, accessible: str, items: list[tuple[str, object]]) -> QComboBox:
+    """A named list of choices (its drop-down list named too, for tests and screen readers); the wheel guard
+    keeps a wheel turn over it from changing the choice unless the person is in it."""
+    guard_wheels()
+    box = QComboBox()
+    named(box, object_name, accessible)
+    named(box.view(), f"{object_name}Choices", f"{accessible}: the choices")
+    for text, value in items:
+        box.addItem(text, value)
+    return box
