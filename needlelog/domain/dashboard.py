@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from needlelog.domain.model import Clinic
 from needlelog.domain.vocab import TwitchResponse
 
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile
@@ -149,6 +150,7 @@ class Dashboard:
     twitches: tuple[TwitchCount, ...]
     made_at: datetime | None = None
     clinic_name: str = ""
+    clinic: Clinic | None = None  # for the letterhead of the report
 
     def total(self) -> ClinicianMonth:
         """Every clinician and month of the range together."""

@@ -27,6 +27,7 @@ from needlelog.domain.dashboard import (
 )
 from needlelog.domain.dates import local_date
 from needlelog.domain.vocab import TwitchResponse
+from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import INK, MUTED, RULE, SHADE, line
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, fonts
@@ -157,7 +158,7 @@ def _story(found: Dashboard, styles: dict[str, ParagraphStyle]) -> list[Any]:
     made = f" · made {found.made_at.astimezone().strftime('%Y-%m-%d %H:%M')}" if found.made_at else ""
     total = found.total()
     return [
-        Paragraph(f"Clinic report: {line(found.clinic_name) or 'the clinic'}", styles["h1"]),
+        Paragraph("Clinic report" if found.clinic else f"Clinic report: {line(found.clinic_name)}", styles["h1"]),
         Paragraph(
             f"Service dates {found.first.isoformat()} to {found.last.isoformat()}{line(who)}{made}", styles["body"]
         ),
@@ -179,8 +180,10 @@ def _story(found: Dashboard, styles: dict[str, ParagraphStyle]) -> list[Any]:
     ]
 
 
-def _decorate(canvas: Canvas, doc: Any) -> None:
+def _decorate(canvas: Canvas, doc: Any, letterhead: PageLetterhead | None = None) -> None:
     width, _ = PAGE
+    if letterhead is not None:
+        letterhead.draw(canvas, doc)
     canvas.saveState()
     canvas.setFont(MAIN, 7.5)
     canvas.setFillColor(MUTED)
@@ -193,15 +196,22 @@ def dashboard_pdf(found: Dashboard) -> bytes:
     """The report's PDF bytes."""
     styles = _styles()
     buffer = io.BytesIO()
+    width, height = PAGE
+    # The clinic's letterhead (and logo) on every page, as on every PDF of the program.
+    letterhead = PageLetterhead(found.clinic, MARGIN, height - MARGIN, width - 2 * MARGIN) if found.clinic else None
     doc = SimpleDocTemplate(
         buffer,
         pagesize=PAGE,
         leftMargin=MARGIN,
         rightMargin=MARGIN,
-        topMargin=MARGIN,
+        topMargin=MARGIN + (letterhead.space if letterhead is not None else 0),
         bottomMargin=16 * mm,
         title="Clinic report",
         author="needlelog",
     )
-    doc.build(_story(found, styles), onFirstPage=_decorate, onLaterPages=_decorate)
+
+    def decorate(canvas: Canvas, page_doc: Any) -> None:
+        _decorate(canvas, page_doc, letterhead)
+
+    doc.build(_story(found, styles), onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()

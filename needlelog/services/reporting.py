@@ -79,6 +79,7 @@ class ReportService(UseCases):
                 tuple(dashboard_repo.twitch_mix(db, since, until, clinician_id)),
                 made_at=self._clock(),
                 clinic_name=clinic.name if clinic is not None else "",
+                clinic=clinic,
             )
         if not self.access.may(Action.VIEW_PATIENT):  # an administrator: chart numbers, not names
             found = replace(found, drafts=tuple(replace(d, patient_name="") for d in found.drafts))

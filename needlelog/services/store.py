@@ -18,8 +18,8 @@ from needlelog.services.charting import PatientService, SessionService
 from needlelog.services.course import CourseService
 from needlelog.services.exporting import ExportService
 from needlelog.services.registers import RegisterService
-from needlelog.services.settings import ClinicService
 from needlelog.services.reporting import ReportService
+from needlelog.services.settings import ClinicService
 
 
 @dataclass

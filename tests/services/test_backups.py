@@ -222,7 +222,10 @@ def test_a_damaged_chart_is_not_backed_up_and_earlier_copies_stay(db_path: Path,
     clock.advance(hours=1)
     with pytest.raises(StorageError, match="malformed") as refused:
         take_backup(db_path, clock=clock)
-    assert "\n" not in str(refused.value) and "earlier backups are untouched" in str(refused.value)
+    # Where the garbage lands decides which check finds it: reading the chart, or checking the copy; either way
+    # no copy is kept and the earlier ones stay (the page it hits moves whenever the schema adds a table).
+    said = str(refused.value)
+    assert "\n" not in said and ("earlier backups are untouched" in said or "no copy was kept" in said)
     assert [p.name for p in first.path.parent.iterdir()] == [first.path.name]
     assert newest_good_backup(first.path.parent) == first
 
