@@ -48,6 +48,30 @@ def write_combined(notes: Sequence[VisitNote], path: Path, *, stop: Stop) -> boo
     return True
 
 
+def write_part(notes: Sequence[VisitNote], path: Path, first: int, total: int, *, stop: Stop) -> bool:
+    """A part of a combined PDF: ``notes``, the ``first``-th on of ``total``, at ``path``; False when stopped.
+    Not fsynced: a part is read back by :func:`join_parts` and removed, never kept."""
+    from needlelog.reports.visit_note import RenderStopped, render_combined
+
+    try:
+        pdf = render_combined(notes, stop, first=first, total=total)
+    except RenderStopped:
+        return False
+    path.write_bytes(pdf)
+    return True
+
+
+def join_parts(parts: Sequence[Path], path: Path, total: int, *, stop: Stop) -> bool:
+    """The parts, in order, as one PDF at ``path`` (fsynced), their bookmarks kept; False when stopped."""
+    from needlelog.reports.joining import join_pdfs
+
+    pdf = join_pdfs(parts, f"Visit notes ({total})", stop)
+    if pdf is None:
+        return False
+    write_file(path, pdf)
+    return True
+
+
 def write_file(path: Path, data: bytes) -> None:
     """A new file (readable by its owner only, as the chart is), written whole and fsynced."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)

@@ -107,9 +107,13 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         )
         self._pages: list[dict[str, Any]] = []
         self.note_index = 0
+        # Bookmarks set on this page, (name, title): set when the page is really drawn, in save(). Set as the
+        # story is laid out, they all named the first page (the pages are only kept until their counts are known).
+        self.page_marks: list[tuple[str, str]] = []
 
     def showPage(self) -> None:  # reportlab's name
         self._pages.append(dict(self.__dict__))
+        self.page_marks = []
         self._startPage()
 
     def save(self) -> None:
@@ -122,6 +126,9 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
             index = state["note_index"]
             seen[index] = seen.get(index, 0) + 1
             self._decorate(self._notes[index], seen[index], totals[index])
+            for key, title in state["page_marks"]:
+                self.bookmarkPage(key)
+                self.addOutlineEntry(title, key, level=0)
             super().showPage()
         super().save()
 

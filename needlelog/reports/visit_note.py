@@ -116,11 +116,12 @@ class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
     """Marks where a note begins: the canvas learns which note it is drawing, and a bookmark is set.
     A combined render is asked here, between notes, whether it should stop."""
 
-    def __init__(self, index: int, title: str, stop: Callable[[], bool] | None = None) -> None:
+    def __init__(self, index: int, title: str, stop: Callable[[], bool] | None = None, key: int | None = None) -> None:
         super().__init__()
         self.index = index
         self.title = title
         self.stop = stop
+        self.key = index if key is None else key  # the bookmark's name: unique in a PDF joined from parts
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         if self.stop is not None and self.stop():
@@ -130,9 +131,7 @@ class _NoteStart(Flowable):  # type: ignore[misc]  # reportlab is untyped
     def draw(self) -> None:
         canvas = self.canv
         canvas.note_index = self.index
-        key = f"note-{self.index}"
-        canvas.bookmarkPage(key)
-        canvas.addOutlineEntry(self.title, key, level=0)
+        canvas.page_marks.append((f"note-{self.key}", self.title))  # set on the page itself by the canvas
 
 
 def _facts_table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle], width: float) -> Table:
@@ -546,19 +545,24 @@ def _safe(text: str) -> str:
     return kept.strip("-.")[:60] or "x"
 
 
-def render_combined(notes: Sequence[VisitNote], stop: Callable[[], bool] | None = None) -> bytes:
+def render_combined(
+    notes: Sequence[VisitNote], stop: Callable[[], bool] | None = None, *, first: int = 0, total: int | None = None
+) -> bytes:
     """Several notes in one PDF, each from a new page with its own 'page x of y', a bookmark per visit.
-    ``stop()`` is asked before each note; when it says yes, :class:`RenderStopped` is raised."""
+    ``stop()`` is asked before each note; when it says yes, :class:`RenderStopped` is raised.
+
+    A part of a longer combined PDF (``reports.batch``) passes where its notes start among ``total``:
+    its bookmarks are named after their place in the whole, so the joined file's names do not clash."""
     if not notes:
         raise ValueError("no notes to combine")
     styles = _styles()
     buffer = io.BytesIO()
-    doc = _document(buffer, f"Visit notes ({len(notes)})", notes, styles)
+    doc = _document(buffer, f"Visit notes ({total or len(notes)})", notes, styles)
     flow: list[Flowable] = []
     for index, note in enumerate(notes):
         if index:
             flow.append(PageBreak())
-        flow.append(_NoteStart(index, _title(note), stop))
+        flow.append(_NoteStart(index, _title(note), stop, key=first + index))
         flow.extend(story(note, styles, doc.width))
     doc.build(flow, canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=notes, styles=styles, **k))
     return buffer.getvalue()

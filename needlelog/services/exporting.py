@@ -67,6 +67,8 @@ LOAD_BATCH = 200  # sessions read per query batch
 RENDER_CHUNK = 4  # notes a worker renders per task: about 0.1 s
 IN_PROCESS_BELOW = 24  # fewer notes than this render here: starting workers would cost more than it saves
 POLL_SECONDS = 0.05  # how often a wait for the renderers looks at the cancel flag
+PART_NOTES = 25  # a combined PDF is rendered in parts of at least this many notes, every worker one at a time,
+PARTS_PER_WORKER = 4  # and about this many parts a worker: even ends, few parts to join
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,8 +378,10 @@ class _Job:
     _done: int = 0
     _scratch: _Scratch = field(default_factory=_Scratch)
     _waiting: dict[int, list[tuple[Path, Path]]] = field(default_factory=dict)  # ticket -> (temp, final)
-    _combined_ticket: int | None = None
+    _combined_ticket: int | None = None  # the task that writes the combined PDF: the whole render, or the join
     _combined_done: bool = False
+    _parts: list[Path] = field(default_factory=list)  # the combined PDF's parts, in order, rendered in parallel
+    _parts_waiting: set[int] = field(default_factory=set)
 
     @property
     def total(self) -> int:
@@ -421,9 +425,9 @@ class _Job:
                 sheet = _AtomicText(self.csv, ENCODING)
             rows = CsvSheet(sheet.stream) if sheet is not None else None
             if self.combined is not None:
-                notes = everything = list(notes)  # the combined PDF needs them all
-                if isinstance(pool, WorkerPool) and self.workers > 1:
-                    self._start_combined(pool, everything)  # the longest task first, while the others render visits
+                # The combined PDF needs them all. Its parts are rendered after the visits' files, so that a disk
+                # that fills holds the visits written before (the parts are scratch files, the PDF comes last).
+                notes = everything = list(notes)
             if self.per_visit:
                 self._per_visit(pool, notes, rows)
             elif rows is not None:
@@ -433,8 +437,7 @@ class _Job:
                     if self.combined is None:
                         self.step()
             if self.combined is not None:
-                if self._combined_ticket is None:
-                    self._start_combined(pool, everything)
+                self._start_combined(pool, everything)
                 while not self._combined_done:
                     self._collect(pool)
                 outcome.combined = self.combined
@@ -466,20 +469,47 @@ class _Job:
         outcome.files = tuple(self.files)
         return outcome
 
+    @property
+    def _combined_tasks(self) -> int:
+        """Tasks of the combined PDF still in the pool: its parts, or the task that writes it."""
+        return len(self._parts_waiting) + (self._combined_ticket is not None and not self._combined_done)
+
     def _start_combined(self, pool: Pool, notes: list[VisitNote]) -> None:
+        """The combined PDF: in parts, rendered by every worker and then joined by one, where there are
+        workers to share them; else in one render."""
         from needlelog.reports import batch
 
         assert self.combined is not None
-        temp = self._scratch.path(self.combined)
-        self._combined_ticket = pool.submit(batch.write_combined, notes, temp)
-        self._waiting[self._combined_ticket] = [(temp, self.combined)]
+        size = max(PART_NOTES, -(-len(notes) // (PARTS_PER_WORKER * self.workers)))
+        if not isinstance(pool, WorkerPool) or self.workers < 2 or len(notes) < 2 * size:
+            temp = self._scratch.path(self.combined)
+            self._combined_ticket = pool.submit(batch.write_combined, notes, temp)
+            self._waiting[self._combined_ticket] = [(temp, self.combined)]
+            return
+        for first in range(0, len(notes), size):
+            part = self._scratch.path(self.combined)
+            self._parts.append(part)
+            self._parts_waiting.add(pool.submit(batch.write_part, notes[first : first + size], part, first, len(notes)))
+
+    def _part_done(self, pool: Pool, ticket: int, rendered: bool) -> None:
+        """A part finished; the join starts when the last one has."""
+        from needlelog.reports import batch
+
+        assert self.combined is not None
+        if not rendered:  # the render stopped: only a cancel asks that
+            raise _Cancelled
+        self._parts_waiting.discard(ticket)
+        if not self._parts_waiting:
+            temp = self._scratch.path(self.combined)
+            self._combined_ticket = pool.submit(batch.join_parts, self._parts, temp, self.matched)
+            self._waiting[self._combined_ticket] = [(temp, self.combined)]
 
     def _per_visit(self, pool: Pool, notes: Iterable[VisitNote], rows: CsvSheet | None) -> None:
         from needlelog.reports import batch
         from needlelog.reports.visit_note import note_filename
 
         chunk = RENDER_CHUNK if isinstance(pool, WorkerPool) else 1
-        window = max(2, 2 * self.workers) + (self._combined_ticket is not None)  # every worker busy
+        window = max(2, 2 * self.workers) + self._combined_tasks  # every worker busy
         for part in _chunks(notes, chunk):
             self.check()
             names = [self._unique(note_filename(note)) for note in part]
@@ -491,13 +521,16 @@ class _Job:
             self._waiting[ticket] = list(zip(temps, names, strict=True))
             while pool.pending >= window:
                 self._collect(pool)
-        while pool.pending > (self._combined_ticket is not None and not self._combined_done):
+        while pool.pending > self._combined_tasks:
             self._collect(pool)
 
     def _collect(self, pool: Pool) -> None:
         """Publish what the renderers finished in the next moment; asks for a cancel first."""
         self.check()
         for done in pool.finished(POLL_SECONDS):
+            if done.ticket in self._parts_waiting:
+                self._part_done(pool, done.ticket, done.value)
+                continue
             files = self._waiting.pop(done.ticket)
             if done.ticket == self._combined_ticket:
                 if not done.value:  # the render stopped: only a cancel asks that
