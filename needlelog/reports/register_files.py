@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,8 +15,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
+from needlelog.domain.model import Clinic
 from needlelog.domain.registers import AuditLine, RecallHit, RegisterEntry
 from needlelog.reports.csv_export import ENCODING, neutralise
+from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import INK, MUTED, RULE, SHADE, line
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, fonts, markup
@@ -120,8 +122,11 @@ def audit_csv(lines: Sequence[AuditLine]) -> bytes:
     return _csv([header, *rows])
 
 
-def adverse_pdf(entries: Sequence[RegisterEntry], first: date, last: date, made: datetime) -> bytes:
-    """The register as landscape pages for a critical-event review: one row per visit, patients by chart number."""
+def adverse_pdf(
+    entries: Sequence[RegisterEntry], first: date, last: date, made: datetime, clinic: Clinic | None = None
+) -> bytes:
+    """The register as landscape pages for a critical-event review: one row per visit, patients by chart number;
+    the clinic's letterhead (and logo) on every page."""
     fonts()
     body = ParagraphStyle("body", fontName=MAIN, fontSize=8, leading=10, textColor=INK)
     small = ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5, textColor=MUTED)
@@ -129,7 +134,9 @@ def adverse_pdf(entries: Sequence[RegisterEntry], first: date, last: date, made:
     header = ["Service date", "Chart", "Clinician", "Events on the note", "Reported later", "Severity", "Status"]
     data: list[list[Any]] = [header]
     for e in entries:
-        status = e.status.label + (f"\n{e.closed_by}, {_local(e.closed_at)}" if e.closed_at else "")
+        status = Paragraph(
+            markup(e.status.label + (f"\n{e.closed_by}, {_local(e.closed_at)}" if e.closed_at else "")), body
+        )
         data.append(
             [
                 _local(e.service_start),
@@ -141,7 +148,9 @@ def adverse_pdf(entries: Sequence[RegisterEntry], first: date, last: date, made:
                 status,
             ]
         )
-    table = Table(data, colWidths=[26 * mm, 20 * mm, 34 * mm, 70 * mm, 70 * mm, 18 * mm, 30 * mm], repeatRows=1)
+    table = Table(
+        data, colWidths=[26 * mm, 19 * mm, 30 * mm, 64 * mm, 64 * mm, 16 * mm, 28 * mm], repeatRows=1, hAlign="LEFT"
+    )
     table.setStyle(
         TableStyle(
             [
@@ -164,15 +173,25 @@ def adverse_pdf(entries: Sequence[RegisterEntry], first: date, last: date, made:
         table,
     ]
     buffer = io.BytesIO()
+    width, height = landscape(LETTER)
+    letterhead = PageLetterhead(clinic, 14 * mm, height - 14 * mm, width - 28 * mm) if clinic is not None else None
     doc = SimpleDocTemplate(
         buffer,
         pagesize=landscape(LETTER),
         leftMargin=14 * mm,
         rightMargin=14 * mm,
-        topMargin=14 * mm,
+        topMargin=14 * mm + (letterhead.space if letterhead is not None else 0),
         bottomMargin=14 * mm,
         title="Adverse-event register",
         author="needlelog",
     )
-    doc.build(story)
+    doc.build(story, onFirstPage=_page(letterhead), onLaterPages=_page(letterhead))
     return buffer.getvalue()
+
+
+def _page(letterhead: PageLetterhead | None) -> Callable[[Any, Any], None]:
+    def draw(canvas: Any, doc: Any) -> None:
+        if letterhead is not None:
+            letterhead.draw(canvas, doc)
+
+    return draw

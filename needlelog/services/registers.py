@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from needlelog.db import adverse_repo, records
+from needlelog.db.clinic_repo import get_clinic
 from needlelog.domain.access import Action, AuditAction
 from needlelog.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from needlelog.domain.lots import NeedleLot, lot_problems, usable_lots
@@ -95,11 +96,11 @@ class RegisterService(UseCases):
 
         entries = self.adverse_events(first, last)
         made = self._clock()
-        files = [
-            (path, render(entries, first, last, made))
-            for path, render in ((csv, register_files.adverse_csv), (pdf, register_files.adverse_pdf))
-            if path is not None
-        ]
+        with self._transaction() as db, db.begin():
+            clinic = get_clinic(db)
+        files = [(path, register_files.adverse_csv(entries, first, last, made)) for path in (csv,) if path is not None]
+        if pdf is not None:
+            files.append((pdf, register_files.adverse_pdf(entries, first, last, made, clinic)))
         with self._transaction() as db, db.begin():
             names = ", ".join(path.name for path, _ in files)
             self._audit(db, AuditAction.REGISTER_EXPORTED, detail=f"adverse-event register {first} to {last}: {names}")

@@ -10,7 +10,16 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtWidgets import QDateEdit, QDialog, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.rules import local_date
@@ -56,8 +65,9 @@ class RegisterDialog(QDialog):
 
     def finish(self, layout: QVBoxLayout) -> None:
         """The general problem line, what was saved, and Close, at the foot of the window."""
-        layout.addWidget(self.general)
-        layout.addWidget(self.saved)
+        for line in (self.general, self.saved):  # a line of words, never the space the lists want
+            line.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+            layout.addWidget(line)
         closing, self.close_button = close_row(self, self.prefix)
         layout.addLayout(closing)
 
