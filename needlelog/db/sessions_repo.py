@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.episodes_repo import episode_id_for
@@ -347,9 +348,13 @@ def mark_discarded(db: Session, row: SessionRow, by_id: int, at: datetime, reaso
     db.flush()
 
 
-def running_timers(db: Session) -> list[RunningTimer]:
-    """Every dwell timer started and not stopped, on any draft of any patient, oldest first."""
-    stmt = (
+def running_timers_query() -> Select[*tuple[Any, ...]]:
+    """The running timers' rows, read through the partial index that holds only them (migration 0004).
+
+    The draft test is written ``status || ''`` so that SQLite does not start from the status index instead
+    and walk every draft's sites: 10,000 drafts at 500,000 sessions, 30-200 ms at each sign-in and in the
+    main window's dock, against under 1 ms (issue 14)."""
+    return (
         select(
             SiteRow.session_id,
             SiteRow.position,
@@ -367,10 +372,15 @@ def running_timers(db: Session) -> list[RunningTimer]:
         .where(
             SiteRow.timer_started_at.is_not(None),
             SiteRow.timer_stopped_at.is_(None),
-            SessionRow.status == SessionStatus.DRAFT,
+            type_coerce(SessionRow.status, String).concat("") == SessionStatus.DRAFT.value,
         )
         .order_by(SiteRow.timer_started_at, SiteRow.session_id, SiteRow.position)
     )
+
+
+def running_timers(db: Session) -> list[RunningTimer]:
+    """Every dwell timer started and not stopped, on any draft of any patient, oldest first."""
+    stmt = running_timers_query()
     return [
         RunningTimer(
             session_id=r.session_id,

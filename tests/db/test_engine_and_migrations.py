@@ -150,3 +150,15 @@ def test_the_running_timer_index_is_partial_though_the_models_do_not_say_so(db_p
         ).scalar_one()
     engine.dispose()
     assert "WHERE timer_started_at IS NOT NULL AND timer_stopped_at IS NULL" in " ".join(sql.split())
+
+
+def test_the_running_timers_are_read_through_their_partial_index(db_path: Path) -> None:
+    """Not by the status index through every draft's sites (issue 14: 10,000 drafts at 500,000 sessions)."""
+    from needlelog.db.sessions_repo import running_timers_query
+
+    engine = engine_at_head(db_path)
+    sql = str(running_timers_query().compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    engine.dispose()
+    assert "ix_needling_site_running_timer" in plan, plan
