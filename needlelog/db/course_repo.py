@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Integer, case, cast, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from needlelog.db.models import SessionRow, SiteRow, TriggerPointRow
+from needlelog.db.models import OutcomeRow, SessionRow, SiteRow, TriggerPointRow
+from needlelog.db.outcomes_text import outcome_from_row
 from needlelog.domain.course import PainVisit
 from needlelog.domain.heat_map import COLUMNS, ROWS
+from needlelog.domain.outcomes import OutcomeVisit
 from needlelog.domain.vocab import FigureView, SessionStatus
 
 # A visit's place in the patient's course: (service start, session id), as the history orders them.
@@ -66,3 +68,31 @@ def marker_cells(db: Session, patient_id: int) -> tuple[tuple[tuple[FigureView, 
         .group_by(TriggerPointRow.view, column, row)
     )
     return tuple(((view, int(c), int(r)), count) for view, c, r, count in db.connection().execute(stmt))
+
+
+def signed_outcomes(db: Session, patient_ids: Iterable[int]) -> dict[int, list[tuple[CourseKey, OutcomeVisit]]]:
+    """Each patient's outcome scores at their signed visits, oldest first (a PSFS without a rated activity is left
+    out: it has no score)."""
+    wanted = sorted(set(patient_ids))
+    found: dict[int, list[tuple[CourseKey, OutcomeVisit]]] = {patient_id: [] for patient_id in wanted}
+    if not wanted:
+        return found
+    stmt = (
+        select(
+            SessionRow.patient_id,
+            SessionRow.id,
+            SessionRow.service_start,
+            OutcomeRow.instrument,
+            OutcomeRow.total,
+            OutcomeRow.activities,
+        )
+        .join(OutcomeRow, OutcomeRow.session_id == SessionRow.id)
+        .where(SessionRow.patient_id.in_(wanted), SessionRow.status == SessionStatus.SIGNED)
+        .order_by(SessionRow.patient_id, SessionRow.service_start, SessionRow.id, OutcomeRow.position)
+    )
+    for patient_id, session_id, start, instrument, total, activities in db.execute(stmt):
+        score = outcome_from_row(instrument, total, activities).score
+        if score is not None:
+            visit = OutcomeVisit(session_id, start.astimezone().date(), instrument, score)
+            found[patient_id].append(((start, session_id), visit))
+    return found

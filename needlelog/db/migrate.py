@@ -35,6 +35,7 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0010",
     "0011",
     "0012",
+    "0013",
 )
 HEAD = KNOWN_REVISIONS[-1]
 UPGRADE_LOCK = 7_261_001  # PostgreSQL advisory lock key: one upgrade at a time

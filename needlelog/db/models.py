@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from needlelog.db.types import Code, CodeSet, UtcDateTime
 from needlelog.domain.access import AuditAction
 from needlelog.domain.model import CONSENT_VALID_MONTHS_DEFAULT
+from needlelog.domain.outcomes import Instrument
 from needlelog.domain.registers import CaseStatus, Severity
 from needlelog.domain.vocab import (
     AdverseEventKind,
@@ -213,6 +214,28 @@ class SessionRow(Base):
         order_by="AdverseEventRow.position",
         cascade="all, delete-orphan",
     )
+    outcomes: Mapped[list[OutcomeRow]] = relationship(
+        back_populates="session",
+        order_by="OutcomeRow.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class OutcomeRow(Base):
+    """One outcome measure of a visit (schema 0013): a licensed instrument's total, or the PSFS's activities."""
+
+    __tablename__ = "outcome_measure"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_session.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    instrument: Mapped[Instrument] = mapped_column(Code(Instrument))
+    total: Mapped[float | None] = mapped_column(Float)
+    # The PSFS's activities as JSON [[activity, score], ...]; "" for a licensed instrument.
+    activities: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    session: Mapped[SessionRow] = relationship(back_populates="outcomes")
 
 
 class EpisodeRow(Base):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from needlelog.db.adverse_repo import late_reports_of
 from needlelog.db.clinic_repo import clinician_from_row, get_clinic
-from needlelog.db.course_repo import CourseKey, signed_pain
+from needlelog.db.course_repo import CourseKey, signed_outcomes, signed_pain
 from needlelog.db.models import ClinicianRow, PatientRow, SessionRow
 from needlelog.db.patients_repo import patient_from_row
 from needlelog.db.records import amendments_of
@@ -24,6 +24,7 @@ from needlelog.db.sessions_repo import _FULL_SESSION, IN_CHART, session_from_row
 from needlelog.domain.as_signed import patient_as_signed
 from needlelog.domain.course import PainVisit
 from needlelog.domain.model import Amendment, Clinic, Clinician, Consent, Patient, TreatmentSession, VisitNote
+from needlelog.domain.outcomes import OutcomeVisit
 from needlelog.domain.vocab import SessionStatus
 
 
@@ -68,7 +69,7 @@ class VisitNoteLoader:
 
     A batch costs one query for its sessions, one each for their sites, trigger points and adverse
     events (``selectinload``), one for the patients and one for the clinicians not met in an
-    earlier batch, one for the signed visits' pain of the patients not met before (the pain course);
+    earlier batch, one each for the signed visits' pain and outcome scores of the patients not met before;
     the clinic is read once. Patients, clinicians and courses are kept between batches.
     """
 
@@ -80,6 +81,7 @@ class VisitNoteLoader:
         self._clinicians: dict[int, Clinician] = {}
         self._consents: dict[int, tuple[Consent, ...]] = {}  # each patient's consents, every one given
         self._courses: dict[int, tuple[list[CourseKey], list[PainVisit]]] = {}  # each patient's signed visits
+        self._outcomes: dict[int, tuple[list[CourseKey], list[OutcomeVisit]]] = {}  # and their outcome scores
 
     def notes(self, session_ids: Sequence[int]) -> list[VisitNote]:
         if not session_ids:
@@ -109,6 +111,8 @@ class VisitNoteLoader:
         wanted_courses = {s.patient_id for s in sessions} - self._courses.keys()
         for patient_id, course in signed_pain(db, wanted_courses).items():
             self._courses[patient_id] = ([key for key, _ in course], [visit for _, visit in course])
+        for patient_id, scores in signed_outcomes(db, wanted_courses).items():
+            self._outcomes[patient_id] = ([key for key, _ in scores], [visit for _, visit in scores])
         amended = amendments_of(db, [s.id for s in sessions if s.id is not None and s.is_signed])
         later = late_reports_of(db, [s.id for s in sessions if s.id is not None])
         db.expunge_all()  # the rows are translated; do not keep a thousand of them in the identity map
@@ -125,7 +129,14 @@ class VisitNoteLoader:
         clinician = self._clinicians[s.clinician_id]
         if signer is not None and s.signed_as is not None and s.clinician_id == s.signed_by_id:
             clinician = signer  # one person: the name printed as the clinician is the one signed
-        return VisitNote(self._clinic, patient, clinician, s, signer, amendments, self._course(s))
+        return VisitNote(
+            self._clinic, patient, clinician, s, signer, amendments, self._course(s), outcome_course=self._scores(s)
+        )
+
+    def _scores(self, s: TreatmentSession) -> tuple[OutcomeVisit, ...]:
+        """The patient's outcome scores up to and including this visit (the first of each is its baseline)."""
+        keys, scores = self._outcomes.get(s.patient_id, ([], []))
+        return tuple(scores[: bisect_right(keys, (s.service_start, s.id or 0))])
 
     def _course(self, s: TreatmentSession) -> tuple[PainVisit, ...]:
         """The patient's signed visits up to and including this one (a draft: those before it)."""

@@ -18,11 +18,13 @@ from needlelog.db.episodes_repo import episode_id_for
 from needlelog.db.models import (
     AdverseEventRow,
     ClinicianRow,
+    OutcomeRow,
     PatientRow,
     SessionRow,
     SiteRow,
     TriggerPointRow,
 )
+from needlelog.db.outcomes_text import activities_text, outcome_from_row
 from needlelog.domain.errors import ConflictError, NotFoundError
 from needlelog.domain.figure import lung_field_site
 from needlelog.domain.model import (
@@ -119,6 +121,7 @@ def session_from_row(row: SessionRow) -> TreatmentSession:
         sharps_disposed=row.sharps_disposed,
         reactions=Reactions(row.soreness, row.reactions, row.reaction_other),
         adverse_events=tuple(AdverseEvent(e.kind, e.description) for e in row.adverse_events),
+        outcomes=tuple(outcome_from_row(o.instrument, o.total, o.activities) for o in row.outcomes),
         aftercare=row.aftercare,
         precautions_acknowledged=row.precautions_acknowledged,
         notes=row.notes,
@@ -145,6 +148,7 @@ def _fill_session(row: SessionRow, session: TreatmentSession) -> None:
         for i, s in enumerate(session.sites)
     ]
     row.adverse_events = [AdverseEventRow(**values) for values in _event_values(session)]
+    row.outcomes = [OutcomeRow(**values) for values in _outcome_values(session)]
 
 
 def _site_values(position: int, s: NeedlingSite) -> dict[str, object]:
@@ -170,6 +174,13 @@ def _point_values(s: NeedlingSite) -> list[dict[str, object]]:
 
 def _event_values(session: TreatmentSession) -> list[dict[str, object]]:
     return [{"position": i, "kind": e.kind, "description": e.description} for i, e in enumerate(session.adverse_events)]
+
+
+def _outcome_values(session: TreatmentSession) -> list[dict[str, object]]:
+    return [
+        {"position": i, "instrument": o.instrument, "total": o.total, "activities": activities_text(o.activities)}
+        for i, o in enumerate(session.outcomes)
+    ]
 
 
 def _fill_columns(row: SessionRow, session: TreatmentSession) -> None:
@@ -199,6 +210,7 @@ def _fill_columns(row: SessionRow, session: TreatmentSession) -> None:
 _FULL_SESSION = (
     selectinload(SessionRow.sites).selectinload(SiteRow.trigger_points),
     selectinload(SessionRow.adverse_events),
+    selectinload(SessionRow.outcomes),
 )
 
 
@@ -285,6 +297,7 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
     db.flush()
     db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))
     db.execute(delete(AdverseEventRow).where(AdverseEventRow.session_id == row.id))
+    db.execute(delete(OutcomeRow).where(OutcomeRow.session_id == row.id))
     if session.sites:
         site_rows = [{"session_id": row.id, "position": i, **_site_values(i, s)} for i, s in enumerate(session.sites)]
         db.execute(insert(SiteRow), site_rows)  # one executemany (RETURNING would go a row at a time on SQLite)
@@ -299,7 +312,10 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
     events = _event_values(session)
     if events:
         db.execute(insert(AdverseEventRow), [{"session_id": row.id, **event} for event in events])
-    db.expire(row, ["sites", "adverse_events"])
+    outcomes = _outcome_values(session)
+    if outcomes:
+        db.execute(insert(OutcomeRow), [{"session_id": row.id, **outcome} for outcome in outcomes])
+    db.expire(row, ["sites", "adverse_events", "outcomes"])
     return _as_stored(row, session)
 
 

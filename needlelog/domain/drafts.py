@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from needlelog.domain.model import NeedlingSite, TreatmentSession
+from needlelog.domain.outcomes import savable_outcomes
 from needlelog.domain.rules import REASON_MAX, SHORT_TEXT_MAX, TEXT_MAX, FieldProblem
 from needlelog.domain.text import TEXT_LIMITS, storable
 
@@ -66,4 +67,5 @@ def savable_draft(
     if any(problem.path == ("sites",) for problem in problems):
         # too many needles in all: the counts are the clinician's to give again
         sites = [replace(site, needles=None) for site in sites]
+    changes["outcomes"] = savable_outcomes(draft.outcomes, problems)
     return replace(draft, sites=tuple(sites), **changes)  # type: ignore[arg-type]

@@ -79,6 +79,12 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         content["timers"] = timers
     if session.lung_field_caution:
         content["lung_field_caution"] = True
+    # Added with schema 13: outcome measures, present only when recorded, so every note signed before keeps its
+    # fingerprint.
+    if session.outcomes:
+        content["outcomes"] = [
+            [o.instrument.value, o.total, [[a.activity, a.score] for a in o.activities]] for o in session.outcomes
+        ]
     # Added with schema 6: a site's needles out are listed only where they differ from its needles in, and
     # a dwell's reason only where written. A signed note counts every site out (out = in), and a note signed
     # before schema 6 was given out = in by the upgrade, so its fingerprint still verifies; nothing of the

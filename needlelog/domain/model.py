@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from needlelog.domain.course import PainVisit
+from needlelog.domain.outcomes import OutcomeMeasure, OutcomeVisit
 from needlelog.domain.registers import LateReport
 from needlelog.domain.vocab import (
     AdverseEventKind,
@@ -219,6 +220,8 @@ class TreatmentSession:
     aftercare: frozenset[Aftercare] = frozenset()
     precautions_acknowledged: frozenset[Precaution] = frozenset()
     notes: str = ""
+    # Outcome measures recorded at the visit (schema 0013): the PSFS's activities, licensed instruments' totals.
+    outcomes: tuple[OutcomeMeasure, ...] = ()
     # Recorded when saved: a site lay over the lung field, and the caution was shown.
     lung_field_caution: bool = False
     status: SessionStatus = SessionStatus.DRAFT
@@ -303,3 +306,5 @@ class VisitNote:
     # Adverse events that came to light after the visit (the register's, schema 0012): printed as
     # "reported later", never part of the signed note or its fingerprint.
     later_reports: tuple[LateReport, ...] = ()
+    # The outcome scores of the patient's signed visits up to this one (oldest first): the baselines of its changes.
+    outcome_course: tuple[OutcomeVisit, ...] = ()

@@ -12,6 +12,7 @@ from needlelog.domain.figure import lung_field_site
 from needlelog.domain.ledger import NeedleLedger
 from needlelog.domain.limits import DWELL_MAX, DWELL_MIN, LATE_ENTRY_AFTER, MIN_NEEDLING_AGE
 from needlelog.domain.model import Clinician, NeedlingSite, Patient, TreatmentSession
+from needlelog.domain.outcomes import outcome_sign_problems
 from needlelog.domain.problems import FieldProblem, site_number
 from needlelog.domain.screening import screening_problems
 from needlelog.domain.values import value_problems
@@ -80,6 +81,7 @@ def sign_problems(
     for i, site in enumerate(session.sites):
         problems.extend(_site_sign_problems(i, site))
     problems.extend(_lung_field_aftercare_problems(session))
+    problems.extend(outcome_sign_problems(session.outcomes))
     problems.extend(value_problems(session, now))
     problems.extend(NeedleLedger.of(session).problems())
     return _without_repeats(problems)

@@ -18,6 +18,7 @@ from needlelog.domain.limits import (
     PAIN_MIN,
 )
 from needlelog.domain.model import NeedlingSite, TreatmentSession
+from needlelog.domain.outcomes import outcome_problems
 from needlelog.domain.problems import FieldProblem, site_number
 from needlelog.domain.text import text_problems
 
@@ -32,6 +33,7 @@ def value_problems(session: TreatmentSession, now: datetime) -> list[FieldProble
     for i, site in enumerate(session.sites):
         problems.extend(_site_value_problems(i, site))
     problems.extend(_session_value_problems(session, now))
+    problems.extend(outcome_problems(session.outcomes))
     return problems
 
 

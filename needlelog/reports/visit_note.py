@@ -56,6 +56,7 @@ from needlelog.reports.note_layout import (
     _words,
     line,
 )
+from needlelog.reports.outcomes_section import outcomes_section
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.text import BOLD, MAIN, markup, plain
 
@@ -312,6 +313,7 @@ def story(note: VisitNote, styles: dict[str, ParagraphStyle], width: float) -> l
     flow.extend(_facts_and_chart(_facts(note, name), session.sites, styles, width))
     flow.extend(_sites_section(note, styles, width))
     flow.extend(course_section(note))
+    flow.extend(outcomes_section(note, styles))
     flow.extend(_ledger_section(session, styles))
     flow.extend(_reactions_section(session, styles))
     flow.extend(_adverse_events_section(session, styles))

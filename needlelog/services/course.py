@@ -16,6 +16,7 @@ from needlelog.domain.course import PainVisit
 from needlelog.domain.episodes import Episode, PlanProgress, episode_problems
 from needlelog.domain.errors import ValidationError
 from needlelog.domain.heat_map import HeatCell, density_of
+from needlelog.domain.outcomes import OutcomeVisit
 from needlelog.domain.vocab import Condition, TreatmentPlan
 from needlelog.services.base import UseCases
 
@@ -27,6 +28,7 @@ class PatientCourse:
     pain: tuple[PainVisit, ...] = ()
     heat: tuple[HeatCell, ...] = ()  # where their markers were placed, counted per cell
     plans: tuple[PlanProgress, ...] = ()  # every episode, latest started first
+    outcomes: tuple[OutcomeVisit, ...] = ()  # outcome scores of the signed visits, oldest first
 
     @property
     def open_plans(self) -> tuple[PlanProgress, ...]:
@@ -39,10 +41,11 @@ class CourseService(UseCases):
         with self._transaction() as db, db.begin():
             pain = course_repo.signed_pain(db, [patient_id])[patient_id]
             heat = density_of(course_repo.marker_cells(db, patient_id))
+            scores = course_repo.signed_outcomes(db, [patient_id])[patient_id]
             episodes = episodes_repo.patient_episodes(db, patient_id)
             counts = episodes_repo.signed_visit_counts(db, [e.id for e in episodes if e.id is not None])
         plans = tuple(PlanProgress(e, counts.get(e.id or 0, 0)) for e in episodes)
-        return PatientCourse(tuple(visit for _, visit in pain), heat, plans)
+        return PatientCourse(tuple(visit for _, visit in pain), heat, plans, tuple(v for _, v in scores))
 
     def start_episode(
         self, patient_id: int, plan: TreatmentPlan | None, condition: Condition | None, started_on: date | None

@@ -33,6 +33,7 @@ from needlelog.ui.editor.draft_discarder import DraftDiscarder
 from needlelog.ui.editor.draft_keeper import AUTOSAVE_MS, DraftKeeper
 from needlelog.ui.editor.keyboard import letters_move_on
 from needlelog.ui.editor.needle_ledger import NeedleLedgerPanel
+from needlelog.ui.editor.outcomes_panel import OutcomesPanel
 from needlelog.ui.editor.printed_note import PrintedNote
 from needlelog.ui.editor.safety_panel import SafetyPanel
 from needlelog.ui.editor.sign_problems import ProblemsList
@@ -83,6 +84,7 @@ class SessionEditor(QWidget):
         self.chart_panel = BodyChartPanel(self.figure, patient)
         self.sites = SitesPanel(services, self._confirm_surgery, self.view_only)
         self.facts = VisitFacts(patient, self.clock, self)
+        self.outcomes = OutcomesPanel(self)
         self.safety = SafetyPanel(services, patient, clinician, self.view_only)
         self.sites.refuse_site = self.safety.site_refusal
         self.ledger = NeedleLedgerPanel()
@@ -136,6 +138,7 @@ class SessionEditor(QWidget):
         last.addWidget(facts.aftercare_box, 1)
         rows.addLayout(last)
         last.addWidget(facts.notes_box, 2)
+        rows.addWidget(self.outcomes.box)
         rows.addWidget(self.amendments)
         outer.addWidget(self.problems_list.problems)
         bottom = QHBoxLayout()
@@ -156,7 +159,13 @@ class SessionEditor(QWidget):
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close)
         for panel in (sites, self.ledger, self.facts, chart, self.amendments, self.safety):
             panel.bind_keys(self)
-        for change in (sites.changed, self.ledger.changed, self.facts.changed, self.safety.changed):
+        for change in (
+            sites.changed,
+            self.ledger.changed,
+            self.facts.changed,
+            self.safety.changed,
+            self.outcomes.changed,
+        ):
             change.connect(self._changed)
         self.safety.consent_recorded.connect(self._consent_recorded)
         sites.rows_changed.connect(self._update_tab_order)
@@ -190,7 +199,7 @@ class SessionEditor(QWidget):
         """Tab walks the form in reading order, through each site row from left to right."""
         chain = self.safety.tab_chain() + self.facts.tab_chain_above_sites()
         chain += self.sites.tab_chain() + self.ledger.tab_chain()
-        chain += self.facts.tab_chain_below_ledger()
+        chain += self.facts.tab_chain_below_ledger() + self.outcomes.tab_chain()
         chain += [self.keeper.save_button, self.problems_list.sign_button, self.discarder.discard_button]
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -296,6 +305,7 @@ class SessionEditor(QWidget):
             **self.safety.values(),  # type: ignore[arg-type]
             sites=self.sites.sites(),
             **self.ledger.values(),  # type: ignore[arg-type]
+            **self.outcomes.values(),  # type: ignore[arg-type]
         )
 
     def show_session(self, session: TreatmentSession) -> None:
@@ -307,6 +317,7 @@ class SessionEditor(QWidget):
             self.safety.show_session(session)
             self.sites.show_sites(session.sites)
             self.ledger.show_session(session)
+            self.outcomes.show_session(session)
         finally:
             self._loading = False
         self.chart_panel.accept_charted(session)
@@ -319,6 +330,7 @@ class SessionEditor(QWidget):
 
     def _set_read_only(self, read_only: bool) -> None:
         panels = (self.facts, self.safety, self.ledger, self.sites, self.amendments, self.keeper, self.problems_list)
+        self.outcomes.set_read_only(read_only)
         for panel in panels:
             panel.set_read_only(read_only)
         self.chart_panel.set_read_only(read_only)
@@ -345,12 +357,13 @@ class SessionEditor(QWidget):
             by_field.setdefault(problem.field, []).append(problem.message)
         self.sites.show_problems(by_field)
         self.facts.show_problems(by_field)
+        self.outcomes.show_problems(by_field)
         self.problems_list.show_readiness(content, self.sites.expired_lot_problems(content))
         self.ledger.show_ledger(content)
 
     def widget_for(self, field: str) -> QWidget | None:
         """The field a problem names, so the user can be taken to it."""
-        for panel in (self.safety, self.sites, self.facts, self.ledger):
+        for panel in (self.safety, self.sites, self.facts, self.ledger, self.outcomes):
             widget = panel.widget_for(field)
             if widget is not None:
                 return widget

@@ -24,7 +24,7 @@ def _run(engine: object, action: str, revision: str) -> None:
         getattr(command, action)(config, revision)
 
 
-@pytest.mark.parametrize("down_to", ["0010", "0009", "0006", "0005", "0004", "0003"])
+@pytest.mark.parametrize("down_to", ["0012", "0011", "0010", "0009", "0006", "0005", "0004", "0003"])
 def test_sqlite_steps_down_and_up_again_with_its_triggers(tmp_path: Path, down_to: str) -> None:
     path = tmp_path / "chart.sqlite"
     shutil.copy(FIXTURES / f"schema-{migrate.HEAD}.sqlite", path)

@@ -222,8 +222,9 @@ def test_a_thousand_sessions_load_in_a_fixed_number_of_queries(tmp_path: Path) -
     assert len(notes) == 1000
     batches = -(-1000 // exporting.LOAD_BATCH)
     # ids, clinic, and per batch: sessions, sites, trigger points, adverse events, patients (+ consents),
-    # clinicians, amendments, the pain course of the patients not met before, adverse events reported later
-    assert len(statements) <= 3 + batches * 10, len(statements)
+    # clinicians, amendments, outcome measures, the pain and outcome course of the patients not met before,
+    # adverse events reported later
+    assert len(statements) <= 3 + batches * 12, len(statements)
     assert all(n.patient.id == n.session.patient_id and n.clinician.id == n.session.clinician_id for n in notes)
     assert all((n.signer is not None) == n.session.is_signed for n in notes)
 

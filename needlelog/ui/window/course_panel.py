@@ -10,19 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.domain.access import Action
 from needlelog.domain.course import pain_figure
 from needlelog.domain.episodes import PlanProgress
 from needlelog.domain.errors import NeedlelogError
+from needlelog.domain.outcomes import SCALES, Instrument, outcome_figure
 from needlelog.services.course import PatientCourse
 from needlelog.services.store import Services
 from needlelog.ui.dialogs.episode_dialog import EpisodeDialog
 from needlelog.ui.widgets.common import named
 from needlelog.ui.widgets.course_chart import CourseChart
 from needlelog.ui.widgets.heat_map import MarkerHeatMap
+from needlelog.ui.widgets.wheel_guard import guard_wheels
 
 REASSESS_STYLE = "color: #8a4b00; font-weight: bold;"
 
@@ -56,9 +58,15 @@ class CoursePanel(QWidget):
         named(self.message, "courseMessage", "Course message")
         self.message.setStyleSheet("color: #a11a1a;")
         self.chart = CourseChart("painCourse", "Pain before and after, signed visits")
+        guard_wheels()  # a wheel over the choice of plot never changes it unless clicked into
+        self.plot_choice = QComboBox()
+        named(self.plot_choice, "plotChoice", "Plot: pain or an outcome measure")
+        self.plot_choice.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.plot_choice.currentIndexChanged.connect(self._plot)
         self.heat_map = MarkerHeatMap()
         top = QHBoxLayout()
         top.addWidget(self.plans, 1)
+        top.addWidget(self.plot_choice)
         top.addWidget(self.new_episode_button)
         figures = QHBoxLayout()
         figures.addWidget(self.chart, 3)
@@ -82,9 +90,32 @@ class CoursePanel(QWidget):
         may_start = patient_id is not None and self.services.access.may(Action.EDIT_PATIENT)
         self.new_episode_button.setEnabled(may_start)
         self._show_plans()
-        self.chart.set_figure(pain_figure(self.course.pain) if patient_id is not None else None)
+        self._fill_plot_choice()
         self.heat_map.set_cells(self.course.heat, len(self.course.pain))
         return self.course
+
+    def _fill_plot_choice(self) -> None:
+        """Pain, and each instrument the patient's signed visits recorded; the choice kept where it still applies."""
+        kept = self.plot_choice.currentData()
+        recorded = [i for i in Instrument if any(v.instrument is i for v in self.course.outcomes)]
+        self.plot_choice.blockSignals(True)
+        self.plot_choice.clear()
+        self.plot_choice.addItem("Pain", "pain")
+        for instrument in recorded:
+            self.plot_choice.addItem(SCALES[instrument].short, instrument.value)
+        self.plot_choice.setCurrentIndex(max(0, self.plot_choice.findData(kept)))
+        self.plot_choice.blockSignals(False)
+        self.plot_choice.setVisible(bool(recorded))
+        self._plot()
+
+    def _plot(self, *_: object) -> None:
+        chosen = self.plot_choice.currentData()
+        if self.patient_id is None:
+            self.chart.set_figure(None)
+        elif chosen in (None, "pain"):
+            self.chart.set_figure(pain_figure(self.course.pain))
+        else:
+            self.chart.set_figure(outcome_figure(Instrument(chosen), self.course.outcomes))
 
     def _show_plans(self) -> None:
         open_plans = self.course.open_plans
