@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, text
 
 from needlelog.domain.errors import StorageError
 
-DELETES = ("needling_site", "trigger_point", "adverse_event")  # a draft's rows replaced on each save
+DELETES = ("needling_site", "trigger_point", "adverse_event", "outcome_measure")  # a draft's rows replaced on each save
 READ_ONLY_TABLES = ("alembic_version",)  # the schema's version: the owner's upgrade writes it
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 DEFAULT_GROUP = "needlelog_app"
