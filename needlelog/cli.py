@@ -159,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
         "chain. Prints ok and exits 0, or names each problem and exits 1.",
     )
     _db_option(check, required=True)
+    check.add_argument(
+        "--user",
+        metavar="NAME",
+        help="verify the seals with this account's key to the chart (password: $NEEDLELOG_PASSWORD or a prompt)",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
@@ -178,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     from needlelog import cli_report
 
     cli_report.add_commands(commands)
+    from needlelog import cli_auth
+
+    cli_auth.add_commands(commands)
     return parser
 
 
@@ -289,10 +297,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from needlelog.cli_auth import seal_problems, seal_words
     from needlelog.services.store import check_database
 
     target = _target(args)
     problems = check_database(target)
+    problems += seal_problems(target, args.user, checked=not problems)
     for problem in problems:
         print(f"needlelog check: {problem}", file=sys.stderr)
     if problems:
@@ -300,7 +310,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         say_newest_backup(target)
         return EXIT_PROBLEMS
-    _say(f"{target}: ok (integrity, foreign keys, schema at head)")
+    _say(f"{target}: ok (integrity, foreign keys, schema at head{seal_words(target, args.user)})")
     return EXIT_OK
 
 
@@ -368,6 +378,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from needlelog import cli_report
 
         return cli_report.run(args)
+    if args.command == "recover":
+        from needlelog import cli_auth
+
+        return cli_auth.run_recover(args, _writable(args, "recover"))
     if args.command == "db":
         if args.db_command == "grants":
             from needlelog import cli_server

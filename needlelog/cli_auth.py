@@ -8,14 +8,17 @@ seed: no administrator has a password) is used as the system, as before.
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
+from typing import Any
 
-from needlelog.domain.errors import PermissionDenied
+from needlelog.domain.errors import PermissionDenied, StorageError
 from needlelog.services.store import Services
 
 PASSWORD_VARIABLE = "NEEDLELOG_PASSWORD"
+RECOVERY_VARIABLE = "NEEDLELOG_RECOVERY_KEY"
 
 
 def sign_in(services: Services, user: str | None) -> None:
@@ -26,14 +29,76 @@ def sign_in(services: Services, user: str | None) -> None:
         raise PermissionDenied(
             f"This chart has accounts: give --user NAME (the password from {PASSWORD_VARIABLE} or the prompt)."
         )
+    services.accounts.login(user, _secret(PASSWORD_VARIABLE, f"password for {user}"))
+
+
+def _secret(variable: str, what: str) -> str:
+    """A password or key from ``variable`` (a scheduled job) or a prompt that does not echo (a terminal)."""
+    value = os.environ.get(variable)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise PermissionDenied(f"No {what}: set {variable} for a scheduled job, or run at a terminal.")
+    try:
+        return getpass.getpass(f"needlelog: {what}: ")
+    except EOFError:
+        raise PermissionDenied(f"No {what} was given.") from None
+
+
+def seal_problems(target: str, user: str | None, *, checked: bool) -> list[str]:
+    """`check --user`: every seal verified with the account's key to the chart (nothing is written)."""
+    from needlelog.services.store import has_chart_key, seal_check
+
+    if not user:
+        return []
+    password = _secret(PASSWORD_VARIABLE, f"password for {user}")
+    try:
+        if not has_chart_key(target):
+            return []
+        return seal_check(target, user, password)
+    except StorageError:
+        if checked:
+            raise
+        return []  # the file's own problems are named already
+
+
+def seal_words(target: str, user: str | None) -> str:
+    """What `check` says of the seals after "ok": nothing for a chart without a key (nothing is sealed)."""
+    from needlelog.services.store import has_chart_key
+
+    if not has_chart_key(target):
+        return ""
+    return "; seals verified" if user else "; seals not verified: give --user NAME to verify them"
+
+
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    from needlelog.cli import _db_option
+
+    recover = commands.add_parser(
+        "recover",
+        help="set an account's password with the chart's recovery key (when every password is lost)",
+        description="Open the chart key with the recovery key shown at the first start (from "
+        f"${RECOVERY_VARIABLE} or a prompt) and give --user a new password (from ${PASSWORD_VARIABLE} or a "
+        "prompt, asked twice), audited.",
+    )
+    _db_option(recover, required=True)
+    recover.add_argument("--user", metavar="NAME", required=True, help="the account that gets the new password")
+
+
+def run_recover(args: argparse.Namespace, target: str) -> int:
+    from needlelog.cli import EXIT_OK, _say
+    from needlelog.services.store import open_chart
+
+    recovery = _secret(RECOVERY_VARIABLE, "the recovery key")
     password = os.environ.get(PASSWORD_VARIABLE)
     if password is None:
-        if not sys.stdin.isatty():
-            raise PermissionDenied(
-                f"No password for {user}: set {PASSWORD_VARIABLE} for a scheduled job, or run at a terminal."
-            )
-        try:
-            password = getpass.getpass(f"needlelog: password for {user}: ")
-        except EOFError:
-            raise PermissionDenied(f"No password for {user} was given.") from None
-    services.accounts.login(user, password)
+        password = _secret(PASSWORD_VARIABLE, f"new password for {args.user}")
+        if _secret(PASSWORD_VARIABLE, "the new password again") != password:
+            raise PermissionDenied("The two passwords differ; nothing was changed.")
+    services = open_chart(target, create=False, upgrade=False)
+    try:
+        services.accounts.recover(recovery, args.user, password)
+    finally:
+        services.close()
+    _say(f"{args.user}: password set with the recovery key")
+    return EXIT_OK

@@ -18,6 +18,7 @@ import pytest
 from argon2 import Parameters, PasswordHasher, Type
 from hypothesis import settings
 
+from needlelog.db.chart_key import KeyWrapping
 from needlelog.domain.model import Clinic, Clinician, Consent, Patient, Screening
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.store import Services, build_services, engine_at_head, open_chart
@@ -36,6 +37,8 @@ NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
 # proved to be the documented one in tests/services/test_access.py.
 TEST_HASHING = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=1, memory_cost=8, parallelism=1)
 TEST_HASHER = PasswordHasher.from_parameters(TEST_HASHING)
+# The chart key's wrapping at Argon2id's minimum cost likewise (the program's is proved in test_chart_key.py).
+TEST_WRAPPING = KeyWrapping(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def copy_chart(source: Path, target: Path) -> None:
@@ -100,7 +103,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def services(db_path: Path, clock: FakeClock) -> Iterator[Services]:
-    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER)
+    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     chart.clinic.save_clinic(Clinic(name="Bow River Physiotherapy", address="12 Centre Ave W", phone="403-555-0142"))
     yield chart
     chart.close()
@@ -133,4 +136,4 @@ def patient(services: Services) -> Patient:
 
 def rebuild(db_path: Path, clock: FakeClock) -> Services:
     """A second, independent opening of the same file (another window, another PC)."""
-    return build_services(engine_at_head(db_path), clock, hasher=TEST_HASHER)
+    return build_services(engine_at_head(db_path), clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from needlelog import __version__
 from needlelog.reports.visit_note import render_visit_note
 from needlelog.services.store import open_chart
-from tests.conftest import TEST_HASHER
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.reports.test_visit_note import signed_note
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def test_the_about_box_says_the_version(qtbot: QtBot, tmp_path: Path) -> None:
 
     from needlelog.ui.dialogs.about import AboutDialog
 
-    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         dialog = AboutDialog(services)
         qtbot.addWidget(dialog)

@@ -36,6 +36,7 @@ KNOWN_REVISIONS: tuple[str, ...] = (
     "0011",
     "0012",
     "0013",
+    "0014",
 )
 HEAD = KNOWN_REVISIONS[-1]
 UPGRADE_LOCK = 7_261_001  # PostgreSQL advisory lock key: one upgrade at a time

@@ -422,3 +422,41 @@ class LateReportRow(Base):
     noticed_on: Mapped[date | None] = mapped_column(Date)
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("clinician.id"))
+
+
+class KeyWrappingRow(Base):
+    """One wrapped copy of the chart key (schema 0014): an account's (``clinician_id``) or the recovery key's
+    (``clinician_id`` empty). Never the key itself: :mod:`needlelog.db.chart_key`."""
+
+    __tablename__ = "key_wrapping"
+    __table_args__ = (UniqueConstraint("clinician_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("clinician.id"))
+    kdf: Mapped[str] = mapped_column(String(200))
+    nonce: Mapped[str] = mapped_column(String(64))
+    wrapped: Mapped[str] = mapped_column(String(200))
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RecordSealRow(Base):
+    """The keyed seal (HMAC-SHA256) of one signed note, amendment, follow-up or audit row (schema 0014)."""
+
+    __tablename__ = "record_seal"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seal: Mapped[str] = mapped_column(String(64))
+
+
+class ChainSealRow(Base):
+    """The audit chain's head and row count, sealed (schema 0014): one row, updated by every sealed append, so
+    that a cut tail or a trail emptied is found."""
+
+    __tablename__ = "chain_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    head_id: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    seal: Mapped[str] = mapped_column(String(64))

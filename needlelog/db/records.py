@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from needlelog.db import seals
 from needlelog.db.engine import read_snapshot
 from needlelog.db.models import (
     AmendmentRow,
@@ -84,6 +85,7 @@ def append_audit(db: Session, entry: AuditEntry) -> AuditEntry:
     )
     db.add(row)
     db.flush()
+    seals.seal_row(db, seals.AUDIT, row.id)  # with the key of the one acting, when they hold it
     return replace(stamped, row_hash=digest, id=row.id)
 
 
@@ -159,8 +161,10 @@ def audit_chain_problem(engine: Engine, batch: int = 5000) -> str | None:
 
 
 def add_amendment(db: Session, session_id: int, author_id: int, at: datetime, reason: str, body: str) -> None:
-    db.add(AmendmentRow(session_id=session_id, author_id=author_id, written_at=at, reason=reason, text=body))
+    row = AmendmentRow(session_id=session_id, author_id=author_id, written_at=at, reason=reason, text=body)
+    db.add(row)
     db.flush()
+    seals.seal_row(db, seals.AMENDMENT, row.id)
 
 
 def amendments_of(db: Session, session_ids: Sequence[int]) -> dict[int, tuple[Amendment, ...]]:
@@ -248,5 +252,7 @@ def session_row(db: Session, session_id: int) -> SessionRow | None:
 
 
 def add_follow_up(db: Session, session_id: int, author_id: int, at: datetime, body: str) -> None:
-    db.add(FollowUpRow(session_id=session_id, author_id=author_id, written_at=at, text=body))
+    row = FollowUpRow(session_id=session_id, author_id=author_id, written_at=at, text=body)
+    db.add(row)
     db.flush()
+    seals.seal_row(db, seals.FOLLOW_UP, row.id)

@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine, text
 
 from needlelog.domain.errors import StorageError
 
-DELETES = ("needling_site", "trigger_point", "adverse_event", "outcome_measure")  # a draft's rows replaced on each save
+# A draft's rows are replaced on each save; a password set by someone without the chart key drops its old copy.
+DELETES = ("needling_site", "trigger_point", "adverse_event", "outcome_measure", "key_wrapping")
 READ_ONLY_TABLES = ("alembic_version",)  # the schema's version: the owner's upgrade writes it
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 DEFAULT_GROUP = "needlelog_app"

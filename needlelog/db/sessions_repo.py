@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, String, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session, selectinload
 
+from needlelog.db import seals
 from needlelog.db.episodes_repo import episode_id_for
 from needlelog.db.models import (
     AdverseEventRow,
@@ -351,6 +352,7 @@ def mark_signed(
     row.signed_as = signed_as_text(signed_as)
     row.updated_at = signed_at
     db.flush()
+    seals.seal_row(db, seals.NOTE, row.id)  # in the signature's transaction, by the signer's key
     return _as_stored(row, stored)
 
 

@@ -147,6 +147,7 @@ class AuditAction(StrEnum):
     REPORT_WRITTEN = "report_written"  # the clinic report written as PDF / CSV
     ADVERSE_REPORTED = "adverse_reported"  # an adverse event reported after the visit, against it
     ADVERSE_REVIEWED = "adverse_reviewed"  # a case's severity or status set (open / closed)
+    CHART_KEY_MADE = "chart_key_made"  # the chart key made (the first account, or the first sign-in after 0014)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import records
 from needlelog.db import repositories as repo
+from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
 from needlelog.db.models import ClinicianRow
 from needlelog.domain.access import (
     FAILED_LOGINS_BEFORE_LOCK,
@@ -33,6 +34,7 @@ from needlelog.domain.model import Clinician
 from needlelog.domain.problems import FieldProblem
 from needlelog.domain.text import bad_character, storable
 from needlelog.domain.vocab import Role
+from needlelog.services import chart_keys
 from needlelog.services.base import Access, Clock, UseCases, utc_now
 
 # The cost of a password hash, as docs/ARCHITECTURE.md states it: Argon2id, 2 passes over 19 MiB in 1 lane,
@@ -61,9 +63,11 @@ class AccountService(UseCases):
         access: Access | None = None,
         *,
         hasher: PasswordHasher | None = None,
+        wrapping: KeyWrapping = KEY_WRAPPING,
     ) -> None:
         super().__init__(engine, clock, access)
         self._hasher = hasher if hasher is not None else PasswordHasher.from_parameters(PASSWORD_HASHING)
+        self._wrapping = wrapping  # the cost of the chart key's wrapping for a password (db/chart_key.py)
         self._decoy: str | None = None
 
     def hash_password(self, password: str) -> str:
@@ -125,16 +129,55 @@ class AccountService(UseCases):
             elif not self._verify(row.password_hash, password):
                 failure = self._failed(db, row, now)
             else:
-                row.failed_logins = 0
-                row.locked_until = None
-                if self._hasher.check_needs_rehash(row.password_hash):
-                    row.password_hash = self.hash_password(password)
                 account = repo.clinician_from_row(row)
                 self.access.user = account
-                self.access.locked = False
-                self._audit(db, AuditAction.LOGIN)
-                return account
+                self.access.recovery_key_to_show = None  # shown only where it was made (the first start, or here)
+                refused = chart_keys.key_at_sign_in(db, self.access, row, password, self._wrapping, now)
+                if refused is None:
+                    return self._signed_in(db, row, password, account)
+                self.logout()
+                records.append_audit(
+                    db, AuditEntry(now, row.username, _roles(row.roles), AuditAction.LOGIN_FAILED, detail="no key")
+                )
+                failure = refused
         raise PermissionDenied(failure)
+
+    def _signed_in(self, db: Session, row: ClinicianRow, password: str, account: Clinician) -> Clinician:
+        row.failed_logins = 0
+        row.locked_until = None
+        if self._hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = self.hash_password(password)
+        self.access.locked = False
+        self._audit(db, AuditAction.LOGIN)
+        return account
+
+    def take_recovery_key(self) -> str | None:
+        """The recovery key made with the chart key, once (the window shows it to be printed or saved); None after."""
+        recovery, self.access.recovery_key_to_show = self.access.recovery_key_to_show, None
+        return recovery
+
+    def recover(self, recovery_key: str, username: str, password: str) -> None:
+        """The day every administrator's password is lost: the recovery key opens the chart key, and ``username``
+        gets ``password`` (audited). The command line's `needlelog recover`."""
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            row = records.account_row(db, username) if bad_character(username) is None else None
+            if row is None:
+                raise NotFoundError(f"No user named {username.strip()!r}: give an account's user name.")
+            why = password_problem(password, row.username)
+            if why:
+                raise ValidationError.single("password", why)
+            chart_keys.hold(db, self.access, chart_keys.unwrap_recovery(db, recovery_key))
+            self._new_password(db, row, password, now)
+            self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set with the recovery key")
+        self.logout()
+
+    def _new_password(self, db: Session, row: ClinicianRow, password: str, now: datetime) -> None:
+        row.password_hash = self.hash_password(password)
+        row.failed_logins = 0
+        row.locked_until = None
+        db.flush()
+        chart_keys.give_key(db, self.access, row.id, password, self._wrapping, now)
 
     def _failed(self, db: Session, row: ClinicianRow, now: datetime) -> str:
         row.failed_logins += 1
@@ -152,7 +195,8 @@ class AccountService(UseCases):
         return WRONG_LOGIN
 
     def logout(self) -> None:
-        """Forget who is signed in, unaudited (the command line, the program's own set-up)."""
+        """Forget who is signed in, unaudited (the command line, the program's own set-up); the chart key stays
+        with the program, which goes on as the system (a person's :meth:`sign_out` forgets it)."""
         self.access.user = None
         self.access.locked = False
 
@@ -166,6 +210,7 @@ class AccountService(UseCases):
                 self._audit(db, AuditAction.LOGOUT, detail="from the lock screen" if from_lock else None)
         finally:
             self.logout()
+            self.access.forget_key()  # the next person unwraps their own
 
     def lock(self, manual: bool = False) -> None:
         """The idle lock, or a lock the person chose (Ctrl+L): nothing is shown or done until the password."""
@@ -224,6 +269,7 @@ class AccountService(UseCases):
                 registration_number=account.registration_number.strip(),
             )
             added = repo.add_clinician(db, tidy, digest)
+            chart_keys.give_key(db, self.access, added.id or 0, password, self._wrapping, self._clock())
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
             return added
 
@@ -278,9 +324,7 @@ class AccountService(UseCases):
             why = password_problem(password, row.username)
             if why:
                 raise ValidationError.single("password", why)
-            row.password_hash = self.hash_password(password)
-            row.failed_logins = 0
-            row.locked_until = None
+            self._new_password(db, row, password, self._clock())
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")
 
     # --- settings ------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from needlelog.db import records
+from needlelog.db import records, seals
+from needlelog.db.chart_key import seal_key
 from needlelog.db.clinic_repo import clinician_from_row
 from needlelog.db.engine import read_snapshot, sqlite_words
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
@@ -78,6 +79,18 @@ class Access:
         self.user: Clinician | None = None
         self.locked = False
         self.system_name = system_name or _os_user()
+        # The chart key, unwrapped at sign-in (or made by the first account, or opened by the recovery key): it
+        # seals what this chart writes and wraps the key for an account given a password. Forgotten at sign-out.
+        self.chart_key: bytes | None = None
+        self.recovery_key_to_show: str | None = None  # made with the chart key, shown once, then forgotten
+
+    @property
+    def seal_key(self) -> bytes | None:
+        return None if self.chart_key is None else seal_key(self.chart_key)
+
+    def forget_key(self) -> None:
+        self.chart_key = None
+        self.recovery_key_to_show = None
 
     def may(self, action: Action) -> bool:
         if self.locked:
@@ -125,8 +138,13 @@ class UseCases:
         return sessionmaker(bind, class_=UseCaseSession, expire_on_commit=False)
 
     def _transaction(self) -> UseCaseSession:
-        """The session of one use case; a driver's exception leaves it as a typed error (:class:`UseCaseSession`)."""
-        return self._sessions()
+        """The session of one use case; a driver's exception leaves it as a typed error (:class:`UseCaseSession`).
+        It carries the seal key of the one acting, so that what it writes is sealed in the same transaction."""
+        session = self._sessions()
+        key = self.access.seal_key
+        if key is not None:
+            session.info[seals.SEAL_KEY] = key
+        return session
 
     def _require(self, action: Action) -> None:
         """Refuse ``action`` unless the one acting may: by the account as stored now, not as it was at sign-in,

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from needlelog.db import records
+from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
 from needlelog.db.repositories import get_clinic
 from needlelog.domain.errors import ValidationError
 from needlelog.domain.lots import NeedleLot
@@ -36,7 +37,9 @@ DEMO_HINT = (
 )
 
 
-def ensure_demo_clinic(target: str | os.PathLike[str], *, hasher: PasswordHasher | None = None) -> bool:
+def ensure_demo_clinic(
+    target: str | os.PathLike[str], *, hasher: PasswordHasher | None = None, wrapping: KeyWrapping = KEY_WRAPPING
+) -> bool:
     """Create the demo clinic at ``target`` unless a clinic is already there; True when created."""
     engine = engine_at_head(target)
     try:
@@ -53,7 +56,7 @@ def ensure_demo_clinic(target: str | os.PathLike[str], *, hasher: PasswordHasher
             if clinic is not None:
                 return False
         seed_chart(engine, DEMO_PATIENTS, DEMO_SESSIONS, seed=DEMO_SEED, clinicians=3, history_days=DEMO_HISTORY_DAYS)
-        services = build_services(engine, hasher=hasher)  # as the system: it sets up the accounts
+        services = build_services(engine, hasher=hasher, wrapping=wrapping)  # as the system: it sets up the accounts
         services.accounts.create_admin("admin", "Clinic Administrator", DEMO_PASSWORD)
         for clinician in services.clinic.clinicians():
             services.accounts.set_password(clinician.id or 0, DEMO_PASSWORD)

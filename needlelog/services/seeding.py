@@ -20,7 +20,7 @@ from typing import cast
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import bulk, records
+from needlelog.db import bulk, keyring, records
 from needlelog.db.repositories import get_clinic, save_clinic
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import StorageError, ValidationError
@@ -306,6 +306,12 @@ def _seed(
                     "db",
                     "This chart holds notes signed by clinicians: synthetic patients and notes are added only to a "
                     "demo or test chart, never to a clinic's records.",
+                )
+            if keyring.has_chart_key(db):  # its notes would carry no seal, and `check --user` would name each
+                raise ValidationError.single(
+                    "db",
+                    "This chart has accounts with a chart key: synthetic notes are added only to a chart without "
+                    "accounts.",
                 )
             if get_clinic(db) is None:
                 save_clinic(db, DEMO_CLINIC)

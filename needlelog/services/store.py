@@ -8,10 +8,13 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from needlelog.db import consistency, fingerprints, health, migrate, protections, records, server
+from needlelog.db import consistency, fingerprints, health, keyring, migrate, protections, records, seals, server
+from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping, seal_key
 from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
+from needlelog.services import chart_keys
 from needlelog.services.access import AccountService
 from needlelog.services.base import Access, Clock, utc_now
 from needlelog.services.charting import PatientService, SessionService
@@ -57,18 +60,25 @@ class Services:
         self._engine.dispose()
 
 
-def build_services(engine: Engine, clock: Clock = utc_now, *, hasher: PasswordHasher | None = None) -> Services:
+def build_services(
+    engine: Engine,
+    clock: Clock = utc_now,
+    *,
+    hasher: PasswordHasher | None = None,
+    wrapping: KeyWrapping = KEY_WRAPPING,
+) -> Services:
     """The services of one open chart, sharing one clock and one :class:`Access`.
 
-    ``hasher`` hashes passwords; by default at the documented cost (:data:`access.PASSWORD_HASHING`).
-    Tests pass a cheap one here, never through a switch the program could leave on."""
+    ``hasher`` hashes passwords; by default at the documented cost (:data:`access.PASSWORD_HASHING`);
+    ``wrapping`` is the cost of wrapping the chart key for a password (:data:`chart_key.KEY_WRAPPING`).
+    Tests pass cheap ones here, never through a switch the program could leave on."""
     access = Access()
     return Services(
         ClinicService(engine, clock, access),
         PatientService(engine, clock, access),
         SessionService(engine, clock, access),
         ExportService(engine, clock, access),
-        AccountService(engine, clock, access, hasher=hasher),
+        AccountService(engine, clock, access, hasher=hasher, wrapping=wrapping),
         RegisterService(engine, clock, access),
         CourseService(engine, clock, access),
         ReportService(engine, clock, access),
@@ -123,13 +133,14 @@ def open_chart(
     create: bool = True,
     upgrade: bool = True,
     hasher: PasswordHasher | None = None,
+    wrapping: KeyWrapping = KEY_WRAPPING,
 ) -> Services:
     """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
 
     With ``create=False`` a SQLite file that does not exist is refused instead of created; with
     ``upgrade=False`` a chart not at this program's schema is refused instead of changed (exports)."""
     engine = engine_at_head(target, create=create, clock=clock, upgrade=upgrade)
-    return build_services(engine, clock, hasher=hasher)
+    return build_services(engine, clock, hasher=hasher, wrapping=wrapping)
 
 
 def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> tuple[str | None, str]:
@@ -205,5 +216,38 @@ def _check_server(target: str | os.PathLike[str]) -> list[str]:
             problems += consistency.version_problems(engine)
             problems += server.privilege_problems(engine)  # the PCs' login cannot take the triggers away
         return problems
+    finally:
+        engine.dispose()
+
+
+def _read_only_engine(target: str | os.PathLike[str]) -> Engine:
+    path = sqlite_path(resolve_target(target))
+    if path is None:
+        return open_engine(target, create=False)
+    if not path.exists():
+        raise StorageError(f"There is no database at {path}.")
+    return open_engine(f"sqlite:///{path.absolute()}?mode=ro", create=False)
+
+
+def has_chart_key(target: str | os.PathLike[str]) -> bool:
+    """Whether the chart has a chart key (then its records carry seals that `check --user` verifies)."""
+    engine = _read_only_engine(target)
+    try:
+        with Session(engine) as db, db.begin():
+            return keyring.has_chart_key(db)
+    finally:
+        engine.dispose()
+
+
+def seal_check(target: str | os.PathLike[str], username: str, password: str) -> list[str]:
+    """Every seal of the chart verified with the chart key that ``username``'s password unwraps (read only: no
+    sign-in is written); the problems in words. :class:`PermissionDenied` for a wrong password."""
+    engine = _read_only_engine(target)
+    try:
+        with Session(engine) as db, db.begin():
+            key = chart_keys.unwrap_for_check(db, username, password)
+        if key is None:
+            return []
+        return seals.seal_problems(engine, seal_key(key))
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from needlelog.domain.model import Clinician, Consent
 from needlelog.domain.vocab import ConsentMethod
 from needlelog.services.store import check_database, open_chart
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 from tests.pg_server import ServerChart, fresh_database
 
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
@@ -29,7 +29,7 @@ def server_chart() -> Iterator[ServerChart]:
 
 
 def test_a_version_set_back_and_a_session_removed_are_named(server_chart: ServerChart) -> None:
-    chart = open_chart(server_chart.url, hasher=TEST_HASHER)
+    chart = open_chart(server_chart.url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         me = chart.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
         patient = chart.patients.create(make_patient(consent=Consent(date.today(), ConsentMethod.WRITTEN, "D")))

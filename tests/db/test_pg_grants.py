@@ -21,7 +21,7 @@ from sqlalchemy.exc import ProgrammingError
 
 from needlelog.domain.model import Clinician
 from needlelog.services.store import check_database, engine_at_head, open_chart
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 from tests.e2e.pg_load import PASSWORD, _signable
 from tests.pg_server import ServerChart, fresh_database
 
@@ -56,12 +56,12 @@ def server_chart() -> Iterator[ServerChart]:
 
 
 def _chart_a_signed_note_with_an_amendment(url: str) -> int:
-    setup = open_chart(url, hasher=TEST_HASHER)
+    setup = open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         setup.accounts.add_user(Clinician("Ravi Sandhu", "rsandhu", "PT", "PT-05982"), PASSWORD)
     finally:
         setup.close()
-    pc = open_chart(url, hasher=TEST_HASHER)
+    pc = open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         me = pc.accounts.login("rsandhu", PASSWORD)
         patient = pc.patients.create(make_patient())

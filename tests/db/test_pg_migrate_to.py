@@ -30,7 +30,7 @@ from needlelog.services.migrate_to import migrate_to as migrate_to_in_process
 from needlelog.services.migrate_to import verify_copy
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, check_database, engine_at_head, open_chart
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 from tests.e2e.pg_load import PASSWORD, _signable
 from tests.pg_server import ServerChart, fresh_database
 
@@ -56,7 +56,7 @@ def clinic_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = engine_at_head(path)
     seed_chart(engine, 25, 200, seed=5, workers=1)
     engine.dispose()
-    chart = open_chart(path, hasher=TEST_HASHER)
+    chart = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         _a_day_of_charting(chart)
     finally:
@@ -127,7 +127,10 @@ def test_every_row_goes_across_verified_and_the_file_stays_as_it_was(
 
 
 def _the_same_through_the_program(path: Path, url: str) -> None:
-    file, server = open_chart(path, hasher=TEST_HASHER, upgrade=False), open_chart(url, hasher=TEST_HASHER)
+    file, server = (
+        open_chart(path, hasher=TEST_HASHER, upgrade=False),
+        open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING),
+    )
     try:
         assert server.accounts.users() == file.accounts.users()
         assert server.registers.lots() == file.registers.lots()
@@ -164,7 +167,7 @@ def test_an_older_file_a_broken_chain_and_a_file_target_are_refused(server_chart
     done = migrate_to(old, server_chart.url)
     assert done.returncode == 2 and "run `needlelog db upgrade --db" in done.stderr and _digest(old) == before
     broken = tmp_path / "broken.sqlite"
-    chart = open_chart(broken, hasher=TEST_HASHER)
+    chart = open_chart(broken, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     chart.patients.create(make_patient())
     chart.close()
     with sqlite3.connect(broken) as conn:

@@ -11,7 +11,7 @@ import pytest
 
 from needlelog.domain.model import Clinic
 from needlelog.services.store import Services, open_chart
-from tests.conftest import TEST_HASHER, FakeClock
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, FakeClock
 from tests.services.test_hostile_text import WRITES, World, Write, make_world, refuse_each
 
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="NEEDL
 
 @pytest.fixture
 def world(pg_url: str, clock: FakeClock) -> Iterator[World]:
-    services: Services = open_chart(pg_url, clock=clock, hasher=TEST_HASHER)
+    services: Services = open_chart(pg_url, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy", address="12 Centre Ave W", phone="403-555-0142"))
     try:
         yield make_world(services, clock)

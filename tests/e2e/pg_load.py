@@ -80,9 +80,9 @@ def make_clinic(url: str, clinicians: int) -> Clinic:
     from needlelog.domain.model import Clinician, Consent, Patient, Screening
     from needlelog.domain.vocab import ConsentMethod
     from needlelog.services.store import open_chart
-    from tests.conftest import TEST_HASHER
+    from tests.conftest import TEST_HASHER, TEST_WRAPPING
 
-    chart = open_chart(url, hasher=TEST_HASHER)
+    chart = open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     clinic = Clinic()
     try:
         for c in range(clinicians):
@@ -120,9 +120,9 @@ class Pc:
 
     def __init__(self, url: str, user: str, clinic: Clinic, log: Path, seed: int) -> None:
         from needlelog.services.store import open_chart
-        from tests.conftest import TEST_HASHER
+        from tests.conftest import TEST_HASHER, TEST_WRAPPING
 
-        self.chart = open_chart(url, hasher=TEST_HASHER)
+        self.chart = open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
         self.user = user
         self.me = clinic.clinicians[user]
         self.patients = clinic.patients[user]

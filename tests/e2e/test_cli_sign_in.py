@@ -14,7 +14,8 @@ import pytest
 
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
-from needlelog.services.store import Services
+from needlelog.services.store import Services, open_chart
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
 
 PASSWORD = "front-desk-password"
@@ -147,3 +148,34 @@ def test_an_export_folder_is_made_owner_only_whatever_the_umask(tmp_path: Path) 
     assert out.stat().st_mode & 0o777 == 0o700
     files = [*out.glob("*.pdf"), tmp_path / "notes.csv"]
     assert len(files) > 1 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+
+
+def test_recover_sets_a_lost_password_with_the_recovery_key(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.sqlite"
+    services = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    recovery = services.accounts.take_recovery_key() or ""
+    services.close()
+
+    def recover(key: str, password: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("NEEDLELOG_PASSWORD", "NEEDLELOG_RECOVERY_KEY")}
+        env["NEEDLELOG_RECOVERY_KEY"] = key
+        if password is not None:
+            env["NEEDLELOG_PASSWORD"] = password
+        return subprocess.run(
+            [sys.executable, "-m", "needlelog", "recover", "--db", str(path), "--user", "admin"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+
+    assert "not the recovery key" in one_line(recover("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH", "a-new-password"))
+    assert "at least" in one_line(recover(recovery, "short"))
+    done = recover(recovery, "a-brand-new-password")
+    assert done.returncode == 0 and "password set with the recovery key" in done.stdout, done.stderr
+    checked = needlelog("check", "--db", str(path), "--user", "admin", password="a-brand-new-password")
+    assert checked.returncode == 0 and "seals verified" in checked.stdout, checked.stderr
+    assert ("admin", "login") not in audit(path)  # check reads only

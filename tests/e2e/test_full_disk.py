@@ -24,7 +24,7 @@ import pytest
 from needlelog.domain.errors import StorageError
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import engine_at_head, open_chart
-from tests.conftest import NOW, TEST_HASHER, copy_chart, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, copy_chart, make_patient
 from tests.e2e import faults
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +153,7 @@ def test_a_save_on_a_full_disk_is_refused_in_words_and_loses_nothing(template_db
     with faults.small_disk(tmp_path / "disk", "1m") as disk:
         db = disk / "chart.sqlite"
         copy_chart(template_db, db)
-        chart = open_chart(db, hasher=TEST_HASHER)
+        chart = open_chart(db, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
         try:
             kept = [chart.patients.create(make_patient(f"C{n}")) for n in range(3)]
             faults.fill(disk)
@@ -166,7 +166,7 @@ def test_a_save_on_a_full_disk_is_refused_in_words_and_loses_nothing(template_db
         finally:
             chart.close()
         (disk / "filler").unlink()
-        chart = open_chart(db, hasher=TEST_HASHER)
+        chart = open_chart(db, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
         try:
             for patient in kept:
                 assert chart.patients.get(patient.id).chart_number == patient.chart_number

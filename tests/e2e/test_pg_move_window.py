@@ -17,7 +17,7 @@ from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, engine_at_head, open_chart
 from needlelog.ui.dialogs.move_to_server import MoveToServerDialog
 from needlelog.ui.main_window import MainWindow
-from tests.conftest import TEST_HASHER
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.pg_server import fresh_database
 
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
@@ -31,7 +31,7 @@ def admin_chart(tmp_path: Path) -> Iterator[Services]:
     engine = engine_at_head(path)
     seed_chart(engine, 10, 60, seed=2, workers=1)
     engine.dispose()
-    services = open_chart(path, hasher=TEST_HASHER)
+    services = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
     services.accounts.login("admin", PASSWORD)
     yield services

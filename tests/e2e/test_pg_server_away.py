@@ -28,7 +28,7 @@ from needlelog.services.store import Services, open_chart
 from needlelog.ui.editor.server_away import save_kept_drafts
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 from tests.e2e.pg_load import _signable
 from tests.pg_server import ServerLink, fresh_database
 
@@ -67,7 +67,7 @@ def open_editor(qtbot: QtBot, services: Services) -> SessionEditor:
 def test_a_draft_typed_while_the_server_is_away_is_kept_and_saved_when_it_is_back(
     qtbot: QtBot, link: ServerLink
 ) -> None:
-    services = open_chart(link.url, hasher=TEST_HASHER)
+    services = open_chart(link.url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         editor = open_editor(qtbot, services)
         qtbot.keyClicks(editor.notes, "Needles in at the neck. ")
@@ -92,7 +92,7 @@ def test_a_draft_typed_while_the_server_is_away_is_kept_and_saved_when_it_is_bac
 
 
 def test_a_kept_draft_is_saved_at_the_next_start_unless_it_was_saved_elsewhere(tmp_path: Path) -> None:
-    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
         patient = services.patients.create(
@@ -127,7 +127,7 @@ def test_a_server_that_never_answers_is_given_up_in_words() -> None:
 
 
 def test_the_next_sign_in_saves_what_was_kept_and_says_so(tmp_path: Path) -> None:
-    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
         patient = services.patients.create(

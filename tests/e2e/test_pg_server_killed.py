@@ -32,7 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from needlelog.services.recovery import DraftRecovery
 from needlelog.services.store import open_chart
-from tests.conftest import TEST_HASHER
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.e2e.test_pg_server_away import open_editor
 
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
@@ -211,7 +211,7 @@ def test_a_draft_typed_while_the_server_is_killed_is_saved_when_it_is_restarted(
         conn.execute(text("CREATE DATABASE needlelog_killed TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'"))
     admin.dispose()
     url = server.url("needlelog_killed")
-    services = open_chart(url, hasher=TEST_HASHER)
+    services = open_chart(url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         editor = open_editor(qtbot, services)
         first = "Needles in at the neck. "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from needlelog.domain.model import Clinician, Patient
 from needlelog.services.store import Services, check_database, open_chart
-from tests.conftest import TEST_HASHER
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -79,7 +79,7 @@ def test_seed_refuses_a_clinic_chart_from_before_the_audit_trail(tmp_path: Path)
 def test_the_demo_stays_the_demo_after_a_note_is_signed_in_it(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     assert needlelog("demo", "--db", str(path), "--no-window").returncode == 0
-    demo = open_chart(path, hasher=TEST_HASHER)
+    demo = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         demo.accounts.login("dwhitford", "needlelog-demo")
         clinician = demo.access.user
@@ -98,3 +98,17 @@ def test_the_demo_stays_the_demo_after_a_note_is_signed_in_it(tmp_path: Path) ->
         )
     again = needlelog("demo", "--db", str(path), "--no-window")
     assert again.returncode == 0, again.stderr
+
+
+def test_seed_refuses_a_chart_with_a_chart_key(tmp_path: Path) -> None:
+    """Seeded notes carry no seal: a chart whose accounts made a key would have each named by `check --user`."""
+    path = tmp_path / "test-chart.sqlite"
+    assert needlelog("seed", "--db", str(path), "--patients", "2", "--sessions", "4").returncode == 0
+    services = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    services.accounts.create_admin("admin", "Clinic Administrator", "front-desk-password")
+    services.close()
+    before = counts(path)
+    run = needlelog("seed", "--db", str(path), "--patients", "2", "--sessions", "4")
+    lines = run.stderr.strip().splitlines()
+    assert run.returncode == 2 and len(lines) == 1 and "chart key" in lines[0], run.stderr
+    assert counts(path) == before

@@ -16,7 +16,7 @@ from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician, TreatmentSession
 from needlelog.domain.vocab import Role
 from needlelog.services.store import Services, open_chart
-from tests.conftest import TEST_HASHER
+from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.services.test_access import PASSWORD, Clinic, clinic  # noqa: F401 (a fixture)
 
 
@@ -66,7 +66,9 @@ def test_a_deactivated_clinician_in_an_open_window_is_refused_at_the_next_save(c
     c = clinic
     as_user(c, "dwhitford")
     draft = c.services.sessions.save_draft(replace(c.draft, notes="before"))
-    admin_pc = open_chart(db_path, clock=c.clock, hasher=TEST_HASHER)  # another PC, the administrator
+    admin_pc = open_chart(
+        db_path, clock=c.clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING
+    )  # another PC, the administrator
     try:
         admin_pc.accounts.login("admin", PASSWORD)
         admin_pc.accounts.update_user(replace(c.clinician, active=False))
@@ -82,7 +84,7 @@ def test_a_deactivated_clinician_in_an_open_window_is_refused_at_the_next_save(c
 def test_a_clinician_demoted_to_manager_can_no_longer_sign_in_an_open_window(clinic: Clinic, db_path: Path) -> None:  # noqa: F811
     c = clinic
     as_user(c, "dwhitford")
-    admin_pc = open_chart(db_path, clock=c.clock, hasher=TEST_HASHER)
+    admin_pc = open_chart(db_path, clock=c.clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         admin_pc.accounts.login("admin", PASSWORD)
         admin_pc.accounts.update_user(replace(c.clinician, roles=frozenset({Role.MANAGER})))

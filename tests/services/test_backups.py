@@ -39,7 +39,7 @@ from needlelog.services.backups import (
 )
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import check_database, engine_at_head, open_chart
-from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, make_patient
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -56,7 +56,7 @@ def patient_count(path: Path) -> int:
 
 def add_patient(path: Path, clock: FakeClock, chart_number: str) -> None:
     """A change made through the program (audited like every use case)."""
-    chart = open_chart(path, clock=clock, hasher=TEST_HASHER)
+    chart = open_chart(path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         chart.patients.create(make_patient(chart_number))
     finally:
@@ -81,7 +81,7 @@ def seeded_chart(path: Path, patients: int = 6, sessions: int = 40) -> None:
 
 def signed_notes_verify(path: Path) -> int:
     """Every signed note's fingerprint recomputed from what the chart reads back; returns how many."""
-    chart = open_chart(path, clock=FakeClock(NOW), hasher=TEST_HASHER)
+    chart = open_chart(path, clock=FakeClock(NOW), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         signers = {c.id: c for c in chart.clinic.clinicians()}
         count = 0
@@ -170,7 +170,7 @@ def test_copies_are_thinned_to_12_daily_10_weekly_9_monthly(db_path: Path, clock
     never more than 31."""
     folder = default_backup_folder(db_path)
     made = []
-    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER)
+    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         for day in range(0, 420, 4):
             for hour in (0, 8) if day % 20 == 0 else (0,):

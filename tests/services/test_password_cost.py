@@ -13,7 +13,7 @@ from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician
 from needlelog.services.access import PASSWORD_HASHING
 from needlelog.services.store import open_chart
-from tests.conftest import TEST_HASHER, TEST_HASHING, FakeClock
+from tests.conftest import TEST_HASHER, TEST_HASHING, TEST_WRAPPING, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -47,7 +47,7 @@ def test_the_program_hashes_at_the_documented_cost(db_path: Path) -> None:
 
 
 def test_a_hash_made_at_the_test_cost_verifies_and_is_raised_to_the_programs_cost_at_sign_in(db_path: Path) -> None:
-    tests = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    tests = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     tests.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
     tests.accounts.add_user(Clinician("Dana Whitford", "dwhitford"), PASSWORD)
     tests.close()
@@ -63,7 +63,7 @@ def test_a_hash_made_at_the_test_cost_verifies_and_is_raised_to_the_programs_cos
             program.accounts.login("dwhitford", "wrong password")
     finally:
         program.close()
-    again = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    again = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         # a hash at the program's cost verifies with the cheap hasher too (the parameters travel in the hash)
         assert again.accounts.login("admin", PASSWORD).username == "admin"

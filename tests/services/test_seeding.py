@@ -16,7 +16,7 @@ from needlelog.services import seeding
 from needlelog.services.demo import DEMO_PATIENTS, ensure_demo_clinic
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import engine_at_head, open_chart
-from tests.conftest import TEST_HASHER, FakeClock
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, FakeClock
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
 
@@ -97,8 +97,8 @@ def test_seeding_twice_appends_with_fresh_ids(tmp_path: Path) -> None:
 
 def test_the_demo_clinic_is_made_once(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
-    assert ensure_demo_clinic(path, hasher=TEST_HASHER) is True
-    assert ensure_demo_clinic(path, hasher=TEST_HASHER) is False
+    assert ensure_demo_clinic(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING) is True
+    assert ensure_demo_clinic(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING) is False
     chart = open_chart(path)
     assert chart.clinic.clinic().name == "Bow River Physiotherapy"
     assert len(chart.clinic.clinicians()) == 3

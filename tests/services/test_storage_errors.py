@@ -37,6 +37,7 @@ PASSWORD = "correct horse battery"
 REACHES_NO_CHART = {
     "AccountService.hash_password": "hashes a password in memory",
     "AccountService.logout": "forgets who is signed in; nothing is stored",
+    "AccountService.take_recovery_key": "hands over the recovery key held in memory, once",
 }
 
 
@@ -95,6 +96,7 @@ class Chart:
             "site_index": 0,
             "minutes": 10,
             "password": PASSWORD,
+            "recovery_key": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
             "username": "newadmin",
             "display_name": "New Administrator",
             "text": "Ng",

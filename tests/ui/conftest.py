@@ -8,7 +8,7 @@ import pytest
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import Services, engine_at_head, open_chart
 from needlelog.ui.window import quit_question
-from tests.conftest import NOW, TEST_HASHER, FakeClock, copy_chart
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, copy_chart
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def seeded_chart(seeded_template: Path, tmp_path: Path) -> Iterator[Services]:
     """A small clinic: 60 patients, 3,000 sessions (some with more than a page of history), a copy for this test."""
     path = tmp_path / "clinic.sqlite"
     copy_chart(seeded_template, path)
-    services = open_chart(path, clock=FakeClock(), hasher=TEST_HASHER)
+    services = open_chart(path, clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     yield services
     services.close()
 

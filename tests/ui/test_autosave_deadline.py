@@ -18,7 +18,7 @@ from needlelog.ui.editor import draft_keeper
 from needlelog.ui.editor.draft_keeper import AUTOSAVE_MS, PAUSE_MS, autosave_delay_ms
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 
 
 class Monotonic:
@@ -33,7 +33,7 @@ class Monotonic:
 
 @pytest.fixture
 def chart(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
-    services = open_chart(tmp_path / "room1.sqlite", hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "room1.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
     patient = services.patients.create(make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D")))

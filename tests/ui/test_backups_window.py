@@ -40,7 +40,7 @@ from needlelog.ui.window.backup_timer import (
     AutoBackup,
     failure_words,
 )
-from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, make_patient
 from tests.services.test_sessions import neck_site
 
 PASSWORD = "needle-test-pass"
@@ -425,7 +425,7 @@ def digest(path: Path) -> str:
 def backed_up_then_damaged(db_path: Path) -> Iterator[tuple[Path, backups.BackupInfo]]:
     """A chart with a patient, backed up on Sunday, another patient charted since, then damaged."""
     clock = FakeClock(NOW - timedelta(days=2))
-    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER)
+    chart = open_chart(db_path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     for n in range(40):
         chart.patients.create(make_patient(f"B{n:03}", family_name=f"Family {n} " + "x" * 150))
     good = backups.take_backup(db_path, clock=clock, reason="test")
@@ -482,7 +482,7 @@ def test_declining_the_offer_leaves_the_program_closed_saying_where_the_file_is(
 
 
 def test_with_no_good_backup_the_program_says_so_and_closes(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    chart = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER)
+    chart = open_chart(db_path, clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     for n in range(40):
         chart.patients.create(make_patient(f"N{n:03}", family_name="y" * 150))
     chart.close()

@@ -23,7 +23,7 @@ from needlelog.ui.editor import draft_discarder
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import AUTOSAVE_MS, SessionEditor
 from needlelog.ui.window.patient_browser import OPEN_FIRST_AFTER_MS
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 
 PASSWORD = "correct horse battery"
 
@@ -35,7 +35,7 @@ class Chart:
     def __init__(self, path: Path, drafts: Path) -> None:
         self.path = path
         self.drafts_file = drafts
-        self.services = open_chart(path, hasher=TEST_HASHER)
+        self.services = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
         self.services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
         dana = Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417")
         self.clinician = self.services.accounts.add_user(dana, PASSWORD)

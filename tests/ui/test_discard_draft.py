@@ -18,7 +18,7 @@ from needlelog.services.store import Services, open_chart
 from needlelog.ui.editor import draft_discarder
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
-from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, make_patient
 from tests.services.test_sessions import charted
 from tests.ui.test_body_chart import tap
 from tests.ui.test_dwell_timers import SITES, start_in_room
@@ -33,7 +33,7 @@ def signed_in(tmp_path: Path) -> Iterator[tuple[Services, Path, FakeClock, Clini
     """A chart file with one clinician's account, signed in, and one patient."""
     path = tmp_path / "room.sqlite"
     clock = FakeClock(NOW)
-    services = open_chart(path, clock=clock, hasher=TEST_HASHER)
+    services = open_chart(path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     dana = services.accounts.add_user(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"), PASSWORD)
     patient = services.patients.create(make_patient("C1", family_name="Okafor", given_name="Ada"))

@@ -15,12 +15,12 @@ from needlelog.domain.model import Clinic, Clinician, Patient
 from needlelog.services.store import Services, open_chart
 from needlelog.ui.dialogs.patient_dialog import PatientDialog
 from needlelog.ui.session_editor import SessionEditor
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 
 
 @pytest.fixture
 def chart(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
-    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "chart.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
     patient = services.patients.create(make_patient("C777"))

@@ -17,7 +17,7 @@ from needlelog.domain.vocab import FigureView
 from needlelog.services.store import Services, open_chart
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
-from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, make_patient
 from tests.ui.test_body_chart import tap
 
 PASSWORD = "correct horse battery"
@@ -26,7 +26,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def signed_in(tmp_path: Path) -> Iterator[tuple[Services, FakeClock, Clinician, Patient]]:
     clock = FakeClock(NOW)
-    services = open_chart(tmp_path / "front-desk.sqlite", clock=clock, hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "front-desk.sqlite", clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
     clinician = services.accounts.add_user(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"), PASSWORD)

@@ -13,13 +13,13 @@ from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.store import open_chart
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
-from tests.conftest import TEST_HASHER, FakeClock
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, FakeClock
 
 PASSWORD = "correct horse battery"
 
 
 def test_the_first_start_creates_the_administrator_who_then_signs_in(qtbot: QtBot, tmp_path: Path) -> None:
-    services = open_chart(tmp_path / "new-clinic.sqlite", clock=FakeClock(), hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "new-clinic.sqlite", clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         assert services.accounts.needs_admin()
         first = FirstAdminDialog(services)
@@ -59,7 +59,7 @@ def test_the_first_start_creates_the_administrator_who_then_signs_in(qtbot: QtBo
 def test_a_manager_signs_in_and_cannot_chart(qtbot: QtBot, tmp_path: Path) -> None:
     from needlelog.ui.main_window import MainWindow
 
-    services = open_chart(tmp_path / "clinic.sqlite", clock=FakeClock(), hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "clinic.sqlite", clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
         manager = Clinician("Kiran Patel", "kpatel", authorised_to_needle=False, roles=frozenset({Role.MANAGER}))
@@ -81,7 +81,7 @@ def test_a_manager_reads_a_session_read_only_and_cannot_open_the_patient_form(qt
     from tests.conftest import make_patient
 
     clock = FakeClock()
-    services = open_chart(tmp_path / "clinic.sqlite", clock=clock, hasher=TEST_HASHER)
+    services = open_chart(tmp_path / "clinic.sqlite", clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
         clinician = services.accounts.add_user(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"), PASSWORD)

@@ -26,7 +26,7 @@ from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.window import quit_question
 from needlelog.ui.window.sign_in_flow import SignInFlow
-from tests.conftest import NOW, TEST_HASHER, FakeClock, make_patient
+from tests.conftest import NOW, TEST_HASHER, TEST_WRAPPING, FakeClock, make_patient
 from tests.ui.test_session_editor import chart_site, type_number
 
 REAL_QUESTION = quit_question.quit_anyway  # before tests/ui/conftest.py answers it for every other test
@@ -38,7 +38,7 @@ Chart = tuple[Services, FakeClock, Patient, Path]
 def chart(tmp_path: Path) -> Iterator[Chart]:
     path = tmp_path / "front-desk.sqlite"
     clock = FakeClock(NOW)
-    services = open_chart(path, clock=clock, hasher=TEST_HASHER)
+    services = open_chart(path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
     for name, username in (("Dana Whitford", "dwhitford"), ("Mina Okoye", "mokoye")):
@@ -299,7 +299,7 @@ def test_sign_out_from_the_lock_screen_is_refused_while_a_draft_holds_changes_no
     services, clock, patient, path = chart
     window = flow.sign_in("dwhitford")
     editor = start_a_timer(qtbot, window, patient)
-    elsewhere = open_chart(path, clock=clock, hasher=TEST_HASHER)
+    elsewhere = open_chart(path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         elsewhere.accounts.login("dwhitford", PASSWORD)
         stored = elsewhere.sessions.get(editor.session.id or 0)

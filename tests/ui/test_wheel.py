@@ -27,7 +27,7 @@ from needlelog.ui.dialogs.settings import SettingsDialog
 from needlelog.ui.dialogs.users import UsersDialog
 from needlelog.ui.session_editor import SessionEditor
 from needlelog.ui.widgets.wheel_guard import holds_focus
-from tests.conftest import TEST_HASHER, make_patient
+from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
 from tests.ui.test_session_editor import chart_site, main_window, pick, type_number
 
 PASSWORD = "wheel-test-password"
@@ -36,7 +36,9 @@ MANAGER = Clinician("Kiran Patel", "kpatel", "Manager", authorised_to_needle=Fal
 
 @pytest.fixture
 def clinic(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
-    services = open_chart(tmp_path / "wheel.sqlite", hasher=TEST_HASHER)  # the real clock: the editor's times
+    services = open_chart(
+        tmp_path / "wheel.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING
+    )  # the real clock: the editor's times
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
     services.accounts.add_user(MANAGER, PASSWORD)

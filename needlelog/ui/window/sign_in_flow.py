@@ -74,10 +74,33 @@ class SignInFlow(QObject):
 
     def _first_admin(self, services: Services) -> None:
         first = FirstAdminDialog(services)
-        first.accepted.connect(self.sign_in)
+        first.accepted.connect(self._recovery_key_then_sign_in)
         first.rejected.connect(self.quit_requested)
         self.dialog = first
         first.show()
+
+    def _recovery_key_then_sign_in(self) -> None:
+        """The first administrator made the chart key: its recovery key is shown once, then the sign-in."""
+        shown = self._show_recovery_key(None)
+        if shown is None:
+            self.sign_in()
+            return
+        self._retire(self.dialog)
+        shown.accepted.connect(self.sign_in)
+        shown.rejected.connect(self.sign_in)
+        self.dialog = shown
+
+    def _show_recovery_key(self, parent: QWidget | None) -> QDialog | None:
+        """The recovery key made with the chart key, shown once (issue 13); None when none was made here."""
+        recovery = self.services.accounts.take_recovery_key() if self.services is not None else None
+        if recovery is None or self.services is None:
+            return None
+        from needlelog.ui.dialogs.recovery_key import RecoveryKeyDialog
+
+        dialog = RecoveryKeyDialog(recovery, self.services.location, parent)
+        dialog.show()
+        dialog.activateWindow()
+        return dialog
 
     def sign_in(self) -> LoginDialog:
         self._retire(self.dialog)  # the first start's dialog, answered
@@ -108,6 +131,7 @@ class SignInFlow(QObject):
         self._retire(self.dialog)  # its timers are this window's dock's now
         self.dialog = None
         self.show(window)
+        self._show_recovery_key(window)  # made at this sign-in: the first administrator's after an upgrade
         self.window_opened.emit(window)
 
     def _signed_out(self) -> None:

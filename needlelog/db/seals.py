@@ -1,0 +1,229 @@
+"""Keyed seals (issue 13): what a signed note, an amendment, a follow-up or an audit row held when it was written.
+
+Each is sealed with HMAC-SHA256 under a key derived from the chart key (:func:`needlelog.db.chart_key.seal_key`),
+which the file does not hold: someone who rewrites a row and its fingerprint or hash, or forges a signed row,
+cannot make its seal. The audit chain's head and row count are sealed in one row (``chain_seal``), so a cut tail
+or an emptied trail is found too. Sealing happens in the transaction of the write: the key rides on the session
+(``db.info["seal_key"]``, set by the services for an account that unwrapped the chart key at sign-in).
+
+Audit rows written without the key (a failed sign-in, the command line's backup) are sealed by the next write
+that has it; `needlelog check` therefore holds rows after the sealed head to nothing but their chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from needlelog.db.engine import read_snapshot
+from needlelog.db.models import AmendmentRow, AuditRow, ChainSealRow, FollowUpRow, RecordSealRow, SessionRow
+from needlelog.domain.vocab import SessionStatus
+
+Row = tuple[Any, ...]
+SEAL_KEY = "seal_key"  # where a use case's session carries the seal key (Session.info)
+BATCH = 2000
+SHOWN = 20
+
+NOTE, AMENDMENT, FOLLOW_UP, AUDIT = "note", "amendment", "follow_up", "audit"
+_COLUMNS: dict[str, tuple[Any, ...]] = {
+    NOTE: (
+        SessionRow.id,
+        SessionRow.patient_id,
+        SessionRow.clinician_id,
+        SessionRow.status,
+        SessionRow.signed_at,
+        SessionRow.signed_by_id,
+        SessionRow.fingerprint,
+        SessionRow.signed_as,
+    ),
+    AMENDMENT: tuple(AmendmentRow.__table__.c),
+    FOLLOW_UP: tuple(FollowUpRow.__table__.c),
+    AUDIT: tuple(AuditRow.__table__.c),
+}
+_WORDS = {NOTE: "signed note", AMENDMENT: "amendment", FOLLOW_UP: "follow-up", AUDIT: "audit row"}
+
+
+def _id_column(kind: str) -> Any:
+    return _COLUMNS[kind][0]
+
+
+def _only(kind: str) -> ColumnElement[bool] | None:
+    return SessionRow.status == SessionStatus.SIGNED if kind == NOTE else None
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def seal_of(key: bytes, kind: str, values: Sequence[object]) -> str:
+    """The HMAC-SHA256 of one row's content, as stored (its id first)."""
+    message = json.dumps([kind, *(_plain(v) for v in values)], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _chain_seal_of(key: bytes, head_id: int, head_hash: str, row_count: int) -> str:
+    return seal_of(key, "chain", (head_id, head_hash, row_count))
+
+
+def key_of(db: Session) -> bytes | None:
+    key = db.info.get(SEAL_KEY)
+    return key if isinstance(key, bytes) else None
+
+
+def _rows(db: Session, kind: str, where: ColumnElement[bool]) -> list[Row]:
+    stmt = select(*_COLUMNS[kind]).where(where).order_by(_id_column(kind))
+    only = _only(kind)
+    if only is not None:
+        stmt = stmt.where(only)
+    return [tuple(row) for row in db.execute(stmt)]
+
+
+def _unsealed(kind: str) -> ColumnElement[bool]:
+    sealed = select(RecordSealRow.row_id).where(RecordSealRow.kind == kind, RecordSealRow.row_id == _id_column(kind))
+    return ~sealed.exists()
+
+
+def _insert(db: Session, key: bytes, kind: str, rows: list[Row]) -> int:
+    if rows:
+        db.execute(
+            insert(RecordSealRow),
+            [{"kind": kind, "row_id": row[0], "seal": seal_of(key, kind, row)} for row in rows],
+        )
+    return len(rows)
+
+
+def seal_row(db: Session, kind: str, row_id: int) -> None:
+    """Seal one row just written, in the writer's transaction, when the one acting holds the key."""
+    key = key_of(db)
+    if key is not None:
+        _insert(db, key, kind, _rows(db, kind, _id_column(kind) == row_id))
+        if kind == AUDIT:
+            seal_audit_tail(db)
+
+
+def seal_audit_tail(db: Session) -> None:
+    """Seal the audit rows after the sealed head (those written without the key, and the newest), then the head."""
+    key = key_of(db)
+    if key is None:
+        return
+    chain = db.get(ChainSealRow, 1)
+    start = chain.head_id if chain is not None else 0
+    _insert(db, key, AUDIT, _rows(db, AUDIT, (AuditRow.id > start) & _unsealed(AUDIT)))
+    head = db.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
+    if head is None:
+        return
+    added = db.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.id > start, AuditRow.id <= head[0]))
+    count = (chain.row_count if chain is not None else 0) + int(added or 0)
+    seal = _chain_seal_of(key, head[0], head[1], count)
+    if chain is None:
+        db.add(ChainSealRow(id=1, head_id=head[0], head_hash=head[1], row_count=count, seal=seal))
+    else:
+        chain.head_id, chain.head_hash, chain.row_count, chain.seal = head[0], head[1], count, seal
+    db.flush()
+
+
+def seal_everything(db: Session) -> dict[str, int]:
+    """Seal every record not sealed yet, as found (the chart key was just made); how many of each kind."""
+    key = key_of(db)
+    if key is None:
+        return {}
+    counts = {}
+    for kind in (NOTE, AMENDMENT, FOLLOW_UP):
+        counts[kind] = _insert(db, key, kind, _rows(db, kind, _unsealed(kind)))
+    before = db.scalar(select(func.count()).select_from(AuditRow)) or 0
+    seal_audit_tail(db)
+    counts[AUDIT] = int(before)
+    return counts
+
+
+# --- what `needlelog check` verifies --------------------------------------------------------------------
+
+
+def _batches(db: Session, kind: str) -> Iterator[tuple[list[Row], dict[int, str]]]:
+    last = 0
+    while True:
+        column = _id_column(kind)
+        stmt = select(*_COLUMNS[kind]).where(column > last).order_by(column).limit(BATCH)
+        only = _only(kind)
+        rows = [tuple(row) for row in db.execute(stmt if only is None else stmt.where(only))]
+        if not rows:
+            return
+        first, last = int(rows[0][0]), int(rows[-1][0])
+        found = db.execute(
+            select(RecordSealRow.row_id, RecordSealRow.seal).where(
+                RecordSealRow.kind == kind, RecordSealRow.row_id.between(first, last)
+            )
+        )
+        yield rows, {int(row_id): seal for row_id, seal in found}
+
+
+def _kind_problems(db: Session, key: bytes, kind: str, sealed_head: int) -> list[str]:
+    problems: list[str] = []
+    for rows, seals in _batches(db, kind):
+        for row in rows:
+            row_id = int(row[0])
+            stored = seals.get(row_id)
+            if stored is None:
+                if kind != AUDIT or row_id <= sealed_head:
+                    problems.append(f"seal: {_WORDS[kind]} {row_id} has no seal: it was written without the chart key")
+            elif not hmac.compare_digest(stored, seal_of(key, kind, row)):
+                problems.append(f"seal: {_WORDS[kind]} {row_id} does not match its seal: it was changed or forged")
+            elif kind == AUDIT and row_id > sealed_head:  # every sealed append moves the head to itself
+                problems.append(f"seal: audit row {row_id} is sealed after the sealed head: an older head was put back")
+    column = _id_column(kind)
+    exists = select(column).where(column == RecordSealRow.row_id)
+    only = _only(kind)
+    gone = db.scalars(
+        select(RecordSealRow.row_id)
+        .where(RecordSealRow.kind == kind, ~(exists if only is None else exists.where(only)).exists())
+        .order_by(RecordSealRow.row_id)
+    ).all()
+    problems += [f"seal: {_WORDS[kind]} {row_id} was sealed and is no longer there" for row_id in gone]
+    return problems
+
+
+def _chain_problems(db: Session, key: bytes) -> tuple[list[str], int]:
+    chain = db.get(ChainSealRow, 1)
+    rows = db.scalar(select(func.count()).select_from(AuditRow)) or 0
+    if chain is None:
+        return (["seal: the audit trail's sealed head is missing"] if rows else []), 0
+    expected = _chain_seal_of(key, chain.head_id, chain.head_hash, chain.row_count)
+    if not hmac.compare_digest(chain.seal, expected):
+        return ["seal: the audit trail's sealed head and count do not match their seal: they were changed"], 0
+    problems = []
+    head = db.get(AuditRow, chain.head_id) if chain.head_id else None
+    if chain.head_id and head is None:
+        last = db.scalar(select(func.max(AuditRow.id)))
+        after = f"after row {last}" if last is not None else "whole"
+        problems.append(
+            f"seal: audit row {chain.head_id}, the sealed head of the trail, is missing: the trail was cut ({after})"
+        )
+    elif head is not None and head.row_hash != chain.head_hash:
+        problems.append(f"seal: audit row {chain.head_id}, the sealed head of the trail, was re-hashed")
+    counted = db.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.id <= chain.head_id)) or 0
+    if counted != chain.row_count:
+        problems.append(
+            f"seal: the audit trail holds {counted} rows up to row {chain.head_id}, and {chain.row_count} were sealed"
+        )
+    return problems, chain.head_id
+
+
+def seal_problems(engine: Engine, key: bytes) -> list[str]:
+    """Every record whose seal is missing or wrong, and a cut or emptied audit trail, in words; empty when all hold.
+    Rows a chart held before its key are sealed as found when it is made (audited), like those written after."""
+    with Session(read_snapshot(engine)) as db, db.begin():
+        problems, head = _chain_problems(db, key)
+        for kind in (NOTE, AMENDMENT, FOLLOW_UP, AUDIT):
+            problems += _kind_problems(db, key, kind, head if kind == AUDIT else 0)
+    if len(problems) > SHOWN:
+        problems = [*problems[:SHOWN], f"seal: {len(problems) - SHOWN} more problems with seals"]
+    return problems

@@ -1,0 +1,120 @@
+"""The chart key at the moments accounts meet it: made by the first account, wrapped for each password set,
+unwrapped at sign-in (issue 13). Called by :class:`needlelog.services.access.AccountService` inside its
+transactions; the cryptography is :mod:`needlelog.db.chart_key`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from needlelog.db import keyring, records, seals
+from needlelog.db.chart_key import (
+    KeyWrapping,
+    WrongKey,
+    new_chart_key,
+    new_recovery_key,
+    seal_key,
+    unwrap_with_password,
+    unwrap_with_recovery,
+    wrap_for_password,
+    wrap_for_recovery,
+)
+from needlelog.db.models import ClinicianRow
+from needlelog.domain.access import AuditAction
+from needlelog.domain.errors import PermissionDenied
+from needlelog.domain.vocab import Role
+from needlelog.services.base import Access
+
+NO_WRAPPING = (
+    "Your account has no key to this chart yet (its password was set without one): ask an administrator to set "
+    "your password again."
+)
+WRONG_WRAPPING = (
+    "Your account's key to this chart does not open with this password: ask an administrator to set it again."
+)
+WRONG_RECOVERY = "This is not the recovery key of this chart: check it against the printed copy."
+
+
+def hold(db: Session, access: Access, key: bytes) -> None:
+    """The chart key in memory, and on this transaction, so that what it writes is sealed."""
+    access.chart_key = key
+    db.info[seals.SEAL_KEY] = seal_key(key)
+
+
+def make_chart_key(db: Session, access: Access, at: datetime) -> None:
+    """A new chart key, its recovery key (kept to be shown once), and every record already there sealed as found,
+    audited; the caller then wraps it for the account at hand."""
+    key = new_chart_key()
+    recovery = new_recovery_key()
+    keyring.keep_wrapping(db, None, wrap_for_recovery(key, recovery), at)
+    hold(db, access, key)
+    access.recovery_key_to_show = recovery
+    counts = seals.seal_everything(db)
+    detail = (
+        f"chart key made; sealed as found: {counts.get(seals.NOTE, 0)} signed notes, "
+        f"{counts.get(seals.AMENDMENT, 0)} amendments, {counts.get(seals.FOLLOW_UP, 0)} follow-ups, "
+        f"{counts.get(seals.AUDIT, 0)} audit rows"
+    )
+    records.append_audit(db, access.entry(at, AuditAction.CHART_KEY_MADE, detail=detail))
+
+
+def give_key(db: Session, access: Access, account_id: int, password: str, cost: KeyWrapping, at: datetime) -> None:
+    """A password was set for ``account_id``: wrap the chart key for it (the first account's makes the key).
+    Set by someone who does not hold the key (the command line on a chart with a key), the account keeps no
+    copy until an administrator sets its password again: its old copy opened with the old password."""
+    if not keyring.has_chart_key(db):
+        make_chart_key(db, access, at)
+    if access.chart_key is None:
+        keyring.drop_wrapping(db, account_id)
+        return
+    keyring.keep_wrapping(db, account_id, wrap_for_password(access.chart_key, password, account_id, cost), at)
+
+
+def key_at_sign_in(
+    db: Session, access: Access, row: ClinicianRow, password: str, cost: KeyWrapping, at: datetime
+) -> str | None:
+    """Unwrap the chart key for an account whose password was just verified (``access.user`` is already it);
+    why it cannot sign in otherwise. A chart upgraded from before its key gets one at its first administrator's
+    sign-in; until then other accounts sign in without a key (nothing of theirs is sealed yet: all of it will
+    be, as found, when the key is made)."""
+    access.chart_key = None
+    if not keyring.has_chart_key(db):
+        if Role.ADMIN in row.roles:
+            make_chart_key(db, access, at)
+            give_key(db, access, row.id, password, cost, at)
+        return None
+    stored = keyring.wrapping_of(db, row.id)
+    if stored is None:
+        return NO_WRAPPING
+    try:
+        hold(db, access, unwrap_with_password(stored, password, row.id))
+    except WrongKey:
+        return WRONG_WRAPPING
+    return None
+
+
+def unwrap_for_check(db: Session, username: str, password: str) -> bytes | None:
+    """The chart key for `needlelog check --user`, read only (no sign-in is written): None when the chart has none.
+    The password is proved by the wrapping opening, which AES-GCM does only with the right key."""
+    if not keyring.has_chart_key(db):
+        return None
+    row = records.account_row(db, username)
+    stored = None if row is None else keyring.wrapping_of(db, row.id)
+    if row is None or stored is None:
+        raise PermissionDenied(f"{username} holds no key to this chart: give another account's --user.")
+    try:
+        return unwrap_with_password(stored, password, row.id)
+    except WrongKey:
+        raise PermissionDenied("Wrong user name or password.") from None
+
+
+def unwrap_recovery(db: Session, recovery: str) -> bytes:
+    stored = keyring.wrapping_of(db, None)
+    if stored is None:
+        raise PermissionDenied("This chart has no recovery key: it has no chart key yet.")
+    try:
+        return unwrap_with_recovery(stored, recovery)
+    except WrongKey:
+        raise PermissionDenied(WRONG_RECOVERY) from None

@@ -1,0 +1,129 @@
+"""The chart's recovery key, shown once (issue 13): when the chart key is made (the first administrator, or the
+first administrator's sign-in after an upgrade), to be printed or saved and kept away from the PC."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.ui.widgets.common import named
+
+EXPLAINED = (
+    "This is the chart's recovery key. It is shown this once and kept nowhere on this PC. Print it or save it, "
+    "and keep it locked away from the PC (its letters are A to Z and the digits 2 to 7: no zero, no one). "
+    "The day every administrator's password is lost, `needlelog recover --db CHART --user NAME` sets a new "
+    "password with it."
+)
+
+
+def recovery_text(recovery_key: str, location: str, at: datetime) -> str:
+    """What is printed or saved: the key, the chart it opens and when it was made."""
+    return (
+        "needlelog — the chart's recovery key\n\n"
+        f"Recovery key: {recovery_key}\n"
+        f"Chart: {location}\n"
+        f"Made: {at:%Y-%m-%d %H:%M}\n\n"
+        "Keep this away from the PC. With it, `needlelog recover --db CHART --user NAME` sets a new password\n"
+        "for an account when every administrator's password is lost.\n"
+    )
+
+
+class RecoveryKeyDialog(QDialog):
+    """The recovery key in large letters, Print…, Save to a file…, and Done once the person says it is kept."""
+
+    def __init__(self, recovery_key: str, location: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryKeyDialog")
+        self.setAccessibleName("The chart's recovery key")
+        self.setWindowTitle("needlelog — the chart's recovery key")
+        self.text = recovery_text(recovery_key, location, datetime.now().astimezone())
+        layout = QVBoxLayout(self)
+        intro = QLabel(EXPLAINED)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.key = QLineEdit(recovery_key)
+        self.key.setReadOnly(True)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(font.pointSize() + 4)
+        font.setWeight(QFont.Weight.Bold)
+        self.key.setFont(font)
+        named(self.key, "recoveryKey", "Recovery key")
+        layout.addWidget(self.key)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        named(self.message, "recoveryMessage", "Recovery key message")
+        self.message.hide()  # shown with its first words
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.print_button = QPushButton("Print…")
+        named(self.print_button, "recoveryPrint", "Print the recovery key")
+        self.save_button = QPushButton("Save to a file…")
+        named(self.save_button, "recoverySave", "Save the recovery key to a file")
+        self.print_button.clicked.connect(self.print_key)
+        self.save_button.clicked.connect(self.save_key)
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.kept = QCheckBox("I have printed or saved the recovery key")
+        named(self.kept, "recoveryKept", "Recovery key kept")
+        layout.addWidget(self.kept)
+        self.done_button = QPushButton("Done")
+        named(self.done_button, "recoveryDone", "Done")
+        self.done_button.setEnabled(False)
+        self.kept.toggled.connect(self.done_button.setEnabled)
+        self.done_button.clicked.connect(self.accept)
+        layout.addWidget(self.done_button)
+        self.setMinimumWidth(560)
+
+    def _say(self, words: str) -> None:
+        self.message.setText(words)
+        self.message.show()
+
+    def print_key(self) -> None:
+        printer = QPrinter()
+        if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+            return
+        document = QTextDocument()
+        document.setPlainText(self.text)
+        document.print_(printer)
+        self._say("Sent to the printer.")
+        self.kept.setChecked(True)
+
+    def save_key(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Save the recovery key", str(Path.home() / "needlelog-recovery-key.txt"), "Text (*.txt)"
+        )
+        if not chosen:
+            return
+        try:
+            descriptor = os.open(chosen, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(self.text)
+        except OSError as exc:
+            self._say(f"The recovery key could not be saved in {chosen} ({exc.strerror}); choose another.")
+            return
+        self._say(f"Saved in {chosen}. Move it off this PC (a USB key kept locked away).")
+        self.kept.setChecked(True)
+
+    def reject(self) -> None:
+        """Escape or the window's close button: the key is never seen again, so it asks to be kept first."""
+        if self.kept.isChecked():
+            super().reject()
+            return
+        self._say("Print or save the recovery key first: it is not shown again.")
