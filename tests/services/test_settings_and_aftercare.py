@@ -256,3 +256,18 @@ def test_every_page_of_a_combined_export_and_each_per_visit_pdf_carries_the_logo
             if ref.get_object()["/Subtype"] == "/Image"
         ]
         assert len(images) == 1
+
+
+def test_the_clinic_report_and_the_adverse_event_register_carry_the_logo_on_every_page(
+    services: Services, clinician: Clinician, patient: Patient, tmp_path: Path
+) -> None:
+    """With the note, the combined export and the aftercare sheet above: every PDF the program writes."""
+    services.clinic.save_settings(replace(services.clinic.clinic(), logo=image_bytes("PNG", (300, 90))))
+    visit(services, clinician, patient, CALF)
+    today = services.clock().date()
+    services.reports.write_report(today, today, tmp_path / "report.pdf")
+    services.registers.export_adverse_events(today, today, None, tmp_path / "register.pdf")
+    for pdf in (tmp_path / "report.pdf", tmp_path / "register.pdf"):
+        for page in PdfReader(pdf).pages:
+            objects = page["/Resources"].get("/XObject", {})
+            assert [ref.get_object()["/Subtype"] for ref in objects.values()].count("/Image") == 1, pdf.name
