@@ -177,15 +177,6 @@ def sign_seeded(conn: Connection, session_ids: Sequence[int]) -> None:
         conn.execute(target.update().where(target.c.id.in_(chunk)).values(status="signed"))
 
 
-def link_episodes(conn: Connection, session_ids: Sequence[int]) -> None:
-    """Seeded visits linked to their patient's episode of care, before they are signed (a signed row is frozen)."""
-    target, episode = TABLES["treatment_session"], TABLES["episode"]
-    theirs = select(func.max(episode.c.id)).where(episode.c.patient_id == target.c.patient_id).scalar_subquery()
-    for start in range(0, len(session_ids), 900):  # within SQLite's bound-parameter limit
-        chunk = session_ids[start : start + 900]
-        conn.execute(target.update().where(target.c.id.in_(chunk)).values(episode_id=theirs))
-
-
 def next_id(conn: Connection, table: str) -> int:
     target = TABLES[table]
     return int(conn.execute(select(func.coalesce(func.max(target.c.id), 0))).scalar_one()) + 1

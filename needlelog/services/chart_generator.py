@@ -256,6 +256,7 @@ class _PatientPlan:
     patient: Patient
     condition: Condition
     first_visit: datetime
+    episode_id: int | None = None  # the episode of care the plan opened, once written: every visit belongs to it
 
 
 def _codes(
