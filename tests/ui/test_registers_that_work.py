@@ -14,18 +14,21 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QPushButton, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.access import Action, AuditAction
+from needlelog.domain.model import Clinician
 from needlelog.domain.rules import local_date
 from needlelog.services.seeding import NEEDLE_LOTS
-from needlelog.services.store import Services
+from needlelog.services.store import Services, check_database
 from needlelog.ui.dialogs.adverse_events import AdverseRegisterDialog
 from needlelog.ui.dialogs.audit_trail import AuditDialog
 from needlelog.ui.dialogs.dashboard import DashboardDialog
 from needlelog.ui.dialogs.needle_lots import NeedleLotsDialog
 from needlelog.ui.dialogs.register_base import RegisterDialog
+from tests.conftest import FakeClock, make_patient
+from tests.services.test_sessions import charted
 from tests.ui.test_manager_views import (  # noqa: F401 (clinic: a fixture)
     cells,
     child,
@@ -50,6 +53,9 @@ def saved_to(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
 
     monkeypatch.setattr(RegisterDialog, "choose_file", choose)
     return chosen
+
+
+PASSWORD = "correct horse battery"
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
@@ -235,3 +241,41 @@ def test_the_new_windows_name_every_widget(qtbot: QtBot, clinic: Services) -> No
                 continue
             if isinstance(widget, QComboBox | QTableView) or widget.objectName():
                 assert widget.accessibleName(), widget.objectName()
+
+
+def test_a_clinician_records_a_delayed_pneumothorax_from_the_signed_note(
+    qtbot: QtBot, services: Services, clock: FakeClock, db_path: Path
+) -> None:
+    from needlelog.ui.main_window import MainWindow
+
+    services.accounts.create_admin("admin", "Clinic Administrator", PASSWORD)
+    clinician = services.accounts.add_user(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"), PASSWORD)
+    patient = services.patients.create(make_patient())
+    draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
+    clock.advance(minutes=40)
+    signed = services.sessions.sign(charted(draft, clock), clinician.id or 0)
+    services.accounts.login("dwhitford", PASSWORD)
+    window = MainWindow(services, None)
+    qtbot.addWidget(window)
+    editor = window.open_session(signed.id or 0)
+    assert editor is not None
+    qtbot.addWidget(editor)
+    button = child(editor, QPushButton, "reportLater")
+    assert button.isEnabled()
+    click(qtbot, editor, "reportLater")
+    dialog = editor.findChild(QDialog, "lateEventDialog")
+    assert isinstance(dialog, QDialog)
+    qtbot.waitExposed(dialog)
+    click(qtbot, dialog, "lateEventRecord")  # nothing written yet: the description is said to be missing
+    assert error_beside(dialog, "lateEventError_description").startswith("Describe the event")
+    type_into(qtbot, dialog, "lateEventDescription", "Short of breath the next morning; ER X-ray: pneumothorax.")
+    click(qtbot, dialog, "lateEventRecord")
+    assert not dialog.isVisible()
+    assert "recorded in the adverse-event register" in editor.save_state.text()
+    note = services.exports.note(signed.id or 0)
+    assert (
+        note.session.fingerprint == signed.fingerprint and note.session == services.exports.note(signed.id or 0).session
+    )
+    assert [r.kind.label for r in note.later_reports] == ["Suspected pneumothorax"]
+    assert check_database(db_path) == []
+    window.close()

@@ -8,8 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -61,7 +63,19 @@ class AmendmentsPanel(QGroupBox):
         self.amend_message = problem_label("amendMessage", "Amendment problems")
         self.amend_message.setWordWrap(True)
         layout.addWidget(self.amend_message)
-        layout.addWidget(self.amend_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.late_button = QPushButton("Adverse event noticed later…")
+        named(
+            self.late_button,
+            "reportLater",
+            "Record an adverse event noticed after the visit",
+            "To the adverse-event register against this visit; the signed note stays as signed",
+        )
+        self.late_button.clicked.connect(self.report_later)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.amend_button)
+        buttons.addWidget(self.late_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         self.hide()
 
     def bind_keys(self, window: QWidget) -> None:
@@ -107,9 +121,22 @@ class AmendmentsPanel(QGroupBox):
         self.added.emit("Amendment added under the signed note.")
         return True
 
+    def report_later(self) -> QDialog | None:
+        """An adverse event that came to light after this signed visit, recorded in the register (window-modal)."""
+        if self.session is None or not self.session.is_signed:
+            return None
+        from needlelog.ui.dialogs.late_event import LateEventDialog
+
+        dialog = LateEventDialog(self.services, self.session.id or 0, self.window())
+        dialog.recorded.connect(self.added.emit)
+        dialog.open()
+        return dialog
+
     def set_read_only(self, read_only: bool) -> None:
         """A signed note takes amendments, and only amendments (from whoever may amend)."""
         set_inputs_enabled(self, not read_only)
         may_amend = read_only and self.services.access.may(Action.AMEND)
         for widget in (self.amend_reason, self.amend_text, self.amend_button):
             widget.setEnabled(may_amend)
+        access = self.services.access
+        self.late_button.setEnabled(read_only and (access.may(Action.CHART) or access.may(Action.VIEW_REGISTER)))
