@@ -242,7 +242,8 @@ def run_scripts(
         if not script.exists():
             print(f"\n== {name}: skipped, bench/{name} is not there yet")
             continue
-        if '"--json"' not in script.read_text(encoding="utf-8"):  # common.arguments, or the same options its own way
+        text = script.read_text(encoding="utf-8")
+        if "common.arguments(" not in text and '"--json"' not in text:  # the options by common, or its own way
             print(f"\n== {name}: skipped, bench/{name} does not take the runner's options yet (--json OUT ...)")
             continue
         found, failed = run_script(script, chart, folder / (script.stem + ".json"), args.quick)
