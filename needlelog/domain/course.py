@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 PAIN_MAX = 10
+POINTS_FULL_SIZE = 12  # visits drawn with whole-size points; more get smaller ones
 MAX_X_LABELS = 8  # visit numbers under the axis; past that, every k-th visit is labelled
 BEFORE_COLOUR = "#a8322a"  # the markers' colours are exact: a PDF test finds the points by them
 AFTER_COLOUR = "#1f6f8b"
@@ -68,6 +69,13 @@ class LineFigure:
     @property
     def is_empty(self) -> bool:
         return not any(s.points for s in self.series)
+
+    @property
+    def point_scale(self) -> float:
+        """How large the points are drawn: whole up to a dozen visits, then smaller (to 0.4) so thirty visits'
+        points do not run into each other; both painters multiply their radius by it."""
+        count = max((p.visit for s in self.series for p in s.points), default=0)
+        return 1.0 if count <= POINTS_FULL_SIZE else max(0.4, (POINTS_FULL_SIZE / count) ** 0.5)
 
 
 def visit_x(index: int, count: int) -> float:

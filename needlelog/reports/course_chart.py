@@ -99,7 +99,8 @@ class LineChart(Flowable):  # type: ignore[misc]  # reportlab is untyped
             canvas.setFillColor(colour)
             canvas.setStrokeColor(colour)
             for point, (x, y) in zip(series.points, where, strict=True):
-                canvas.circle(x, y, RADIUS * series.size * (1.6 if point.emphasised else 1), stroke=0, fill=1)
+                radius = RADIUS * series.size * figure.point_scale * (1.6 if point.emphasised else 1)
+                canvas.circle(x, y, radius, stroke=0, fill=1)
                 page_x, page_y = canvas.absolutePosition(x, y)
                 self.drawn.append(DrawnPoint(series.name, point.visit, point.value, page_x, page_y, page))
 

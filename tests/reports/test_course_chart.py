@@ -42,6 +42,7 @@ def test_the_figure_places_each_visit_evenly_and_each_value_on_the_0_to_10_scale
     assert figure.y_ticks == ((0.0, "0"), (0.2, "2"), (0.4, "4"), (0.6, "6"), (0.8, "8"), (1.0, "10"))
     assert figure.x_caption == "Signed visits 2026-01-05 to 2026-01-19"
     assert not figure.is_empty and pain_figure(visits((None, None))).is_empty
+    assert figure.point_scale == 1.0 and pain_figure(visits(*[(5, 3)] * 48)).point_scale == 0.5
 
 
 def test_a_long_course_labels_a_readable_number_of_visits_and_always_the_last() -> None:

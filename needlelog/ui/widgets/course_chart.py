@@ -89,7 +89,7 @@ class CourseChart(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             for point, at in zip(series.points, where, strict=True):
-                radius = RADIUS * series.size * (1.6 if point.emphasised else 1)
+                radius = RADIUS * series.size * figure.point_scale * (1.6 if point.emphasised else 1)
                 painter.drawEllipse(at, radius, radius)
 
     def _axes(self, painter: QPainter, figure: LineFigure, area: QRectF) -> None:
