@@ -19,9 +19,10 @@ from enum import StrEnum
 
 from needlelog.domain.course import LineFigure, PlotPoint, Series, visit_x, x_ticks
 from needlelog.domain.problems import FieldProblem
+from needlelog.domain.text import TEXT_LIMITS, storable, text_problems
 
 PSFS_ACTIVITIES_MAX = 5
-ACTIVITY_NAME_MAX = 80
+ACTIVITY_NAME_MAX = TEXT_LIMITS["outcome.psfs_activity"]
 SCORE_COLOUR = "#5b3f8c"
 
 
@@ -145,10 +146,9 @@ def _psfs_problems(i: int, activities: Sequence[PsfsActivity]) -> list[FieldProb
         where = ("outcomes", i, "activities", j)
         if item.score is not None and not 0 <= item.score <= 10:
             problems.append(FieldProblem.at((*where, "score"), f"PSFS activity {j + 1}: give a score from 0 to 10."))
-        if len(item.activity.strip()) > ACTIVITY_NAME_MAX:
-            problems.append(
-                FieldProblem.at((*where, "activity"), f"PSFS activity {j + 1}: at most {ACTIVITY_NAME_MAX} characters.")
-            )
+        problems += text_problems(
+            (*where, "activity"), f"PSFS activity {j + 1}", item.activity, "outcome.psfs_activity"
+        )
     return problems
 
 
@@ -181,7 +181,7 @@ def savable_outcomes(
                 kept[i].activities
             ):
                 items = list(kept[i].activities)
-                items[j] = replace(items[j], activity=items[j].activity.strip()[:ACTIVITY_NAME_MAX])
+                items[j] = replace(items[j], activity=storable(items[j].activity, multiline=False)[:ACTIVITY_NAME_MAX])
                 kept[i] = replace(kept[i], activities=tuple(items))
             case ("outcomes", int(i)) if i < len(kept):
                 if any(o.instrument is kept[i].instrument for o in kept[:i]):

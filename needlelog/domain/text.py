@@ -45,6 +45,7 @@ TEXT_LIMITS: dict[str, int] = {
     "lot.size": SHORT_TEXT_MAX,
     "lot.lot": SHORT_TEXT_MAX,
     "follow_up.text": TEXT_MAX,
+    "outcome.psfs_activity": 80,  # an activity the patient named ("Reaching overhead"); JSON in its row
     "password": 1_000,
 }
 

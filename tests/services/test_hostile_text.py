@@ -25,6 +25,7 @@ from needlelog.domain.model import (
     Reactions,
     TreatmentSession,
 )
+from needlelog.domain.outcomes import Instrument, OutcomeMeasure, PsfsActivity
 from needlelog.domain.text import TEXT_LIMITS
 from needlelog.domain.vocab import AdverseEventKind, ConsentMethod, Role
 from needlelog.services.store import Services
@@ -179,6 +180,14 @@ WRITES: list[tuple[str, Write, str, str]] = [
         lambda w, v: w.services.sessions.save_draft(replace(w.draft, reactions=Reactions(other_text=v))),
         "reactions.other_text",
         "reactions.other_text",
+    ),
+    (
+        "save_draft PSFS activity",
+        lambda w, v: w.services.sessions.save_draft(
+            replace(w.draft, outcomes=(OutcomeMeasure(Instrument.PSFS, activities=(PsfsActivity(v, 5),)),))
+        ),
+        "outcomes[0].activities[0].activity",
+        "outcome.psfs_activity",
     ),
     (
         "save_draft muscle",
