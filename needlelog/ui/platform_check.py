@@ -7,7 +7,6 @@ library in one sentence the command line prints, and the package a Debian or Ubu
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import sys
@@ -65,6 +64,8 @@ def x11_plugin(plugin_folders: list[Path]) -> Path | None:
 
 def missing_library(plugin: Path) -> str | None:
     """The first library the plugin cannot find, as the dynamic loader names it; None when it loads."""
+    import ctypes  # here: the offscreen platform never needs it, and the sign-in window waits for every import
+
     try:
         ctypes.CDLL(str(plugin), mode=os.RTLD_LAZY | os.RTLD_LOCAL)
     except OSError as exc:
