@@ -12,10 +12,12 @@ import argparse
 import getpass
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from needlelog.domain.errors import PermissionDenied, StorageError
-from needlelog.services.store import Services
+
+if TYPE_CHECKING:  # the command line's parser is built at every start, the window's too: no storage library
+    from needlelog.services.store import Services
 
 PASSWORD_VARIABLE = "NEEDLELOG_PASSWORD"
 RECOVERY_VARIABLE = "NEEDLELOG_RECOVERY_KEY"
