@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
+from needlelog.db import seals
 from needlelog.db.models import (
     AdverseEventRow,
     AdverseReviewRow,
@@ -49,17 +50,17 @@ def add_late_report(
     at: datetime,
     by_id: int,
 ) -> None:
-    db.add(
-        LateReportRow(
-            session_id=session_id,
-            kind=kind,
-            description=description,
-            noticed_on=noticed_on,
-            reported_at=at,
-            reported_by_id=by_id,
-        )
+    row = LateReportRow(
+        session_id=session_id,
+        kind=kind,
+        description=description,
+        noticed_on=noticed_on,
+        reported_at=at,
+        reported_by_id=by_id,
     )
+    db.add(row)
     db.flush()
+    seals.seal_row(db, seals.LATE_REPORT, row.id)  # a record of the visit like a follow-up: sealed as written
 
 
 def review_of(db: Session, session_id: int) -> AdverseReviewRow | None:

@@ -23,7 +23,15 @@ from sqlalchemy import ColumnElement, Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from needlelog.db.engine import read_snapshot
-from needlelog.db.models import AmendmentRow, AuditRow, ChainSealRow, FollowUpRow, RecordSealRow, SessionRow
+from needlelog.db.models import (
+    AmendmentRow,
+    AuditRow,
+    ChainSealRow,
+    FollowUpRow,
+    LateReportRow,
+    RecordSealRow,
+    SessionRow,
+)
 from needlelog.domain.vocab import SessionStatus
 
 Row = tuple[Any, ...]
@@ -31,7 +39,7 @@ SEAL_KEY = "seal_key"  # where a use case's session carries the seal key (Sessio
 BATCH = 2000
 SHOWN = 20
 
-NOTE, AMENDMENT, FOLLOW_UP, AUDIT = "note", "amendment", "follow_up", "audit"
+NOTE, AMENDMENT, FOLLOW_UP, LATE_REPORT, AUDIT = "note", "amendment", "follow_up", "late_report", "audit"
 _COLUMNS: dict[str, tuple[Any, ...]] = {
     NOTE: (
         SessionRow.id,
@@ -45,9 +53,17 @@ _COLUMNS: dict[str, tuple[Any, ...]] = {
     ),
     AMENDMENT: tuple(AmendmentRow.__table__.c),
     FOLLOW_UP: tuple(FollowUpRow.__table__.c),
+    LATE_REPORT: tuple(LateReportRow.__table__.c),
     AUDIT: tuple(AuditRow.__table__.c),
 }
-_WORDS = {NOTE: "signed note", AMENDMENT: "amendment", FOLLOW_UP: "follow-up", AUDIT: "audit row"}
+_WORDS = {
+    NOTE: "signed note",
+    AMENDMENT: "amendment",
+    FOLLOW_UP: "follow-up",
+    LATE_REPORT: "adverse event reported later",
+    AUDIT: "audit row",
+}
+RECORDS = (NOTE, AMENDMENT, FOLLOW_UP, LATE_REPORT)  # sealed once, as written; the audit rows as a chain
 
 
 def _id_column(kind: str) -> Any:
@@ -137,7 +153,7 @@ def seal_everything(db: Session) -> dict[str, int]:
     if key is None:
         return {}
     counts = {}
-    for kind in (NOTE, AMENDMENT, FOLLOW_UP):
+    for kind in RECORDS:
         counts[kind] = _insert(db, key, kind, _rows(db, kind, _unsealed(kind)))
     before = db.scalar(select(func.count()).select_from(AuditRow)) or 0
     seal_audit_tail(db)
@@ -222,7 +238,7 @@ def seal_problems(engine: Engine, key: bytes) -> list[str]:
     Rows a chart held before its key are sealed as found when it is made (audited), like those written after."""
     with Session(read_snapshot(engine)) as db, db.begin():
         problems, head = _chain_problems(db, key)
-        for kind in (NOTE, AMENDMENT, FOLLOW_UP, AUDIT):
+        for kind in (*RECORDS, AUDIT):
             problems += _kind_problems(db, key, kind, head if kind == AUDIT else 0)
     if len(problems) > SHOWN:
         problems = [*problems[:SHOWN], f"seal: {len(problems) - SHOWN} more problems with seals"]

@@ -55,6 +55,7 @@ def make_chart_key(db: Session, access: Access, at: datetime) -> None:
     detail = (
         f"chart key made; sealed as found: {counts.get(seals.NOTE, 0)} signed notes, "
         f"{counts.get(seals.AMENDMENT, 0)} amendments, {counts.get(seals.FOLLOW_UP, 0)} follow-ups, "
+        f"{counts.get(seals.LATE_REPORT, 0)} adverse events reported later, "
         f"{counts.get(seals.AUDIT, 0)} audit rows"
     )
     records.append_audit(db, access.entry(at, AuditAction.CHART_KEY_MADE, detail=detail))

@@ -27,6 +27,7 @@ APPEND_ONLY_TRIGGERS = (
     "amendment_no_update",
     "amendment_no_delete",
     "adverse_follow_up_no_update",
+    "adverse_late_report_no_update",
     "audit_log_no_update",
     "audit_log_no_delete",
     "signed_session_no_update",
@@ -70,6 +71,7 @@ def keyed(
         replace(stored, adverse_events=(event,), service_start=clock.now - timedelta(minutes=50)), clinician.id or 0
     )
     services.sessions.amend(signed, "late detail", "Less pain at the neck.")
+    services.registers.report_later(signed, AdverseEventKind.OTHER_SERIOUS, "Dizzy on the way home; settled.")
     services.accounts.login("kpatel", PASSWORD)
     services.registers.add_follow_up(second.id or 0, "Called: bruise fading.")
     services.accounts.sign_out()
@@ -101,7 +103,7 @@ def test_every_record_is_sealed_and_check_verifies_them(keyed: tuple[Path, int, 
         audit = raw.execute("SELECT count(*), max(id) FROM audit_log").fetchone()
         head = raw.execute("SELECT head_id, row_count FROM chain_seal").fetchone()
         made = raw.execute("SELECT detail FROM audit_log WHERE action = 'chart_key_made'").fetchall()
-    assert counts == {"note": notes, "amendment": 1, "follow_up": 1, "audit": audit[0]}
+    assert counts == {"note": notes, "amendment": 1, "follow_up": 1, "late_report": 1, "audit": audit[0]}
     assert head == (audit[1], audit[0])
     assert len(made) == 1 and "sealed as found: 1 signed notes" in made[0][0]
     assert check_database(path) == [] and seal_check(path, "kpatel", PASSWORD) == []
@@ -161,6 +163,11 @@ def amendment_rewritten(path: Path, signed: int, second: int) -> None:
 @attack("follow-up 1 does not match its seal")
 def follow_up_rewritten(path: Path, signed: int, second: int) -> None:
     tamper(path, "UPDATE adverse_follow_up SET text = 'Never called.' WHERE id = 1")
+
+
+@attack("adverse event reported later 1 does not match its seal")
+def late_report_rewritten(path: Path, signed: int, second: int) -> None:
+    tamper(path, "UPDATE adverse_late_report SET description = 'Nothing happened.' WHERE id = 1")
 
 
 @attack("signed note {signed} does not match its seal")
