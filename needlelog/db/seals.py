@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, insert, select
@@ -77,6 +77,8 @@ def _only(kind: str) -> ColumnElement[bool] | None:
 def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -71,7 +71,8 @@ def keyed(
         replace(stored, adverse_events=(event,), service_start=clock.now - timedelta(minutes=50)), clinician.id or 0
     )
     services.sessions.amend(signed, "late detail", "Less pain at the neck.")
-    services.registers.report_later(signed, AdverseEventKind.OTHER_SERIOUS, "Dizzy on the way home; settled.")
+    noticed = clock.now.date()  # a date column among the sealed ones
+    services.registers.report_later(signed, AdverseEventKind.OTHER_SERIOUS, "Dizzy on the way home; settled.", noticed)
     services.accounts.login("kpatel", PASSWORD)
     services.registers.add_follow_up(second.id or 0, "Called: bruise fading.")
     services.accounts.sign_out()
