@@ -3,8 +3,10 @@ same figures as plain SQL on the server, and a late report and a review work thr
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 
 from needlelog.domain.registers import CaseStatus, Severity
@@ -12,7 +14,12 @@ from needlelog.domain.vocab import AdverseEventKind
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import engine_at_head, open_chart
 from tests.conftest import NOW, TEST_HASHER
-from tests.db.conftest import pg_url  # noqa: F401 (a fixture)
+
+PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
+if not PG_URL and os.environ.get("CI") == "true":
+    raise RuntimeError("CI must test PostgreSQL mode: NEEDLELOG_TEST_PG_URL is not set")
+
+pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="NEEDLELOG_TEST_PG_URL is not set")]
 
 PLAIN = """
 SELECT c.display_name, COUNT(*), SUM(s.needle_count),
@@ -24,7 +31,7 @@ WHERE s.status = 'signed' GROUP BY c.id, c.display_name
 """
 
 
-def test_the_dashboard_counts_and_the_register_on_postgresql(pg_url: str) -> None:  # noqa: F811
+def test_the_dashboard_counts_and_the_register_on_postgresql(pg_url: str) -> None:
     engine = engine_at_head(pg_url)
     seed_chart(engine, 20, 400, seed=5, now=NOW, workers=1)
     services = open_chart(pg_url, hasher=TEST_HASHER)
@@ -50,7 +57,7 @@ def test_the_dashboard_counts_and_the_register_on_postgresql(pg_url: str) -> Non
     engine.dispose()
 
 
-def test_a_late_report_and_a_review_through_the_server(pg_url: str) -> None:  # noqa: F811
+def test_a_late_report_and_a_review_through_the_server(pg_url: str) -> None:
     from needlelog.domain.model import Clinician
     from needlelog.domain.vocab import Role
 
