@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import records
+from needlelog.db import keyring, records
 from needlelog.db import repositories as repo
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
 from needlelog.db.models import ClinicianRow
@@ -272,6 +272,19 @@ class AccountService(UseCases):
             chart_keys.give_key(db, self.access, added.id or 0, password, self._wrapping, self._clock())
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
             return added
+
+    def without_key(self) -> list[str]:
+        """The user names of active accounts with a password and no copy of the chart key (made before it, or
+        given a password by someone without it): they sign in once an administrator sets their password again."""
+        self._require(Action.MANAGE_USERS)
+        with self._transaction() as db, db.begin():
+            if not keyring.has_chart_key(db):
+                return []
+            return [
+                row.username
+                for row in db.scalars(repo.select_accounts())
+                if row.active and row.password_hash and keyring.wrapping_of(db, row.id) is None
+            ]
 
     def update_user(self, account: Clinician) -> Clinician:
         """Name, credentials, registration, roles, the authorised-to-needle flag, active."""

@@ -106,3 +106,24 @@ def test_the_first_administrators_sign_in_after_an_upgrade_shows_it_over_the_win
     finally:
         _close(*(d for w in windows for d in w.findChildren(RecoveryKeyDialog)), flow.dialog, *windows)
         services.close()
+
+
+def test_the_users_window_names_the_accounts_left_without_a_key(qtbot: QtBot, tmp_path: Path) -> None:
+    from needlelog.ui.dialogs.users import UsersDialog
+
+    path = _upgraded_chart_with_accounts(tmp_path)
+    with sqlite3.connect(path) as raw:
+        admin, clinician = (r[0] for r in raw.execute("SELECT username FROM clinician ORDER BY id LIMIT 2"))
+        clinician_id = raw.execute("SELECT id FROM clinician WHERE username = ?", (clinician,)).fetchone()[0]
+    services = open_chart(path, clock=FakeClock(), hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    try:
+        services.accounts.login(admin, UPGRADED_PASSWORD)  # makes the key: the clinician's password predates it
+        dialog = UsersDialog(services)
+        qtbot.addWidget(dialog)
+        assert f"Set a new password for {clinician}: no key to the chart yet." in dialog.count.text()
+        services.accounts.set_password(clinician_id, "a-new-password-for-them")
+        dialog.reload()
+        assert "no key" not in dialog.count.text()
+        dialog.close()
+    finally:
+        services.close()

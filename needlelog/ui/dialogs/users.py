@@ -281,15 +281,20 @@ class UsersDialog(QDialog):
     # --- the table -----------------------------------------------------------------------------
     def reload(self, keep: int | None = None) -> None:
         self.general.clear()
+        waiting: list[str] = []
         try:
             self.accounts = self.services.accounts.users()
+            waiting = self.services.accounts.without_key()
         except NeedlelogError as exc:
             self.general.setText(str(exc))
             self.accounts = []
             self.add_button.setEnabled(False)
         self.model.set_rows(self.accounts)
         active = sum(1 for account in self.accounts if account.active)
-        self.count.setText(f"{counted(len(self.accounts), 'account')}, {active:,} active.")
+        self.count.setText(
+            f"{counted(len(self.accounts), 'account')}, {active:,} active."
+            + (f" Set a new password for {', '.join(waiting)}: no key to the chart yet." if waiting else "")
+        )
         row = next((i for i, a in enumerate(self.accounts) if a.id == keep and keep is not None), -1)
         if row >= 0:
             self.view.setCurrentIndex(self.model.index(row, 0))
