@@ -97,12 +97,24 @@ def key_of(db: Session) -> bytes | None:
     return key if isinstance(key, bytes) else None
 
 
-def _rows(db: Session, kind: str, where: ColumnElement[bool]) -> list[Row]:
-    stmt = select(*_COLUMNS[kind]).where(where).order_by(_id_column(kind))
+def _rows(db: Session, kind: str, where: ColumnElement[bool], limit: int | None = None) -> list[Row]:
+    stmt = select(*_COLUMNS[kind]).where(where).order_by(_id_column(kind)).limit(limit)
     only = _only(kind)
     if only is not None:
         stmt = stmt.where(only)
     return [tuple(row) for row in db.execute(stmt)]
+
+
+def _seal_unsealed(db: Session, key: bytes, kind: str, where: ColumnElement[bool]) -> int:
+    """Seal every row of ``kind`` matching ``where`` that has no seal, :data:`BATCH` rows at a time (the sweep
+    when a key is made may meet half a million notes and millions of audit rows: memory stays flat)."""
+    sealed, last = 0, 0
+    while True:
+        rows = _rows(db, kind, where & (_id_column(kind) > last) & _unsealed(kind), limit=BATCH)
+        if not rows:
+            return sealed
+        sealed += _insert(db, key, kind, rows)
+        last = int(rows[-1][0])
 
 
 def _unsealed(kind: str) -> ColumnElement[bool]:
@@ -135,7 +147,7 @@ def seal_audit_tail(db: Session) -> None:
         return
     chain = db.get(ChainSealRow, 1)
     start = chain.head_id if chain is not None else 0
-    _insert(db, key, AUDIT, _rows(db, AUDIT, (AuditRow.id > start) & _unsealed(AUDIT)))
+    _seal_unsealed(db, key, AUDIT, AuditRow.id > start)
     head = db.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
     if head is None:
         return
@@ -156,7 +168,7 @@ def seal_everything(db: Session) -> dict[str, int]:
         return {}
     counts = {}
     for kind in RECORDS:
-        counts[kind] = _insert(db, key, kind, _rows(db, kind, _unsealed(kind)))
+        counts[kind] = _seal_unsealed(db, key, kind, _id_column(kind) > 0)
     before = db.scalar(select(func.count()).select_from(AuditRow)) or 0
     seal_audit_tail(db)
     counts[AUDIT] = int(before)
