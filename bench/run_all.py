@@ -5,8 +5,8 @@
 
 1. The bench chart is made the way a clinic's chart is made: ``needlelog seed`` as a whole process, timed
    as the seed row beside its floor (the same rows written by plain ``sqlite3`` into tables of the same
-   columns, ``bench_seed.py``), checked (``needlelog check`` and a read-back); one patient with 200 visits
-   seeded after it (untimed: the chart the open-patient target names); then the accounts, added through
+   columns, ``bench_seed.py``), checked (a read-back; ``needlelog check`` too with ``--check``); one patient
+   with 200 visits seeded after it (untimed: the chart the open-patient target names); then the accounts, added through
    the services as a clinic adds them (an administrator, who adds the clinician ``bench``).
 2. Each script of ``SCRIPTS`` present in ``bench/`` is run as
    ``python bench/bench_X.py --db CHART --user bench --password PW --json OUT.json [--quick]``;
@@ -46,7 +46,7 @@ LONG_PATIENT_VISITS = 200
 SCRIPT_TIMEOUT_S = 3600
 
 
-def make_chart(chart: Path, sessions: int, patients: int) -> list[dict[str, Any]]:
+def make_chart(chart: Path, sessions: int, patients: int, check: bool = False) -> list[dict[str, Any]]:
     """Seed the bench chart (timed, beside its floor), add the 200-visit patient and the accounts."""
     import bench_seed
 
@@ -54,8 +54,9 @@ def make_chart(chart: Path, sessions: int, patients: int) -> list[dict[str, Any]
     print(f"seeding: needlelog {' '.join(seed_args[3:])}", flush=True)
     wall, cpu, done = common.needlelog(*seed_args)
     common.require(done, "needlelog seed")
-    _, _, checked = common.needlelog("check", "--db", str(chart))
-    common.require(checked, "needlelog check")
+    if check:  # every seal and fingerprint recomputed: many minutes on 500,000 sessions, so only when asked
+        _, _, checked = common.needlelog("check", "--db", str(chart))
+        common.require(checked, "needlelog check")
     counts = bench_seed.read_back(chart, sessions, patients)
     plan = bench_seed.floor_plan(chart, counts)
     floor = bench_seed.measure_floor(chart.with_name("floor.sqlite"), plan)
@@ -90,6 +91,7 @@ def make_chart(chart: Path, sessions: int, patients: int) -> list[dict[str, Any]
     )
     common.require(long_one, "needlelog seed (the 200-visit patient)")
     common.add_accounts(chart)
+    common.write_rows(None, [seed_row])
     return [seed_row]
 
 
@@ -191,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where the bench chart is made (default: a temporary folder)")
     parser.add_argument("--keep", type=Path, help="keep the bench chart at this path for a later --chart")
     parser.add_argument("--chart", type=Path, help="use this bench chart (made by --keep) instead of seeding one")
+    parser.add_argument("--check", action="store_true", help="run `needlelog check` on the seeded chart (slow)")
     parser.add_argument("--only", nargs="*", default=None, help="run only these scripts (file names)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.patients < 1:
@@ -212,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed row skipped: the chart {args.chart} was made before (--chart)")
         else:
             chart = folder / "bench.sqlite"
-            rows += make_chart(chart, args.sessions, args.patients)
+            rows += make_chart(chart, args.sessions, args.patients, args.check)
             if args.keep is not None:
                 digest(chart)
                 shutil.copyfile(chart, args.keep)
