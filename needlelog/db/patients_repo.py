@@ -133,17 +133,29 @@ def _word_params(index: int, word: str) -> dict[str, str]:
     return params
 
 
-def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 0) -> list[PatientSummary]:
-    """Patients matching every word, by family name then given name, one page.
+def _name_clause(index: int) -> str:
+    """Word ``index`` starts a family name or a given name (the first two places)."""
+    return " OR ".join(
+        f"({column} >= :w{index}_{k} AND {column} < :u{index}_{k})" for k, column in enumerate(_WORD_PLACES[:2])
+    )
 
-    A plain OR of the three prefix ranges made SQLite gather and sort every match (6,000 rows
-    for one letter on 50,000 patients). Instead each place the first word may match is its own
-    index-ordered branch that stops after one page, and only the page's rows are read in full.
-    Written as SQL text because building this statement through the ORM cost more than running it.
+
+_PAGE_COLUMNS = "p.id, p.chart_number, p.family_name, p.given_name, p.date_of_birth, p.precautions"
+_NAME_ORDER = "ORDER BY family_key, given_key, id"
+
+
+def _search_sql(query: PatientQuery, params: dict[str, object]) -> str:
+    """The statement of one page: every branch walks an index in its own order and stops after the page.
+
+    Patients whose name the leading word starts come first, by family name then given name; after them, those
+    found by their chart number alone, by chart number. Ordering those by name too made the database read
+    and sort every chart number the prefix starts ("c" or "c0" start them all: 50,000 rows a keystroke); in
+    chart-number order the branch reads one page of the chart-number index, and a person typing a chart number
+    sees the numbers in order.
     """
-    params: dict[str, object] = {"wanted": limit + offset, "limit": limit, "offset": offset}
+    words = query.leading_first
     filters = []
-    for index, word in enumerate(query.words):
+    for index, word in enumerate(words):
         params.update(_word_params(index, word))
         if index:
             filters.append(f"({_word_clause(index)})")
@@ -151,22 +163,42 @@ def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 
         filters.append("date_of_birth = :born")
         params["born"] = query.date_of_birth
     extra = "".join(f" AND {f}" for f in filters)
-    where_extra = f"WHERE {' AND '.join(filters)}" if filters else ""
-    order = "ORDER BY family_key, given_key, id"
-    if query.words:
-        branches = " UNION ".join(
+    if words:
+        named = " UNION ".join(
             f"SELECT * FROM (SELECT id, family_key, given_key FROM patient"
-            f" WHERE {column} >= :w0_{k} AND {column} < :u0_{k}{extra} {order} LIMIT :wanted) AS b{k}"
-            for k, column in enumerate(_WORD_PLACES)
+            f" WHERE {column} >= :w0_{k} AND {column} < :u0_{k}{extra} {_NAME_ORDER} LIMIT :wanted) AS n{k}"
+            for k, column in enumerate(_WORD_PLACES[:2])
+        )
+        charted = (
+            "SELECT id, chart_number FROM patient WHERE chart_number >= :w0_2 AND chart_number < :u0_2"
+            f" AND NOT ({_name_clause(0)}){extra} ORDER BY chart_number LIMIT :wanted"
+        )
+        matched = (
+            f"SELECT * FROM (SELECT id, 0 AS place, family_key AS k1, given_key AS k2 FROM ({named}) AS named"
+            f" {_NAME_ORDER} LIMIT :wanted) AS by_name"
+            f" UNION ALL SELECT id, 1 AS place, chart_number AS k1, '' AS k2 FROM ({charted}) AS by_chart"
         )
     else:
-        branches = f"SELECT id, family_key, given_key FROM patient {where_extra} {order} LIMIT :wanted"
-    sql = (
-        "SELECT p.id, p.chart_number, p.family_name, p.given_name, p.date_of_birth, p.precautions"
-        f" FROM (SELECT id FROM ({branches}) AS matched {order} LIMIT :limit OFFSET :offset) AS page"
-        " JOIN patient AS p ON p.id = page.id ORDER BY p.family_key, p.given_key, p.id"
+        where = f"WHERE {' AND '.join(filters)}" if filters else ""
+        matched = (
+            f"SELECT id, 0 AS place, family_key AS k1, given_key AS k2 FROM patient {where} {_NAME_ORDER} LIMIT :wanted"
+        )
+    order = "ORDER BY place, k1, k2, id"
+    return (
+        f"SELECT {_PAGE_COLUMNS} FROM (SELECT id, place, k1, k2 FROM ({matched}) AS matched {order}"
+        " LIMIT :limit OFFSET :offset) AS page JOIN patient AS p ON p.id = page.id"
+        " ORDER BY page.place, page.k1, page.k2, page.id"
     )
-    stmt = text(sql).columns(
+
+
+def search_patients(db: Session, query: PatientQuery, limit: int, offset: int = 0) -> list[PatientSummary]:
+    """Patients matching every word, one page: by name, then those whose chart number alone matched (one
+    statement whose branches each stop after the page; see :func:`_search_sql`).
+
+    Written as SQL text because building this statement through the ORM cost more than running it.
+    """
+    params: dict[str, object] = {"wanted": limit + offset, "limit": limit, "offset": offset}
+    stmt = text(_search_sql(query, params)).columns(
         PatientRow.id,
         PatientRow.chart_number,
         PatientRow.family_name,

@@ -7,7 +7,7 @@ Functions take the caller's ORM session: the service owns the transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -39,12 +39,16 @@ from needlelog.domain.model import (
     TriggerPoint,
 )
 from needlelog.domain.timers import RunningTimer, site_label
-from needlelog.domain.vocab import ConsentMethod, SessionStatus
+from needlelog.domain.vocab import Condition, ConsentMethod, SessionStatus
 
 # SignedAs's text fields, stored as they are; credentials came later and may be missing from an older record.
 SIGNED_AS_TEXT = ("chart_number", "family_name", "given_name", "username", "display_name", "registration_number")
 # A session the chart shows: a discarded draft stays in the file (records are kept) but in no list, count or export.
 IN_CHART = SessionRow.status != SessionStatus.DISCARDED
+SAVED_ELSEWHERE = (
+    "This session was saved from another window or PC since you opened it; "
+    "your text is kept on screen so you can merge it and save again."
+)
 
 
 def signed_as_text(signed: SignedAs) -> str:
@@ -184,28 +188,36 @@ def _outcome_values(session: TreatmentSession) -> list[dict[str, object]]:
     ]
 
 
+def _column_values(session: TreatmentSession) -> dict[str, object]:
+    """The session's own columns (not its sites, events and outcomes), as stored."""
+    return {
+        "patient_id": session.patient_id,
+        "clinician_id": session.clinician_id,
+        "service_start": session.service_start,
+        "service_end": session.service_end,
+        "condition": session.condition,
+        "technique": session.technique,
+        "electrical_stimulation": session.electrical_stimulation,
+        "pain_before": session.pain_before,
+        "pain_after": session.pain_after,
+        "site_count": len(session.sites),
+        "needle_count": session.needles_inserted,
+        "needles_removed": session.needles_removed,
+        "sharps_disposed": session.sharps_disposed,
+        "soreness": session.reactions.soreness,
+        "reactions": session.reactions.others,
+        "reaction_other": session.reactions.other_text,
+        "aftercare": session.aftercare,
+        "precautions_acknowledged": session.precautions_acknowledged,
+        "notes": session.notes,
+        "lung_field_caution": any(lung_field_site(s) for s in session.sites),
+    }
+
+
 def _fill_columns(row: SessionRow, session: TreatmentSession) -> None:
     """The session's own columns (not its sites and events)."""
-    row.patient_id = session.patient_id
-    row.clinician_id = session.clinician_id
-    row.service_start = session.service_start
-    row.service_end = session.service_end
-    row.condition = session.condition
-    row.technique = session.technique
-    row.electrical_stimulation = session.electrical_stimulation
-    row.pain_before = session.pain_before
-    row.pain_after = session.pain_after
-    row.site_count = len(session.sites)
-    row.needle_count = session.needles_inserted
-    row.needles_removed = session.needles_removed
-    row.sharps_disposed = session.sharps_disposed
-    row.soreness = session.reactions.soreness
-    row.reactions = session.reactions.others
-    row.reaction_other = session.reactions.other_text
-    row.aftercare = session.aftercare
-    row.precautions_acknowledged = session.precautions_acknowledged
-    row.notes = session.notes
-    row.lung_field_caution = any(lung_field_site(s) for s in session.sites)
+    for name, value in _column_values(session).items():
+        setattr(row, name, value)
 
 
 _FULL_SESSION = (
@@ -230,6 +242,74 @@ def session_owners(db: Session, session_id: int) -> tuple[SessionStatus, int, in
     if found is None:
         raise NotFoundError(f"No session with id {session_id}.")
     return found[0], found[1], found[2]
+
+
+@dataclass(frozen=True, slots=True)
+class DraftState:
+    """What a save checks of the stored session before writing, read in one statement."""
+
+    status: SessionStatus
+    patient_id: int
+    clinician_id: int
+    created_at: datetime
+    site_count: int  # the sites stored (counted, not the summary column)
+    electrical_stimulation: bool
+    condition: Condition | None
+
+
+def draft_state(db: Session, session_id: int) -> DraftState:
+    """A session's status, owners, condition and stored needling, one indexed read (not its sites)."""
+    sites = select(func.count(SiteRow.id)).where(SiteRow.session_id == SessionRow.id).scalar_subquery()
+    found = db.execute(
+        select(
+            SessionRow.status,
+            SessionRow.patient_id,
+            SessionRow.clinician_id,
+            SessionRow.created_at,
+            sites,
+            SessionRow.electrical_stimulation,
+            SessionRow.condition,
+        ).where(SessionRow.id == session_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"No session with id {session_id}.")
+    return DraftState(found[0], found[1], found[2], found[3], int(found[4]), bool(found[5]), found[6])
+
+
+def save_draft(db: Session, session: TreatmentSession, stored: DraftState, now: datetime) -> TreatmentSession:
+    """Write a stored draft as ``session`` holds it, if it is still a draft at the caller's version, in one
+    conditional UPDATE (no read of the row first), then replace its sites, points, events and outcomes. Returns
+    it as stored; :class:`ConflictError` when someone saved it meanwhile."""
+    session_id = session.id
+    if session_id is None:
+        raise NotFoundError("This session has not been saved yet.")
+    values = _column_values(session)
+    if stored.condition != session.condition:  # the plan it counts in follows its condition (a new episode relinks)
+        values["episode_id"] = episode_id_for(db, session.patient_id, session.condition)
+    claimed = db.execute(
+        update(SessionRow)
+        .where(
+            SessionRow.id == session_id,
+            SessionRow.version == session.version,
+            SessionRow.status == SessionStatus.DRAFT,
+        )
+        .values(**values, version=session.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(SAVED_ELSEWHERE)
+    _replace_children(db, session_id, session)
+    return replace(
+        session,
+        version=session.version + 1,
+        status=SessionStatus.DRAFT,
+        lung_field_caution=bool(values["lung_field_caution"]),
+        created_at=stored.created_at,
+        signed_at=None,
+        signed_by_id=None,
+        fingerprint="",
+        signed_as=None,
+    )
 
 
 def get_session(db: Session, session_id: int) -> TreatmentSession:
@@ -266,10 +346,7 @@ def lock_session_for_update(db: Session, session_id: int, expected_version: int)
         exists = db.scalar(select(func.count()).select_from(SessionRow).where(SessionRow.id == session_id))
         if not exists:
             raise NotFoundError(f"No session with id {session_id}.")
-        raise ConflictError(
-            "This session was saved from another window or PC since you opened it; "
-            "your text is kept on screen so you can merge it and save again."
-        )
+        raise ConflictError(SAVED_ELSEWHERE)
     row = db.get(SessionRow, session_id)  # its sites and events are replaced with set statements
     assert row is not None
     db.refresh(row, attribute_names=["version"])
@@ -296,13 +373,23 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
     _fill_columns(row, session)
     row.updated_at = now
     db.flush()
-    db.execute(delete(SiteRow).where(SiteRow.session_id == row.id))
-    db.execute(delete(AdverseEventRow).where(AdverseEventRow.session_id == row.id))
-    db.execute(delete(OutcomeRow).where(OutcomeRow.session_id == row.id))
+    _replace_children(db, row.id, session)
+    db.expire(row, ["sites", "adverse_events", "outcomes"])
+    return _as_stored(row, session)
+
+
+def _replace_children(db: Session, session_id: int, session: TreatmentSession) -> None:
+    """Replace a stored session's sites, their trigger points, its adverse events and outcomes by ``session``'s:
+    a delete each (the points go by the foreign key's ON DELETE CASCADE) and one multi-row insert per table."""
+    db.execute(delete(SiteRow).where(SiteRow.session_id == session_id))
+    db.execute(delete(AdverseEventRow).where(AdverseEventRow.session_id == session_id))
+    db.execute(delete(OutcomeRow).where(OutcomeRow.session_id == session_id))
     if session.sites:
-        site_rows = [{"session_id": row.id, "position": i, **_site_values(i, s)} for i, s in enumerate(session.sites)]
+        site_rows = [
+            {"session_id": session_id, "position": i, **_site_values(i, s)} for i, s in enumerate(session.sites)
+        ]
         db.execute(insert(SiteRow), site_rows)  # one executemany (RETURNING would go a row at a time on SQLite)
-        ids = db.scalars(select(SiteRow.id).where(SiteRow.session_id == row.id).order_by(SiteRow.position)).all()
+        ids = db.scalars(select(SiteRow.id).where(SiteRow.session_id == session_id).order_by(SiteRow.position)).all()
         points = [
             {"site_id": site_id, **point}
             for site_id, site in zip(ids, session.sites, strict=True)
@@ -312,12 +399,10 @@ def save_session_content(db: Session, row: SessionRow, session: TreatmentSession
             db.execute(insert(TriggerPointRow), points)
     events = _event_values(session)
     if events:
-        db.execute(insert(AdverseEventRow), [{"session_id": row.id, **event} for event in events])
+        db.execute(insert(AdverseEventRow), [{"session_id": session_id, **event} for event in events])
     outcomes = _outcome_values(session)
     if outcomes:
-        db.execute(insert(OutcomeRow), [{"session_id": row.id, **outcome} for outcome in outcomes])
-    db.expire(row, ["sites", "adverse_events", "outcomes"])
-    return _as_stored(row, session)
+        db.execute(insert(OutcomeRow), [{"session_id": session_id, **outcome} for outcome in outcomes])
 
 
 def _as_stored(row: SessionRow, session: TreatmentSession) -> TreatmentSession:

@@ -40,6 +40,14 @@ class PatientQuery:
     def is_empty(self) -> bool:
         return not self.words and self.date_of_birth is None
 
+    @property
+    def leading_first(self) -> tuple[str, ...]:
+        """The words, the one likely to match fewest patients first: the search walks the first word's index
+        ranges and checks the others on the rows found. A word without digits (a name) before one with
+        digits (a chart-number prefix such as "c0", which every chart number may start), longer before shorter.
+        """
+        return tuple(sorted(self.words, key=lambda word: (any(ch.isdigit() for ch in word), -len(word))))
+
 
 def parse_patient_query(text: str) -> PatientQuery:
     words: list[str] = []

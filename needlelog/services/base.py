@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import getpass
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,11 +24,14 @@ from needlelog.db import records, seals
 from needlelog.db.chart_key import seal_key
 from needlelog.db.clinic_repo import clinician_from_row
 from needlelog.db.engine import read_snapshot, sqlite_words
+from needlelog.db.models import ClinicianRow
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
 from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
 from needlelog.domain.model import Clinician
 
 Clock = Callable[[], datetime]
+# Whether the one acting may still act, as stored now: two columns, one statement built once.
+_ACCOUNT_NOW = select(ClinicianRow.active, ClinicianRow.roles).where(ClinicianRow.id == bindparam("account"))
 
 
 def utc_now() -> datetime:
@@ -127,8 +131,9 @@ class UseCases:
 
     def __init__(self, engine: Engine, clock: Clock = utc_now, access: Access | None = None) -> None:
         self._sessions = self._session_factory(engine)
-        # Reads of who is acting: a deferred transaction that never takes the write lock nor waits for a writer.
-        self._account_reads = self._session_factory(read_snapshot(engine))
+        # Use cases that only read (and the account re-read): transactions that never take the write lock nor wait
+        # for a writer.
+        self._reads = self._session_factory(read_snapshot(engine))
         self._clock = clock
         self.access = access if access is not None else Access()
 
@@ -153,14 +158,43 @@ class UseCases:
         user = self.access.user
         if user is None or user.id is None:
             return
-        with self._account_reads() as db, db.begin():
-            row = records.account_row_by_id(db, user.id)
-            fresh = None if row is None else clinician_from_row(row)
-        if fresh is None or not fresh.active:
+        with self._reads() as db, db.begin():
+            self._recheck_account(db, action)
+
+    def _recheck_account(self, db: Session, action: Action) -> None:
+        """The account of the one acting, read in ``db``'s transaction: still active, its roles still allowing
+        ``action`` (its roles changed: the whole account is read again and held)."""
+        user = self.access.user
+        if user is None or user.id is None:
+            return
+        found = db.execute(_ACCOUNT_NOW, {"account": user.id}).first()
+        if found is None or not found.active:
             raise PermissionDenied(f"{user.display_name}'s account is no longer active; sign out.")
-        if fresh.roles != user.roles:
-            self.access.user = fresh
+        if found.roles != user.roles:
+            row = records.account_row_by_id(db, user.id)
+            if row is None:
+                raise PermissionDenied(f"{user.display_name}'s account is no longer active; sign out.")
+            self.access.user = clinician_from_row(row)
             self.access.require(action)
+
+    @contextmanager
+    def _reading(self, action: Action) -> Iterator[UseCaseSession]:
+        """One use case that only reads: the access check and the reads in one transaction that takes no write
+        lock (DEFERRED on SQLite, REPEATABLE READ on a server), so a search keystroke or a chart opened never
+        waits out another PC's save, and sees one consistent state."""
+        self.access.require(action)
+        with self._reads() as db, db.begin():
+            self._recheck_account(db, action)
+            yield db
+
+    @contextmanager
+    def _writing(self, action: Action) -> Iterator[UseCaseSession]:
+        """One use case that writes: the access check, its reads and writes in one write transaction (``BEGIN
+        IMMEDIATE`` on SQLite: the writer waits its turn up front instead of failing half-way)."""
+        self.access.require(action)
+        with self._transaction() as db, db.begin():
+            self._recheck_account(db, action)
+            yield db
 
     def _require_own(self, clinician_id: int, what: str = "draft") -> None:
         """A clinician charts, signs and discards only their own drafts (the system, the command line, may act

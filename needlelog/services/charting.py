@@ -6,7 +6,7 @@ Each public method is one use case and one transaction. Bad input raises
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -45,6 +45,15 @@ from needlelog.domain.search import parse_patient_query
 from needlelog.domain.timers import RunningTimer, site_label, stop_site_timer
 from needlelog.domain.vocab import SessionStatus
 from needlelog.services.base import UseCases
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedChart:
+    """A patient's chart as the window opens it (:meth:`PatientService.open_chart`)."""
+
+    patient: Patient
+    sessions: list[SessionSummary]  # the newest first, one page
+    session_count: int
 
 
 class PatientService(UseCases):
@@ -90,22 +99,36 @@ class PatientService(UseCases):
             return recorded
 
     def get(self, patient_id: int) -> Patient:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return repo.get_patient(db, patient_id)
 
     def view(self, patient_id: int) -> Patient:
         """A patient's chart opened on screen: the same as :meth:`get`, and audited as viewed."""
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        patient = self.get(patient_id)
+        self._viewed(patient_id)
+        return patient
+
+    def open_chart(self, patient_id: int, page: int, *, viewed: bool = True) -> OpenedChart:
+        """What the window shows of a patient: their record, the first ``page`` of their sessions and how many
+        there are, read in one transaction; audited as viewed unless ``viewed`` is false (the window's own
+        re-read after a save is not a new viewing)."""
+        with self._reading(Action.VIEW_PATIENT) as db:
             patient = repo.get_patient(db, patient_id)
+            sessions = repo.list_patient_sessions(db, patient_id, page)
+            total = len(sessions) if len(sessions) < page else repo.count_patient_sessions(db, patient_id)
+        if viewed:
+            self._viewed(patient_id)
+        return OpenedChart(patient, sessions, total)
+
+    def _viewed(self, patient_id: int) -> None:
+        """The "patient viewed" audit row, after the reads: only this write takes the write lock, and the chart
+        is shown only once it is written (an audit that fails raises, and nothing is shown)."""
+        with self._transaction() as db, db.begin():
             self._audit(db, AuditAction.PATIENT_VIEWED, patient_id=patient_id)
-            return patient
 
     def search(self, text: str, limit: int = 50, offset: int = 0) -> list[PatientSummary]:
         """Patients whose names, chart number or birth date (YYYY-MM-DD) match what is typed."""
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return repo.search_patients(db, parse_patient_query(text), limit, offset)
 
     @staticmethod
@@ -196,23 +219,21 @@ class SessionService(UseCases):
         return added
 
     def get(self, session_id: int) -> TreatmentSession:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return repo.get_session(db, session_id)
 
     def open(self, session_id: int) -> TreatmentSession:
         """A visit note opened on screen: the same as :meth:`get`, and audited as viewed (once per opening; the
         editor's own re-reads, after a conflict, go through :meth:`get`)."""
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
-            session = repo.get_session(db, session_id)
+        session = self.get(session_id)
+        with self._transaction() as db, db.begin():  # only the audit row takes the write lock
             self._audit(db, AuditAction.NOTE_VIEWED, patient_id=session.patient_id, session_id=session_id)
-            return session
+        return session
 
     def save_draft(self, session: TreatmentSession) -> TreatmentSession:
         """Save what is on screen; the caller's version must still be the stored one (and its clinician the one
         signed in: the stored clinician is checked against the session's below)."""
-        self._require(Action.CHART)
+        self.access.require(Action.CHART)  # the stored account is checked in the save's transaction
         self._require_own(session.clinician_id)
         now = self._clock()
         if session.is_signed:
@@ -220,16 +241,17 @@ class SessionService(UseCases):
         self._refuse_bad_values(session, now)
         if session.id is None:
             return self._save_first(session, now)
-        with self._transaction() as db, db.begin():
-            status, patient_id, clinician_id = repo.session_owners(db, self._id(session))
-            if status is SessionStatus.SIGNED:
+        with self._writing(Action.CHART) as db:  # the account re-read in the save's own transaction
+            stored = repo.draft_state(db, session.id)
+            if stored.status is SessionStatus.SIGNED:
                 raise ConflictError("This session was signed in the meantime; add an amendment instead.")
-            if status is SessionStatus.DISCARDED:
+            if stored.status is SessionStatus.DISCARDED:
                 raise ConflictError("This draft was discarded; it is kept in the file and can no longer change.")
-            if (patient_id, clinician_id) != (session.patient_id, session.clinician_id):
+            if (stored.patient_id, stored.clinician_id) != (session.patient_id, session.clinician_id):
                 raise ConflictError("A session stays with its patient and its clinician; start a new one instead.")
-            self._refuse_unscreened_needling(db, session)
-            saved = repo.save_session(db, session, now)
+            if session.sites or session.electrical_stimulation:
+                self._refuse_added_needling(db, session, stored.site_count, stored.electrical_stimulation)
+            saved = repo.save_draft(db, session, stored, now)
             self._audit(db, AuditAction.SESSION_SAVED, patient_id=saved.patient_id, session_id=saved.id)
             return saved
 
@@ -260,7 +282,7 @@ class SessionService(UseCases):
         They keep running while the program is locked, so the alarm still sounds, but without a name.
         """
         user = self.access.user
-        with self._transaction() as db, db.begin():
+        with self._reads() as db, db.begin():
             timers = repo.running_timers(db)
         if self.access.locked or (user is not None and not allowed(user.roles, Action.VIEW_PATIENT)):
             timers = [
@@ -331,8 +353,7 @@ class SessionService(UseCases):
 
     def sign_problems(self, session: TreatmentSession, signer_id: int) -> list[FieldProblem]:
         """Everything that stops ``session`` (as it is on screen) being signed by this clinician now."""
-        self._require(Action.CHART)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.CHART) as db:
             return self._sign_problems(db, session, signer_id, self._clock())
 
     def sign(self, session: TreatmentSession, signer_id: int) -> TreatmentSession:
@@ -435,18 +456,15 @@ class SessionService(UseCases):
             return repo.get_session(db, session_id)
 
     def amendments(self, session_id: int) -> tuple[Amendment, ...]:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return records.amendments_of(db, [session_id]).get(session_id, ())
 
     def history(self, patient_id: int, limit: int = 200, offset: int = 0) -> list[SessionSummary]:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return repo.list_patient_sessions(db, patient_id, limit, offset)
 
     def count_for_patient(self, patient_id: int) -> int:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:
             return repo.count_patient_sessions(db, patient_id)
 
     def _sign_problems(
@@ -467,15 +485,6 @@ class SessionService(UseCases):
         problems = value_problems(session, now)
         if problems:
             raise ValidationError(problems)
-
-    @staticmethod
-    def _refuse_unscreened_needling(db: Session, session: TreatmentSession) -> None:
-        """No site added without valid consent, none added in a limb with lymphoedema, no electrical stimulation
-        with an implanted device (the domain's rule); what the stored draft already held still saves."""
-        if not session.sites and not session.electrical_stimulation:
-            return
-        stored_sites, stored_stimulation = records.stored_needling(db, SessionService._id(session))
-        SessionService._refuse_added_needling(db, session, stored_sites, stored_stimulation)
 
     @staticmethod
     def _refuse_added_needling(
