@@ -263,7 +263,7 @@ class SessionService(UseCases):
         """
         if session.copied_from is None:
             raise NotFoundError("This session has not been saved yet.")
-        with self._transaction() as db, db.begin():
+        with self._writing(Action.CHART) as db:
             patient = repo.get_patient(db, session.patient_id)
             repo.get_clinician(db, session.clinician_id)
             _status, source_patient, _clinician = repo.session_owners(db, session.copied_from)

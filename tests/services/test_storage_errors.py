@@ -95,6 +95,7 @@ class Chart:
             "session_id": self.draft.id,
             "site_index": 0,
             "minutes": 10,
+            "page": 100,
             "password": PASSWORD,
             "recovery_key": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH",
             "username": "newadmin",

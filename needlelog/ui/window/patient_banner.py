@@ -230,22 +230,20 @@ class PatientPanel(QWidget):
             self.history.clear()
             self.history_title.setText("Sessions")
             return
-        try:
-            patients = self.services.patients
-            patient = patients.get(patient_id) if again else patients.view(patient_id)  # audited when opened
+        try:  # one read of the record, the first page and the count; audited when opened, not when re-read
+            chart = self.services.patients.open_chart(patient_id, PAGE, viewed=not again)
         except NeedlelogError as exc:
             self.message.setText(str(exc))
             return
+        patient = chart.patient
         self.current = patient
         self.banner.show_patient(patient, self.today(), self._consent_months)
         sessions = self.services.sessions
-        first = sessions.history(patient_id, limit=PAGE)
         self.history.set_rows(
-            first,
+            chart.sessions,
             lambda offset, limit: sessions.history(patient_id, limit=limit, offset=offset),
         )
-        total = sessions.count_for_patient(patient_id)
-        self.history_title.setText(f"Sessions ({total})")
+        self.history_title.setText(f"Sessions ({chart.session_count})")
         self.banner.show_course(self.course_panel.show_patient(patient_id).open_plans)
 
     def _shown_again(self) -> None:

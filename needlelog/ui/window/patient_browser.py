@@ -92,30 +92,31 @@ class PatientBrowser(QWidget):
             return
         patients = self.services.patients
         first = patients.search(text, limit=PAGE)
-        self.patients.set_rows(
-            first,
-            lambda offset, limit: patients.search(text, limit=limit, offset=offset),
-        )
         shown = len(first)
+        # The list's rows are updated, not reset (a keystroke's cost is one screen repainted); the selection moves
+        # to the top match without choosing a patient until typing pauses.
+        self._selecting_from_search = True
+        try:
+            self.patients.update_rows(first, lambda offset, limit: patients.search(text, limit=limit, offset=offset))
+            if shown:
+                self.patient_view.selectRow(0)
+                self.patient_view.scrollToTop()
+        finally:
+            self._selecting_from_search = False
         more = "+" if shown == PAGE else ""
         self.result_count.setText(f"{shown}{more} patient{'s' if shown != 1 else ''}" if text else "")
         if shown:
-            self._selecting_from_search = True
-            try:
-                self.patient_view.selectRow(0)
-            finally:
-                self._selecting_from_search = False
+            self._pending_patient = first[0].id
+            self._open_first.start()
         else:
             self._open_first.stop()
             self.patient_chosen.emit(None)
 
     def _patient_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._selecting_from_search:
+            return  # the search chooses its top match once typing pauses
         rows = selected.indexes()
         summary = self.patients.row_at(rows[0].row()) if rows else None
-        if summary is not None and self._selecting_from_search:
-            self._pending_patient = summary.id
-            self._open_first.start()
-            return
         self._open_first.stop()
         self.patient_chosen.emit(summary.id if summary else None)
 
