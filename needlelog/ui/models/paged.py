@@ -14,6 +14,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 100
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 class PagedTableModel(QAbstractTableModel, Generic[Row]):
@@ -40,36 +42,6 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self._fetch = fetch_page
         self._exhausted = fetch_page is None or len(first_page) < PAGE
         self.endResetModel()
-
-    def update_rows(
-        self,
-        first_page: list[Row],
-        fetch_page: Callable[[int, int], list[Row]] | None = None,
-    ) -> None:
-        """The same as :meth:`set_rows`, told to the view as rows changed, removed and added instead of a reset.
-
-        A reset makes the view drop its selection and layout and ask for every cell again; a search keystroke
-        mostly replaces one screen of rows by another of the same length, which a view repaints at once.
-        """
-        rows = list(first_page)
-        cells = [self._display_row(r) for r in rows]
-        old, new = len(self._rows), len(rows)
-        if new < old:
-            self.beginRemoveRows(QModelIndex(), new, old - 1)
-            del self._rows[new:], self._cells[new:]
-            self.endRemoveRows()
-        common = min(old, new)
-        changed = [i for i in range(common) if self._cells[i] != cells[i] or self._rows[i] != rows[i]]
-        self._rows[:common], self._cells[:common] = rows[:common], cells[:common]
-        if changed:
-            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.headers) - 1))
-        if new > old:
-            self.beginInsertRows(QModelIndex(), old, new - 1)
-            self._rows.extend(rows[old:])
-            self._cells.extend(cells[old:])
-            self.endInsertRows()
-        self._fetch = fetch_page
-        self._exhausted = fetch_page is None or len(rows) < PAGE
 
     def clear(self) -> None:
         self.set_rows([])
@@ -110,13 +82,16 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
             self.endInsertRows()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # A view asks for every role of every visible cell at each paint: the roles shown here are told apart
+        # first, so the others (font, colours, alignment...) cost one comparison.
+        if role not in (_DISPLAY, _TOOLTIP):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cells[index.row()][index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.tooltip(self._rows[index.row()], index.column())
-        return None
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._rows):
+            return None
+        if role == _DISPLAY:
+            return self._cells[row][index.column()]
+        return self.tooltip(self._rows[row], index.column())
 
     def _display_row(self, row: Row) -> tuple[str, ...]:
         return tuple(self.display(row, column) for column in range(len(self.headers)))

@@ -93,11 +93,10 @@ class PatientBrowser(QWidget):
         patients = self.services.patients
         first = patients.search(text, limit=PAGE)
         shown = len(first)
-        # The list's rows are updated, not reset (a keystroke's cost is one screen repainted); the selection moves
-        # to the top match without choosing a patient until typing pauses.
+        # The selection moves to the top match without choosing that patient until typing pauses.
         self._selecting_from_search = True
         try:
-            self.patients.update_rows(first, lambda offset, limit: patients.search(text, limit=limit, offset=offset))
+            self.patients.set_rows(first, lambda offset, limit: patients.search(text, limit=limit, offset=offset))
             if shown:
                 self.patient_view.selectRow(0)
                 self.patient_view.scrollToTop()
