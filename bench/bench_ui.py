@@ -32,7 +32,6 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -41,6 +40,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+from common import percentile
 
 QUERIES = ("smith", "nguyen", "li", "tr", "c", "c0", "C00012", "c0123", "o'b", "алёна", "k")
 PAGE = 100
@@ -53,25 +57,11 @@ EMPTY_WINDOW = (
 )
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def summary(values: list[float]) -> str:
     return f"p50 {statistics.median(values):.2f} ms, p95 {percentile(values, 0.95):.2f} ms, n={len(values)}"
 
 
 # --- the parent: copy, run, report -----------------------------------------------------------------------------
-
-
-def copy_chart(source: Path, folder: Path) -> Path:
-    """The chart and its write-ahead log, copied as they are (nothing is written to the source)."""
-    target = folder / "chart.sqlite"
-    for suffix in ("", "-wal"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
-    return target
 
 
 def fresh_process(command: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -85,12 +75,7 @@ def fresh_process(command: list[str], env: dict[str, str]) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True)
-    parser.add_argument("--user", default="bench")
-    parser.add_argument("--password", default=os.environ.get("NEEDLELOG_PASSWORD", ""))
-    parser.add_argument("--json", type=Path)
-    parser.add_argument("--quick", action="store_true", help="a few repetitions: checks that it runs")
+    parser = common.arguments(__doc__.splitlines()[0])
     parser.add_argument("--child", choices=("full", "first"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -105,7 +90,7 @@ def main() -> None:
     runs = 1 if args.quick else 3
     with tempfile.TemporaryDirectory(prefix="needlelog-bench-ui-") as tmp:
         folder = Path(tmp)
-        chart = copy_chart(args.db, folder)
+        chart = common.scratch_copy(args.db, folder)
         env["NEEDLELOG_HOME"] = str(folder / "home")  # no open drafts or settings of the person running it
         env["NEEDLELOG_BENCH_PASSWORD"] = args.password
         first: list[float] = []
@@ -127,14 +112,9 @@ def main() -> None:
     if (args.db.stat().st_size, args.db.stat().st_mtime_ns) != before:
         raise SystemExit(f"bench_ui: {args.db} changed during the run")
     rows = report(details, first, empty)
+    common.write_rows(args.json, rows)
     for row in rows:
-        floor = "" if row["floor"] is None else f"  floor {row['floor']:.2f} {row['unit']}"
-        verdict = "met" if row["met"] else "NOT met"
-        print(
-            f"{row['target']}: {row['measured']:.2f} {row['unit']}{floor}  ({row['limit']}: {verdict}); {row['note']}"
-        )
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False))
+        print(f"  {row['note']}")
 
 
 def report(details: dict[str, Any], first: list[float], empty: list[float]) -> list[dict[str, Any]]:
@@ -165,33 +145,30 @@ def report(details: dict[str, Any], first: list[float], empty: list[float]) -> l
     ):
         measured, floor = percentile(values, 0.95), percentile(floors, 0.95)
         rows.append(
-            {
-                "target": target,
-                "limit": limit,
-                "measured": round(measured, 2),
-                "unit": "ms",
-                "floor": round(floor, 3),
-                "floor_what": "the same SQL through plain sqlite3, same file, interleaved (p95)",
-                "ratio": round(measured / floor, 1) if floor else None,
-                "met": measured <= budget,
-                "note": f"{summary(values)}{extra}; floor {summary(floors)}; {chart['sessions']:,} sessions",
-            }
+            common.row(
+                target,
+                limit,
+                measured,
+                "ms",
+                floor=floor,
+                floor_what="the same SQL through plain sqlite3 on the same file, interleaved (its p95)",
+                met=measured <= budget,
+                note=f"{summary(values)}{extra}; floor {summary(floors)}; {chart['sessions']:,} sessions",
+            )
         )
     measured, floor = statistics.median(first), statistics.median(empty)
     rows.append(
-        {
-            "target": "first search answered (exec, sign-in typed, first keystroke's result shown)",
-            "limit": "≤ 4× floor",
-            "measured": round(measured, 3),
-            "unit": "s",
-            "floor": round(floor, 3),
-            "floor_what": "a fresh process showing an empty PySide6 window",
-            "ratio": round(measured / floor, 2),
-            "met": measured <= 4 * floor,
-            "note": f"median of {len(first)} runs {', '.join(f'{x:.2f}' for x in first)} s; "
-            f"floor {', '.join(f'{x:.2f}' for x in empty)} s; the password check "
-            f"{details['password_check_s']:.2f} s of it",
-        }
+        common.row(
+            "first search answered (exec, sign-in typed, first keystroke's result shown)",
+            "≤ 4× floor",
+            measured,
+            "s",
+            floor=floor,
+            floor_what="a fresh process showing an empty PySide6 window, run in turn",
+            met=measured <= 4 * floor,
+            note=f"median of {len(first)} runs ({', '.join(f'{x:.2f}' for x in first)} s); floor "
+            f"{', '.join(f'{x:.2f}' for x in empty)} s; the password check {details['password_check_s']:.2f} s of it",
+        )
     )
     return rows
 
