@@ -29,7 +29,6 @@ process that shows an empty PySide6 window, run in turn with it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sqlite3
@@ -384,13 +383,25 @@ def press(widget: Any, key: Any, text: str) -> None:
 
 
 def _audit(raw: sqlite3.Connection, action: str, patient_id: int, session_id: int | None) -> None:
+    """The audit row the program writes: chained onto the last row by the program's own hash (a row hashed any
+    other way would break the chain, and the next start would find the copy damaged)."""
+    from datetime import UTC, datetime
+
+    from needlelog.domain.access import AuditAction, AuditEntry, audit_hash
+
     previous = raw.execute("SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
-    at = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime())
-    digest = hashlib.sha256("\x1f".join((at, "bench", "clinician", action, str(patient_id), previous)).encode())
+    entry = AuditEntry(datetime.now(UTC), "bench", "clinician", AuditAction(action), patient_id, session_id)
     raw.execute(
         "INSERT INTO audit_log (at, user_name, role, action, patient_id, session_id, detail, previous_hash, row_hash)"
         " VALUES (?, 'bench', 'clinician', ?, ?, ?, '', ?, ?)",
-        (at, action, patient_id, session_id, previous, digest.hexdigest()),
+        (
+            entry.at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+            action,
+            patient_id,
+            session_id,
+            previous,
+            audit_hash(entry, previous),
+        ),
     )
 
 
