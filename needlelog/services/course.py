@@ -37,8 +37,7 @@ class PatientCourse:
 
 class CourseService(UseCases):
     def course(self, patient_id: int) -> PatientCourse:
-        self._require(Action.VIEW_PATIENT)
-        with self._transaction() as db, db.begin():
+        with self._reading(Action.VIEW_PATIENT) as db:  # a read: no write lock
             pain = course_repo.signed_pain(db, [patient_id])[patient_id]
             heat = density_of(course_repo.marker_cells(db, patient_id))
             scores = course_repo.signed_outcomes(db, [patient_id])[patient_id]
