@@ -32,14 +32,14 @@ class ClinicService(UseCases):
         self._chart = sqlite_path(engine.url)  # None on a database server
 
     def clinic(self) -> Clinic:
-        with self._transaction() as db, db.begin():
+        with self._reads() as db, db.begin():
             clinic = repo.get_clinic(db)
         if clinic is None:
             raise NotFoundError("This database has no clinic yet; run `needlelog demo` or set up the clinic.")
         return clinic
 
     def clinic_or_none(self) -> Clinic | None:
-        with self._transaction() as db, db.begin():
+        with self._reads() as db, db.begin():
             return repo.get_clinic(db)
 
     def save_clinic(self, clinic: Clinic) -> Clinic:
@@ -87,7 +87,7 @@ class ClinicService(UseCases):
         return after
 
     def clinicians(self) -> list[Clinician]:
-        with self._transaction() as db, db.begin():
+        with self._reads() as db, db.begin():
             return repo.list_clinicians(db)
 
     def add_clinician(self, clinician: Clinician) -> Clinician:
