@@ -81,6 +81,7 @@ class LineChart(Flowable):  # type: ignore[misc]  # reportlab is untyped
             canvas.drawCentredString(left + width / 2, bottom + height / 2, figure.empty_text)
             return
         page = canvas.getPageNumber()
+        scale = figure.point_scale  # read once: it looks at every point of the figure
         for series in figure.series:
             colour = colors.HexColor(series.colour)
             where = [(left + p.x * width, bottom + p.y * height) for p in series.points]
@@ -99,7 +100,7 @@ class LineChart(Flowable):  # type: ignore[misc]  # reportlab is untyped
             canvas.setFillColor(colour)
             canvas.setStrokeColor(colour)
             for point, (x, y) in zip(series.points, where, strict=True):
-                radius = RADIUS * series.size * figure.point_scale * (1.6 if point.emphasised else 1)
+                radius = RADIUS * series.size * scale * (1.6 if point.emphasised else 1)
                 canvas.circle(x, y, radius, stroke=0, fill=1)
                 page_x, page_y = canvas.absolutePosition(x, y)
                 self.drawn.append(DrawnPoint(series.name, point.visit, point.value, page_x, page_y, page))

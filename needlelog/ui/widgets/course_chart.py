@@ -75,6 +75,7 @@ class CourseChart(QWidget):
             painter.setPen(AXIS)
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, figure.empty_text)
             return
+        scale = figure.point_scale  # read once: it looks at every point of the figure
         for series in figure.series:
             colour = QColor(series.colour)
             where = [self.point_at(p.x, p.y) for p in series.points]
@@ -89,7 +90,7 @@ class CourseChart(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             for point, at in zip(series.points, where, strict=True):
-                radius = RADIUS * series.size * figure.point_scale * (1.6 if point.emphasised else 1)
+                radius = RADIUS * series.size * scale * (1.6 if point.emphasised else 1)
                 painter.drawEllipse(at, radius, radius)
 
     def _axes(self, painter: QPainter, figure: LineFigure, area: QRectF) -> None:
