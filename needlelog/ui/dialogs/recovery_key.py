@@ -46,12 +46,12 @@ def recovery_text(recovery_key: str, location: str, at: datetime) -> str:
 class RecoveryKeyDialog(QDialog):
     """The recovery key in large letters, Print…, Save to a file…, and Done once the person says it is kept."""
 
-    def __init__(self, recovery_key: str, location: str, parent: QWidget | None = None) -> None:
+    def __init__(self, recovery_key: str, location: str, made: datetime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("recoveryKeyDialog")
         self.setAccessibleName("The chart's recovery key")
         self.setWindowTitle("needlelog — the chart's recovery key")
-        self.text = recovery_text(recovery_key, location, datetime.now().astimezone())
+        self.text = recovery_text(recovery_key, location, made)  # the program's one clock, not the wall
         layout = QVBoxLayout(self)
         intro = QLabel(EXPLAINED)
         intro.setWordWrap(True)

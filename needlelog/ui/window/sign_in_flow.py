@@ -97,7 +97,7 @@ class SignInFlow(QObject):
             return None
         from needlelog.ui.dialogs.recovery_key import RecoveryKeyDialog
 
-        dialog = RecoveryKeyDialog(recovery, self.services.location, parent)
+        dialog = RecoveryKeyDialog(recovery, self.services.location, self.services.clock().astimezone(), parent)
         dialog.show()
         dialog.activateWindow()
         return dialog
