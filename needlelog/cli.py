@@ -302,7 +302,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     target = _target(args)
     problems = check_database(target)
-    problems += seal_problems(target, args.user, checked=not problems)
+    sealing, waiting = seal_problems(target, args.user, checked=not problems)
+    problems += sealing
+    for line in waiting:  # sealed by the next write that holds the key: said, not a problem
+        _say(f"{target}: {line}")
     for problem in problems:
         print(f"needlelog check: {problem}", file=sys.stderr)
     if problems:

@@ -47,21 +47,22 @@ def _secret(variable: str, what: str) -> str:
         raise PermissionDenied(f"No {what} was given.") from None
 
 
-def seal_problems(target: str, user: str | None, *, checked: bool) -> list[str]:
-    """`check --user`: every seal verified with the account's key to the chart (nothing is written)."""
-    from needlelog.services.store import has_chart_key, seal_check
+def seal_problems(target: str, user: str | None, *, checked: bool) -> tuple[list[str], list[str]]:
+    """`check --user`: every seal verified with the account's key to the chart (nothing is written); the problems,
+    and the rows not yet sealed (written by an account without the key since the sealed head), in words."""
+    from needlelog.services.store import has_chart_key, seal_findings
 
     if not user:
-        return []
+        return [], []
     password = _secret(PASSWORD_VARIABLE, f"password for {user}")
     try:
         if not has_chart_key(target):
-            return []
-        return seal_check(target, user, password)
+            return [], []
+        return seal_findings(target, user, password)
     except StorageError:
         if checked:
             raise
-        return []  # the file's own problems are named already
+        return [], []  # the file's own problems are named already
 
 
 def seal_words(target: str, user: str | None) -> str:

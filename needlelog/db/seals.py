@@ -6,8 +6,11 @@ cannot make its seal. The audit chain's head and row count are sealed in one row
 or an emptied trail is found too. Sealing happens in the transaction of the write: the key rides on the session
 (``db.info["seal_key"]``, set by the services for an account that unwrapped the chart key at sign-in).
 
-Audit rows written without the key (a failed sign-in, the command line's backup) are sealed by the next write
-that has it; `needlelog check` therefore holds rows after the sealed head to nothing but their chain.
+Rows written without the key (a failed sign-in, the command line's backup, and whatever an account that holds
+no copy of the key yet writes: a chart upgraded from before its key) are sealed by the next write that has it, in
+its transaction. A record waits for that only while the audit row written with it lies after the sealed head
+(:func:`waiting`); `needlelog check` names it "not yet sealed" without failing, and names any other record
+without a seal as tampering.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from needlelog.db.models import (
     RecordSealRow,
     SessionRow,
 )
+from needlelog.domain.access import AuditAction
 from needlelog.domain.vocab import SessionStatus
 
 Row = tuple[Any, ...]
@@ -64,6 +68,19 @@ _WORDS = {
     AUDIT: "audit row",
 }
 RECORDS = (NOTE, AMENDMENT, FOLLOW_UP, LATE_REPORT)  # sealed once, as written; the audit rows as a chain
+# The audit row each record is written with, in the same transaction, and the visit it names.
+_WRITTEN_WITH = {
+    NOTE: AuditAction.SESSION_SIGNED,
+    AMENDMENT: AuditAction.SESSION_AMENDED,
+    FOLLOW_UP: AuditAction.FOLLOW_UP,
+    LATE_REPORT: AuditAction.ADVERSE_REPORTED,
+}
+_VISIT = {
+    NOTE: SessionRow.id,
+    AMENDMENT: AmendmentRow.session_id,
+    FOLLOW_UP: FollowUpRow.session_id,
+    LATE_REPORT: LateReportRow.session_id,
+}
 
 
 def _id_column(kind: str) -> Any:
@@ -131,6 +148,45 @@ def _insert(db: Session, key: bytes, kind: str, rows: list[Row]) -> int:
     return len(rows)
 
 
+def waiting(db: Session, kind: str, head_id: int) -> list[int]:
+    """The unsealed rows of ``kind`` written by an account without the key since the sealed head ``head_id``.
+
+    For each visit whose audit rows after the head record such a write (a signature, an amendment, a follow-up,
+    an event reported later), its unsealed rows of that kind wait only if there are no more of them than those
+    audit rows, and no fewer sealed rows than the same audit rows at or before the head (each of which was
+    sealed, with the key or by the sweep of the write that moved the head past it). A seal deleted from an older
+    record, or a record forged without an audit row after the head, therefore does not wait: it is tampering.
+    Only visits named after the head are read, through the audit trail's primary key and patient index."""
+    action = _WRITTEN_WITH[kind]
+    after = db.execute(
+        select(AuditRow.session_id, AuditRow.patient_id, func.count())
+        .where(AuditRow.id > head_id, AuditRow.action == action, AuditRow.session_id.is_not(None))
+        .group_by(AuditRow.session_id, AuditRow.patient_id)
+    ).all()
+    found: list[int] = []
+    for visit, patient, written_after in after:
+        ids = [int(row[0]) for row in _rows(db, kind, _VISIT[kind] == visit)]
+        sealed = set(
+            db.scalars(select(RecordSealRow.row_id).where(RecordSealRow.kind == kind, RecordSealRow.row_id.in_(ids)))
+        )
+        unsealed = [row_id for row_id in ids if row_id not in sealed]
+        if not unsealed or len(unsealed) > written_after:
+            continue
+        written_before = db.scalar(
+            select(func.count())
+            .select_from(AuditRow)
+            .where(
+                AuditRow.patient_id == patient,
+                AuditRow.id <= head_id,
+                AuditRow.action == action,
+                AuditRow.session_id == visit,
+            )
+        )
+        if len(sealed) >= int(written_before or 0):
+            found += unsealed
+    return sorted(found)
+
+
 def seal_row(db: Session, kind: str, row_id: int) -> None:
     """Seal one row just written, in the writer's transaction, when the one acting holds the key."""
     key = key_of(db)
@@ -147,6 +203,10 @@ def seal_audit_tail(db: Session) -> None:
         return
     chain = db.get(ChainSealRow, 1)
     start = chain.head_id if chain is not None else 0
+    for kind in RECORDS:  # what accounts without the key wrote since the head, before the head moves past it
+        pending = waiting(db, kind, start) if chain is not None else []
+        if pending:
+            _insert(db, key, kind, _rows(db, kind, _id_column(kind).in_(pending)))
     _seal_unsealed(db, key, AUDIT, AuditRow.id > start)
     head = db.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
     if head is None:
@@ -196,14 +256,14 @@ def _batches(db: Session, kind: str) -> Iterator[tuple[list[Row], dict[int, str]
         yield rows, {int(row_id): seal for row_id, seal in found}
 
 
-def _kind_problems(db: Session, key: bytes, kind: str, sealed_head: int) -> list[str]:
+def _kind_problems(db: Session, key: bytes, kind: str, sealed_head: int, pending: set[int]) -> list[str]:
     problems: list[str] = []
     for rows, seals in _batches(db, kind):
         for row in rows:
             row_id = int(row[0])
             stored = seals.get(row_id)
             if stored is None:
-                if kind != AUDIT or row_id <= sealed_head:
+                if row_id not in pending and (kind != AUDIT or row_id <= sealed_head):
                     problems.append(f"seal: {_WORDS[kind]} {row_id} has no seal: it was written without the chart key")
             elif not hmac.compare_digest(stored, seal_of(key, kind, row)):
                 problems.append(f"seal: {_WORDS[kind]} {row_id} does not match its seal: it was changed or forged")
@@ -221,14 +281,15 @@ def _kind_problems(db: Session, key: bytes, kind: str, sealed_head: int) -> list
     return problems
 
 
-def _chain_problems(db: Session, key: bytes) -> tuple[list[str], int]:
+def _chain_problems(db: Session, key: bytes) -> tuple[list[str], int | None]:
+    """What is wrong with the sealed head, and its row id (None when it cannot be trusted: nothing waits then)."""
     chain = db.get(ChainSealRow, 1)
     rows = db.scalar(select(func.count()).select_from(AuditRow)) or 0
     if chain is None:
-        return (["seal: the audit trail's sealed head is missing"] if rows else []), 0
+        return (["seal: the audit trail's sealed head is missing"] if rows else []), None
     expected = _chain_seal_of(key, chain.head_id, chain.head_hash, chain.row_count)
     if not hmac.compare_digest(chain.seal, expected):
-        return ["seal: the audit trail's sealed head and count do not match their seal: they were changed"], 0
+        return ["seal: the audit trail's sealed head and count do not match their seal: they were changed"], None
     problems = []
     head = db.get(AuditRow, chain.head_id) if chain.head_id else None
     if chain.head_id and head is None:
@@ -250,10 +311,27 @@ def _chain_problems(db: Session, key: bytes) -> tuple[list[str], int]:
 def seal_problems(engine: Engine, key: bytes) -> list[str]:
     """Every record whose seal is missing or wrong, and a cut or emptied audit trail, in words; empty when all hold.
     Rows a chart held before its key are sealed as found when it is made (audited), like those written after."""
+    return seal_findings(engine, key)[0]
+
+
+def seal_findings(engine: Engine, key: bytes) -> tuple[list[str], list[str]]:
+    """:func:`seal_problems`, and the rows not yet sealed because an account without the key wrote them after the
+    sealed head (:func:`waiting`): named, not problems."""
     with Session(read_snapshot(engine)) as db, db.begin():
         problems, head = _chain_problems(db, key)
+        pending = {kind: set(waiting(db, kind, head)) if head is not None else set() for kind in RECORDS}
         for kind in (*RECORDS, AUDIT):
-            problems += _kind_problems(db, key, kind, head if kind == AUDIT else 0)
+            problems += _kind_problems(db, key, kind, head or 0, pending.get(kind, set()))
+        later = 0 if head is None else _unsealed_audit_after(db, head)
     if len(problems) > SHOWN:
         problems = [*problems[:SHOWN], f"seal: {len(problems) - SHOWN} more problems with seals"]
-    return problems
+    words = [f"{_WORDS[kind]} {row_id}" for kind in RECORDS for row_id in sorted(pending[kind])]
+    if later:
+        words.append(f"{later} audit row{'s' if later != 1 else ''} after the sealed head")
+    if len(words) > SHOWN:
+        words = [*words[:SHOWN], f"{len(words) - SHOWN} more"]
+    return problems, [f"not yet sealed (written by an account without the key): {word}" for word in words]
+
+
+def _unsealed_audit_after(db: Session, head: int) -> int:
+    return int(db.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.id > head, _unsealed(AUDIT))) or 0)

@@ -27,10 +27,6 @@ from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.vocab import Role
 from needlelog.services.base import Access
 
-NO_WRAPPING = (
-    "Your account has no key to this chart yet (its password was set without one): ask an administrator to set "
-    "your password again."
-)
 WRONG_WRAPPING = (
     "Your account's key to this chart does not open with this password: ask an administrator to set it again."
 )
@@ -79,7 +75,10 @@ def key_at_sign_in(
     """Unwrap the chart key for an account whose password was just verified (``access.user`` is already it);
     why it cannot sign in otherwise. A chart upgraded from before its key gets one at its first administrator's
     sign-in; until then other accounts sign in without a key (nothing of theirs is sealed yet: all of it will
-    be, as found, when the key is made)."""
+    be, as found, when the key is made). An account that holds no copy of the key (its password from before the
+    key, or set by someone without it) still signs in and charts without it, as every account did before the
+    key: what it writes is sealed by the next write that holds the key (:func:`needlelog.db.seals.waiting`), and
+    it gets its copy at the next password an administrator sets."""
     access.chart_key = None
     if not keyring.has_chart_key(db):
         if Role.ADMIN in row.roles:
@@ -88,7 +87,7 @@ def key_at_sign_in(
         return None
     stored = keyring.wrapping_of(db, row.id)
     if stored is None:
-        return NO_WRAPPING
+        return None  # signs in without the key, as before it existed; the next keyed write seals what it writes
     try:
         hold(db, access, unwrap_with_password(stored, password, row.id))
     except WrongKey:

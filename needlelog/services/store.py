@@ -242,12 +242,18 @@ def has_chart_key(target: str | os.PathLike[str]) -> bool:
 def seal_check(target: str | os.PathLike[str], username: str, password: str) -> list[str]:
     """Every seal of the chart verified with the chart key that ``username``'s password unwraps (read only: no
     sign-in is written); the problems in words. :class:`PermissionDenied` for a wrong password."""
+    return seal_findings(target, username, password)[0]
+
+
+def seal_findings(target: str | os.PathLike[str], username: str, password: str) -> tuple[list[str], list[str]]:
+    """:func:`seal_check`'s problems, and the rows not yet sealed (written by an account without the key since
+    the sealed head: sealed by the next write that has it), in words."""
     engine = _read_only_engine(target)
     try:
         with Session(engine) as db, db.begin():
             key = chart_keys.unwrap_for_check(db, username, password)
         if key is None:
-            return []
-        return seals.seal_problems(engine, seal_key(key))
+            return [], []
+        return seals.seal_findings(engine, seal_key(key))
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ first administrator's sign-in after an upgrade), to be printed or saved and kept
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -43,10 +44,29 @@ def recovery_text(recovery_key: str, location: str, at: datetime) -> str:
     )
 
 
+def without_key_words(names: Sequence[str]) -> str:
+    """What an administrator is told of the accounts that hold no copy of the chart key (after an upgrade: every
+    account but theirs), in the Users window and beside the recovery key; empty when there are none."""
+    if not names:
+        return ""
+    who = ", ".join(names)
+    return (
+        f"{who} {'has' if len(names) == 1 else 'have'} no key to the chart yet and can keep charting meanwhile: "
+        "each gets its key at the next password an administrator sets for it (Users)."
+    )
+
+
 class RecoveryKeyDialog(QDialog):
     """The recovery key in large letters, Print…, Save to a file…, and Done once the person says it is kept."""
 
-    def __init__(self, recovery_key: str, location: str, made: datetime, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        recovery_key: str,
+        location: str,
+        made: datetime,
+        parent: QWidget | None = None,
+        without_key: Sequence[str] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("recoveryKeyDialog")
         self.setAccessibleName("The chart's recovery key")
@@ -56,6 +76,11 @@ class RecoveryKeyDialog(QDialog):
         intro = QLabel(EXPLAINED)
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        self.without_key = QLabel(without_key_words(without_key))
+        self.without_key.setWordWrap(True)
+        named(self.without_key, "recoveryWithoutKey", "Accounts without a key yet")
+        self.without_key.setVisible(bool(without_key))
+        layout.addWidget(self.without_key)
         self.key = QLineEdit(recovery_key)
         self.key.setReadOnly(True)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)

@@ -28,6 +28,7 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.store import Services
+from needlelog.ui.dialogs.recovery_key import without_key_words
 from needlelog.ui.models.paged import PagedTableModel
 from needlelog.ui.widgets.common import fixed_columns, named
 from needlelog.ui.widgets.forms import (
@@ -293,7 +294,7 @@ class UsersDialog(QDialog):
         active = sum(1 for account in self.accounts if account.active)
         self.count.setText(
             f"{counted(len(self.accounts), 'account')}, {active:,} active."
-            + (f" Set a new password for {', '.join(waiting)}: no key to the chart yet." if waiting else "")
+            + (f" {without_key_words(waiting)}" if waiting else "")
         )
         row = next((i for i, a in enumerate(self.accounts) if a.id == keep and keep is not None), -1)
         if row >= 0:

@@ -14,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.vocab import Role
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
 from needlelog.ui.window import quit_question
@@ -97,7 +98,12 @@ class SignInFlow(QObject):
             return None
         from needlelog.ui.dialogs.recovery_key import RecoveryKeyDialog
 
-        dialog = RecoveryKeyDialog(recovery, self.services.location, self.services.clock().astimezone(), parent)
+        try:  # after an upgrade, every other account is still without a copy of the key: say what that means
+            waiting = self.services.accounts.without_key()
+        except NeedlelogError:
+            waiting = []
+        made = self.services.clock().astimezone()
+        dialog = RecoveryKeyDialog(recovery, self.services.location, made, parent, waiting)
         dialog.show()
         dialog.activateWindow()
         return dialog
