@@ -103,6 +103,11 @@ def test_the_first_administrators_sign_in_after_an_upgrade_shows_it_over_the_win
         assert windows, login.message.text()
         shown = windows[0].findChildren(RecoveryKeyDialog)
         assert len(shown) == 1 and shown[0].isVisible() and shown[0].key.text()
+        with sqlite3.connect(path) as raw:
+            clinician = raw.execute("SELECT username FROM clinician ORDER BY id LIMIT 1 OFFSET 1").fetchone()[0]
+        told = shown[0].without_key.text()  # the other accounts: what their missing key means, in words
+        assert shown[0].without_key.isVisible() and clinician in told and "can keep charting meanwhile" in told
+        assert "at the next password an administrator sets" in told
     finally:
         _close(*(d for w in windows for d in w.findChildren(RecoveryKeyDialog)), flow.dialog, *windows)
         services.close()
@@ -126,4 +131,40 @@ def test_the_users_window_names_the_accounts_left_without_a_key(qtbot: QtBot, tm
         assert "no key" not in dialog.count.text()
         dialog.close()
     finally:
+        services.close()
+
+
+def test_after_the_upgrade_a_clinician_without_the_key_signs_in_at_the_window_and_charts(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """8:00 the administrator signs in (the key is made); 8:05 a clinician signs in at the real sign-in window,
+    told nothing alarming, charts and signs; the administrator's next sign-in seals the note."""
+    from tests.services.test_keyless_sealing import PASSWORD as KEYLESS_PASSWORD
+    from tests.services.test_keyless_sealing import chart_and_sign, sealed, upgraded_chart
+
+    path = upgraded_chart(tmp_path)
+    clock = FakeClock()
+    services = open_chart(path, clock=clock, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    windows: list[MainWindow] = []
+    flow = SignInFlow(services, show=shown_into(windows))
+    try:
+        services.accounts.login("dwhitford", KEYLESS_PASSWORD)
+        services.accounts.take_recovery_key()
+        services.accounts.sign_out()
+        flow.start()
+        login = flow.dialog
+        assert isinstance(login, LoginDialog)
+        qtbot.keyClicks(login.username, "rsandhu")
+        qtbot.keyClicks(login.password, KEYLESS_PASSWORD)
+        qtbot.keyClick(login.password, Qt.Key.Key_Return)
+        assert windows, login.message.text()
+        assert not windows[0].findChildren(RecoveryKeyDialog) and services.access.chart_key is None
+        note, _amendment = chart_and_sign(services, clock)
+        _close(*windows)
+        services.accounts.sign_out()
+        assert note not in sealed(path, "note")
+        services.accounts.login("dwhitford", KEYLESS_PASSWORD)
+        assert note in sealed(path, "note")
+    finally:
+        _close(flow.dialog, *windows)
         services.close()
