@@ -52,7 +52,7 @@ def without_key_words(names: Sequence[str]) -> str:
     who = ", ".join(names)
     return (
         f"{who} {'has' if len(names) == 1 else 'have'} no key to the chart yet and can keep charting meanwhile: "
-        "each gets its key at the next password an administrator sets for it (Users)."
+        "each gets its key at the next password an administrator sets for it in Users."
     )
 
 
