@@ -37,11 +37,17 @@ def signed_pain(db: Session, patient_ids: Iterable[int]) -> dict[int, list[tuple
             SessionRow.service_start,
             SessionRow.pain_before,
             SessionRow.pain_after,
+            SessionRow.status,
         )
-        .where(SessionRow.patient_id.in_(wanted), SessionRow.status == SessionStatus.SIGNED)
+        # The status is kept in Python, not asked in SQL: SQLite, without statistics, then read the status index
+        # (every signed visit of the chart: 1.1 s a batch of 200 patients on 500,000 sessions) instead of the
+        # patients' own visits by the patient index (issue 14).
+        .where(SessionRow.patient_id.in_(wanted))
         .order_by(SessionRow.patient_id, SessionRow.service_start, SessionRow.id)
     )
-    for patient_id, session_id, start, before, after in db.connection().execute(stmt):  # plain rows, not ORM
+    for patient_id, session_id, start, before, after, status in db.connection().execute(stmt):  # plain rows
+        if status != SessionStatus.SIGNED:
+            continue
         visit = PainVisit(session_id, start.astimezone().date(), before, after)
         found[patient_id].append(((start, session_id), visit))
     return found
@@ -85,12 +91,15 @@ def signed_outcomes(db: Session, patient_ids: Iterable[int]) -> dict[int, list[t
             OutcomeRow.instrument,
             OutcomeRow.total,
             OutcomeRow.activities,
+            SessionRow.status,
         )
         .join(OutcomeRow, OutcomeRow.session_id == SessionRow.id)
-        .where(SessionRow.patient_id.in_(wanted), SessionRow.status == SessionStatus.SIGNED)
+        .where(SessionRow.patient_id.in_(wanted))  # the status in Python: see signed_pain
         .order_by(SessionRow.patient_id, SessionRow.service_start, SessionRow.id, OutcomeRow.position)
     )
-    for patient_id, session_id, start, instrument, total, activities in db.execute(stmt):
+    for patient_id, session_id, start, instrument, total, activities, status in db.execute(stmt):
+        if status != SessionStatus.SIGNED:
+            continue
         score = outcome_from_row(instrument, total, activities).score
         if score is not None:
             visit = OutcomeVisit(session_id, start.astimezone().date(), instrument, score)
