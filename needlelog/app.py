@@ -33,6 +33,9 @@ def run(
 
     The sign-in window comes first (issue 14): the damaged-chart check, the storage library and the chart
     are loaded behind it, while the person types, and a sign-in pressed sooner waits for them."""
+    from needlelog.ui.widgets.import_hook import read_no_sources
+
+    read_no_sources()  # before Qt's modules and ours: PySide6's import hook would read every module's source
     from PySide6.QtWidgets import QApplication
 
     from needlelog import paths
