@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from needlelog.db.page_check import EarlyPageCheck
+    from needlelog.db.page_check import EarlyPageCheck, PageCheck
     from needlelog.services.base import Clock
     from needlelog.services.store import Services
     from needlelog.services.workspace import OpenDrafts
@@ -32,7 +32,9 @@ def run(
     read-only chart). A chart that cannot be opened is said in a box, then raised.
 
     The sign-in window comes first (issue 14): the damaged-chart check, the storage library and the chart
-    are loaded behind it, while the person types, and a sign-in pressed sooner waits for them."""
+    are loaded behind it, while the person types, and a sign-in pressed sooner waits for them. That check reads
+    the header, the schema and the audit trail; the whole file's page check and the automatic backups start
+    once the main window is painted (:meth:`ChartOpening.window_up`)."""
     from needlelog.ui.widgets.import_hook import read_no_sources
 
     read_no_sources()  # before Qt's modules and ours: PySide6's import hook would read every module's source
@@ -65,7 +67,6 @@ def run(
     except NeedlelogError as exc:  # said in the window too; the command line prints it and exits 2
         cannot_open.tell(str(exc))
         raise
-    early = _early_page_check(target)  # on the other core while Qt draws the sign-in window
     marks = StartupMarks.from_environment()
     flow = SignInFlow(
         None,
@@ -73,9 +74,11 @@ def run(
         hint=hint,
         show=_show_window,
     )
-    opening = ChartOpening(target, flow, early, exit_after, check)
+    opening = ChartOpening(target, flow, exit_after, check)
     flow.quit_requested.connect(app.quit)
-    flow.window_opened.connect(lambda window: after_first_paint(window, lambda: marks.mark("main window")))
+    flow.window_opened.connect(
+        lambda window: after_first_paint(window, lambda: (marks.mark("main window"), opening.window_up(window)))
+    )
     flow.start()
     assert flow.dialog is not None
     after_first_paint(flow.dialog, lambda: (marks.mark("sign-in window"), opening.open(), marks.mark("chart open")))
@@ -85,6 +88,8 @@ def run(
         opening.close()
     if opening.failure is not None:
         raise opening.failure
+    if opening.damage_found is not None:  # by the page check once the window was up; the chart is closed now
+        return _after_late_damage(opening.target, opening.damage_found)
     return opening.exit_code if opening.exit_code is not None else code
 
 
@@ -119,18 +124,18 @@ class ChartOpening:
         self,
         target: str,
         flow: SignInFlow,
-        early: EarlyPageCheck | None,
         exit_after: float | None,
         check: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target
         self.check = check
         self.flow = flow
-        self.early = early
         self.exit_after = exit_after
         self.services: Services | None = None
         self.failure: BaseException | None = None
         self.exit_code: int | None = None
+        self.page_check: PageCheck | None = None
+        self.damage_found: list[str] | None = None  # by the page check, once the window was up
 
     def open(self) -> None:
         from PySide6.QtCore import QTimer
@@ -145,7 +150,8 @@ class ChartOpening:
         try:
             if self.check is not None:
                 self.check(self.target)
-            ended = recover_damaged_chart(self.target, early=self.early)
+            # The header, schema and audit trail: the whole file's pages are read once the window is up.
+            ended = recover_damaged_chart(self.target, pages=False)
             if ended is None:
                 self.services = open_chart(self.target)
         except NeedlelogError as exc:
@@ -164,9 +170,48 @@ class ChartOpening:
             # For smoke tests of an installed or packaged program: show the window, then leave.
             QTimer.singleShot(int(self.exit_after * 1000), QApplication.quit)
 
+    def window_up(self, window: MainWindow) -> None:
+        """The main window is painted (issue 14: nothing it does not need comes before that): its automatic
+        backups start, and, after the program's first sign-in, the whole file's page check, in its thread."""
+        window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
+        chart = chart_file(self.target)
+        if self.page_check is not None or self.services is None or chart is None or not chart.is_file():
+            return
+        from needlelog.db.page_check import PageCheck, deferred
+        from needlelog.ui.window.late_damage import LateDamage
+
+        if not deferred(chart.stat().st_size):
+            return  # checked whole before the sign-in
+        relay = LateDamage(self.flow, self._damage_found)
+        self.page_check = PageCheck(chart, relay.found.emit)  # said on this thread, in the event loop's turn
+
+    def _damage_found(self, problems: list[str]) -> None:
+        """The page check found the open chart damaged: nothing more is written to it (a draft's save is
+        kept on this PC instead), the window closes, and :func:`run` offers the newest good backup."""
+        from needlelog.ui.window.late_damage import close_on_damage
+
+        if self.services is None or self.damage_found is not None:
+            return
+        self.damage_found = problems
+        self.services.refuse_writes(
+            "The chart's file was found damaged, so nothing more is saved to it; this draft is kept on this PC."
+        )
+        close_on_damage(self.flow.window)
+
     def close(self) -> None:
         if self.services is not None:
             self.services.close()
+
+
+def _after_late_damage(target: str, found: list[str]) -> int:
+    """The damaged-chart offer for damage found once the window was up (the chart is closed now); a backup
+    put back in place is said, and the program still ends: the next start signs in to it."""
+    ended = recover_damaged_chart(target, found=found)
+    if ended is None:
+        from needlelog.ui.window import damaged_chart
+
+        damaged_chart.tell_closing(damaged_chart.restored_late_text(target))
+    return EXIT_DAMAGED
 
 
 def _give_back_large_blocks() -> None:
@@ -225,8 +270,7 @@ def _show_window(window: MainWindow) -> None:
     # the focus over when the sign-in window closes (a kiosk PC, Xvfb).
     window.activateWindow()
     window.raise_()
-    window.reopen_drafts()
-    window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
+    window.reopen_drafts()  # its automatic backups start once it is painted (ChartOpening.window_up)
 
 
 def chart_file(target: str) -> Path | None:
@@ -242,13 +286,19 @@ def chart_file(target: str) -> Path | None:
 
 
 def recover_damaged_chart(
-    target: str, clock: Clock | None = None, *, early: EarlyPageCheck | None = None
+    target: str,
+    clock: Clock | None = None,
+    *,
+    early: EarlyPageCheck | None = None,
+    pages: bool = True,
+    found: list[str] | None = None,
 ) -> int | None:
     """Before anyone signs in (issue 12, item 3): a damaged chart is set aside, never opened for writing, and
     the newest backup that checks out offered in words; so is a chart that is missing (or empty) while its
     backups are there, rather than a new empty chart made in its place. None when the program goes on (the
     chart is sound, new, or the backup is back in its place); an exit code when it ends, having said why and
-    where the damaged file is."""
+    where the damaged file is. ``pages=False``: the whole file's page check is left for later (the program's
+    start); ``found``: the damage that later check found, the chart closed since (the file is not read again)."""
     from needlelog.domain.errors import NeedlelogError
     from needlelog.services.base import utc_now
 
@@ -257,8 +307,10 @@ def recover_damaged_chart(
     if chart is None:
         return None
     try:
+        if found is not None:
+            return _damaged_chart(chart, clock, found=found)
         if chart.is_file() and chart.stat().st_size > 0:
-            return _damaged_chart(chart, clock, early)
+            return _damaged_chart(chart, clock, early, pages=pages)
         return _missing_chart(chart, clock)
     except (NeedlelogError, OSError) as exc:
         from needlelog.ui.window import damaged_chart  # its dialogs load only when a chart is damaged
@@ -267,10 +319,17 @@ def recover_damaged_chart(
         return EXIT_DAMAGED
 
 
-def _damaged_chart(chart: Path, clock: Clock, early: EarlyPageCheck | None = None) -> int | None:
+def _damaged_chart(
+    chart: Path,
+    clock: Clock,
+    early: EarlyPageCheck | None = None,
+    *,
+    pages: bool = True,
+    found: list[str] | None = None,
+) -> int | None:
     from needlelog.services import restoring
 
-    problems = restoring.inspect_chart(chart, early)
+    problems = found if found is not None else restoring.inspect_chart(chart, early, pages=pages)
     if not problems:
         return None
     from needlelog.services import backups

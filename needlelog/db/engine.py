@@ -14,6 +14,7 @@ import errno
 import os
 import sqlite3
 import stat
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ POSTGRES_HINT = "to share one chart between PCs, use PostgreSQL mode (--db postg
 BACKENDS = ("sqlite", "postgresql")  # the engines needlelog's migrations and tests cover
 READ_ONLY = "ro"  # ``sqlite:///chart.sqlite?mode=ro``: opened so that nothing can be written
 SQLITE_MODES = ("ro", "rw", "rwc")
+# Per SQLite engine: the reason it takes no more writes (the file was found damaged while open), once said.
+_REFUSED: weakref.WeakKeyDictionary[Engine, list[str]] = weakref.WeakKeyDictionary()
 SHOWN_PATH_MAX = 100  # characters of a path a one-line message shows (a 5,000-character path is shortened)
 
 
@@ -176,7 +179,19 @@ def _owner_only(path: Path) -> None:
             pass  # a file we do not own: the OS decides, as SPEC §4 allows
 
 
+def refuse_writes(engine: Engine, reason: str) -> None:
+    """From now on every transaction on ``engine`` but a read snapshot is refused with ``reason``
+    (:class:`StorageError`): the file was found damaged while the program had it open (issue 14), and
+    nothing more may be written into it. A draft's save then keeps the draft on this PC instead."""
+    refused = _REFUSED.get(engine)
+    if refused is not None and not refused:
+        refused.append(reason)
+
+
 def _configure_sqlite(engine: Engine, path: Path | None, *, read_only: bool = False) -> None:
+    refused: list[str] = []
+    _REFUSED[engine] = refused
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin (SQLAlchemy's SQLite recipe).
@@ -195,6 +210,8 @@ def _configure_sqlite(engine: Engine, path: Path | None, *, read_only: bool = Fa
     def on_begin(connection: Any) -> None:
         # A read snapshot (a long export) begins DEFERRED: in WAL mode it then blocks no writer.
         snapshot = connection.get_execution_options().get(SNAPSHOT, False)
+        if refused and not snapshot:
+            raise StorageError(refused[0])
         connection.exec_driver_sql("BEGIN DEFERRED" if snapshot else "BEGIN IMMEDIATE")
 
 

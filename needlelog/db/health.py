@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from needlelog.db import migrate
 from needlelog.db.engine import sqlite_path, sqlite_words
 from needlelog.db.models import Base
-from needlelog.db.page_check import EarlyPageCheck, page_check_pragma
+from needlelog.db.page_check import EarlyPageCheck, deferred, header_problems, page_check_pragma, page_problem_words
 from needlelog.domain.access import GENESIS, AuditAction, AuditEntry, first_broken
 from needlelog.domain.errors import StorageError
 
@@ -112,16 +112,27 @@ def examine(path: Path, *, thorough: bool = False) -> tuple[list[str], str | Non
 
 
 def examine_from(
-    path: Path, *, thorough: bool = False, audit_from: AuditMark | None = None, early: EarlyPageCheck | None = None
+    path: Path,
+    *,
+    thorough: bool = False,
+    audit_from: AuditMark | None = None,
+    early: EarlyPageCheck | None = None,
+    pages: bool = True,
 ) -> tuple[list[str], str | None, AuditMark | None]:
     """:func:`examine`, walking the audit chain on from ``audit_from`` (a row verified before, see
     :func:`walk_audit_chain`), and the mark of the newest audit row verified (None: no trail). ``early``:
-    the page check already run on the file at start-up, taken when it checked this file unchanged."""
+    the page check already run on the file at start-up, taken when it checked this file unchanged.
+    ``pages=False`` (the program's start, issue 14): above :data:`~needlelog.db.page_check.DEFER_ABOVE` only the
+    header and the last page are read here, the whole file's page check is left to
+    :class:`~needlelog.db.page_check.PageCheck` once the window is up."""
     if not is_sqlite_file(path):
         return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None, None
     try:
         with readable(path) as source, read_only(source) as conn:
-            problems = _page_problems(conn, source, thorough, early)
+            if pages or not deferred(source.stat().st_size):
+                problems = _page_problems(conn, source, thorough, early)
+            else:
+                problems = header_problems(source)
             if thorough:
                 problems += _reference_problems(conn)
             if problems:
@@ -178,9 +189,7 @@ def _page_problems(conn: sqlite3.Connection, path: Path, thorough: bool, early: 
     rows = early.rows(path, pragma) if early is not None else None
     if rows is None:
         rows = [str(r[0]) for r in conn.execute(f"PRAGMA {pragma}(20)")]
-    if rows == ["ok"]:
-        return []
-    return [f"the file is damaged: {pragma.replace('_', ' ')}: {row}" for row in rows]
+    return page_problem_words(pragma, rows)
 
 
 def _reference_problems(conn: sqlite3.Connection) -> list[str]:

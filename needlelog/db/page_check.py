@@ -13,11 +13,22 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 # Above this size start-up runs SQLite's quick_check rather than the full integrity_check (health.py says why).
 QUICK_CHECK_ABOVE = 16 * 1024 * 1024
+
+
+# Above this size the program's start reads only the header and the last page before the main window, and the
+# whole file's page check once the window is up (issue 14); a smaller chart is checked whole first (milliseconds).
+DEFER_ABOVE = QUICK_CHECK_ABOVE
+
+
+def deferred(size: int) -> bool:
+    """Whether the program's start leaves the page check of a file of ``size`` bytes until the window is up."""
+    return size > DEFER_ABOVE
 
 
 def page_check_pragma(size: int, *, thorough: bool = False) -> str:
@@ -79,3 +90,71 @@ class EarlyPageCheck:
         if not same or pragma != self._pragma or _identity(self.path) != self._before:
             return None
         return self._rows
+
+
+def page_problem_words(pragma: str, rows: list[str]) -> list[str]:
+    """SQLite's page check rows, in the words the damaged-chart box shows; empty when the answer is "ok"."""
+    if rows == ["ok"]:
+        return []
+    return [f"the file is damaged: {pragma.replace('_', ' ')}: {row}" for row in rows]
+
+
+def header_problems(path: Path) -> list[str]:
+    """What start-up checks of the pages before the main window (issue 14): the header (SQLite's own first
+    page is read with the schema after this) and that the file holds every page its header counts, its last
+    page read. The whole file's page check follows in :class:`PageCheck`, once the main window is up."""
+    with path.open("rb") as handle:
+        head = handle.read(100)
+        size = os.fstat(handle.fileno()).st_size
+        if len(head) < 100:
+            return [f"the file is damaged: its header is cut short ({len(head)} bytes of 100)"]
+        page_size = int.from_bytes(head[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        if page_size < 512 or page_size & (page_size - 1):
+            return [f"the file is damaged: its header names a page size of {page_size} bytes"]
+        pages = int.from_bytes(head[28:32], "big")
+        counted = head[24:28] == head[92:96]  # SQLite's rule for when the header's page count holds
+        try:
+            logged = os.stat(f"{path}-wal").st_size > 0
+        except OSError:
+            logged = False
+        # Pages still in the write-ahead log are checkpointed into the file later: its size may lag until then.
+        if counted and pages and not logged and size < pages * page_size:
+            return [f"the file is damaged: it is cut short ({size} bytes where its header counts {pages} pages)"]
+        handle.seek(max(0, size - page_size))
+        handle.read(page_size)  # a page the disk cannot read raises OSError, said by the caller
+    return []
+
+
+class PageCheck:
+    """The whole file's page check in a daemon thread, once the main window is up; ``found(problems)`` is
+    called from that thread when it finds damage (never when the file is sound or cannot be read now: a
+    chart held by another program is not damaged)."""
+
+    def __init__(self, path: Path, found: Callable[[list[str]], None]) -> None:
+        self.path = Path(path).absolute()
+        self.found = found
+        self.problems: list[str] | None = None
+        self._thread = threading.Thread(target=self._run, name="needlelog-page-check", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            pragma = page_check_pragma(self.path.stat().st_size)
+            conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, timeout=10)
+            try:
+                rows = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}(20)")]
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")):
+                return
+            rows, pragma = [" ".join(str(exc).split())], "page_check"
+        except (UnicodeDecodeError, OSError):
+            return
+        self.problems = page_problem_words(pragma, rows)
+        if self.problems:
+            self.found(self.problems)
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)

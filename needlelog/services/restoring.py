@@ -70,16 +70,19 @@ class Recovery:
     restored: RestoreResult | None  # None: no backup checked out
 
 
-def inspect_chart(chart: Path, early: EarlyPageCheck | None = None) -> list[str]:
+def inspect_chart(chart: Path, early: EarlyPageCheck | None = None, *, pages: bool = True) -> list[str]:
     """The damage found in ``chart`` at start-up, in words (empty: sound, or not there yet), read-only.
 
     A schema newer than this program is not damage (the program refuses to open it, and says why).
-    ``early``: the page check the program started on the file at its start (:mod:`needlelog.db.page_check`)."""
+    ``early``: the page check the program started on the file at its start (:mod:`needlelog.db.page_check`);
+    ``pages=False``: the whole file's page check is left to the caller (the program's start: after the window)."""
     chart = Path(chart)
     try:
         if not chart.is_file() or chart.stat().st_size == 0:
             return []
-        problems, _revision, mark = health.examine_from(chart, audit_from=remembered_mark(chart), early=early)
+        problems, _revision, mark = health.examine_from(
+            chart, audit_from=remembered_mark(chart), early=early, pages=pages
+        )
         if not problems:
             remember_mark(chart, mark)  # the next start walks on from here
         return problems

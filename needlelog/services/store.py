@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import consistency, fingerprints, health, keyring, migrate, protections, records, seals, server
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping, seal_key
-from needlelog.db.engine import is_read_only, open_engine, resolve_target, shown, sqlite_path
+from needlelog.db.engine import is_read_only, open_engine, refuse_writes, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
 from needlelog.services import chart_keys
 from needlelog.services.access import AccountService
@@ -55,6 +55,11 @@ class Services:
     def schema(self) -> tuple[str | None, str]:
         """The chart's schema revision and this program's (they are equal once the chart is open); read only."""
         return migrate.schema_revision(self._engine), migrate.HEAD
+
+    def refuse_writes(self, reason: str) -> None:
+        """Nothing more is written to the chart (its file was found damaged while open); every save is
+        refused with ``reason`` and the draft keeper keeps the draft on this PC."""
+        refuse_writes(self._engine, reason)
 
     def close(self) -> None:
         self._engine.dispose()

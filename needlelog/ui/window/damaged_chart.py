@@ -75,6 +75,14 @@ def restore_failed_text(aside: Path | None, reason: str) -> str:
     return f"The backup could not be restored: {reason} needlelog will close.{kept}"
 
 
+def restored_late_text(chart: Path | str) -> str:
+    """The backup is back in place after damage found while the chart was open (issue 14)."""
+    return (
+        f"The backup is back in place as {chart}. needlelog will close: start it again to sign in. "
+        "Drafts that were open are kept on this PC and saved into the chart at the next sign-in."
+    )
+
+
 def cannot_recover_text(chart: Path, exc: BaseException) -> str:
     reason = " ".join(str(exc).split()) or type(exc).__name__
     return f"The chart {chart} could not be looked at or set aside: {reason} needlelog will close."
