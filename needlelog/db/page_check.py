@@ -149,10 +149,11 @@ class PageCheck:
         except sqlite3.Error as exc:
             if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")):
                 return
-            rows, pragma = [" ".join(str(exc).split())], "page_check"
+            self.problems = [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"]
         except (UnicodeDecodeError, OSError):
             return
-        self.problems = page_problem_words(pragma, rows)
+        else:
+            self.problems = page_problem_words(pragma, rows)
         if self.problems:
             self.found(self.problems)
 
