@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from needlelog.db.page_check import EarlyPageCheck, PageCheck
     from needlelog.services.base import Clock
     from needlelog.services.store import Services
@@ -86,11 +88,25 @@ def run(
         code = app.exec()
     finally:
         opening.close()
+        if opening.services is None and flow.dialog is not None:
+            _retire_sign_in_window(flow.dialog)
     if opening.failure is not None:
         raise opening.failure
     if opening.damage_found is not None:  # by the page check once the window was up; the chart is closed now
         return _after_late_damage(opening.target, opening.damage_found)
     return opening.exit_code if opening.exit_code is not None else code
+
+
+def _retire_sign_in_window(dialog: QWidget) -> None:
+    """The chart did not open (damaged and not restored, or refused): the sign-in window shown before it goes
+    too, now, rather than staying on screen behind the program's last word (and, where the program runs again
+    in one process, as its tests do, under the next one's sign-in window)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    dialog.hide()  # hidden, not closed: closing is the person's Cancel, which asks about timers
+    dialog.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 class StartupMarks:

@@ -37,7 +37,8 @@ def test_the_dashboard_counts_and_the_register_on_postgresql(pg_url: str) -> Non
     services = open_chart(pg_url, hasher=TEST_HASHER)
     services.accounts.create_admin("admin", "Clinic Administrator", "correct horse battery")
     services.accounts.login("admin", "correct horse battery")
-    signed = engine.connect().execute(text("SELECT id FROM treatment_session WHERE status = 'signed' LIMIT 1")).scalar()
+    with engine.connect() as conn:  # closed here: a connection left checked out outlives dispose() (ResourceWarning)
+        signed = conn.execute(text("SELECT id FROM treatment_session WHERE status = 'signed' LIMIT 1")).scalar()
     manager_id = services.access.user.id if services.access.user else 0
     with engine.begin() as conn:  # a late report, as the register writes it (the administrator may not)
         conn.execute(
