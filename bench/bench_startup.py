@@ -48,6 +48,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import row  # noqa: E402 - the contract's row, shared by every bench script
+
 TYPIST = Path(__file__).resolve().parent / "offscreen_typist.py"
 WAIT = 120.0  # seconds for any one step before the run is declared failed
 
@@ -80,22 +83,6 @@ window.installEventFilter(painted)
 window.show()
 app.exec()
 """
-
-
-def row(target: str, limit: str, measured: float, unit: str, floor: float | None, floor_what: str, met: bool,
-        note: str) -> dict[str, Any]:  # fmt: skip
-    ratio = measured / floor if floor else None
-    return {
-        "target": target,
-        "limit": limit,
-        "measured": round(measured, 4),
-        "unit": unit,
-        "floor": None if floor is None else round(floor, 4),
-        "floor_what": floor_what,
-        "ratio": None if ratio is None else round(ratio, 3),
-        "met": bool(met),
-        "note": note,
-    }
 
 
 def read_marks(path: Path) -> dict[str, float]:
@@ -320,24 +307,26 @@ def rows_of(figures: dict[str, dict[str, list[float]]], check: float, runs: int,
         main = statistics.median(f["main"])
         spread = f"n={runs}, p95 {sorted(f['sign_in'])[-1 if runs < 20 else int(0.95 * runs)]:.3f} s"
         rows.append(row(
-            f"sign-in window on screen, fresh process, {where}", "≤ 1.5× floor", sign_in, "s", floor,
-            "an empty PySide6 window, fresh process, same platform, interleaved", sign_in <= 1.5 * floor,
-            f"median of {spread}",
+            f"sign-in window on screen, fresh process, {where}", "≤ 1.5× floor", sign_in, "s", floor=floor,
+            floor_what="an empty PySide6 window, fresh process, same platform, interleaved",
+            met=sign_in <= 1.5 * floor, note=f"median of {spread}",
         ))  # fmt: skip
         main_floor = 2 * floor + check
         rows.append(row(
             f"main window on screen after sign-in typed in the dialog, fresh process, {where}",
-            "≤ 2× floor + password check", main, "s", main_floor,
-            f"2 × empty window ({floor:.3f} s) + the sign-in's Argon2id ({check * 1000:.0f} ms)", main <= main_floor,
-            f"sign-in window + Enter to main window; typing {statistics.median(f['typing']):.3f} s not counted; "
+            "≤ 2× floor + password check", main, "s", floor=main_floor,
+            floor_what=f"2 × empty window ({floor:.3f} s) + the sign-in's Argon2id ({check * 1000:.0f} ms)",
+            met=main <= main_floor,
+            note=f"sign-in window + Enter to main window; typing {statistics.median(f['typing']):.3f} s not counted; "
             f"exec to main window {statistics.median(f['main_wall']):.3f} s; n={runs}",
         ))  # fmt: skip
     platform = "xcb" if "xcb" in figures else next(iter(figures))
     hwm = figures[platform]["hwm"]
     rows.append(row(
         f"peak memory, {sessions:,}-session chart open, signed in, busiest patient open", "≤ 150 MB",
-        max(hwm), "MB", statistics.median(figures[platform]["floor_hwm"]), "empty PySide6 window's VmHWM",
-        max(hwm) <= 150, f"VmHWM, highest of {len(hwm)} runs ({platform}); median {statistics.median(hwm):.1f} MB, "
+        max(hwm), "MB", floor=statistics.median(figures[platform]["floor_hwm"]),
+        floor_what="empty PySide6 window's VmHWM", met=max(hwm) <= 150,
+        note=f"VmHWM, highest of {len(hwm)} runs ({platform}); median {statistics.median(hwm):.1f} MB, "
         f"RSS then {statistics.median(figures[platform]['rss']):.1f} MB",
     ))  # fmt: skip
     return rows
