@@ -9,7 +9,10 @@ it takes the plain file's place, as a backup is made.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, text
 
@@ -18,6 +21,69 @@ from needlelog.db.engine import _configure_sqlite
 from needlelog.domain.errors import StorageError
 
 FILE_INFO = b"needlelog file key v1"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the file at ``path`` is an encrypted chart as far as its first bytes tell: not empty and not
+    starting with SQLite's plain header (SQLCipher's first 16 bytes are the salt, random). A file that is not a
+    database at all also answers True: only a key tells the two apart, and the caller says so in words."""
+    with Path(path).open("rb") as handle:
+        head = handle.read(len(SQLITE_HEADER))
+    return head not in (b"", SQLITE_HEADER)
+
+
+def raw_connect(path: Path, key: bytes | None, *, readonly: bool = False, timeout: float = 10) -> Any:
+    """A DB-API connection on the chart file at ``path``: the standard library's ``sqlite3`` when ``key`` is
+    None (a plain file), ``sqlcipher3`` keyed with the file key otherwise. ``readonly`` opens it by URI
+    (``mode=ro``) so that nothing is written, a damaged file included.
+
+    The key is only given, not tried: SQLCipher reads the first page at the first statement, where a wrong
+    key, a damaged first page and a file that is not a database all raise "file is not a database"
+    (:func:`database_errors` names the classes to catch)."""
+    target: str | Path = f"file:{quote(str(Path(path).absolute()))}?mode=ro" if readonly else Path(path)
+    if key is None:
+        return sqlite3.connect(target, uri=readonly, timeout=timeout)
+    sqlcipher3 = quiet_sqlcipher()
+    conn = sqlcipher3.connect(str(target), uri=readonly, timeout=timeout)
+    conn.execute(f'PRAGMA key = "{_raw(key)}"')
+    return conn
+
+
+_quieted: list[bool] = []  # once the library's log is silenced
+
+
+def quiet_sqlcipher() -> Any:
+    """The ``sqlcipher3`` module, its library's log silenced (once, for the process): SQLCipher otherwise
+    writes three lines of its own to stderr at every wrong key or damaged page, beside the program's one
+    sentence. The program says what went wrong itself."""
+    import sqlcipher3  # type: ignore[import-untyped]
+
+    if not _quieted:
+        conn = sqlcipher3.connect(":memory:")
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+        finally:
+            conn.close()
+        _quieted.append(True)
+    return sqlcipher3
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a chart file's connection raises: ``sqlite3``'s, and ``sqlcipher3``'s once it is
+    loaded (before that nothing can raise them, and the plain program's start does not load it)."""
+    import sys
+
+    loaded = sys.modules.get("sqlcipher3.dbapi2")
+    return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
+
+
+def wrong_key_words(path: Path) -> str:
+    """What "file is not a database" means when a key was given, in words."""
+    return (
+        f"{Path(path).name} does not open with this key: it is not this chart's key, "
+        "or the file is not a needlelog chart or is damaged."
+    )
 
 
 def file_key(chart_key: bytes) -> bytes:
@@ -37,6 +103,7 @@ def encrypted_url(path: Path, key: bytes) -> URL:
 def open_encrypted(path: Path, key: bytes) -> Engine:
     """An engine on the encrypted chart at ``path``, with the program's pragmas; a wrong key is a
     :class:`StorageError` in words (SQLCipher cannot tell it from a file that is not a database)."""
+    quiet_sqlcipher()
     engine = create_engine(encrypted_url(path, key))
     _configure_sqlite(engine, path)
     try:
@@ -52,8 +119,7 @@ def open_encrypted(path: Path, key: bytes) -> Engine:
 
 def encrypt_copy(plain: Path, target: Path, key: bytes) -> None:
     """``plain`` copied into a new encrypted file at ``target`` (made beside it, checked, then renamed)."""
-    import sqlcipher3  # type: ignore[import-untyped]
-
+    sqlcipher3 = quiet_sqlcipher()
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,18 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import keyring
 from needlelog.db.chart_key import unwrap_with_password, unwrap_with_recovery
-from needlelog.db.cipher import encrypt_copy, file_key, open_encrypted
+from needlelog.db.cipher import (
+    database_errors,
+    encrypt_copy,
+    file_key,
+    is_encrypted,
+    open_encrypted,
+    raw_connect,
+)
 from needlelog.domain.errors import StorageError
 from needlelog.domain.model import Clinician
 from needlelog.services.store import Services
+from tests.cipher_util import encrypt_in_place, random_file_key, unreadable_without_key
 from tests.conftest import make_patient
 
 PASSWORD = "front-desk-password"
@@ -68,3 +77,35 @@ def test_a_copied_chart_reads_nothing_without_a_password_and_opens_with_each(
             engine.dispose()
     with pytest.raises(StorageError, match="does not open with this key"):
         open_encrypted(copied, file_key(bytes(32)))
+
+
+def test_is_encrypted_tells_a_plain_chart_an_empty_file_and_an_encrypted_one_apart(
+    db_path: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "new.sqlite"
+    empty.touch()
+    assert not is_encrypted(db_path) and not is_encrypted(empty)
+    encrypt_in_place(db_path, random_file_key())
+    assert is_encrypted(db_path)
+    assert unreadable_without_key(db_path)
+
+
+def test_raw_connect_opens_a_plain_file_with_sqlite3_and_an_encrypted_one_only_with_its_key(
+    db_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with closing(raw_connect(db_path, None, readonly=True)) as plain:
+        assert isinstance(plain, sqlite3.Connection)
+        tables = plain.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    key = random_file_key()
+    encrypt_in_place(db_path, key)
+    with closing(raw_connect(db_path, key)) as conn:
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == tables
+        conn.execute("INSERT INTO alembic_version VALUES ('scratch')")
+        conn.rollback()
+    with closing(raw_connect(db_path, key, readonly=True)) as conn, pytest.raises(database_errors(), match="readonly"):
+        conn.execute("DELETE FROM alembic_version")
+    wrong = raw_connect(db_path, random_file_key(), readonly=True)
+    with closing(wrong), pytest.raises(database_errors(), match="not a database") as raised:
+        wrong.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    assert raised.value.sqlite_errorname == "SQLITE_NOTADB"  # type: ignore[attr-defined]
+    assert "hmac" not in capfd.readouterr().err  # SQLCipher's own log says nothing beside the program
