@@ -14,9 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import keyring, records
+from needlelog.db import keyfile, keyring, records
 from needlelog.db import repositories as repo
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
+from needlelog.db.engine import sqlite_path
 from needlelog.db.models import ClinicianRow
 from needlelog.domain.access import (
     FAILED_LOGINS_BEFORE_LOCK,
@@ -47,6 +48,7 @@ PASSWORD_HASHING = Parameters(
     type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=2, memory_cost=19 * 1024, parallelism=1
 )
 WRONG_LOGIN = "Wrong user name or password."
+ENCRYPTED_DRIVER = "sqlite+pysqlcipher"  # an encrypted chart's engine (db/cipher.py)
 
 
 class AccountService(UseCases):
@@ -66,9 +68,20 @@ class AccountService(UseCases):
         wrapping: KeyWrapping = KEY_WRAPPING,
     ) -> None:
         super().__init__(engine, clock, access)
+        self._engine = engine
         self._hasher = hasher if hasher is not None else PasswordHasher.from_parameters(PASSWORD_HASHING)
         self._wrapping = wrapping  # the cost of the chart key's wrapping for a password (db/chart_key.py)
         self._decoy: str | None = None
+
+    def keep_side_file(self) -> None:
+        """On an encrypted chart, its file of keys rewritten from the ``key_wrapping`` table once a use case that
+        changed a wrapping, or who is active, has committed (:mod:`needlelog.db.keyfile`); a plain chart has none
+        (its wrappings are read from the chart itself)."""
+        path = sqlite_path(self._engine.url)
+        if path is None or self._engine.url.drivername != ENCRYPTED_DRIVER:
+            return
+        with self._reads() as db, db.begin():
+            keyfile.write_from_chart(path, db)
 
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -171,6 +184,7 @@ class AccountService(UseCases):
             self._new_password(db, row, password, now)
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set with the recovery key")
         self.logout()
+        self.keep_side_file()
 
     def _new_password(self, db: Session, row: ClinicianRow, password: str, now: datetime) -> None:
         row.password_hash = self.hash_password(password)
@@ -271,7 +285,8 @@ class AccountService(UseCases):
             added = repo.add_clinician(db, tidy, digest)
             chart_keys.give_key(db, self.access, added.id or 0, password, self._wrapping, self._clock())
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
-            return added
+        self.keep_side_file()
+        return added
 
     def without_key(self) -> list[str]:
         """The user names of active accounts with a password and no copy of the chart key (made before it, or
@@ -325,7 +340,8 @@ class AccountService(UseCases):
             updated = repo.clinician_from_row(row)
             if self.access.user is not None and self.access.user.id == updated.id:
                 self.access.user = updated  # one's own roles take effect at once
-            return updated
+        self.keep_side_file()  # an inactive account's copy leaves the file of keys, an active one's comes back
+        return updated
 
     def set_password(self, account_id: int, password: str) -> None:
         """The administrator sets (or resets) a user's password; it also lifts a login lock."""
@@ -339,6 +355,7 @@ class AccountService(UseCases):
                 raise ValidationError.single("password", why)
             self._new_password(db, row, password, self._clock())
             self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")
+        self.keep_side_file()
 
     # --- settings ------------------------------------------------------------------------
     def idle_lock_minutes(self) -> int:
