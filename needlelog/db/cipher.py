@@ -17,11 +17,40 @@ from urllib.parse import quote
 from sqlalchemy import URL, Engine, create_engine, text
 
 from needlelog.db.chart_key import hkdf
-from needlelog.db.engine import _configure_sqlite
+from needlelog.db.engine import _configure_sqlite, sqlite_errors
 from needlelog.domain.errors import StorageError
 
 FILE_INFO = b"needlelog file key v1"
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def side_file(chart: Path) -> Path:
+    """The side file of wrapped keys beside an encrypted chart or copy: its name with ``.keys`` added
+    (``keyfile.side_path``'s rule: a backup's side file is found the same way as the chart's)."""
+    chart = Path(chart)
+    return chart.with_name(chart.name + ".keys")
+
+
+def copy_side_file(chart: Path, copy: Path) -> bool:
+    """The side file of wrapped keys beside an encrypted chart copied beside its copy (a backup, the copy
+    before an upgrade), owner-only and synced, so that the copy opens with the passwords and the recovery key
+    that opened the chart then. False when the chart has none (a plain chart)."""
+    side = side_file(chart)
+    if not side.is_file():
+        return False
+    target = side_file(copy)
+    partial = target.with_name(f".{target.name}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(side.read_bytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def is_encrypted(path: Path) -> bool:
@@ -31,6 +60,15 @@ def is_encrypted(path: Path) -> bool:
     with Path(path).open("rb") as handle:
         head = handle.read(len(SQLITE_HEADER))
     return head not in (b"", SQLITE_HEADER)
+
+
+def has_keys(path: Path) -> bool:
+    """Whether ``path`` is an encrypted chart (or copy) with its side file of wrapped keys beside it: one that
+    an account's password opens, not a file that is no chart at all."""
+    try:
+        return is_encrypted(path) and side_file(path).is_file()
+    except OSError:
+        return False
 
 
 def raw_connect(path: Path, key: bytes | None, *, readonly: bool = False, timeout: float = 10) -> Any:
@@ -72,17 +110,20 @@ def quiet_sqlcipher() -> Any:
 def database_errors() -> tuple[type[Exception], ...]:
     """The exception classes a chart file's connection raises: ``sqlite3``'s, and ``sqlcipher3``'s once it is
     loaded (before that nothing can raise them, and the plain program's start does not load it)."""
-    import sys
+    return sqlite_errors()
 
-    loaded = sys.modules.get("sqlcipher3.dbapi2")
-    return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
+
+def file_errors() -> tuple[type[Exception], ...]:
+    """What reading a chart file may raise besides the program's own errors: the system's, bad bytes in a
+    damaged text, and either library's."""
+    return (OSError, UnicodeDecodeError, *database_errors())
 
 
 def wrong_key_words(path: Path) -> str:
-    """What "file is not a database" means when a key was given, in words."""
+    """What "file is not a database" means when a key was given and every page fails its check, in words."""
     return (
-        f"{Path(path).name} does not open with this key: it is not this chart's key, "
-        "or the file is not a needlelog chart or is damaged."
+        f"{Path(path).name} does not open with this key: it was encrypted with another chart's key "
+        "(another clinic's chart, or a chart encrypted again since), or it is not a needlelog chart."
     )
 
 
@@ -112,7 +153,8 @@ def open_encrypted(path: Path, key: bytes) -> Engine:
     except Exception as exc:
         engine.dispose()
         if "not a database" in str(exc):
-            raise StorageError(f"{path.name} does not open with this key.") from None
+            raise_if_wrong_key(path, key)
+            raise StorageError(damaged_first_page_words(path)) from None
         raise
     return engine
 
@@ -144,3 +186,98 @@ def encrypt_copy(plain: Path, target: Path, key: bytes) -> None:
     finally:
         check.close()
     os.replace(partial, target)
+
+
+class WrongKeyError(StorageError):
+    """An encrypted file that does not open with the key given: another chart's key, or not a chart at all
+    (every page fails its check; a damaged file fails only on some)."""
+
+
+def hmac_failures(path: Path, key: bytes) -> list[int]:
+    """The pages of the encrypted file at ``path`` whose authentication code does not check out with ``key``
+    (SQLCipher's ``cipher_integrity_check``, read-only): none for a sound file, every one for a wrong key,
+    the damaged ones otherwise."""
+    conn = raw_connect(path, key, readonly=True)
+    try:
+        rows = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+    finally:
+        conn.close()
+    pages = []
+    for row in rows:
+        number = row.rsplit(" ", 1)[-1]
+        if "page" in row and number.isdigit():
+            pages.append(int(number))
+    return pages
+
+
+def is_wrong_key(path: Path, key: bytes) -> bool:
+    """Whether ``key`` is not the key of the encrypted file at ``path``, told from damage to its first page:
+    with a wrong key the first two pages both fail their check (and every other one)."""
+    try:
+        failed = set(hmac_failures(path, key))
+    except database_errors():
+        return True
+    size = Path(path).stat().st_size
+    return 1 in failed and (2 in failed or size <= PAGE_SIZE)
+
+
+PAGE_SIZE = 4096  # SQLCipher 4's default, the encrypted file's page on disk
+
+
+def raise_if_wrong_key(path: Path, key: bytes) -> None:
+    """Raise :class:`WrongKeyError` in words when ``key`` does not open the encrypted file at ``path``."""
+    if is_wrong_key(path, key):
+        raise WrongKeyError(wrong_key_words(path))
+
+
+def damaged_first_page_words(path: Path) -> str:
+    return (
+        f"{Path(path).name} is damaged: its first page fails its check with the right key; "
+        "run `needlelog check` to find the newest good backup."
+    )
+
+
+def key_of(url: URL) -> bytes | None:
+    """The file key an engine's URL was made with by :func:`encrypted_url` (None: a plain file)."""
+    if url.drivername != "sqlite+pysqlcipher" or not url.password:
+        return None
+    given = str(url.password)
+    if given.startswith("x'") and given.endswith("'"):
+        return bytes.fromhex(given[2:-1])
+    return None
+
+
+def read_only_url(path: Path, key: bytes) -> URL:
+    """:func:`encrypted_url`, opened read-only (``mode=ro``): SQLite refuses every write itself."""
+    return URL.create(
+        "sqlite+pysqlcipher",
+        password=_raw(key),
+        database=f"file:{quote(str(Path(path).absolute()))}",
+        query={"mode": "ro", "uri": "true"},
+    )
+
+
+def chart_engine(path: Path, key: bytes | None, *, read_only: bool = False) -> Engine:
+    """An engine on the chart file at ``path``: the usual one for a plain file (``key`` None or the file not
+    encrypted), keyed otherwise; a wrong key is a :class:`WrongKeyError` in words."""
+    from needlelog.db.engine import open_engine
+
+    path = Path(path)
+    if key is None or not is_encrypted(path):
+        target = f"sqlite:///{quote(str(path.absolute()))}?mode=ro" if read_only else path
+        return open_engine(target, create=False)
+    if not read_only:
+        return open_encrypted(path, key)
+    quiet_sqlcipher()
+    engine = create_engine(read_only_url(path, key))
+    _configure_sqlite(engine, path, read_only=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+    except Exception as exc:
+        engine.dispose()
+        if "not a database" in str(exc):
+            raise_if_wrong_key(path, key)
+            raise StorageError(damaged_first_page_words(path)) from None
+        raise
+    return engine

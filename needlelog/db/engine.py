@@ -275,13 +275,27 @@ def describe_open_failure(url: URL, exc: DatabaseError) -> str:
     return f"Cannot open the database {where}: {original.strip()}"
 
 
+def sqlite_errors() -> tuple[type[Exception], ...]:
+    """The exception classes of a chart file's driver: ``sqlite3``'s, and ``sqlcipher3``'s (an encrypted
+    chart, issue 13) once that is loaded: before, nothing can raise them, and the plain program never loads it."""
+    import sys
+
+    loaded = sys.modules.get("sqlcipher3.dbapi2")
+    return (sqlite3.Error,) if loaded is None else (sqlite3.Error, loaded.Error)
+
+
 def sqlite_words(error: BaseException | None, path: Path | None = None) -> str | None:
     """The sentence for a SQLite failure a person can act on (locked, read-only, full, unreadable);
     None for any other. ``path`` names the chart when it is known."""
-    if not isinstance(error, sqlite3.Error):
+    if not isinstance(error, sqlite_errors()):
         return None
     name = getattr(error, "sqlite_errorname", "") or ""
     chart = f"The chart {shown(path)}" if path is not None else "The chart"
+    if name.startswith("SQLITE_NOTADB") and not isinstance(error, sqlite3.Error):  # SQLCipher's, with a key
+        return (
+            f"{chart} does not open with this key: it was encrypted with another key, it is damaged, "
+            "or it is not a needlelog chart (`needlelog check --user NAME` says which). Nothing was changed."
+        )
     if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "database is locked" in str(error):
         return (
             f"{chart} is locked by another program (waited {BUSY_TIMEOUT_MS // 1000} s); "

@@ -22,11 +22,10 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from sqlalchemy import Engine
 
-from needlelog.db import migrate
+from needlelog.db import cipher, migrate
 from needlelog.db.engine import sqlite_path, sqlite_words
 from needlelog.db.models import Base
 from needlelog.db.page_check import EarlyPageCheck, deferred, header_problems, page_check_pragma, page_problem_words
@@ -60,21 +59,31 @@ def _lenient(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that cannot write to ``path`` and reads bad bytes as replacement characters.
+def connect_read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
+    """A connection that cannot write to ``path`` and reads bad bytes as replacement characters; keyed with
+    ``key`` when the file is encrypted (a plain file is read as it is, whatever the key: a backup made before
+    the chart was encrypted stays plain).
 
     Close it with :func:`read_only` (or call :func:`owner_only_side_files` after): SQLite may leave
     an empty -wal/-shm beside a write-ahead-logged file, created with the process's umask."""
-    conn = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode=ro", uri=True, timeout=10)
+    conn: sqlite3.Connection = cipher.raw_connect(path, key_for(path, key), readonly=True)
     conn.text_factory = _lenient
     return conn
 
 
+def key_for(path: Path, key: bytes | None) -> bytes | None:
+    """``key`` when the file at ``path`` is encrypted, None for a plain (or missing, or empty) one."""
+    try:
+        return key if key is not None and cipher.is_encrypted(path) else None
+    except OSError:
+        return None
+
+
 @contextmanager
-def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+def read_only(path: Path, key: bytes | None = None) -> Iterator[sqlite3.Connection]:
     """:func:`connect_read_only`, closed on leaving, its side files left owner-only."""
     try:
-        with closing(connect_read_only(path)) as conn:
+        with closing(connect_read_only(path, key)) as conn:
             yield conn
     finally:
         owner_only_side_files(path)
@@ -96,19 +105,20 @@ def is_sqlite_file(path: Path) -> bool:
     return head in (b"", SQLITE_HEADER)
 
 
-def file_problems(path: Path, *, thorough: bool = False) -> list[str]:
+def file_problems(path: Path, *, thorough: bool = False, key: bytes | None = None) -> list[str]:
     """What makes the SQLite chart at ``path`` unusable, found without writing to it; empty when sound.
 
     Pages (``quick_check`` above :data:`~needlelog.db.page_check.QUICK_CHECK_ABOVE` unless ``thorough``), the
     needlelog schema (a version row, every table at head) and the audit chain. An empty file, a file with no
     tables and a schema newer than this program are not damage (a new chart; the program refuses the newer
-    one on its own), and are left to the caller. ``thorough`` adds the foreign-key check."""
-    return examine(path, thorough=thorough)[0]
+    one on its own), and are left to the caller. ``thorough`` adds the foreign-key check. ``key``: the file
+    key of an encrypted chart (:func:`examine_from`)."""
+    return examine(path, thorough=thorough, key=key)[0]
 
 
-def examine(path: Path, *, thorough: bool = False) -> tuple[list[str], str | None]:
+def examine(path: Path, *, thorough: bool = False, key: bytes | None = None) -> tuple[list[str], str | None]:
     """:func:`file_problems`, and the schema revision the file is at (None: no needlelog schema, or unreadable)."""
-    problems, revision, _mark = examine_from(path, thorough=thorough)
+    problems, revision, _mark = examine_from(path, thorough=thorough, key=key)
     return problems, revision
 
 
@@ -119,21 +129,29 @@ def examine_from(
     audit_from: AuditMark | None = None,
     early: EarlyPageCheck | None = None,
     pages: bool = True,
+    key: bytes | None = None,
 ) -> tuple[list[str], str | None, AuditMark | None]:
     """:func:`examine`, walking the audit chain on from ``audit_from`` (a row verified before, see
     :func:`walk_audit_chain`), and the mark of the newest audit row verified (None: no trail). ``early``:
     the page check already run on the file at start-up, taken when it checked this file unchanged.
     ``pages=False`` (the program's start, issue 14): above :data:`~needlelog.db.page_check.DEFER_ABOVE` only the
     header and the last page are read here, the whole file's page check is left to
-    :class:`~needlelog.db.page_check.PageCheck` once the window is up."""
-    if not is_sqlite_file(path):
+    :class:`~needlelog.db.page_check.PageCheck` once the window is up.
+
+    ``key``: the file key of an encrypted chart (issue 13). An encrypted file is checked through SQLCipher
+    with it, pages included (a page whose authentication code fails is damage, named by its number); a
+    key that opens none of its pages is not damage but a :class:`~needlelog.db.cipher.WrongKeyError`. Without
+    a key an encrypted file cannot be told from one that is not SQLite at all, and is said to be the latter:
+    the caller gives the key whenever the chart has its side file of wrapped keys."""
+    key = key_for(path, key)
+    if key is None and not is_sqlite_file(path):
         return [f"{path.name} {NOT_SQLITE} (its first bytes are not SQLite's header)"], None, None
     try:
-        with readable(path) as source, read_only(source) as conn:
+        with readable(path, key) as source, read_only(source, key) as conn:
             if pages or not deferred(source.stat().st_size):
                 problems = _page_problems(conn, source, thorough, early)
             else:
-                problems = header_problems(source)
+                problems = header_problems(source) if key is None else _encrypted_size_problems(conn, source)
             if thorough:
                 problems += _reference_problems(conn)
             if problems:
@@ -143,10 +161,12 @@ def examine_from(
                 return problems, revision, None
             broken, mark = walk_audit_chain(conn, audit_from)
             return ([] if broken is None else [broken]), revision, mark
-    except sqlite3.Error as exc:
+    except cipher.database_errors() as exc:
         if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
             # Held by another program, not damaged: it must never be set aside as damaged while in use.
             raise StorageError(sqlite_words(exc, path) or str(exc)) from None
+        if key is not None:
+            return _encrypted_damage(path, key, exc), None, None
         return [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"], None, None
     except UnicodeDecodeError:  # SQLite's own message quotes a damaged schema's bytes
         return ["the file is damaged: SQLite cannot read its schema (bytes that are not text)"], None, None
@@ -154,31 +174,59 @@ def examine_from(
         return [f"the file cannot be checked ({exc.strerror or exc})"], None, None
 
 
+def _encrypted_damage(path: Path, key: bytes, exc: Exception) -> list[str]:
+    """An encrypted file SQLCipher refused: a wrong key is raised, damage named by the pages that fail."""
+    cipher.raise_if_wrong_key(path, key)
+    try:
+        failed = cipher.hmac_failures(path, key)
+    except cipher.database_errors():
+        failed = []
+    said = " ".join(str(exc).split())
+    if not failed:
+        return [f"the file is damaged: SQLCipher cannot read it ({said})"]
+    shown_pages = ", ".join(str(n) for n in failed[:10]) + (" …" if len(failed) > 10 else "")
+    return [f"the file is damaged: {len(failed)} encrypted page(s) fail their check (page {shown_pages}; {said})"]
+
+
+def _encrypted_size_problems(conn: sqlite3.Connection, path: Path) -> list[str]:
+    """:func:`~needlelog.db.page_check.header_problems` for an encrypted file, whose header is encrypted too:
+    the first page is read (the page count) and the file must hold every page it counts."""
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    size = path.stat().st_size
+    try:
+        logged = os.stat(f"{path}-wal").st_size > 0
+    except OSError:
+        logged = False
+    if pages and not logged and size < pages * cipher.PAGE_SIZE:
+        return [f"the file is damaged: it is cut short ({size} bytes where it counts {pages} pages)"]
+    return []
+
+
 @contextmanager
-def readable(path: Path) -> Iterator[Path]:
+def readable(path: Path, key: bytes | None = None) -> Iterator[Path]:
     """``path``, or a rolled-back copy of it in a scratch folder when it holds a hot rollback journal.
 
     A program killed mid-write in rollback-journal mode leaves a journal that SQLite rolls back on the next
     write open; that is not damage, but a read-only connection cannot roll it back and refuses to read. The
     copy is rolled back instead, so the chart itself is still not written."""
     journal = Path(f"{path}-journal")
-    if not journal.exists() or not _needs_rollback(path):
+    if not journal.exists() or not _needs_rollback(path, key):
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="needlelog-check-") as scratch:
         copy = Path(scratch) / path.name
         shutil.copyfile(path, copy)
         shutil.copyfile(journal, f"{copy}-journal")
-        with closing(sqlite3.connect(copy)) as conn:
+        with closing(cipher.raw_connect(copy, key_for(path, key))) as conn:
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the rollback happens here
         yield copy
 
 
-def _needs_rollback(path: Path) -> bool:
+def _needs_rollback(path: Path, key: bytes | None = None) -> bool:
     try:
-        with read_only(path) as conn:
+        with read_only(path, key) as conn:
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error as exc:
+    except cipher.database_errors() as exc:
         return getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
     except UnicodeDecodeError:
         return False
@@ -277,9 +325,9 @@ def _audit_entry(row: tuple[object, ...]) -> AuditEntry:
     )
 
 
-def schema_revision_of(path: Path) -> str | None:
+def schema_revision_of(path: Path, key: bytes | None = None) -> str | None:
     """The revision a sound SQLite file is at (None: no needlelog schema), read without writing."""
-    with read_only(path) as conn:
+    with read_only(path, key) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "alembic_version" not in tables:
             return None
@@ -292,13 +340,13 @@ def side_files(path: Path) -> list[Path]:
     return [Path(f"{path}{suffix}") for suffix in SIDE_FILES]
 
 
-def content_marker(path: Path) -> str:
+def content_marker(path: Path, key: bytes | None = None) -> str:
     """A digest of what the chart holds, cheap to read: every table's row count and highest row id, the
     sum of the row versions a save bumps, and the newest audit row, leaving out the audit rows of backups
     themselves (copying a chart must not make it look changed). Two files with the same marker hold the
     same chart as far as a backup is concerned."""
     digest = hashlib.sha256()
-    with read_only(path) as conn:
+    with read_only(path, key) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         for table in tables:
             if table.startswith("sqlite_"):
@@ -316,22 +364,23 @@ def content_marker(path: Path) -> str:
     return digest.hexdigest()
 
 
-def chart_identity(path: Path) -> str | None:
+def chart_identity(path: Path, key: bytes | None = None) -> str | None:
     """What tells one chart from another whatever its file is called: the hash of its first audit row (a
     backup or a restored copy keeps it). None when it has none or cannot be read."""
+    unreadable: tuple[type[Exception], ...] = (*cipher.database_errors(), UnicodeDecodeError)
     try:
-        with read_only(path) as conn:
+        with read_only(path, key) as conn:
             row = conn.execute("SELECT row_hash FROM audit_log ORDER BY id LIMIT 1").fetchone()
-    except (sqlite3.Error, UnicodeDecodeError):
+    except unreadable:
         return None
     return None if row is None else str(row[0])
 
 
-def signed_note_count(path: Path) -> int:
+def signed_note_count(path: Path, key: bytes | None = None) -> int:
     """How many signed notes the chart at ``path`` holds (0 when it holds no sessions table)."""
-    with read_only(path) as conn:
+    with read_only(path, key) as conn:
         try:
             row = conn.execute("SELECT COUNT(*) FROM treatment_session WHERE status = 'signed'").fetchone()
-        except sqlite3.OperationalError:
+        except cipher.database_errors():
             return 0
     return int(row[0])

@@ -6,7 +6,7 @@ the database actually needs upgrading (it costs start-up time otherwise).
 
 from __future__ import annotations
 
-import sqlite3
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from needlelog.db import cipher
 from needlelog.db.engine import sqlite_path
 from needlelog.domain.errors import StorageError
 
@@ -94,9 +95,12 @@ def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = N
     folder.mkdir(parents=True, exist_ok=True)
     stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{path.stem}.before-upgrade-from-{revision}.{stamp}{path.suffix or '.sqlite'}"
-    source = sqlite3.connect(path)
+    key = cipher.key_of(engine.url)  # an encrypted chart's copy is encrypted with the same file key
+    fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)  # owner-only from its first byte
+    os.close(fd)
+    source = cipher.raw_connect(path, key)
     try:
-        copy = sqlite3.connect(target)
+        copy = cipher.raw_connect(target, key)
         try:
             source.backup(copy)
             if copy.execute("PRAGMA integrity_check").fetchone() != ("ok",):
@@ -106,6 +110,8 @@ def backup_before_upgrade(engine: Engine, revision: str, folder: Path | None = N
     finally:
         source.close()
     target.chmod(0o600)
+    if key is not None:
+        cipher.copy_side_file(path, target)
     return target
 
 

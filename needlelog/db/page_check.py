@@ -5,7 +5,9 @@ file: about 0.8 s of CPU for 500,000 sessions. SQLite lets go of Python's lock w
 check runs on the other core while Qt loads and the sign-in window draws; the health check takes its
 answer instead of reading the pages again, when the file is still the one checked, unchanged.
 
-Standard library only, and nothing else of the program: importing this costs the sign-in window nothing.
+Standard library only, and nothing else of the program: importing this costs the sign-in window nothing. An
+encrypted chart (issue 13) is read through SQLCipher with its file key (``key``), loaded only then; SQLCipher
+too lets go of Python's lock while it reads and decrypts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 # Above this size start-up runs SQLite's quick_check rather than the full integrity_check (health.py says why).
@@ -36,6 +39,23 @@ def page_check_pragma(size: int, *, thorough: bool = False) -> str:
     return "quick_check" if size > QUICK_CHECK_ABOVE and not thorough else "integrity_check"
 
 
+def _connect(path: Path, key: bytes | None) -> Any:
+    """A read-only connection on ``path``: the standard library's for a plain file, SQLCipher's with ``key``."""
+    if key is None:
+        return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10)
+    from needlelog.db.cipher import raw_connect
+
+    return raw_connect(path, key, readonly=True)
+
+
+def _errors(key: bytes | None) -> tuple[type[Exception], ...]:
+    if key is None:
+        return (sqlite3.Error,)
+    from needlelog.db.cipher import database_errors
+
+    return database_errors()
+
+
 def _identity(path: Path) -> tuple[int, ...] | None:
     """What says the file, and its write-ahead log, are unchanged."""
     try:
@@ -55,8 +75,9 @@ def _identity(path: Path) -> tuple[int, ...] | None:
 class EarlyPageCheck:
     """The page check of ``path`` running in a daemon thread; :meth:`rows` waits for its answer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
         self.path = Path(path).absolute()
+        self.key = key
         self._before = _identity(self.path)
         self._pragma = page_check_pragma(self._before[2]) if self._before else ""
         self._rows: list[str] | None = None
@@ -66,13 +87,14 @@ class EarlyPageCheck:
             self._thread.start()
 
     def _run(self) -> None:
+        unreadable: tuple[type[Exception], ...] = (*_errors(self.key), UnicodeDecodeError, OSError, ImportError)
         try:
-            conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, timeout=10)
+            conn = _connect(self.path, self.key)
             try:
                 rows = [str(row[0]) for row in conn.execute(f"PRAGMA {self._pragma}(20)")]
             finally:
                 conn.close()
-        except (sqlite3.Error, UnicodeDecodeError, OSError):
+        except unreadable:
             return  # the health check reads the file itself and says what is wrong, in words
         if _identity(self.path) == self._before:
             self._rows = rows
@@ -131,9 +153,10 @@ class PageCheck:
     called from that thread when it finds damage (never when the file is sound or cannot be read now: a
     chart held by another program is not damaged)."""
 
-    def __init__(self, path: Path, found: Callable[[list[str]], None]) -> None:
+    def __init__(self, path: Path, found: Callable[[list[str]], None], key: bytes | None = None) -> None:
         self.path = Path(path).absolute()
         self.found = found
+        self.key = key
         self.problems: list[str] | None = None
         self._thread = threading.Thread(target=self._run, name="needlelog-page-check", daemon=True)
         self._thread.start()
@@ -141,12 +164,12 @@ class PageCheck:
     def _run(self) -> None:
         try:
             pragma = page_check_pragma(self.path.stat().st_size)
-            conn = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True, timeout=10)
+            conn = _connect(self.path, self.key)
             try:
                 rows = [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}(20)")]
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except _errors(self.key) as exc:
             if getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN")):
                 return
             self.problems = [f"the file is damaged: SQLite cannot read it ({' '.join(str(exc).split())})"]

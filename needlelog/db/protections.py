@@ -10,7 +10,6 @@ not hold; that is the keyed seal's work, not this check's.)
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from contextlib import closing
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
-from needlelog.db import migrate
+from needlelog.db import cipher, migrate
 
 
 def _normal(sql: str | None) -> str:
@@ -49,10 +48,12 @@ def _expected_triggers() -> dict[str, str]:
     return {name: _normal(sql) for name, sql in rows}
 
 
-def trigger_problems(path: Path) -> list[str]:
+def trigger_problems(path: Path, key: bytes | None = None) -> list[str]:
     """Each protective trigger the file at ``path`` lacks or holds changed, in words; empty when all are there.
-    The file is opened read-only."""
-    with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as raw:
+    The file is opened read-only (with ``key``, the file key, when it is encrypted)."""
+    with closing(
+        cipher.raw_connect(path, key if key is not None and cipher.is_encrypted(path) else None, readonly=True)
+    ) as raw:
         found = {
             name: _normal(sql)
             for name, sql in raw.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")

@@ -7,13 +7,12 @@ import errno
 import json
 import os
 import re
-import sqlite3
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from needlelog import paths
-from needlelog.db import health
+from needlelog.db import cipher, health
 from needlelog.domain.errors import StorageError
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -100,14 +99,18 @@ def sync_file(path: Path) -> None:
         os.close(fd)
 
 
-def copy_chart_file(source: Path, target: Path) -> None:
+def copy_chart_file(source: Path, target: Path, key: bytes | None = None) -> None:
     """``source`` copied page by page into the new owner-only file ``target`` with SQLite's online backup
     API (a consistent copy while the program writes), as one self-contained file (rollback journal, no
-    write-ahead log beside it), synced to disk. ``target`` is removed when the copy fails."""
+    write-ahead log beside it), synced to disk. ``target`` is removed when the copy fails.
+
+    An encrypted chart (``key``, its file key) is copied by SQLCipher's backup API into a file keyed with the
+    same key: the copy is encrypted page by page as it is written, and never exists in plain form."""
+    key = health.key_for(source, key)
     fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
-        with health.read_only(source) as original, closing(sqlite3.connect(target)) as copy:
+        with health.read_only(source, key) as original, closing(cipher.raw_connect(target, key)) as copy:
             original.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")
         sync_file(target)
@@ -117,8 +120,9 @@ def copy_chart_file(source: Path, target: Path) -> None:
 
 
 def remove_quietly(path: Path) -> None:
-    """Remove a file this module made (a partial copy), and its side files; what cannot go stays."""
-    for candidate in (path, *health.side_files(path)):
+    """Remove a file this module made (a partial copy, a copy thinned away), its SQLite side files and its side
+    file of wrapped keys; what cannot go stays."""
+    for candidate in (path, *health.side_files(path), cipher.side_file(path)):
         with suppress(OSError):
             candidate.unlink()
 
@@ -181,7 +185,7 @@ def remember_mark(path: Path, mark: health.AuditMark | None) -> None:
 def is_disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return isinstance(exc, sqlite3.Error) and "full" in str(exc).lower()
+    return isinstance(exc, cipher.database_errors()) and "full" in str(exc).lower()
 
 
 def copy_failure(exc: BaseException, folder: Path, what: str) -> StorageError:
@@ -189,7 +193,7 @@ def copy_failure(exc: BaseException, folder: Path, what: str) -> StorageError:
     if is_disk_full(exc):
         return StorageError(f"The folder {folder} is full; {what} untouched: free some space or choose another folder.")
     if isinstance(exc, UnicodeDecodeError) or (
-        isinstance(exc, sqlite3.DatabaseError) and ("malformed" in str(exc) or "not a database" in str(exc))
+        isinstance(exc, cipher.database_errors()) and ("malformed" in str(exc) or "not a database" in str(exc))
     ):
         return StorageError(f"The chart is damaged (SQLite says: {exc}); {what} untouched: run `needlelog check`.")
     detail = " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200]

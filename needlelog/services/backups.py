@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +25,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from needlelog import paths
-from needlelog.db import health, records
-from needlelog.db.engine import open_engine
+from needlelog.db import cipher, health, records
 from needlelog.domain.access import AuditAction
 from needlelog.domain.backup_schedule import copies_to_remove
 from needlelog.domain.errors import NeedlelogError, StorageError
@@ -61,6 +59,7 @@ __all__ = [
     "backup_folder",
     "choose_backup_folder",
     "default_backup_folder",
+    "encrypt_plain_backups",
     "inspect_chart",
     "list_backups",
     "newest_good_backup",
@@ -159,13 +158,15 @@ def take_backup(
     clock: Clock = utc_now,
     reason: str = "",
     access: Access | None = None,
+    key: bytes | None = None,
 ) -> BackupInfo | None:
     """Copy ``chart`` into ``folder`` (default: :func:`backup_folder`), check the copy, audit it, thin the
     older ones. None when the chart has not changed since the newest copy there (nothing is written).
 
     ``reason`` goes into the audit row ("after changes", "daily", "command line"); ``access`` says who
     is acting (the system by default). Raises :class:`StorageError` in words (a full disk included): the
-    chart and every earlier copy are left as they were."""
+    chart and every earlier copy are left as they were. ``key``: the file key of an encrypted chart; its copy
+    is encrypted with the same key, and the side file of wrapped keys is copied beside it (issue 13)."""
     chart = Path(chart).absolute()
     folder = _usable_folder(chart, folder if folder is not None else backup_folder(chart))
     if not chart.is_file():
@@ -174,36 +175,39 @@ def take_backup(
         if chart.stat().st_size == 0:
             raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
         owner_only_folder(folder)
-        if _unchanged_since_newest(chart, folder):
+        if _unchanged_since_newest(chart, folder, key):
             return None
         now = clock()
-        info = _verified_copy(chart, folder, now)
+        info = _verified_copy(chart, folder, now, key)
     except NeedlelogError:
         raise
-    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+    except cipher.file_errors() as exc:
         raise copy_failure(exc, folder, "the chart and the earlier backups are") from None
-    identity = health.chart_identity(chart)  # read before the audit row, whose writer tidies the side files
-    _audit(chart, info, reason, access or Access(), now)
-    thin_backups(folder, chart, keep=info.path, identity=identity)
+    identity = health.chart_identity(chart, key)  # read before the audit row, whose writer tidies the side files
+    _audit(chart, info, reason, access or Access(), now, key)
+    thin_backups(folder, chart, keep=info.path, identity=identity, key=key)
     return info
 
 
-def _unchanged_since_newest(chart: Path, folder: Path) -> bool:
+def _unchanged_since_newest(chart: Path, folder: Path, key: bytes | None) -> bool:
     newest = _copies_of(folder, chart)
     if not newest:
         return False
+    if cipher.is_encrypted(newest[0][0]) != cipher.is_encrypted(chart):
+        return False  # the chart was encrypted since: its copies are to be encrypted too
+    unreadable: tuple[type[Exception], ...] = (*cipher.database_errors(), UnicodeDecodeError, NeedlelogError)
     try:
-        return health.content_marker(newest[0][0]) == health.content_marker(chart)
-    except (sqlite3.Error, UnicodeDecodeError):
-        return False  # the newest copy cannot be read: a new one is due
+        return health.content_marker(newest[0][0], key) == health.content_marker(chart, key)
+    except unreadable:
+        return False  # the newest copy cannot be read (or not with this key): a new one is due
 
 
-def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
+def _verified_copy(chart: Path, folder: Path, now: datetime, key: bytes | None) -> BackupInfo:
     target = backup_name_for(chart, folder, now)
     partial = target.with_name(f".{target.name}.partial")
-    copy_chart_file(chart, partial)
+    copy_chart_file(chart, partial, key)
     # The copy's trail is the chart's: walked on from the row this PC last verified in the chart.
-    problems, revision, mark = health.examine_from(partial, audit_from=remembered_mark(chart))
+    problems, revision, mark = health.examine_from(partial, audit_from=remembered_mark(chart), key=key)
     if not problems and revision is None:
         remove_quietly(partial)
         raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
@@ -213,22 +217,25 @@ def _verified_copy(chart: Path, folder: Path, now: datetime) -> BackupInfo:
             f"The backup copy failed its check ({problems[0]}); no copy was kept: run `needlelog check` on the chart."
         )
     try:
-        size, signed = partial.stat().st_size, health.signed_note_count(partial)
+        size, signed = partial.stat().st_size, health.signed_note_count(partial, key)
+        if cipher.is_encrypted(partial):
+            cipher.copy_side_file(chart, target)  # beside the copy before the copy is there
         os.replace(partial, target)
         sync_folder(folder)
     except BaseException:
         remove_quietly(partial)
+        cipher.side_file(target).unlink(missing_ok=True)
         raise
     remember_mark(chart, mark)
     remember_mark(target, mark)
     return BackupInfo(target, now, size, signed, CHECK_OK)
 
 
-def _audit(chart: Path, info: BackupInfo, reason: str, access: Access, now: datetime) -> None:
+def _audit(chart: Path, info: BackupInfo, reason: str, access: Access, now: datetime, key: bytes | None) -> None:
     detail = f"copy {info.path.name} in {info.path.parent}: {info.size_bytes} bytes, {info.signed_notes} signed notes"
     detail += f", checked ok; {reason}" if reason else ", checked ok"
     try:
-        engine = open_engine(chart, create=False)
+        engine = cipher.chart_engine(chart, key)
         try:
             with Session(engine) as db, db.begin():
                 records.append_audit(db, access.entry(now, AuditAction.BACKUP, detail=detail))
@@ -263,34 +270,43 @@ def _copies_of(folder: Path, chart: Path | None) -> list[tuple[Path, datetime]]:
     return sorted(found, key=lambda item: (item[1], copy_number(item[0])), reverse=True)
 
 
-def describe_backup(path: Path, taken_at: datetime) -> BackupInfo:
-    """One copy with its size, signed-note count and check result (read-only)."""
+def describe_backup(path: Path, taken_at: datetime, key: bytes | None = None) -> BackupInfo:
+    """One copy with its size, signed-note count and check result (read-only); an encrypted copy is read with
+    ``key`` (a copy another key encrypted is not good: it says so)."""
     try:
-        problems = health.examine_from(path, audit_from=remembered_mark(path))[0]
-        signed = health.signed_note_count(path) if not problems else 0
+        problems = health.examine_from(path, audit_from=remembered_mark(path), key=key)[0]
+        signed = health.signed_note_count(path, key) if not problems else 0
         size = path.stat().st_size
-    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+    except cipher.WrongKeyError:
+        return BackupInfo(path, taken_at, 0, 0, "it was encrypted with another key than this chart's")
+    except cipher.file_errors() as exc:
         return BackupInfo(path, taken_at, 0, 0, f"it cannot be read ({exc})")
     return BackupInfo(path, taken_at, size, signed, problems[0] if problems else CHECK_OK)
 
 
-def list_backups(folder: Path, chart: Path | None = None) -> list[BackupInfo]:
-    """The copies in ``folder`` (only ``chart``'s, when given), newest first, each checked."""
-    return [describe_backup(path, taken) for path, taken in _copies_of(folder, chart)]
+def list_backups(folder: Path, chart: Path | None = None, key: bytes | None = None) -> list[BackupInfo]:
+    """The copies in ``folder`` (only ``chart``'s, when given), newest first, each checked (``key``: the
+    chart's file key, for its encrypted copies)."""
+    return [describe_backup(path, taken, key) for path, taken in _copies_of(folder, chart)]
 
 
-def newest_good_backup(folder: Path, chart: Path | None = None) -> BackupInfo | None:
+def newest_good_backup(folder: Path, chart: Path | None = None, key: bytes | None = None) -> BackupInfo | None:
     """The newest copy in ``folder`` that checks out (only ``chart``'s, when given); older ones are
     checked only as far as needed."""
     for path, taken in _copies_of(folder, chart):
-        info = describe_backup(path, taken)
+        info = describe_backup(path, taken, key)
         if info.good:
             return info
     return None
 
 
 def thin_backups(
-    folder: Path, chart: Path, *, keep: Path | None = None, identity: str | Literal[False] | None = False
+    folder: Path,
+    chart: Path,
+    *,
+    keep: Path | None = None,
+    identity: str | Literal[False] | None = False,
+    key: bytes | None = None,
 ) -> list[Path]:
     """Remove ``chart``'s copies in ``folder`` that the 12/10/9 rule no longer keeps; returns them.
 
@@ -298,8 +314,10 @@ def thin_backups(
     must not thin each other's copies, so a copy is this chart's when its first audit row is the chart's
     (:func:`health.chart_identity`, read now unless ``identity`` is given) or when it has none yet."""
     if identity is False:
-        identity = health.chart_identity(chart)
-    copies = [(path, taken) for path, taken in _copies_of(folder, chart) if _identity_of_copy(path) in (None, identity)]
+        identity = health.chart_identity(chart, key)
+    copies = [
+        (path, taken) for path, taken in _copies_of(folder, chart) if _identity_of_copy(path, key) in (None, identity)
+    ]
     going = set(copies_to_remove(taken for _, taken in copies))
     removed = [path for path, taken in copies if taken in going and path != keep]
     for path in removed:
@@ -310,20 +328,72 @@ def thin_backups(
 _IDENTITIES: dict[tuple[str, int, int], str | None] = {}
 
 
-def _identity_of_copy(path: Path) -> str | None:
+def _identity_of_copy(path: Path, key: bytes | None = None) -> str | None:
     """:func:`health.chart_identity` of a copy, remembered while the file is unchanged (copies never change, and
     every backup looks at all of them)."""
     try:
         found = path.stat()
     except OSError:
         return None
-    key = (str(path), found.st_mtime_ns, found.st_size)
-    if key not in _IDENTITIES:
+    remembered = (str(path), found.st_mtime_ns, found.st_size)
+    if remembered not in _IDENTITIES:
         if len(_IDENTITIES) > 1000:
             _IDENTITIES.clear()
-        _IDENTITIES[key] = health.chart_identity(path)
-    return _IDENTITIES[key]
+        _IDENTITIES[remembered] = health.chart_identity(path, key)
+    return _IDENTITIES[remembered]
 
 
 def total_size(infos: Iterable[BackupInfo]) -> int:
     return sum(info.size_bytes for info in infos)
+
+
+def encrypt_plain_backups(folder: Path, key: bytes, chart: Path) -> list[Path]:
+    """After ``chart`` was encrypted (issue 13): each plain copy of it in ``folder`` — its backups, and the
+    copies kept before an upgrade — encrypted in place with the chart's file key, so that no plain copy of the
+    records stays behind. Each is encrypted into a new file beside it, checked (its integrity, every table's
+    row count: :func:`~needlelog.db.cipher.encrypt_copy`) and only then renamed over the plain one; the chart's
+    side file of wrapped keys is written beside it first. Returns the copies encrypted; a copy that fails is
+    left plain and named in the :class:`StorageError` raised after the others are done."""
+    chart = Path(chart).absolute()
+    failed: list[str] = []
+    done: list[Path] = []
+    refused: tuple[type[Exception], ...] = (NeedlelogError, *cipher.file_errors())
+    for path in _plain_copies(Path(folder), chart):
+        try:
+            cipher.copy_side_file(chart, path)
+            cipher.encrypt_copy(path, path, key)
+        except refused as exc:
+            remove_quietly(path.with_name(f".{path.name}.partial"))
+            failed.append(f"{path.name} ({' '.join(str(exc).split())[:120]})")
+            continue
+        for side in health.side_files(path):
+            side.unlink(missing_ok=True)
+        done.append(path)
+    if done:
+        sync_folder(Path(folder))
+    if failed:
+        raise StorageError(
+            f"{len(failed)} plain backup(s) in {folder} could not be encrypted and stay readable without a "
+            f"password: {failed[0]}; move them somewhere safe or delete them."
+        )
+    return done
+
+
+def _plain_copies(folder: Path, chart: Path) -> list[Path]:
+    upgrades = [p for p in _files_in(folder) if p.name.startswith(f"{chart.stem}.before-upgrade-from-")]
+    candidates = [path for path, _taken in _copies_of(folder, chart)] + upgrades
+    plain = []
+    for path in candidates:
+        try:
+            if path.is_file() and path.stat().st_size > 0 and not cipher.is_encrypted(path) and path != chart:
+                plain.append(path)
+        except OSError:
+            continue
+    return plain
+
+
+def _files_in(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_file() and not p.name.endswith((".keys", "-wal", "-shm"))]
+    except OSError:
+        return []

@@ -9,7 +9,6 @@ before it reads or writes, and writes its audit row in its own transaction.
 from __future__ import annotations
 
 import getpass
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from needlelog.db import records, seals
 from needlelog.db.chart_key import seal_key
 from needlelog.db.clinic_repo import clinician_from_row
-from needlelog.db.engine import read_snapshot, sqlite_words
+from needlelog.db.engine import read_snapshot, sqlite_errors, sqlite_words
 from needlelog.db.models import ClinicianRow
 from needlelog.domain.access import ACTION_WORDS, Action, AuditAction, AuditEntry, allowed
 from needlelog.domain.errors import DuplicateRecord, NeedlelogError, PermissionDenied, StorageError
@@ -48,7 +47,7 @@ def storage_failure(exc: BaseException) -> NeedlelogError | None:
     if isinstance(exc, IntegrityError):
         detail = _detail(exc)
         return DuplicateRecord(f"The chart refused this change: it duplicates a record already stored ({detail}).")
-    if isinstance(exc, DBAPIError | sqlite3.Error | SQLAlchemyTimeoutError | DisconnectionError):
+    if isinstance(exc, (DBAPIError, SQLAlchemyTimeoutError, DisconnectionError, *sqlite_errors())):
         known = sqlite_words(exc.orig if isinstance(exc, DBAPIError) else exc)
         if known is not None:  # locked, read-only, disk full: what to do, not the driver's words
             return StorageError(known)

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from needlelog.db import chart_copy, fingerprints, health, migrate, records
+from needlelog.db import chart_copy, cipher, fingerprints, health, migrate, records
 from needlelog.db.engine import open_engine, resolve_target, shown, sqlite_path
 from needlelog.domain.access import AuditAction, AuditEntry
 from needlelog.domain.errors import StorageError
@@ -46,13 +46,20 @@ def migrate_to(
     target: str,
     progress: Progress | None = None,
     clock: Clock = utc_now,
+    key: bytes | None = None,
 ) -> Moved:
-    """Copy the SQLite chart at ``source`` into the empty PostgreSQL database at ``target`` and verify it."""
+    """Copy the SQLite chart at ``source`` into the empty PostgreSQL database at ``target`` and verify it.
+    ``key``: the file key of an encrypted chart, read through SQLCipher (read-only) with it."""
     began = time.perf_counter()
     path = _source_file(source)
     if sqlite_path(resolve_target(target)) is not None:
         raise StorageError("--to must name the PostgreSQL server's database (postgresql+psycopg://...), not a file.")
-    reader = open_engine(f"sqlite:///{quote(str(path))}?mode=ro", create=False)
+    if key is not None and cipher.is_encrypted(path):
+        reader = cipher.chart_engine(path, key, read_only=True)
+    elif cipher.has_keys(path):
+        raise StorageError(f"{shown(path)} is encrypted: sign in to move it (needlelog migrate-to --user).")
+    else:
+        reader = open_engine(f"sqlite:///{quote(str(path))}?mode=ro", create=False)
     try:
         _refuse_unsound_source(reader, path)
         writer = open_engine(target, create=False)

@@ -18,7 +18,6 @@ still open it for whatever can be saved from it.
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,8 +27,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import health, migrate, records
-from needlelog.db.engine import open_engine
+from needlelog.db import cipher, health, migrate, records
 from needlelog.db.page_check import EarlyPageCheck
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError
@@ -70,18 +68,22 @@ class Recovery:
     restored: RestoreResult | None  # None: no backup checked out
 
 
-def inspect_chart(chart: Path, early: EarlyPageCheck | None = None, *, pages: bool = True) -> list[str]:
+def inspect_chart(
+    chart: Path, early: EarlyPageCheck | None = None, *, pages: bool = True, key: bytes | None = None
+) -> list[str]:
     """The damage found in ``chart`` at start-up, in words (empty: sound, or not there yet), read-only.
 
     A schema newer than this program is not damage (the program refuses to open it, and says why).
     ``early``: the page check the program started on the file at its start (:mod:`needlelog.db.page_check`);
-    ``pages=False``: the whole file's page check is left to the caller (the program's start: after the window)."""
+    ``pages=False``: the whole file's page check is left to the caller (the program's start: after the window).
+    ``key``: the file key of an encrypted chart (a key that opens none of its pages is a
+    :class:`~needlelog.db.cipher.WrongKeyError`, not damage)."""
     chart = Path(chart)
     try:
         if not chart.is_file() or chart.stat().st_size == 0:
             return []
         problems, _revision, mark = health.examine_from(
-            chart, audit_from=remembered_mark(chart), early=early, pages=pages
+            chart, audit_from=remembered_mark(chart), early=early, pages=pages, key=key
         )
         if not problems:
             remember_mark(chart, mark)  # the next start walks on from here
@@ -90,10 +92,10 @@ def inspect_chart(chart: Path, early: EarlyPageCheck | None = None, *, pages: bo
         return [f"the file cannot be read ({exc.strerror or exc})"]
 
 
-def refuse_damaged(chart: Path) -> None:
+def refuse_damaged(chart: Path, key: bytes | None = None) -> None:
     """Raise :class:`StorageError` naming the damage when ``chart`` is damaged, before anything opens it for
     writing (a command that writes: seed, upgrade); a sound, new or empty chart passes."""
-    problems = inspect_chart(chart)
+    problems = inspect_chart(chart, key=key)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StorageError(
@@ -114,51 +116,59 @@ def set_aside_damaged(chart: Path, *, clock: Clock = utc_now) -> Path:
         for side, kept in zip(health.side_files(chart), health.side_files(aside), strict=True):
             if side.exists():
                 os.rename(side, kept)
+        cipher.copy_side_file(chart, aside)  # the damaged file still opens with its keys; the chart keeps its own
         sync_folder(chart.parent)
     except OSError as exc:
         raise StorageError(f"Cannot move the damaged chart {chart} aside ({exc.strerror or exc}).") from None
     return aside
 
 
-def recover_at_start(chart: Path, folder: Path | None = None, *, clock: Clock = utc_now) -> Recovery | None:
+def recover_at_start(
+    chart: Path, folder: Path | None = None, *, clock: Clock = utc_now, key: bytes | None = None
+) -> Recovery | None:
     """Start-up's answer to a damaged chart: None when it is sound; otherwise it is moved aside and the
     newest copy in ``folder`` (default: the chart's backup folder) that checks out is restored."""
     chart = Path(chart).absolute()
-    problems = inspect_chart(chart)
+    problems = inspect_chart(chart, key=key)
     if not problems:
         return None
     from needlelog.services.backups import backup_folder, newest_good_backup  # backups re-exports this module
 
     folder = folder if folder is not None else backup_folder(chart)
     damaged = set_aside_damaged(chart, clock=clock)
-    best = newest_good_backup(folder, chart)
-    restored = restore(chart, best.path, clock=clock) if best is not None else None
+    best = newest_good_backup(folder, chart, key)
+    restored = restore(chart, best.path, clock=clock, key=key) if best is not None else None
     return Recovery(problems, damaged, restored)
 
 
-def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access | None = None) -> RestoreResult:
+def restore(
+    chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access | None = None, key: bytes | None = None
+) -> RestoreResult:
     """Replace ``chart`` by a checked copy of ``backup`` (migrated if older), keeping the current chart aside.
 
-    Raises :class:`StorageError` in words and leaves the chart as it was when anything fails."""
+    ``key``: the file key an encrypted backup opens with (the chart's, or the one its own side file gives); the
+    restored chart is encrypted as the backup is, with the backup's side file of wrapped keys put beside it
+    (the chart's own kept beside the chart set aside). Raises :class:`StorageError` in words and leaves the
+    chart as it was when anything fails."""
     chart, backup = Path(chart).absolute(), Path(backup).expanduser().absolute()
-    revision = _restorable_revision(chart, backup)
+    revision = _restorable_revision(chart, backup, key)
     now = clock()
     staging = chart.with_name(f".{chart.name}.restoring-{stamp(now)}")
     remove_quietly(staging)  # a staging file left by a restore that was killed: never a chart
     aside = unused(chart.with_name(f"{chart.stem}.before-restore-{stamp(now)}{chart.suffix}"))
     try:
-        copy_chart_file(backup, staging)
-        _prepare(staging, backup, revision, aside if chart.exists() else None, access or Access(), now)
-        problems, _revision, mark = health.examine_from(staging, thorough=True)
+        copy_chart_file(backup, staging, key)
+        _prepare(staging, backup, revision, aside if chart.exists() else None, access or Access(), now, key)
+        problems, _revision, mark = health.examine_from(staging, thorough=True, key=key)
         if problems:
             raise StorageError(f"The restored copy of {backup.name} failed its check ({problems[0]}); nothing changed.")
         sync_file(staging)
-        kept = _swap(chart, staging, aside)
+        kept = _swap(chart, staging, aside, backup)
         remember_mark(chart, mark)
     except NeedlelogError:
         remove_quietly(staging)
         raise
-    except (OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+    except cipher.file_errors() as exc:
         remove_quietly(staging)
         raise copy_failure(exc, chart.parent, "the chart is") from None
     named = parse_backup_name(backup)
@@ -168,34 +178,46 @@ def restore(chart: Path, backup: Path, *, clock: Clock = utc_now, access: Access
         kept,
         named[1] if named else None,
         revision if revision != migrate.HEAD else None,
-        health.signed_note_count(chart),
+        health.signed_note_count(chart, key),
     )
 
 
 IN_USE = "The chart {chart} is open in another needlelog window or program; close it there, then restore."
 
 
-def _restorable_revision(chart: Path, backup: Path) -> str:
+def _restorable_revision(chart: Path, backup: Path, key: bytes | None) -> str:
     if backup == chart:
         raise StorageError(f"{backup} is the chart itself; choose a backup copy to restore.")
     if chart_in_use(chart):
         raise StorageError(IN_USE.format(chart=chart))
     if not backup.is_file():
         raise StorageError(f"There is no backup at {backup}.")
-    problems = health.file_problems(backup, thorough=True)
+    if key is None and cipher.has_keys(backup):
+        raise StorageError(f"The backup {backup.name} is encrypted: sign in to restore it (needlelog restore --user).")
+    try:
+        problems = health.file_problems(backup, thorough=True, key=key)
+    except cipher.WrongKeyError:
+        raise StorageError(
+            f"The backup {backup.name} was encrypted with another key than the one given (another clinic's chart, "
+            "or a chart encrypted again since): restore it with the password of an account it was backed up "
+            "with, or its recovery key. Nothing changed."
+        ) from None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StorageError(f"The backup {backup.name} cannot be restored: {problems[0]}{more}.")
-    revision = health.schema_revision_of(backup)
+    revision = health.schema_revision_of(backup, key)
     if revision is None:
         raise StorageError(f"The backup {backup.name} holds no needlelog chart.")
     migrate.check_not_newer(revision)
     return revision
 
 
-def _prepare(staging: Path, backup: Path, revision: str, aside: Path | None, access: Access, now: datetime) -> None:
+def _prepare(
+    staging: Path, backup: Path, revision: str, aside: Path | None, access: Access, now: datetime, key: bytes | None
+) -> None:
     """Bring the staging copy to head, audit the restore in it, and leave it as one self-contained file."""
-    engine = open_engine(staging, create=False)
+    key = health.key_for(staging, key)
+    engine = cipher.chart_engine(staging, key)
     try:
         if revision != migrate.HEAD:
             with tempfile.TemporaryDirectory(dir=staging.parent, prefix=".restore-") as scratch:
@@ -205,7 +227,8 @@ def _prepare(staging: Path, backup: Path, revision: str, aside: Path | None, acc
         _write_audit(engine, access, now, detail)
     finally:
         engine.dispose()
-    with closing(sqlite3.connect(staging, isolation_level=None)) as conn:
+    with closing(cipher.raw_connect(staging, key)) as conn:
+        conn.isolation_level = None
         conn.execute("PRAGMA journal_mode = DELETE")  # the log folded in: one file to rename
 
 
@@ -220,11 +243,13 @@ def _write_audit(engine: Engine, access: Access, now: datetime, detail: str) -> 
         raise failure from None
 
 
-def _swap(chart: Path, staging: Path, aside: Path) -> Path | None:
-    """Keep ``chart`` (and its side files) as ``aside``, then rename ``staging`` over ``chart``."""
+def _swap(chart: Path, staging: Path, aside: Path, backup: Path) -> Path | None:
+    """Keep ``chart`` (and its side files) as ``aside``, then rename ``staging`` over ``chart``; an encrypted
+    backup's side file of wrapped keys goes beside the chart first (the chart's own kept beside ``aside``)."""
     if chart_in_use(chart):  # opened while the backup was being checked
         raise StorageError(IN_USE.format(chart=chart))
     if not chart.exists():
+        cipher.copy_side_file(backup, chart)
         os.replace(staging, chart)
         sync_folder(chart.parent)
         return None
@@ -235,14 +260,19 @@ def _swap(chart: Path, staging: Path, aside: Path) -> Path | None:
         linked = False  # a file system without hard links: a plain rename, undone below on failure
         os.rename(chart, aside)
     moved: list[tuple[Path, Path]] = []
+    keys_kept = False
     try:
+        keys_kept = cipher.copy_side_file(chart, aside)
         for side, kept in zip(health.side_files(chart), health.side_files(aside), strict=True):
             if side.exists():
                 os.rename(side, kept)  # a stale write-ahead log must never be replayed onto the restored file
                 moved.append((kept, side))
+        cipher.copy_side_file(backup, chart)
         os.replace(staging, chart)
         sync_folder(chart.parent)
     except OSError:
+        if keys_kept:
+            cipher.copy_side_file(aside, chart)
         for kept, side in reversed(moved):
             os.rename(kept, side)
         if linked:
