@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import cache, lru_cache
 from typing import Any
 
 from reportlab.lib import colors
@@ -46,7 +47,10 @@ def line(text: str, main: str = MAIN) -> str:
     return markup(text, main, one_line=True)
 
 
+@cache
 def _styles() -> dict[str, ParagraphStyle]:
+    """The note's paragraph styles, made once per process: the same objects for every note, so that what is laid
+    out once (the letterhead, the page's title and footer) is found again by them. Read them; never change them."""
     fonts()
     base = ParagraphStyle("body", fontName=MAIN, fontSize=9.5, leading=12.5, textColor=INK)
     return {
@@ -136,18 +140,15 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         styles = self._styles
         width, height = PAGE
         draw_letterhead(self, note.clinic, MARGIN, height - MARGIN, LETTERHEAD_WIDTH, styles["h1"], styles["small"])
-        title = Paragraph("<b>Dry needling / IMS visit note</b>", styles["right"])
-        _, h = title.wrap(TITLE_WIDTH, 20 * mm)
-        title.drawOn(self, width - MARGIN - TITLE_WIDTH, height - MARGIN - h)
+        (title, title_height), (footer, footer_height) = _page_words(styles["right"], styles["small"])
+        title.drawOn(self, width - MARGIN - TITLE_WIDTH, height - MARGIN - title_height)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
         body_top = height - MARGIN - self._header_space
         self.line(MARGIN, body_top + 5 * mm, width - MARGIN, body_top + 5 * mm)
         # footer
         self.line(MARGIN, FOOTER_SPACE + 2 * mm, width - MARGIN, FOOTER_SPACE + 2 * mm)
-        footer = Paragraph(CONFIDENTIAL, styles["small"])
-        _, h = footer.wrap(width - 2 * MARGIN - 32 * mm, FOOTER_SPACE)
-        footer.drawOn(self, MARGIN, FOOTER_SPACE - h)
+        footer.drawOn(self, MARGIN, FOOTER_SPACE - footer_height)
         self.setFont(MAIN, 8)
         self.setFillColor(MUTED)
         patient = plain(f"{note.patient.family_name}, {note.patient.given_name} · {note.patient.chart_number}")
@@ -155,7 +156,7 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         self.drawRightString(width - MARGIN, FOOTER_SPACE - 7 * mm, f"needlelog {__version__}")
         if number > 1:
             continued = Paragraph(line(patient), styles["small"])
-            _, h = continued.wrap(width - 2 * MARGIN, 10 * mm)
+            continued.wrap(width - 2 * MARGIN, 10 * mm)
             continued.drawOn(self, MARGIN, body_top + 6 * mm)
         if not note.session.is_signed:
             self.saveState()
@@ -165,6 +166,18 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
             self.rotate(40)
             self.drawCentredString(0, 0, "DRAFT — NOT SIGNED")
             self.restoreState()
+
+
+@lru_cache(maxsize=4)
+def _page_words(right: ParagraphStyle, small: ParagraphStyle) -> tuple[tuple[Any, float], tuple[Any, float]]:
+    """The note's title and the confidentiality footer, the same on every page: parsed and wrapped once per
+    process (a laid-out Paragraph draws the same on any canvas), not twice a page."""
+    title = Paragraph("<b>Dry needling / IMS visit note</b>", right)
+    footer = Paragraph(CONFIDENTIAL, small)
+    return (
+        (title, float(title.wrap(TITLE_WIDTH, 20 * mm)[1])),
+        (footer, float(footer.wrap(PAGE[0] - 2 * MARGIN - 32 * mm, FOOTER_SPACE)[1])),
+    )
 
 
 def _document(

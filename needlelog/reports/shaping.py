@@ -92,6 +92,16 @@ class Paragraph(platypus.Paragraph):  # type: ignore[misc]  # reportlab is untyp
             style = _shaped_style(style)
         super().__init__(text, style, *args, **kwargs)
 
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        """reportlab's wrap, remembered for the last width: a table asks each cell's paragraph its height when it
+        lays out its rows and again when it draws them (a nested table once more), and the answer for the same
+        width is the same (the lines broken the same way; the height is theirs, whatever the height offered)."""
+        if available_width == self.__dict__.get("_wrapped_width") and "blPara" in self.__dict__:  # split drops it
+            return self.width, self.height
+        size: tuple[float, float] = super().wrap(available_width, available_height)
+        self._wrapped_width = available_width
+        return size
+
 
 _SHAPED_RUN = f'<font name="{SHAPED_PREFIX}'
 

@@ -77,9 +77,6 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
     note could be seen but not searched or copied. The rest is reportlab's own text.
     """
 
-    def target(code: int) -> str:
-        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
-
     lines = [
         "/CIDInit /ProcSet findresource begin",
         "12 dict begin",
@@ -95,7 +92,7 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
         f"<00> <{len(subset) - 1:02X}>",
         "endcodespacerange",
         f"{len(subset)} beginbfchar",
-        *(f"<{i:02X}> <{target(v)}>" for i, v in enumerate(subset)),
+        *(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset)),
         "endbfchar",
         "endcmap",
         "CMapName currentdict /CMap defineresource pop",
@@ -103,6 +100,13 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
         "end",
     ]
     return "\n".join(lines)
+
+
+@cache
+def _utf16_hex(code: int) -> str:
+    """A character's UTF-16 (a surrogate pair beyond U+FFFF) in hex: worked out once per process and character,
+    not once per character of every font subset of every PDF."""
+    return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
 
 
 def _fast_flate(self: object, text: str | bytes) -> bytes:
@@ -182,6 +186,32 @@ def markup(text: str, main: str = MAIN, *, one_line: bool = False) -> str:
     ``one_line`` is for fields that are a single line by nature (names, lot numbers): a line
     break typed into one prints as a space, so a table row can never grow taller than a page.
     """
+    if not _plain_set(main).issuperset(text):
+        return _markup(text, main, one_line=one_line)
+    # Every character prints in the main font as it is, nothing to clean or reorder: what the loop below makes of
+    # such text, in a C-speed pass (most of what a clinic types; the loop cost a note a tenth of its time).
+    return (text.replace("\n", " ") if one_line else text).translate(_ESCAPE_TABLE)
+
+
+_ESCAPE_TABLE = str.maketrans({**_ESCAPES, "\n": "<br/>"})
+
+
+@cache
+def _plain_set(main: str) -> frozenset[str]:
+    """The characters :func:`markup` sets in ``main`` as they are: the font has them (or a space or a line break),
+    :func:`clean` keeps them, and none is right-to-left. Made once per process and font."""
+    kept = (chr(code) for code in fonts().coverage[main])
+    return frozenset(
+        c
+        for c in kept
+        if unicodedata.category(c) not in _DROPPED
+        and c not in _DROPPED_CHARS
+        and unicodedata.bidirectional(c) not in _RTL
+    ) | {" ", "\n"}
+
+
+def _markup(text: str, main: str = MAIN, *, one_line: bool = False) -> str:
+    """:func:`markup`, character by character: the fallback fonts, cleaning, right-to-left order."""
     family = fonts()
     runs: list[tuple[str | None, list[str]]] = []
     cleaned = clean(text)
