@@ -7,7 +7,7 @@ unchanged), the manager ``bench-manager`` signed in, the latest days holding at 
 notes (30 with --quick) are exported through the export service, as the window and the command line
 export them: read in one snapshot, rendered by one worker process per core, each file fsynced and
 renamed into place. Interleaved with it, round by round, the floor: the same notes, already loaded,
-rendered as bare reportlab pages of the same content (``floors.bare_page``) by the same worker pool
+rendered as bare reportlab pages of the same content and page count (``floors.bare_page``) by the same worker pool
 (as many processes, started the same way, fonts registered), ``RENDER_CHUNK`` notes a task, an fsync
 per file. Targets: the per-visit export within 1.3× the floor; the combined PDF within 1.5× of it.
 Figures are medians over the rounds.

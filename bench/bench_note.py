@@ -5,9 +5,10 @@
 The notes are the bench chart's latest signed notes, read through the export service by the
 manager ``bench-manager`` signed in (``--user``'s password), on a scratch copy of the chart (signing
 in writes an audit row; the chart itself is left unchanged). Each note is rendered as the program
-renders it and as a bare page of the same content (``floors.bare_page``: the same words and embedded fonts, plain
-paragraphs and one plain table), interleaved, in this one process after a warm-up, fonts
-registered once as an export worker has them. Figures are medians over the notes.
+renders it and as bare reportlab pages of the same content (``floors.bare_page``: the same words, figures and
+page furniture in the same embedded fonts and compression, on as many pages, set the plainest way), interleaved,
+in this one process after a warm-up, fonts registered once as an export worker has them. Figures are medians over
+the notes.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         measured,
         "ms",
         floor=bare,
-        floor_what="a bare reportlab page of the same content",
+        floor_what="bare reportlab pages of the same content, as many pages",
         met=measured <= LIMIT * bare,
         note=f"median of {len(notes)} signed notes of the chart; p95 {common.percentile(ours, 0.95):.1f} ms",
     )
