@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.domain.errors import NeedlelogError, ValidationError
-from needlelog.ui.widgets.common import named
-from needlelog.ui.widgets.fields import ERROR_STYLE
+from needlelog.ui.widgets.naming import named
+from needlelog.ui.widgets.styles import ERROR_STYLE
 
 if TYPE_CHECKING:  # the sign-in window is on screen before the chart, and its storage library, is loaded
     from needlelog.services.store import Services
@@ -67,7 +66,8 @@ class LoginDialog(QDialog):
             note.setWordWrap(True)
             named(note, "loginHint", "Demo accounts")
             layout.addWidget(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox()  # given as an argument, the buttons' overload test loads Qt's Qt namespace
+        buttons.setStandardButtons(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self.sign_in)
         buttons.rejected.connect(self.reject)
@@ -75,7 +75,7 @@ class LoginDialog(QDialog):
         layout.addWidget(buttons)
         if services is not None:
             self.attach(services, clinic_name)
-        self.username.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.username.setFocus()  # Qt's OtherFocusReason; its Qt namespace is not loaded before the window
         self.setMinimumWidth(420)
 
     def _show_clinic(self, clinic_name: str) -> None:

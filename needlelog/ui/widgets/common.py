@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-
-def named(widget: QWidget, object_name: str, accessible: str, tooltip: str = "") -> QWidget:
-    """Give a widget its objectName (tests find it) and accessibleName (screen readers read it)."""
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-    if tooltip:
-        widget.setToolTip(tooltip)
-    return widget
+from needlelog.ui.widgets.naming import named  # every window takes it from here or from naming
 
 
 def qdate(day: date) -> QDate:

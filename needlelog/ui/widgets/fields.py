@@ -24,11 +24,8 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.vocab import Coded
 from needlelog.ui.widgets.common import named
+from needlelog.ui.widgets.styles import CAUTION_STYLE, ERROR_STYLE, OK_STYLE  # noqa: F401 - every form's colours
 from needlelog.ui.widgets.wheel_guard import guard_wheels
-
-ERROR_STYLE = "color: #a11a1a;"
-OK_STYLE = "color: #1d6b2f;"
-CAUTION_STYLE = "background: #fdecea; color: #8e1b12; border: 2px solid #c0392b; border-radius: 4px; padding: 4px;"
 
 Term = TypeVar("Term", bound=Coded)
 

@@ -15,9 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
 from needlelog.domain.errors import NeedlelogError
-from needlelog.domain.vocab import Role
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
-from needlelog.ui.window import quit_question
 
 if TYPE_CHECKING:  # loaded once someone signs in: the sign-in window shows before the chart and the main window
     from needlelog.services.store import Services
@@ -120,6 +118,7 @@ class SignInFlow(QObject):
         return dialog
 
     def _signed_in(self) -> None:
+        from needlelog.domain.vocab import Role
         from needlelog.ui.editor.server_away import save_kept_drafts
         from needlelog.ui.main_window import MainWindow
 
@@ -156,6 +155,8 @@ class SignInFlow(QObject):
 
     def _cancelled(self) -> None:
         """Cancel on the sign-in window ends the program, asking first when timers run (no alarm after)."""
+        from needlelog.ui.window import quit_question  # its message box is not loaded before the window
+
         dialog = self.dialog
         timers = dialog.timers.timers if isinstance(dialog, LoginDialog) and dialog.timers is not None else []
         if dialog is not None and not quit_question.quit_anyway(dialog, timers, names_hidden=True):
