@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--user",
         metavar="NAME",
-        help="verify the seals with this account's key to the chart (password: $NEEDLELOG_PASSWORD or a prompt)",
+        help="verify the seals with this account's key to the chart, and open an encrypted chart (password: "
+        "$NEEDLELOG_PASSWORD or a prompt; every password lost: $NEEDLELOG_RECOVERY_KEY)",
     )
 
     db = commands.add_parser("db", help="database maintenance")
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         "bring its schema to this program's version in one transaction. The program does this itself at start.",
     )
     _db_option(upgrade, required=True)
+    upgrade.add_argument("--user", metavar="NAME", help="the account whose password opens an encrypted chart")
     from needlelog import cli_backup, cli_server
 
     cli_server.add_db_commands(db_commands)
@@ -213,14 +215,14 @@ def _refuse_read_only(target: str, command: str) -> None:
         raise UsageError(f"--db asks for a read-only chart (?mode=ro), but {command} writes to it; drop ?mode=ro.")
 
 
-def _refuse_damaged(target: str) -> None:
+def _refuse_damaged(target: str, key: bytes | None = None) -> None:
     """A damaged SQLite chart is never opened for writing: named, with where to find the newest good backup."""
     from needlelog.db.engine import resolve_target, sqlite_path
     from needlelog.services.restoring import refuse_damaged
 
     path = sqlite_path(resolve_target(target))
     if path is not None and path.exists():
-        refuse_damaged(path)
+        refuse_damaged(path, key)
 
 
 def _say(text: str) -> None:
@@ -301,6 +303,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from needlelog.services.store import check_database
 
     target = _target(args)
+    from needlelog.cli_key import is_encrypted_chart, sqlite_file
+
+    if is_encrypted_chart(sqlite_file(target)):
+        from needlelog.cli_key import check_encrypted
+
+        return check_encrypted(target, args.user)
     problems = check_database(target)
     sealing, waiting = seal_problems(target, args.user, checked=not problems)
     problems += sealing
@@ -318,11 +326,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_upgrade(args: argparse.Namespace) -> int:
+    from needlelog.cli_key import file_key, keys_for, sqlite_file
     from needlelog.services.store import upgrade_database
 
     target = _writable(args, "db upgrade")
-    _refuse_damaged(target)
-    before, after = upgrade_database(target)
+    key = file_key(keys_for(sqlite_file(target), args.user))
+    _refuse_damaged(target, key)
+    before, after = upgrade_database(target, key=key)
     _say(f"schema already at {after}" if before == after else f"schema upgraded from {before or 'empty'} to {after}")
     return EXIT_OK
 

@@ -26,6 +26,11 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     )
     _db_option(backup, required=True)
     backup.add_argument("--to", type=Path, metavar="DIR", help="backup folder (default: this PC's for the chart)")
+    backup.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the account whose password opens an encrypted chart (password: $NEEDLELOG_PASSWORD or a prompt)",
+    )
     restore = commands.add_parser(
         "restore",
         help="replace the chart by a backup copy (the current chart is kept aside)",
@@ -34,6 +39,12 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     )
     _db_option(restore, required=True)
     restore.add_argument("backup", type=Path, metavar="BACKUP", help="a backup file (or its name in the backup folder)")
+    restore.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the account whose password opens an encrypted backup, as it was when the backup was taken "
+        "(password: $NEEDLELOG_PASSWORD or a prompt; every password lost: $NEEDLELOG_RECOVERY_KEY)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,11 +71,13 @@ def chart_file(args: argparse.Namespace, command: str) -> Path:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
+    from needlelog.cli_key import file_key, keys_for
     from needlelog.services.backups import take_backup
 
     chart = chart_file(args, "backup")
     folder = _home(args.to) if args.to is not None else None
-    info = take_backup(chart, folder, reason="needlelog backup (command line)")
+    key = file_key(keys_for(chart, args.user))
+    info = take_backup(chart, folder, reason="needlelog backup (command line)", key=key)
     if info is None:
         from needlelog.services.backups import backup_folder
 
@@ -75,13 +88,16 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
+    from needlelog.cli_key import file_key, keys_for
     from needlelog.services.backups import backup_folder, restore
 
     chart = chart_file(args, "restore")
     backup = _home(args.backup)
     if not backup.exists() and len(backup.parts) == 1 and (backup_folder(chart) / backup).exists():
         backup = backup_folder(chart) / backup  # a copy's name, as `check` or the folder listing shows it
-    result = restore(chart, backup)
+    # An encrypted backup opens with the keys in its own side file (the accounts as they were when it was taken).
+    key = file_key(keys_for(chart, args.user, recovery=True, keys_from=backup))
+    result = restore(chart, backup, key=key)
     taken = f"taken {_when(result.taken_at)}, " if result.taken_at is not None else ""
     upgraded = f", upgraded from schema {result.migrated_from}" if result.migrated_from else ""
     kept = f"; the chart before is kept as {result.aside}" if result.aside is not None else ""
@@ -89,7 +105,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def say_newest_backup(target: str) -> None:
+def say_newest_backup(target: str, key: bytes | None = None) -> None:
     """After `check` found problems: the newest backup that checks out, or that there is none (stderr)."""
     from needlelog.db.engine import resolve_target, sqlite_path
     from needlelog.services.backups import backup_folder, newest_good_backup
@@ -98,13 +114,14 @@ def say_newest_backup(target: str) -> None:
     if path is None:
         return
     folder = backup_folder(path)
-    best = newest_good_backup(folder, path)
+    best = newest_good_backup(folder, path, key)
     if best is None:
         print(f"needlelog check: no backup of {path.name} that checks out in {folder}", file=sys.stderr)
         return
     print(
         f"needlelog check: the newest good backup is {best.path} (taken {_when(best.taken_at)}, "
-        f"{best.signed_notes} signed notes); to go back to it: needlelog restore --db {path} {best.path}",
+        f"{best.signed_notes} signed notes); to go back to it: needlelog restore --db {path} {best.path}"
+        + (" --user NAME" if key is not None else ""),
         file=sys.stderr,
     )
 

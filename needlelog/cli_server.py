@@ -66,15 +66,22 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     )
     _db_option(move, required=True)
     move.add_argument("--to", required=True, metavar="URL", help="postgresql+psycopg://owner@server/database")
+    move.add_argument(
+        "--user",
+        metavar="NAME",
+        help="the account whose password opens an encrypted chart (password: $NEEDLELOG_PASSWORD or a prompt)",
+    )
 
 
 def run_migrate_to(args: argparse.Namespace) -> int:
+    from needlelog.cli_key import file_key, keys_for, sqlite_file
     from needlelog.services.migrate_to import migrate_to
 
     source, target = _target(args), args.to
+    key = file_key(keys_for(sqlite_file(source), args.user))
     line = _ProgressLine()
     try:
-        moved = migrate_to(source, target, progress=line.show)
+        moved = migrate_to(source, target, progress=line.show, key=key)
     finally:
         line.end()
     rows = sum(moved.rows.values())

@@ -33,3 +33,29 @@ def unreadable_without_key(path: Path) -> bool:
     except sqlite3.DatabaseError as exc:
         return "not a database" in str(exc)
     return False
+
+
+ADMIN_PASSWORD = "front-desk-password"
+
+
+def encrypt_with_accounts(path: Path) -> tuple[bytes, str]:
+    """The chart at ``path`` given its administrator (``admin``, :data:`ADMIN_PASSWORD`) and so its chart key,
+    its side file of wrapped keys written, then encrypted in place as the program does on upgrade; returns the
+    file key and the recovery key."""
+    from sqlalchemy.orm import Session
+
+    from needlelog.db import keyfile
+    from needlelog.services.store import open_chart
+    from tests.conftest import TEST_HASHER, TEST_WRAPPING
+
+    chart = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    try:
+        chart.accounts.create_admin("admin", "Clinic Administrator", ADMIN_PASSWORD)
+        recovery = chart.accounts.take_recovery_key() or ""
+        key = file_key(chart.access.chart_key or b"")
+        with Session(chart._engine) as db:
+            keyfile.write_from_chart(path, db)
+    finally:
+        chart.close()
+    encrypt_in_place(path, key)
+    return key, recovery

@@ -10,7 +10,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import consistency, fingerprints, health, keyring, migrate, protections, records, seals, server
+from needlelog.db import (
+    cipher,
+    consistency,
+    fingerprints,
+    health,
+    keyring,
+    migrate,
+    protections,
+    records,
+    seals,
+    server,
+)
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping, seal_key
 from needlelog.db.engine import is_read_only, open_engine, refuse_writes, resolve_target, shown, sqlite_path
 from needlelog.domain.errors import StorageError
@@ -148,44 +159,53 @@ def open_chart(
     return build_services(engine, clock, hasher=hasher, wrapping=wrapping)
 
 
-def upgrade_database(target: str | os.PathLike[str], clock: Clock = utc_now) -> tuple[str | None, str]:
-    """Bring the schema to this program's head; returns (from, to)."""
-    engine = open_engine(target, create=False)
+def upgrade_database(
+    target: str | os.PathLike[str], clock: Clock = utc_now, key: bytes | None = None
+) -> tuple[str | None, str]:
+    """Bring the schema to this program's head; returns (from, to). ``key``: the file key of an encrypted
+    chart (the copy kept before the upgrade is encrypted with it too)."""
+    path = sqlite_path(resolve_target(target))
+    if key is not None and path is not None and cipher.is_encrypted(path):
+        engine = cipher.chart_engine(path, key)
+    else:
+        engine = open_engine(target, create=False)
     try:
         return migrate.upgrade(engine, at=clock()), migrate.HEAD
     finally:
         engine.dispose()
 
 
-def check_database(target: str | os.PathLike[str]) -> list[str]:
+def check_database(target: str | os.PathLike[str], key: bytes | None = None) -> list[str]:
     """Every problem found with the stored chart, in words; empty when it is sound.
 
     A SQLite file is only read (a damaged file is never opened for writing): its pages, references,
     schema and audit chain, and damage is named instead of raised. A file that is not SQLite at all is
-    refused as not a chart (:class:`StorageError`)."""
+    refused as not a chart (:class:`StorageError`). ``key``: the file key of an encrypted chart, read through
+    SQLCipher with it (a wrong key is said, not called damage)."""
     path = sqlite_path(resolve_target(target))
     if path is None:
         return _check_server(target)
     if not path.exists():
         raise StorageError(f"There is no database at {path}.")
-    if not health.is_sqlite_file(path):
+    key = health.key_for(path, key)
+    if key is None and not health.is_sqlite_file(path):
         raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
-    problems, revision = health.examine(path, thorough=True)
+    problems, revision = health.examine(path, thorough=True, key=key)
     if problems:
         return problems
     schema = _schema_problem(revision)
     if schema is not None:
         return [schema]
-    with health.readable(path) as source:  # a hot journal is rolled back in a copy, never in the chart
+    with health.readable(path, key) as source:  # a hot journal is rolled back in a copy, never in the chart
         try:
-            return protections.trigger_problems(source) + _fingerprint_problems(source)
+            return protections.trigger_problems(source, key) + _fingerprint_problems(source, key)
         except UnicodeDecodeError as exc:  # scattered bad bytes where SQLite's page checks do not look
             return [f"the file is damaged: a stored text is not UTF-8 ({exc.reason}, byte {exc.start})"]
 
 
-def _fingerprint_problems(path: Path) -> list[str]:
+def _fingerprint_problems(path: Path, key: bytes | None = None) -> list[str]:
     """Every signed note's fingerprint recomputed, on the file opened read-only."""
-    engine = open_engine(f"sqlite:///{path.absolute()}?mode=ro", create=False)
+    engine = cipher.chart_engine(path, key, read_only=True)
     try:
         return fingerprints.fingerprint_problems(engine)
     finally:
@@ -225,18 +245,18 @@ def _check_server(target: str | os.PathLike[str]) -> list[str]:
         engine.dispose()
 
 
-def _read_only_engine(target: str | os.PathLike[str]) -> Engine:
+def _read_only_engine(target: str | os.PathLike[str], key: bytes | None = None) -> Engine:
     path = sqlite_path(resolve_target(target))
     if path is None:
         return open_engine(target, create=False)
     if not path.exists():
         raise StorageError(f"There is no database at {path}.")
-    return open_engine(f"sqlite:///{path.absolute()}?mode=ro", create=False)
+    return cipher.chart_engine(path, key, read_only=True)
 
 
-def has_chart_key(target: str | os.PathLike[str]) -> bool:
+def has_chart_key(target: str | os.PathLike[str], key: bytes | None = None) -> bool:
     """Whether the chart has a chart key (then its records carry seals that `check --user` verifies)."""
-    engine = _read_only_engine(target)
+    engine = _read_only_engine(target, key)
     try:
         with Session(engine) as db, db.begin():
             return keyring.has_chart_key(db)
@@ -250,15 +270,28 @@ def seal_check(target: str | os.PathLike[str], username: str, password: str) -> 
     return seal_findings(target, username, password)[0]
 
 
-def seal_findings(target: str | os.PathLike[str], username: str, password: str) -> tuple[list[str], list[str]]:
+def seal_findings(
+    target: str | os.PathLike[str], username: str, password: str, key: bytes | None = None
+) -> tuple[list[str], list[str]]:
     """:func:`seal_check`'s problems, and the rows not yet sealed (written by an account without the key since
-    the sealed head: sealed by the next write that has it), in words."""
-    engine = _read_only_engine(target)
+    the sealed head: sealed by the next write that has it), in words. ``key``: an encrypted chart's file key."""
+    engine = _read_only_engine(target, key)
     try:
         with Session(engine) as db, db.begin():
             key = chart_keys.unwrap_for_check(db, username, password)
         if key is None:
             return [], []
         return seals.seal_findings(engine, seal_key(key))
+    finally:
+        engine.dispose()
+
+
+def seal_findings_with_chart_key(
+    target: str | os.PathLike[str], chart_key: bytes, key: bytes | None = None
+) -> tuple[list[str], list[str]]:
+    """:func:`seal_findings` with the chart key itself (opened with the recovery key, every password lost)."""
+    engine = _read_only_engine(target, key)
+    try:
+        return seals.seal_findings(engine, seal_key(chart_key))
     finally:
         engine.dispose()
