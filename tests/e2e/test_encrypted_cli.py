@@ -114,3 +114,34 @@ def test_restore_with_user_and_damage_found_by_check(chart: Path, tmp_path: Path
     assert said(restored).startswith(f"restored {chart} from {copy}")
     again = needlelog("check", "--db", str(chart), "--user", "admin", home=home, **password)
     assert again.returncode == 0, again.stderr
+
+
+PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="NEEDLELOG_TEST_PG_URL is not set")
+def test_migrate_to_moves_an_encrypted_chart_to_the_server_with_user(chart: Path, tmp_path: Path) -> None:
+    from needlelog.db import chart_copy
+    from needlelog.db.engine import open_engine
+    from tests.pg_server import fresh_database
+
+    assert PG_URL
+    home = tmp_path / "home"
+    before = chart.read_bytes()
+    with fresh_database(PG_URL) as server:
+        refused = needlelog("migrate-to", "--db", str(chart), "--to", server.url, home=home)
+        assert refused.returncode == 2 and said(refused) == ENCRYPTED
+        moved = needlelog(
+            "migrate-to", "--db", str(chart), "--to", server.url, "--user", "admin", home=home,
+            NEEDLELOG_PASSWORD=ADMIN_PASSWORD,
+        )  # fmt: skip
+        assert moved.returncode == 0, moved.stderr
+        assert "verified: every table's count" in moved.stdout.splitlines()[-1]
+        writer = open_engine(server.url)
+        try:
+            counts = chart_copy.row_counts(writer)
+        finally:
+            writer.dispose()
+        assert counts["treatment_session"] == 30 and counts["patient"] == 4
+    assert chart.read_bytes() == before  # only read
