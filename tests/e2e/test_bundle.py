@@ -158,19 +158,18 @@ def test_the_bundle_exports_visit_notes_with_every_font(bundle: Path, tmp_path: 
     assert "Bow River Physiotherapy" in text and "Needling sites" in text
 
 
-def test_the_bundle_opens_an_encrypted_chart(bundle: Path, db_path: Path, tmp_path: Path) -> None:
+def test_the_bundle_opens_an_encrypted_chart(
+    bundle: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """sqlcipher3's compiled module and SQLAlchemy's pysqlcipher dialect are in the bundle (issue 13): `check`
     reads an encrypted chart through both (its pages and schema raw, its fingerprints and seals by the dialect),
     and `backup` makes an encrypted copy of it."""
     from tests.cipher_util import ADMIN_PASSWORD, encrypt_with_accounts, unreadable_without_key
 
     encrypt_with_accounts(db_path)
-    os.environ["NEEDLELOG_PASSWORD"] = ADMIN_PASSWORD
-    try:
-        checked = run(bundle, "check", "--db", str(db_path), "--user", "admin", home=tmp_path / "home")
-        backed = run(bundle, "backup", "--db", str(db_path), "--user", "admin", home=tmp_path / "home")
-    finally:
-        del os.environ["NEEDLELOG_PASSWORD"]
+    monkeypatch.setenv("NEEDLELOG_PASSWORD", ADMIN_PASSWORD)
+    checked = run(bundle, "check", "--db", str(db_path), "--user", "admin", home=tmp_path / "home")
+    backed = run(bundle, "backup", "--db", str(db_path), "--user", "admin", home=tmp_path / "home")
     assert checked.returncode == 0, checked.stderr
     assert "encrypted; seals verified" in checked.stdout
     assert backed.returncode == 0, backed.stderr
