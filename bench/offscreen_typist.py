@@ -1,16 +1,20 @@
 """The program as ``python -m needlelog --db CHART`` runs it, typing into its windows on the offscreen platform,
 where no X server takes xdotool's keys (bench/bench_startup.py starts it; not a program of its own).
 
-The moment the sign-in window is marked painted, QtTest's key events type $BENCH_TYPE_USER, Tab-free into the
-user name field, $BENCH_TYPE_PASSWORD into the password field, and Return, into the real dialog; a mark
-``typed`` follows. Once the main window is marked painted, Ctrl+F and $BENCH_TYPE_SEARCH go to the patient
-search, as a person finds a patient. QtTest is imported after the sign-in mark: its cost is not the program's.
+The moment the sign-in window is marked painted, the user name, a Tab, the password and Return are planned, a key
+every $BENCH_TYPE_DELAY_MS milliseconds (0: all at once), as key events (QtTest's) into the real dialog, each
+sent by a timer at its time. A person's keys go on arriving while the program works; a timer here fires once
+the event loop is free, as a key a keyboard sent meanwhile is read then. The mark ``typed`` is the time Return
+was planned for (when the person pressed it), written once it has been sent. Once the main window is marked
+painted, Ctrl+F and $BENCH_TYPE_SEARCH go to the patient search, as a person finds a patient. QtTest is
+imported after the sign-in mark: its cost is not the program's.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,17 +25,41 @@ from needlelog.cli import main
 _mark = app.StartupMarks.mark
 
 
-def _type_sign_in() -> None:
-    from PySide6.QtCore import Qt
+def _type_sign_in(marks: app.StartupMarks, painted: float) -> None:
+    """Plan every key of the sign-in from ``painted`` on, one every $BENCH_TYPE_DELAY_MS."""
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from needlelog.ui.dialogs.login_dialog import LoginDialog
 
     [login] = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()]
-    QTest.keyClicks(login.username, os.environ["BENCH_TYPE_USER"])
-    QTest.keyClicks(login.password, os.environ["BENCH_TYPE_PASSWORD"])
-    QTest.keyClick(login.password, Qt.Key.Key_Return)
+    delay = float(os.environ.get("BENCH_TYPE_DELAY_MS", "0")) / 1000
+    keys = [(login.username, c) for c in os.environ["BENCH_TYPE_USER"]]
+    keys.append((login.username, Qt.Key.Key_Tab))
+    keys += [(login.password, c) for c in os.environ["BENCH_TYPE_PASSWORD"]]
+    keys.append((login.password, Qt.Key.Key_Return))
+    enter_at = painted + delay * (len(keys) - 1)
+
+    def press(widget: object, key: object, last: bool) -> None:
+        if isinstance(key, str):
+            QTest.keyClicks(widget, key)
+        elif key != Qt.Key.Key_Tab:  # the Tab moves the focus; the keys go to each field directly
+            QTest.keyClick(widget, key)
+        if last:
+            _mark_at(marks, "typed", enter_at)
+
+    for number, (widget, key) in enumerate(keys):
+        due = painted + delay * number
+        wait = max(0, round((due - time.monotonic()) * 1000))
+        last = number == len(keys) - 1
+        QTimer.singleShot(wait, lambda w=widget, k=key, done=last: press(w, k, done))
+
+
+def _mark_at(marks: app.StartupMarks, what: str, when: float) -> None:
+    if marks.file is not None:
+        with open(marks.file, "a", encoding="utf-8") as out:
+            out.write(f"{what} {when:.6f}\n")
 
 
 def _find_patient() -> None:
@@ -48,8 +76,7 @@ def _find_patient() -> None:
 def _marked(marks: app.StartupMarks, what: str) -> None:
     _mark(marks, what)
     if what == "sign-in window":
-        _type_sign_in()  # the chart opens after this mark: the Return waits for it, as typed keys do
-        _mark(marks, "typed")
+        _type_sign_in(marks, time.monotonic())  # planned now, sent by timers: the chart opens meanwhile
     elif what == "main window":
         from PySide6.QtCore import QTimer
 

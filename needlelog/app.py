@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QWidget
 
     from needlelog.db.page_check import EarlyPageCheck, PageCheck
@@ -83,7 +84,12 @@ def run(
     flow.start()
     assert flow.dialog is not None
     after_first_paint(
-        flow.dialog, lambda: (marks.mark("sign-in window"), _guard_wheels(), opening.open(), marks.mark("chart open"))
+        flow.dialog,
+        lambda: (
+            marks.mark("sign-in window"),
+            _guard_wheels(),
+            _preload_then(app, lambda: (opening.open(), marks.mark("chart open"))),
+        ),
     )
     try:
         code = app.exec()
@@ -262,8 +268,47 @@ def _give_back_large_blocks() -> None:
     mallopt(m_mmap_threshold, 128 * 1024)
 
 
-def _load_the_main_window() -> None:
-    import needlelog.ui.main_window  # noqa: F401 - imported for later, not used here
+def _preload_then(app: QObject, then: Callable[[], None]) -> None:
+    """The storage library and the services loaded in a thread while the person types (``needlelog/preload.py``
+    says why a thread), then ``then`` on this thread: the chart's opening, which imports them itself at once
+    when the thread could not start."""
+    from needlelog.preload import Preload
+    from needlelog.ui.widgets.thread_relay import ThreadRelay
+
+    relay = ThreadRelay(then, app)  # lives as long as the program, like the application it belongs to
+    try:
+        Preload(relay.call)
+    except RuntimeError:  # no thread to be had: open now, loading on this thread
+        then()
+
+
+# The main window's own modules, loaded on the window's thread (they define Qt classes) one per turn of the event
+# loop while the person types, so that a key waits for one module at most; main_window itself loads the rest.
+MAIN_WINDOW_MODULES = (
+    "needlelog.ui.widgets.common",
+    "needlelog.ui.widgets.fields",
+    "needlelog.ui.widgets.timer_dock",
+    "needlelog.ui.widgets.lock_screen",
+    "needlelog.ui.window.backup_timer",
+    "needlelog.ui.window.lock_controller",
+    "needlelog.ui.window.open_editors",
+    "needlelog.ui.window.patient_banner",
+    "needlelog.ui.window.patient_browser",
+    "needlelog.ui.editor.server_away",
+    "needlelog.ui.main_window",
+)
+
+
+def _load_the_main_window(modules: tuple[str, ...] = MAIN_WINDOW_MODULES) -> None:
+    """Import the first of ``modules``, then the others one per turn of the event loop."""
+    import importlib
+
+    from PySide6.QtCore import QTimer
+
+    if not modules:
+        return
+    importlib.import_module(modules[0])
+    QTimer.singleShot(0, lambda: _load_the_main_window(modules[1:]))
 
 
 def _early_page_check(target: str) -> EarlyPageCheck | None:

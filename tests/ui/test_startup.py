@@ -51,6 +51,7 @@ NOT_AT_SIGN_IN = (
     "needlelog.domain.vocab",  # the roles are read once someone has signed in
     "needlelog.ui.window.quit_question",  # message boxes: each loads when it has something to say
     "needlelog.ui.window.cannot_open",
+    "needlelog.preload",  # the storage library's thread starts once the window is painted
 )
 
 SIGN_IN_PROBE = """

@@ -1,0 +1,79 @@
+"""What the chart and the main window need, loaded while the person types (issue 14; SPEC §9: the main window
+within 2× an empty window plus the password check).
+
+The sign-in window is painted with nothing of the chart loaded. A person then takes two seconds or more to type
+a user name and a password (8-12 keys a second); the storage library and the services take about 0.5 s of CPU
+to import. Imported on the window's thread, they would hold every key the person types meanwhile (the field
+shows nothing for half a second); imported here, in a thread of its own, the window's thread takes Python's lock
+back within its switch interval (5 ms) whenever a key comes, so the keys show as they are typed. Python runs one
+thread at a time, so the thread saves no CPU: it moves the work off the keys' way, and the composition root opens
+the chart once it is done (or at once, when it cannot run). Idle-time slices on the window's thread were the
+other design: an import cannot be cut smaller than a module, and SQLAlchemy's ORM is one module of ~0.2 s with
+its submodules, so a key would wait that long.
+
+Only plain Python is loaded here (no Qt: Qt's objects and Python subclasses of Qt's classes are made on the
+window's thread). A module that fails to import is left for the window's thread, which imports it again when
+it needs it and reports the failure there, as it would have without this.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+
+# What opening the chart, the sign-in and the main window import (each with what it imports). A name that is
+# gone is skipped: the list only saves time, it never decides what is loaded.
+MODULES = (
+    "sqlalchemy.orm",
+    "needlelog.services.store",  # the storage library, the models, the migrations' check, every service
+    "needlelog.services.recovery",
+    "needlelog.services.workspace",
+    "needlelog.services.restoring",
+    "needlelog.services.backups",
+    "needlelog.db.page_check",
+    "needlelog.domain.figure",
+    "argon2",
+    "xml.etree.ElementTree",
+)
+
+
+def _body_figure() -> None:
+    """The body figure, parsed once and kept (its first drawing, in the main window, would parse it)."""
+    from needlelog.domain.figure import body_figure
+
+    body_figure()
+
+
+class Preload:
+    """Imports ``modules`` in a daemon thread, then calls ``done`` (from that thread)."""
+
+    def __init__(
+        self,
+        done: Callable[[], None],
+        modules: tuple[str, ...] = MODULES,
+        warm: tuple[Callable[[], None], ...] = (_body_figure,),
+    ) -> None:
+        self.modules = modules
+        self.warm = warm
+        self.failed: list[str] = []
+        self._done = done
+        self.finished = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="needlelog-preload", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            for name in self.modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # imported again, and its failure said, where it is needed
+                    self.failed.append(name)
+            for step in self.warm:
+                try:
+                    step()
+                except Exception:
+                    self.failed.append(getattr(step, "__name__", repr(step)))
+        finally:
+            self.finished.set()
+            self._done()

@@ -1,0 +1,75 @@
+"""What the main window needs is loaded while the person types (issue 14): the storage library and the services
+in a thread of their own (plain Python only), the main window's modules on the window's thread one per turn of
+the event loop. Behaviour only: no time is measured here (bench/bench_startup.py measures it)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from pytestqt.qtbot import QtBot
+
+from needlelog import app, preload
+from needlelog.ui.widgets.thread_relay import ThreadRelay
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_module_the_lists_name_exists() -> None:
+    """A name that is gone would be skipped quietly, its module then loaded after Enter: the lists are kept true."""
+    names = [*preload.MODULES, *app.MAIN_WINDOW_MODULES]
+    assert [name for name in names if importlib.util.find_spec(name) is None] == []
+
+
+def test_the_preload_loads_no_qt() -> None:
+    """Qt's objects are made on the window's thread only: the thread's modules are plain Python."""
+    probe = (
+        "import json, sys\n"
+        "from needlelog import preload\n"
+        "done = preload.Preload(lambda: None)\n"
+        "done.finished.wait(60)\n"
+        "print(json.dumps({'failed': done.failed, 'qt': sorted(m for m in sys.modules if m.startswith(('PySide6', "
+        "'shiboken6', 'needlelog.ui')))}))\n"
+    )
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=ROOT,
+        timeout=50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"failed": [], "qt": []}
+
+
+def test_a_module_that_fails_is_left_for_the_window_and_the_opening_still_follows() -> None:
+    called: list[str] = []
+    done = preload.Preload(
+        lambda: called.append(threading.current_thread().name),
+        modules=("needlelog.no_such_module", "json"),
+        warm=(),
+    )
+    assert done.finished.wait(20)
+    done.thread.join(20)
+    assert done.failed == ["needlelog.no_such_module"]
+    assert called == ["needlelog-preload"]  # said from the thread: the relay brings it to the window's thread
+
+
+def test_the_relay_calls_on_the_windows_thread(qtbot: QtBot) -> None:
+    seen: list[threading.Thread] = []
+    relay = ThreadRelay(lambda: seen.append(threading.current_thread()))
+    worker = threading.Thread(target=relay.call)
+    worker.start()
+    worker.join(10)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [threading.main_thread()]
+    assert QCoreApplication.instance() is not None
