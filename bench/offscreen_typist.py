@@ -6,8 +6,9 @@ every $BENCH_TYPE_DELAY_MS milliseconds (0: all at once), as key events (QtTest'
 sent by a timer at its time. A person's keys go on arriving while the program works; a timer here fires once
 the event loop is free, as a key a keyboard sent meanwhile is read then. The mark ``typed`` is the time Return
 was planned for (when the person pressed it), written once it has been sent. Once the main window is marked
-painted, Ctrl+F and $BENCH_TYPE_SEARCH go to the patient search, as a person finds a patient. QtTest is
-imported after the sign-in mark: its cost is not the program's.
+painted, Ctrl+F and $BENCH_TYPE_SEARCH go to the patient search at the same pace, as a person finds a patient
+(the marks ``search key`` and ``first search``: the first character's due time, and its result shown). QtTest
+is imported after the sign-in mark: its cost is not the program's.
 """
 
 from __future__ import annotations
@@ -62,15 +63,34 @@ def _mark_at(marks: app.StartupMarks, what: str, when: float) -> None:
             out.write(f"{what} {when:.6f}\n")
 
 
-def _find_patient() -> None:
-    from PySide6.QtCore import Qt
+def _find_patient(marks: app.StartupMarks, painted: float) -> None:
+    """Ctrl+F a key's time after ``painted``, the chart number's first character one more key later; the mark
+    ``search key`` is the time it was due, ``first search`` once its result is shown (the event queue drained:
+    the search runs as the text changes, and the list repaints). The rest of the number follows at once."""
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QLineEdit
 
+    delay = float(os.environ.get("BENCH_TYPE_DELAY_MS", "0")) / 1000
     [window] = [w for w in QApplication.topLevelWidgets() if w.objectName() == "mainWindow" and w.isVisible()]
-    QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     search = window.findChild(QLineEdit, "patientSearch")
-    QTest.keyClicks(search, os.environ["BENCH_TYPE_SEARCH"])
+    number = os.environ["BENCH_TYPE_SEARCH"]
+
+    def first_key() -> None:
+        QTest.keyClicks(search, number[0])
+        QApplication.processEvents()
+        _mark_at(marks, "search key", painted + 2 * delay)
+        _mark(marks, "first search")
+        QTest.keyClicks(search, number[1:])
+
+    def wait_until(due: float) -> int:
+        return max(0, round((due - time.monotonic()) * 1000))
+
+    QTimer.singleShot(
+        wait_until(painted + delay),
+        lambda: QTest.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier),
+    )
+    QTimer.singleShot(wait_until(painted + 2 * delay), first_key)
 
 
 def _marked(marks: app.StartupMarks, what: str) -> None:
@@ -78,9 +98,7 @@ def _marked(marks: app.StartupMarks, what: str) -> None:
     if what == "sign-in window":
         _type_sign_in(marks, time.monotonic())  # planned now, sent by timers: the chart opens meanwhile
     elif what == "main window":
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, _find_patient)
+        _find_patient(marks, time.monotonic())
 
 
 app.StartupMarks.mark = _marked  # type: ignore[method-assign]
