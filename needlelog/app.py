@@ -88,7 +88,7 @@ def run(
         lambda: (
             marks.mark("sign-in window"),
             _guard_wheels(),
-            _preload_then(app, lambda: (opening.open(), marks.mark("chart open"))),
+            _preload_then(app, target, lambda: (opening.open(), marks.mark("chart open"))),
         ),
     )
     try:
@@ -268,16 +268,16 @@ def _give_back_large_blocks() -> None:
     mallopt(m_mmap_threshold, 128 * 1024)
 
 
-def _preload_then(app: QObject, then: Callable[[], None]) -> None:
+def _preload_then(app: QObject, target: str, then: Callable[[], None]) -> None:
     """The storage library and the services loaded in a thread while the person types (``needlelog/preload.py``
     says why a thread), then ``then`` on this thread: the chart's opening, which imports them itself at once
     when the thread could not start."""
-    from needlelog.preload import Preload
+    from needlelog.preload import Preload, modules_for
     from needlelog.ui.widgets.thread_relay import ThreadRelay
 
     relay = ThreadRelay(then, app)  # lives as long as the program, like the application it belongs to
     try:
-        Preload(relay.call)
+        Preload(relay.call, modules_for(target))
     except RuntimeError:  # no thread to be had: open now, loading on this thread
         then()
 

@@ -38,6 +38,19 @@ MODULES = (
 )
 
 
+def modules_for(target: str) -> tuple[str, ...]:
+    """:data:`MODULES` and the SQLAlchemy dialect (with its driver) of the chart ``target`` names, which
+    SQLAlchemy would otherwise import when the chart's engine is made, on the window's thread (the SQLite
+    dialect's package brings its three drivers' modules: about 15 ms)."""
+    scheme = target.split("://", 1)[0].lower() if "://" in target else "sqlite"
+    backend, _, driver = scheme.partition("+")
+    if backend == "sqlite":
+        return (*MODULES, "sqlalchemy.dialects.sqlite")
+    if backend in ("postgresql", "postgres"):
+        return (*MODULES, "sqlalchemy.dialects.postgresql", driver or "psycopg")
+    return MODULES
+
+
 def _body_figure() -> None:
     """The body figure, parsed once and kept (its first drawing, in the main window, would parse it)."""
     from needlelog.domain.figure import body_figure

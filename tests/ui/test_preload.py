@@ -27,12 +27,22 @@ def test_every_module_the_lists_name_exists() -> None:
     assert [name for name in names if importlib.util.find_spec(name) is None] == []
 
 
+def test_the_charts_dialect_is_loaded_with_the_storage_library() -> None:
+    assert preload.modules_for("/clinic/chart.sqlite")[-1] == "sqlalchemy.dialects.sqlite"
+    assert preload.modules_for("sqlite:////clinic/chart.sqlite")[-1] == "sqlalchemy.dialects.sqlite"
+    assert preload.modules_for("postgresql+psycopg://u@server/chart")[-2:] == (
+        "sqlalchemy.dialects.postgresql",
+        "psycopg",
+    )
+    assert preload.modules_for("oracle://server/chart") == preload.MODULES  # refused when opened, said there
+
+
 def test_the_preload_loads_no_qt() -> None:
     """Qt's objects are made on the window's thread only: the thread's modules are plain Python."""
     probe = (
         "import json, sys\n"
         "from needlelog import preload\n"
-        "done = preload.Preload(lambda: None)\n"
+        "done = preload.Preload(lambda: None, preload.modules_for('chart.sqlite'))\n"
         "done.finished.wait(60)\n"
         "print(json.dumps({'failed': done.failed, 'qt': sorted(m for m in sys.modules if m.startswith(('PySide6', "
         "'shiboken6', 'needlelog.ui')))}))\n"
