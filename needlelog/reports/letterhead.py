@@ -10,6 +10,7 @@ Every PDF the program writes draws its letterhead with :func:`draw_letterhead`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -59,18 +60,19 @@ def letterhead(
 
     ``h1`` and ``small`` are the styles of the name and of the address line, at their usual sizes.
     """
-    lines, height = _laid_out(clinic, h1, small, width)
+    lines, height = _laid_out(clinic, h1, small, width, threading.get_ident())
     return list(lines), height
 
 
 @lru_cache(maxsize=16)
 def _laid_out(
-    clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float
+    clinic: Clinic, h1: ParagraphStyle, small: ParagraphStyle, width: float, thread: int
 ) -> tuple[tuple[Paragraph, ...], float]:
     """The letterhead laid out once per process for each clinic, styles and width: a note asked for it four times
     (the frame's height, the canvas's, and once a page), and a 1,000-note export a thousand times more. A laid-out
     Paragraph draws the same on any canvas, as often as asked. (The styles are the same objects each time: the
-    note's are made once per process.)"""
+    note's are made once per process.) One set per ``thread``: drawing a Paragraph sets its canvas on it for the
+    moment, so two threads (the export dialog's and a note saved from the editor) must not draw the same one."""
     logo = clinic_logo(clinic)
     if logo is not None:
         lines, height = _words(clinic, h1, small, width - logo.width - LOGO_GAP)

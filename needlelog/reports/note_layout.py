@@ -9,6 +9,7 @@ section by section, is in :mod:`needlelog.reports.visit_note`.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
@@ -140,7 +141,8 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
         styles = self._styles
         width, height = PAGE
         draw_letterhead(self, note.clinic, MARGIN, height - MARGIN, LETTERHEAD_WIDTH, styles["h1"], styles["small"])
-        (title, title_height), (footer, footer_height) = _page_words(styles["right"], styles["small"])
+        words = _page_words(styles["right"], styles["small"], threading.get_ident())
+        (title, title_height), (footer, footer_height) = words
         title.drawOn(self, width - MARGIN - TITLE_WIDTH, height - MARGIN - title_height)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.6)
@@ -168,10 +170,13 @@ class _NoteCanvas(Canvas):  # type: ignore[misc]
             self.restoreState()
 
 
-@lru_cache(maxsize=4)
-def _page_words(right: ParagraphStyle, small: ParagraphStyle) -> tuple[tuple[Any, float], tuple[Any, float]]:
+@lru_cache(maxsize=8)
+def _page_words(
+    right: ParagraphStyle, small: ParagraphStyle, thread: int
+) -> tuple[tuple[Any, float], tuple[Any, float]]:
     """The note's title and the confidentiality footer, the same on every page: parsed and wrapped once per
-    process (a laid-out Paragraph draws the same on any canvas), not twice a page."""
+    process (a laid-out Paragraph draws the same on any canvas), not twice a page; once per ``thread``, since
+    drawing a Paragraph sets its canvas on it for the moment."""
     title = Paragraph("<b>Dry needling / IMS visit note</b>", right)
     footer = Paragraph(CONFIDENTIAL, small)
     return (

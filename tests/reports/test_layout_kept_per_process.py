@@ -4,12 +4,14 @@ wrap) must print the same as laying it out afresh: the second note of an export 
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import replace
 
 from pypdf import PdfReader
 
 from needlelog.reports import shaping
-from needlelog.reports.note_layout import _styles
+from needlelog.reports.letterhead import letterhead
+from needlelog.reports.note_layout import LETTERHEAD_WIDTH, _styles
 from needlelog.reports.shaping import Paragraph
 from needlelog.reports.visit_note import render_combined, render_visit_note
 from tests.reports.test_visit_note import signed_note
@@ -56,3 +58,18 @@ def test_long_text_is_parsed_each_time() -> None:
     before = shaping._parsed.cache_info().currsize
     Paragraph(text, cell)
     assert shaping._parsed.cache_info().currsize == before
+
+
+def test_each_thread_draws_its_own_laid_out_letterhead() -> None:
+    note = signed_note()
+    styles = _styles()
+    mine = letterhead(note.clinic, styles["h1"], styles["small"], LETTERHEAD_WIDTH)[0]
+    again = letterhead(note.clinic, styles["h1"], styles["small"], LETTERHEAD_WIDTH)[0]
+    theirs: list[object] = []
+    thread = threading.Thread(
+        target=lambda: theirs.extend(letterhead(note.clinic, styles["h1"], styles["small"], LETTERHEAD_WIDTH)[0])
+    )
+    thread.start()
+    thread.join()
+    assert all(a is b for a, b in zip(mine, again, strict=True)), "laid out once in a thread"
+    assert not any(a is b for a, b in zip(mine, theirs, strict=True)), "never shared between threads"
