@@ -173,7 +173,6 @@ class ChartOpening:
         self.damage_found: list[str] | None = None  # by the page check, once the window was up
 
     def open(self) -> None:
-        from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
         from needlelog.domain.errors import NeedlelogError
@@ -185,6 +184,8 @@ class ChartOpening:
         try:
             if self.check is not None:
                 self.check(self.target)
+            if self._encrypted():
+                return  # opened with the password typed (sign-in), once the key it unwraps can read it
             # The header, schema and audit trail: the whole file's pages are read once the window is up.
             ended = recover_damaged_chart(self.target, pages=False)
             if ended is None:
@@ -199,11 +200,51 @@ class ChartOpening:
             QApplication.exit(0)  # at once: nothing was opened that a window would have to close first
             return
         self.flow.attach(self.services)
+        self._while_the_person_types()
+
+    def _while_the_person_types(self) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
         # While the person types: the main window's code, so that Enter has only the window to build.
         QTimer.singleShot(0, _load_the_main_window)
         if self.exit_after is not None:
             # For smoke tests of an installed or packaged program: show the window, then leave.
             QTimer.singleShot(int(self.exit_after * 1000), QApplication.quit)
+
+    def _encrypted(self) -> bool:
+        """An encrypted chart (issue 13): nothing of it can be read before the password, so the sign-in window
+        opens it at Enter (:meth:`open_with_password`); its storage library loads meanwhile."""
+        from needlelog.services.store import encrypted_chart
+
+        self.flow.encrypt = self.encrypt
+        self.flow.not_encrypted = _not_encrypted_words
+        if encrypted_chart(self.target) is None:
+            return False
+        self.flow.open_with_password(self.open_with_password)
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, _load_the_cipher)
+        self._while_the_person_types()
+        return True
+
+    def open_with_password(self, username: str, password: str) -> bytes:
+        """The encrypted chart opened with the key ``username``'s password unwraps (a wrong one is counted, and
+        audited once the chart opens), then given to the sign-in window; returns that chart key."""
+        from needlelog.services import encryption
+
+        services, chart_key = encryption.open_with_password(self.target, username, password)
+        self.services = services
+        self.flow.attach(services)
+        return chart_key
+
+    def encrypt(self, services: Services) -> Services:
+        """The plain chart's file encrypted when its key holder is signed in (or the first administrator was just
+        made) and every active account holds a copy of the key; a failure leaves it plain, said at sign-in."""
+        from needlelog.services import encryption
+
+        self.services, self.flow.encryption_problem = encryption.encrypt_when_ready(services)
+        return self.services
 
     def window_up(self, window: MainWindow) -> None:
         """The main window is painted (issue 14: nothing it does not need comes before that): its automatic
@@ -266,6 +307,21 @@ def _give_back_large_blocks() -> None:
         return
     m_mmap_threshold = -3  # malloc.h
     mallopt(m_mmap_threshold, 128 * 1024)
+
+
+def _not_encrypted_words(services: Services) -> str:
+    """Said once at an administrator's sign-in while the chart's file stays plain because of keyless accounts."""
+    from needlelog.domain.vocab import Role
+    from needlelog.services import encryption
+
+    user = services.access.user
+    if user is None or Role.ADMIN not in user.roles:
+        return ""
+    return encryption.waiting_words(encryption.waiting_for(services))
+
+
+def _load_the_cipher() -> None:
+    import sqlcipher3  # type: ignore[import-untyped]  # noqa: F401 - imported for Enter, not used here
 
 
 def _preload_then(app: QObject, target: str, then: Callable[[], None]) -> None:

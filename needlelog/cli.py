@@ -261,7 +261,6 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from needlelog.services.exporting import ExportCriteria
-    from needlelog.services.store import open_chart
 
     criteria = ExportCriteria(
         args.date_from,
@@ -274,11 +273,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not out.absolute().parent.is_dir():
         raise UsageError(f"--out: the folder {out.absolute().parent} does not exist; cannot create {out.name} in it")
     # An export never creates or changes a chart: a file that is not one at this schema is refused.
-    services = open_chart(_writable(args, "export (it records itself in the audit trail)"), create=False, upgrade=False)
-    try:
-        from needlelog.cli_auth import sign_in
+    from needlelog.cli_auth import open_signed_in
 
-        sign_in(services, args.user)  # a chart with accounts is read through one, audited under its name
+    # A chart with accounts is read through one, audited under its name (an encrypted one opens only so).
+    services = open_signed_in(_writable(args, "export (it records itself in the audit trail)"), args.user)
+    try:
         result = services.exports.export(
             criteria,
             out,

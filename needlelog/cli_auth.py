@@ -23,6 +23,39 @@ PASSWORD_VARIABLE = "NEEDLELOG_PASSWORD"
 RECOVERY_VARIABLE = "NEEDLELOG_RECOVERY_KEY"
 
 
+ENCRYPTED_NEEDS_USER = (
+    f"this chart is encrypted: give --user NAME (the password from {PASSWORD_VARIABLE} or the prompt)."
+)
+
+
+def open_signed_in(target: str, user: str | None) -> Services:
+    """The chart at ``target`` opened (never created nor upgraded) with ``user`` signed in (:func:`sign_in`). An
+    encrypted chart opens only with the key ``user``'s password unwraps from its file of keys (a wrong password
+    is counted there, as at the window); without ``--user`` it is refused in one line."""
+    from needlelog.services.store import encrypted_chart, open_chart
+
+    if encrypted_chart(target) is None:
+        services = open_chart(target, create=False, upgrade=False)
+        try:
+            sign_in(services, user)
+        except BaseException:
+            services.close()
+            raise
+        return services
+    if not user:
+        raise PermissionDenied(ENCRYPTED_NEEDS_USER)
+    from needlelog.services.encryption import open_with_password
+
+    password = _secret(PASSWORD_VARIABLE, f"password for {user}")
+    services, chart_key = open_with_password(target, user, password, upgrade=False)
+    try:
+        services.accounts.login(user, password, chart_key)
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
 def sign_in(services: Services, user: str | None) -> None:
     """Sign ``user`` in on ``services`` when the chart has accounts; refuse in one sentence otherwise."""
     if services.accounts.needs_admin():
@@ -90,7 +123,8 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_recover(args: argparse.Namespace, target: str) -> int:
     from needlelog.cli import EXIT_OK, _say
-    from needlelog.services.store import open_chart
+    from needlelog.services.encryption import open_with_recovery
+    from needlelog.services.store import encrypted_chart, open_chart
 
     recovery = _secret(RECOVERY_VARIABLE, "the recovery key")
     password = os.environ.get(PASSWORD_VARIABLE)
@@ -98,7 +132,10 @@ def run_recover(args: argparse.Namespace, target: str) -> int:
         password = _secret(PASSWORD_VARIABLE, f"new password for {args.user}")
         if _secret(PASSWORD_VARIABLE, "the new password again") != password:
             raise PermissionDenied("The two passwords differ; nothing was changed.")
-    services = open_chart(target, create=False, upgrade=False)
+    if encrypted_chart(target) is not None:  # the recovery key opens the file too
+        services = open_with_recovery(target, recovery)
+    else:
+        services = open_chart(target, create=False, upgrade=False)
     try:
         services.accounts.recover(recovery, args.user, password)
     finally:

@@ -50,9 +50,8 @@ def _file(option: str, path: Path, suffix: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from needlelog.cli import EXIT_OK, UsageError, _say, _writable
-    from needlelog.cli_auth import sign_in
+    from needlelog.cli_auth import open_signed_in
     from needlelog.domain.errors import ValidationError
-    from needlelog.services.store import open_chart
 
     if args.date_from > args.date_to:
         raise UsageError(f"--from {args.date_from} is after --to {args.date_to}; give the earlier day first")
@@ -60,9 +59,8 @@ def run(args: argparse.Namespace) -> int:
     csv = args.csv and _file("--csv", args.csv, ".csv")
     if csv is not None and csv.absolute() == pdf.absolute():
         raise UsageError("--csv names the same file as --out; give the CSV file its own name")
-    services = open_chart(_writable(args, "report (it records itself in the audit trail)"), create=False, upgrade=False)
+    services = open_signed_in(_writable(args, "report (it records itself in the audit trail)"), args.user)
     try:
-        sign_in(services, args.user)
         try:
             written = services.reports.write_report(args.date_from, args.date_to, pdf, csv, args.clinician)
         except ValidationError as exc:

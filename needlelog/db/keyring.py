@@ -35,3 +35,17 @@ def keep_wrapping(db: Session, account_id: int | None, wrapped: Wrapped, at: dat
 def drop_wrapping(db: Session, account_id: int | None) -> None:
     where = KeyWrappingRow.clinician_id.is_(None) if account_id is None else KeyWrappingRow.clinician_id == account_id
     db.execute(delete(KeyWrappingRow).where(where))
+
+
+def active_without_copy(db: Session) -> list[str]:
+    """The user names of active accounts with a password and no copy of the chart key: none of them could open
+    the chart were its file encrypted, so they keep it plain until an administrator sets their passwords."""
+    from needlelog.db.models import ClinicianRow
+
+    held = select(KeyWrappingRow.clinician_id).where(KeyWrappingRow.clinician_id.is_not(None))
+    rows = db.scalars(
+        select(ClinicianRow.username)
+        .where(ClinicianRow.active, ClinicianRow.password_hash != "", ClinicianRow.id.not_in(held))
+        .order_by(ClinicianRow.username)
+    )
+    return list(rows)

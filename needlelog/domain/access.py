@@ -148,6 +148,7 @@ class AuditAction(StrEnum):
     ADVERSE_REPORTED = "adverse_reported"  # an adverse event reported after the visit, against it
     ADVERSE_REVIEWED = "adverse_reviewed"  # a case's severity or status set (open / closed)
     CHART_KEY_MADE = "chart_key_made"  # the chart key made (the first account, or the first sign-in after 0014)
+    CHART_ENCRYPTED = "chart_encrypted"  # the chart's file encrypted with SQLCipher (its backup in the detail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ shared with every other service of the chart.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from argon2 import Parameters, PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -83,6 +83,43 @@ class AccountService(UseCases):
         with self._reads() as db, db.begin():
             keyfile.write_from_chart(path, db)
 
+    def costs(self) -> tuple[PasswordHasher, KeyWrapping]:
+        """The password hash's and the key wrapping's cost, for the same chart opened again (encrypted)."""
+        return self._hasher, self._wrapping
+
+    def record_failures_before_open(self, failures: list[keyfile.UnauditedFailure], dropped: int) -> None:
+        """The wrong passwords given before an encrypted chart could be opened (counted in its file of keys),
+        written to the audit trail now that it is open; an account they locked is locked in the chart too."""
+        if not failures and not dropped:
+            return
+        now = self._clock()
+        with self._transaction() as db, db.begin():
+            for failure in failures:
+                row = records.account_row(db, failure.username) if failure.role != "unknown" else None
+                role = _roles(row.roles) if row is not None else "unknown"
+                when = failure.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+                detail = f"{failure.detail}, at {when}"
+                records.append_audit(
+                    db, AuditEntry(now, failure.username, role, AuditAction.LOGIN_FAILED, detail=detail)
+                )
+                if failure.locked and row is not None:
+                    until = failure.at + LOGIN_LOCK
+                    if row.locked_until is None or row.locked_until < until:
+                        row.locked_until = until
+                    minutes = int(LOGIN_LOCK.total_seconds() // 60)
+                    detail = (
+                        f"{FAILED_LOGINS_BEFORE_LOCK} failed logins before the chart opened: locked {minutes} minutes"
+                    )
+                    records.append_audit(db, AuditEntry(now, row.username, role, AuditAction.LOCKED, detail=detail))
+            if dropped:
+                detail = f"{dropped} more failed logins before the chart opened (not kept one by one)"
+                records.append_audit(db, AuditEntry(now, "?", "unknown", AuditAction.LOGIN_FAILED, detail=detail))
+
+    def record_encryption(self, detail: str) -> None:
+        """The chart's file was encrypted (:mod:`needlelog.services.encryption`): audited under whoever acts."""
+        with self._transaction() as db, db.begin():
+            self._audit(db, AuditAction.CHART_ENCRYPTED, detail=detail)
+
     def hash_password(self, password: str) -> str:
         return self._hasher.hash(password)
 
@@ -117,8 +154,9 @@ class AccountService(UseCases):
         return self._add(account, password, audit_detail="first administrator created")
 
     # --- signing in and out --------------------------------------------------------------
-    def login(self, username: str, password: str) -> Clinician:
-        """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited)."""
+    def login(self, username: str, password: str, chart_key: bytes | None = None) -> Clinician:
+        """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited). ``chart_key``:
+        the key this password already unwrapped from an encrypted chart's file of keys (not derived again)."""
         now = self._clock()
         with self._transaction() as db, db.begin():
             # A user name no database can store names no account (and cannot be written to the audit as typed).
@@ -145,7 +183,7 @@ class AccountService(UseCases):
                 account = repo.clinician_from_row(row)
                 self.access.user = account
                 self.access.recovery_key_to_show = None  # shown only where it was made (the first start, or here)
-                refused = chart_keys.key_at_sign_in(db, self.access, row, password, self._wrapping, now)
+                refused = chart_keys.key_at_sign_in(db, self.access, row, password, self._wrapping, now, chart_key)
                 if refused is None:
                     return self._signed_in(db, row, password, account)
                 self.logout()

@@ -70,7 +70,13 @@ def give_key(db: Session, access: Access, account_id: int, password: str, cost: 
 
 
 def key_at_sign_in(
-    db: Session, access: Access, row: ClinicianRow, password: str, cost: KeyWrapping, at: datetime
+    db: Session,
+    access: Access,
+    row: ClinicianRow,
+    password: str,
+    cost: KeyWrapping,
+    at: datetime,
+    known: bytes | None = None,
 ) -> str | None:
     """Unwrap the chart key for an account whose password was just verified (``access.user`` is already it);
     why it cannot sign in otherwise. A chart upgraded from before its key gets one at its first administrator's
@@ -78,7 +84,8 @@ def key_at_sign_in(
     be, as found, when the key is made). An account that holds no copy of the key (its password from before the
     key, or set by someone without it) still signs in and charts without it, as every account did before the
     key: what it writes is sealed by the next write that holds the key (:func:`needlelog.db.seals.waiting`), and
-    it gets its copy at the next password an administrator sets."""
+    it gets its copy at the next password an administrator sets. ``known``: the key already unwrapped with this
+    password from the encrypted chart's file of keys (it opened the chart), not derived a second time."""
     access.chart_key = None
     if not keyring.has_chart_key(db):
         if Role.ADMIN in row.roles:
@@ -88,6 +95,9 @@ def key_at_sign_in(
     stored = keyring.wrapping_of(db, row.id)
     if stored is None:
         return None  # signs in without the key, as before it existed; the next keyed write seals what it writes
+    if known is not None:  # unwrapped from the file of keys with this password, and it opened the chart's file
+        hold(db, access, known)
+        return None
     try:
         hold(db, access, unwrap_with_password(stored, password, row.id))
     except WrongKey:

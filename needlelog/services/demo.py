@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import records
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
+from needlelog.db.keyfile import file_key_for
 from needlelog.db.repositories import get_clinic
-from needlelog.domain.errors import ValidationError
+from needlelog.domain.errors import PermissionDenied, ValidationError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.chart_generator import DEMO_CLINIC
+from needlelog.services.encryption import encrypt_chart
 from needlelog.services.seeding import seed_chart
-from needlelog.services.store import build_services, engine_at_head
+from needlelog.services.store import build_services, encrypted_chart, engine_at_head
 
 DEMO_PATIENTS = 40
 DEMO_SESSIONS = 320
@@ -40,8 +42,9 @@ DEMO_HINT = (
 def ensure_demo_clinic(
     target: str | os.PathLike[str], *, hasher: PasswordHasher | None = None, wrapping: KeyWrapping = KEY_WRAPPING
 ) -> bool:
-    """Create the demo clinic at ``target`` unless a clinic is already there; True when created."""
-    engine = engine_at_head(target)
+    """Create the demo clinic at ``target`` unless a clinic is already there; True when created. The demo's
+    chart is encrypted like a clinic's (issue 13): each of its accounts holds a copy of its key."""
+    engine = engine_at_head(target, key=_demo_key(target))
     try:
         with Session(engine) as db, db.begin():
             clinic = get_clinic(db)
@@ -67,6 +70,23 @@ def ensure_demo_clinic(
             ("L2211-43", date(2025, 6, 30)),
         ):
             services.registers.add_lot(NeedleLot("Seirin J-type", "0.25 x 30 mm", lot, expiry))
+        encrypt_chart(services).close()  # every account holds a copy: the file is encrypted at once
         return True
     finally:
         engine.dispose()
+
+
+def _demo_key(target: str | os.PathLike[str]) -> bytes | None:
+    """The file key of an encrypted demo chart (its administrator's password is the demo's); None for a plain
+    or new file. An encrypted chart the demo's password does not open is a clinic's, refused in words."""
+    chart = encrypted_chart(target)
+    if chart is None:
+        return None
+    try:
+        return file_key_for(chart, "admin", DEMO_PASSWORD)
+    except PermissionDenied:
+        raise ValidationError.single(
+            "db",
+            "This chart is encrypted with its own accounts: it is a clinic's chart, not the demo; open it with "
+            "`needlelog --db`, where no demo password is shown.",
+        ) from None

@@ -104,14 +104,21 @@ def build_services(
 
 
 def engine_at_head(
-    target: str | os.PathLike[str], *, create: bool = True, clock: Clock = utc_now, upgrade: bool = True
+    target: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    clock: Clock = utc_now,
+    upgrade: bool = True,
+    key: bytes | None = None,
 ) -> Engine:
     """An engine on ``target`` (created if it is a new SQLite file, unless ``create`` is false) whose
     schema is at this program's head. With ``upgrade=False``, or on a read-only chart (``?mode=ro``),
-    a chart not at head is refused instead of changed (an export never creates or changes a chart)."""
+    a chart not at head is refused instead of changed (an export never creates or changes a chart).
+    ``key``: SQLCipher's file key of an encrypted chart (:func:`needlelog.db.keyfile.file_key_for`); without
+    it an encrypted chart is refused in words (:class:`ChartIsEncrypted`)."""
     if not upgrade:
         _refuse_empty_file(target)  # SQLite would write a header into it
-    engine = open_engine(target, create=create)
+    engine = open_engine(target, create=create) if key is None else _open_encrypted(target, key)
     try:
         if not migrate.is_at_head(engine):
             if not upgrade or is_read_only(engine.url):
@@ -121,6 +128,45 @@ def engine_at_head(
         engine.dispose()
         raise
     return engine
+
+
+class ChartIsEncrypted(StorageError):
+    """An encrypted chart asked to open without its key: it opens only through an account's password."""
+
+
+def encrypted_chart(target: str | os.PathLike[str]) -> Path | None:
+    """The file of ``target`` when it is an encrypted chart (SQLCipher), else None (a plain or new file, a
+    server): read from its first bytes, no key needed."""
+    from needlelog.db.cipher import is_encrypted
+
+    path = sqlite_path(resolve_target(target))
+    if path is None or is_read_only_target(target) or not path.is_file() or path.stat().st_size == 0:
+        return None
+    try:
+        return path if is_encrypted(path) else None
+    except OSError:
+        return None  # opening it says why
+
+
+def is_read_only_target(target: str | os.PathLike[str]) -> bool:
+    return is_read_only(resolve_target(target))
+
+
+def _open_encrypted(target: str | os.PathLike[str], key: bytes) -> Engine:
+    from needlelog.db.cipher import open_encrypted
+
+    path = sqlite_path(resolve_target(target))  # the locations refused for a plain chart are refused here too
+    if path is None:
+        raise StorageError("Only a chart file is encrypted by needlelog; a server keeps its own data safe.")
+    if not path.is_file():
+        raise StorageError(f"There is no database at {shown(path)}.")
+    return open_encrypted(path, key)
+
+
+def _refuse_plain_open_of_encrypted(target: str | os.PathLike[str]) -> None:
+    path = encrypted_chart(target)
+    if path is not None:
+        raise ChartIsEncrypted(f"{shown(path)} is encrypted: it opens only with an account's password.")
 
 
 def _refuse_empty_file(target: str | os.PathLike[str]) -> None:
@@ -150,12 +196,19 @@ def open_chart(
     upgrade: bool = True,
     hasher: PasswordHasher | None = None,
     wrapping: KeyWrapping = KEY_WRAPPING,
+    key: bytes | None = None,
 ) -> Services:
     """Open (creating or upgrading as needed) the chart at ``target``: a SQLite path or a database URL.
 
     With ``create=False`` a SQLite file that does not exist is refused instead of created; with
-    ``upgrade=False`` a chart not at this program's schema is refused instead of changed (exports)."""
-    engine = engine_at_head(target, create=create, clock=clock, upgrade=upgrade)
+    ``upgrade=False`` a chart not at this program's schema is refused instead of changed (exports).
+    ``key``: SQLCipher's file key when the file is encrypted; an encrypted file opened without one is refused
+    (:class:`ChartIsEncrypted`), a plain file given one opens plain, as before."""
+    if key is not None and encrypted_chart(target) is None:
+        key = None  # a plain file (a chart from before its encryption) opens as it is
+    if key is None:
+        _refuse_plain_open_of_encrypted(target)
+    engine = engine_at_head(target, create=create, clock=clock, upgrade=upgrade, key=key)
     return build_services(engine, clock, hasher=hasher, wrapping=wrapping)
 
 

@@ -7,11 +7,16 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
+from needlelog.db.cipher import raw_connect
+from needlelog.db.keyfile import file_key_for
 from needlelog.domain.model import Clinician, Patient
+from needlelog.services.encryption import open_with_password
 from needlelog.services.store import Services, check_database, open_chart
+from tests.cipher_util import unreadable_without_key
 from tests.conftest import TEST_HASHER, TEST_WRAPPING
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
 
@@ -79,9 +84,10 @@ def test_seed_refuses_a_clinic_chart_from_before_the_audit_trail(tmp_path: Path)
 def test_the_demo_stays_the_demo_after_a_note_is_signed_in_it(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     assert needlelog("demo", "--db", str(path), "--no-window").returncode == 0
-    demo = open_chart(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
+    assert unreadable_without_key(path)  # encrypted like a clinic's, opened with an account's password
+    demo, chart_key = open_with_password(path, "dwhitford", "needlelog-demo", hasher=TEST_HASHER)
     try:
-        demo.accounts.login("dwhitford", "needlelog-demo")
+        demo.accounts.login("dwhitford", "needlelog-demo", chart_key)
         clinician = demo.access.user
         assert clinician is not None
         patient = demo.patients.search("")[0]
@@ -90,7 +96,9 @@ def test_the_demo_stays_the_demo_after_a_note_is_signed_in_it(tmp_path: Path) ->
         assert draft.id is not None and last.id is not None
     finally:
         demo.close()
-    with sqlite3.connect(path) as raw:  # a note signed through the program, as someone trying the demo would
+    key = file_key_for(path, "admin", "needlelog-demo")
+    # a note signed through the program, as someone trying the demo would
+    with closing(raw_connect(path, key)) as raw, raw:
         raw.execute(
             "INSERT INTO audit_log (at, user_name, role, action, detail, previous_hash, row_hash) "
             "SELECT at, user_name, role, 'session_signed', '', row_hash, row_hash FROM audit_log "

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from needlelog.db.keyfile import file_key_for
 from needlelog.domain.figure import lung_field_site
 from needlelog.domain.rules import NeedleLedger, fingerprint, sign_problems, value_problems
 from needlelog.domain.vocab import Aftercare, SessionStatus
 from needlelog.services import seeding
-from needlelog.services.demo import DEMO_PATIENTS, ensure_demo_clinic
+from needlelog.services.demo import DEMO_PASSWORD, DEMO_PATIENTS, ensure_demo_clinic
+from needlelog.services.encryption import open_with_password
 from needlelog.services.seeding import seed_chart
 from needlelog.services.store import engine_at_head, open_chart
+from tests.cipher_util import unreadable_without_key
 from tests.conftest import TEST_HASHER, TEST_WRAPPING, FakeClock
 
 NOW = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
@@ -99,7 +102,10 @@ def test_the_demo_clinic_is_made_once(tmp_path: Path) -> None:
     path = tmp_path / "demo.sqlite"
     assert ensure_demo_clinic(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING) is True
     assert ensure_demo_clinic(path, hasher=TEST_HASHER, wrapping=TEST_WRAPPING) is False
-    chart = open_chart(path)
+    assert unreadable_without_key(path)  # encrypted like a clinic's chart, every demo account holding a copy
+    for user in ("admin", "kpatel", "dwhitford"):
+        assert len(file_key_for(path, user, DEMO_PASSWORD)) == 32
+    chart, _ = open_with_password(path, "admin", DEMO_PASSWORD)  # read below as the system
     assert chart.clinic.clinic().name == "Bow River Physiotherapy"
     assert len(chart.clinic.clinicians()) == 3
     everyone = chart.patients.search("", limit=100)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,10 +18,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from needlelog import app, cli
+from needlelog.db.cipher import raw_connect
+from needlelog.db.keyfile import file_key_for
 from needlelog.domain.model import Clinician
 from needlelog.services.store import open_chart
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
 from needlelog.ui.main_window import MainWindow
+from tests.cipher_util import unreadable_without_key
 from tests.conftest import TEST_HASHER, FakeClock
 
 PASSWORD = "correct horse battery"
@@ -154,9 +157,11 @@ def test_a_sign_in_typed_before_the_chart_is_open_waits_for_it_then_opens_the_ma
         raise failures[0]
     assert code == 0
     assert seen == ["sign-in window", "chart open", "main window"]
-    with sqlite3.connect(chart_with_a_clinician) as raw:
+    # Both accounts hold a copy of the key and one signed in: the chart's file is encrypted now (issue 13).
+    key = file_key_for(chart_with_a_clinician, "dwhitford", PASSWORD)
+    with closing(raw_connect(chart_with_a_clinician, key)) as raw:
         actions = [row[0] for row in raw.execute("SELECT action FROM audit_log WHERE user_name = 'dwhitford'")]
-    assert "login" in actions
+    assert "login" in actions and unreadable_without_key(chart_with_a_clinician)
 
 
 def test_on_the_first_start_the_administrators_dialog_takes_the_sign_in_windows_place(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -40,6 +41,9 @@ class LoginDialog(QDialog):
         self.services = services
         self.timers: TimerDock | None = None
         self._waiting = False  # Sign in pressed before the chart was open
+        # An encrypted chart opens only with a password: called with the name and password typed, it opens the
+        # chart (attaching it here) and returns the chart key they unwrapped (composition root: ChartOpening).
+        self.opener: Callable[[str, str], bytes] | None = None
         self.setObjectName("loginDialog")
         self.setAccessibleName("Sign in")
         layout = QVBoxLayout(self)
@@ -105,19 +109,37 @@ class LoginDialog(QDialog):
         timers.setVisible(bool(timers.timers))
         return timers
 
+    def open_with_password(self, opener: Callable[[str, str], bytes]) -> None:
+        """The chart is encrypted: it is opened at Enter, with the name and password typed (and a sign-in that
+        was waiting for the chart goes on now)."""
+        self.opener = opener
+        if self._waiting:
+            self._waiting = False
+            self.sign_in()
+
     def sign_in(self) -> None:
+        chart_key = None
+        if self.services is None and self.opener is not None:
+            try:  # the encrypted chart opens with this password (counted and audited when wrong)
+                chart_key = self.opener(self.username.text(), self.password.text())
+            except NeedlelogError as exc:
+                self._refused(str(exc))
+                return
         if self.services is None:  # pressed before the chart was open: signs in as soon as it is
             self._waiting = True
             return
         try:
-            self.services.accounts.login(self.username.text(), self.password.text())
+            self.services.accounts.login(self.username.text(), self.password.text(), chart_key)
         except NeedlelogError as exc:
-            self.message.setText(str(exc))
-            self.message.show()
-            self.password.clear()
-            self.password.setFocus()
+            self._refused(str(exc))
             return
         self.accept()
+
+    def _refused(self, why: str) -> None:
+        self.message.setText(why)
+        self.message.show()
+        self.password.clear()
+        self.password.setFocus()
 
 
 class FirstAdminDialog(QDialog):

@@ -49,6 +49,12 @@ class SignInFlow(QObject):
         self.window: MainWindow | None = None
         self.dialog: QDialog | None = None
         self._retired: list[QWidget] = []
+        # The composition root's (app.py): an encrypted chart opened with the password typed; and the chart's
+        # file encrypted once its key holder is signed in (the services of the chart as it is then).
+        self.opener: Callable[[str, str], bytes] | None = None
+        self.encrypt: Callable[[Services], Services] = lambda services: services
+        self.not_encrypted: Callable[[Services], str] = lambda services: ""  # why not, told to an administrator
+        self.encryption_problem: str | None = None  # the file's encryption failed (it stays plain), in words
 
     def start(self) -> None:
         """The first start creates the administrator; every other start signs someone in. Without the chart
@@ -71,6 +77,12 @@ class SignInFlow(QObject):
             clinic = services.clinic.clinic_or_none()
             self.dialog.attach(services, clinic.name if clinic else "")
 
+    def open_with_password(self, opener: Callable[[str, str], bytes]) -> None:
+        """The chart is encrypted: the sign-in window opens it with the password typed (:meth:`attach` follows)."""
+        self.opener = opener
+        if isinstance(self.dialog, LoginDialog):
+            self.dialog.open_with_password(opener)
+
     def _first_admin(self, services: Services) -> None:
         first = FirstAdminDialog(services)
         first.accepted.connect(self._recovery_key_then_sign_in)
@@ -79,7 +91,10 @@ class SignInFlow(QObject):
         first.show()
 
     def _recovery_key_then_sign_in(self) -> None:
-        """The first administrator made the chart key: its recovery key is shown once, then the sign-in."""
+        """The first administrator made the chart key: the chart's file is encrypted at once (it is nearly empty),
+        its recovery key is shown once, then the sign-in."""
+        if self.services is not None:
+            self.services = self.encrypt(self.services)
         shown = self._show_recovery_key(None)
         if shown is None:
             self.sign_in()
@@ -110,6 +125,8 @@ class SignInFlow(QObject):
         self._retire(self.dialog)  # the first start's dialog, answered
         clinic = self.services.clinic.clinic_or_none() if self.services is not None else None
         dialog = LoginDialog(self.services, clinic.name if clinic else "", self.hint)
+        if self.services is None and self.opener is not None:
+            dialog.open_with_password(self.opener)
         dialog.accepted.connect(self._signed_in)
         dialog.rejected.connect(self._cancelled)
         self.dialog = dialog
@@ -123,13 +140,16 @@ class SignInFlow(QObject):
         from needlelog.ui.main_window import MainWindow
 
         assert self.services is not None  # a sign-in is accepted only once the chart is open
+        self.services = self.encrypt(self.services)  # a key holder signed in: the file, once every account can
         user = self.services.access.user
         # A clinician charts as themself; a manager or an administrator sees the chart without charting.
         clinician = user if user is not None and Role.CLINICIAN in user.roles else None
         kept = save_kept_drafts(self.services)  # before the editors reopen: they read what it stores
         window = MainWindow(self.services, clinician, self.open_drafts())
-        if kept:
-            window.statusBar().showMessage(kept)
+        problem, self.encryption_problem = self.encryption_problem, None
+        said = " ".join(words for words in (kept, problem, self.not_encrypted(self.services)) if words)
+        if said:
+            window.statusBar().showMessage(said)
         window.signed_out.connect(self._signed_out)
         window.closed.connect(self.quit_requested)
         self.window = window
