@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, text
+from sqlalchemy.pool import QueuePool
 
 from needlelog.db.chart_key import hkdf
 from needlelog.db.engine import _configure_sqlite, sqlite_errors
@@ -145,7 +146,9 @@ def open_encrypted(path: Path, key: bytes) -> Engine:
     """An engine on the encrypted chart at ``path``, with the program's pragmas; a wrong key is a
     :class:`StorageError` in words (SQLCipher cannot tell it from a file that is not a database)."""
     quiet_sqlcipher()
-    engine = create_engine(encrypted_url(path, key))
+    # A pool of connections, as the plain file's engine has (the pysqlcipher dialect's own choice, one connection
+    # per thread, fails a use case that writes its audit row while its read snapshot is open).
+    engine = create_engine(encrypted_url(path, key), poolclass=QueuePool, connect_args={"check_same_thread": False})
     _configure_sqlite(engine, path)
     try:
         with engine.connect() as conn:
