@@ -100,7 +100,7 @@ def run(
     if opening.failure is not None:
         raise opening.failure
     if opening.damage_found is not None:  # by the page check once the window was up; the chart is closed now
-        return _after_late_damage(opening.target, opening.damage_found)
+        return _after_late_damage(opening.target, opening.damage_found, opening.damage_key)
     return opening.exit_code if opening.exit_code is not None else code
 
 
@@ -171,6 +171,7 @@ class ChartOpening:
         self.exit_code: int | None = None
         self.page_check: PageCheck | None = None
         self.damage_found: list[str] | None = None  # by the page check, once the window was up
+        self.damage_key: bytes | None = None  # the damaged chart's file key, when it is encrypted
 
     def open(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -231,9 +232,19 @@ class ChartOpening:
     def open_with_password(self, username: str, password: str) -> bytes:
         """The encrypted chart opened with the key ``username``'s password unwraps (a wrong one is counted, and
         audited once the chart opens), then given to the sign-in window; returns that chart key."""
+        from PySide6.QtWidgets import QApplication
+
+        from needlelog.domain.errors import StorageError
         from needlelog.services import encryption
 
-        services, chart_key = encryption.open_with_password(self.target, username, password)
+        chart_key = encryption.unlock(self.target, username, password)
+        # The damaged-chart check, with the key: header, schema and audit trail; the pages once the window is up.
+        ended = recover_damaged_chart(self.target, pages=False, key=encryption.file_key_of(chart_key))
+        if ended is not None:
+            self.exit_code = ended
+            QApplication.exit(0)
+            raise StorageError("The chart's file was found damaged: the program ends.")
+        services = encryption.open_unlocked(self.target, chart_key)
         self.services = services
         self.flow.attach(services)
         return chart_key
@@ -259,7 +270,8 @@ class ChartOpening:
         if not deferred(chart.stat().st_size):
             return  # checked whole before the sign-in
         relay = LateDamage(self.flow, self._damage_found)
-        self.page_check = PageCheck(chart, relay.found.emit)  # said on this thread, in the event loop's turn
+        # said on this thread, in the event loop's turn; an encrypted chart's pages read with its key
+        self.page_check = PageCheck(chart, relay.found.emit, self.services.file_key)
 
     def _damage_found(self, problems: list[str]) -> None:
         """The page check found the open chart damaged: nothing more is written to it (a draft's save is
@@ -269,6 +281,7 @@ class ChartOpening:
         if self.services is None or self.damage_found is not None:
             return
         self.damage_found = problems
+        self.damage_key = self.services.file_key
         self.services.refuse_writes(
             "The chart's file was found damaged, so nothing more is saved to it; this draft is kept on this PC."
         )
@@ -279,10 +292,10 @@ class ChartOpening:
             self.services.close()
 
 
-def _after_late_damage(target: str, found: list[str]) -> int:
+def _after_late_damage(target: str, found: list[str], key: bytes | None = None) -> int:
     """The damaged-chart offer for damage found once the window was up (the chart is closed now); a backup
     put back in place is said, and the program still ends: the next start signs in to it."""
-    ended = recover_damaged_chart(target, found=found)
+    ended = recover_damaged_chart(target, found=found, key=key)
     if ended is None:
         from needlelog.ui.window import damaged_chart
 
@@ -422,13 +435,15 @@ def recover_damaged_chart(
     early: EarlyPageCheck | None = None,
     pages: bool = True,
     found: list[str] | None = None,
+    key: bytes | None = None,
 ) -> int | None:
     """Before anyone signs in (issue 12, item 3): a damaged chart is set aside, never opened for writing, and
     the newest backup that checks out offered in words; so is a chart that is missing (or empty) while its
     backups are there, rather than a new empty chart made in its place. None when the program goes on (the
     chart is sound, new, or the backup is back in its place); an exit code when it ends, having said why and
     where the damaged file is. ``pages=False``: the whole file's page check is left for later (the program's
-    start); ``found``: the damage that later check found, the chart closed since (the file is not read again)."""
+    start); ``found``: the damage that later check found, the chart closed since (the file is not read again);
+    ``key``: an encrypted chart's file key (its pages, and its backups, read with it)."""
     from needlelog.domain.errors import NeedlelogError
     from needlelog.services.base import utc_now
 
@@ -438,9 +453,9 @@ def recover_damaged_chart(
         return None
     try:
         if found is not None:
-            return _damaged_chart(chart, clock, found=found)
+            return _damaged_chart(chart, clock, found=found, key=key)
         if chart.is_file() and chart.stat().st_size > 0:
-            return _damaged_chart(chart, clock, early, pages=pages)
+            return _damaged_chart(chart, clock, early, pages=pages, key=key)
         return _missing_chart(chart, clock)
     except (NeedlelogError, OSError) as exc:
         from needlelog.ui.window import damaged_chart  # its dialogs load only when a chart is damaged
@@ -456,10 +471,11 @@ def _damaged_chart(
     *,
     pages: bool = True,
     found: list[str] | None = None,
+    key: bytes | None = None,
 ) -> int | None:
     from needlelog.services import restoring
 
-    problems = found if found is not None else restoring.inspect_chart(chart, early, pages=pages)
+    problems = found if found is not None else restoring.inspect_chart(chart, early, pages=pages, key=key)
     if not problems:
         return None
     from needlelog.services import backups
@@ -467,7 +483,7 @@ def _damaged_chart(
 
     aside = restoring.set_aside_damaged(chart, clock=clock)  # never opened for writing, never deleted
     folder = backups.backup_folder(chart)
-    good = backups.newest_good_backup(folder, chart)
+    good = backups.newest_good_backup(folder, chart, key)
     if good is None:
         damaged_chart.tell_closing(damaged_chart.no_backup_text(chart, aside, problems, folder))
         return EXIT_DAMAGED
@@ -475,7 +491,7 @@ def _damaged_chart(
     if not damaged_chart.offer_backup(offer):
         damaged_chart.tell_closing(damaged_chart.declined_text(aside))
         return EXIT_DAMAGED
-    return _restore_at_start(chart, good.path, clock, aside)
+    return _restore_at_start(chart, good.path, clock, aside, key)
 
 
 def _missing_chart(chart: Path, clock: Clock) -> int | None:
@@ -496,13 +512,15 @@ def _missing_chart(chart: Path, clock: Clock) -> int | None:
     return _restore_at_start(chart, good.path, clock, damaged[-1] if damaged else None)
 
 
-def _restore_at_start(chart: Path, backup: Path, clock: Clock, aside: Path | None) -> int | None:
+def _restore_at_start(
+    chart: Path, backup: Path, clock: Clock, aside: Path | None, key: bytes | None = None
+) -> int | None:
     from needlelog.services import restoring
     from needlelog.ui.window import damaged_chart
     from needlelog.ui.window.backup_timer import failure_words
 
     try:
-        restoring.restore(chart, backup, clock=clock)
+        restoring.restore(chart, backup, clock=clock, key=key)
     except Exception as exc:  # said in words; the damaged file stays where it was put
         damaged_chart.tell_closing(damaged_chart.restore_failed_text(aside, failure_words(exc)))
         return EXIT_DAMAGED

@@ -31,6 +31,33 @@ def chart_file(target: str | os.PathLike[str]) -> Path:
     return path
 
 
+def file_key_of(chart_key: bytes) -> bytes:
+    """SQLCipher's key to the chart's file, from the chart key."""
+    return file_key(chart_key)
+
+
+def unlock(target: str | os.PathLike[str], username: str, password: str, clock: Clock = utc_now) -> bytes:
+    """The chart key ``username``'s password unwraps from the encrypted chart's file of keys: a locked account is
+    refused, a wrong password counted (five lock the account) and kept for the audit trail; :class:`PermissionDenied`
+    in the sign-in's own words."""
+    return keyfile.sign_in_key(chart_file(target), username, password, clock())
+
+
+def open_unlocked(
+    target: str | os.PathLike[str], chart_key: bytes, clock: Clock = utc_now, *, upgrade: bool = True, **costs: object
+) -> Services:
+    """The encrypted chart opened with the key :func:`unlock` gave; the wrong passwords given before it opened
+    are written to its audit trail now."""
+    path = chart_file(target)
+    services = open_chart(target, clock, create=False, upgrade=upgrade, key=file_key(chart_key), **costs)  # type: ignore[arg-type]
+    try:
+        services.accounts.record_failures_before_open(*keyfile.take_unaudited(path))
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
 def open_with_password(
     target: str | os.PathLike[str],
     username: str,
@@ -44,15 +71,8 @@ def open_with_password(
     chart key (for :meth:`AccountService.login`, which then signs in as on a plain chart: the password hash,
     the lock, the audit). A wrong password is counted there (five lock the account) and written to the audit
     trail by the next opening; :class:`PermissionDenied` in the sign-in's own words."""
-    path = chart_file(target)
-    chart_key = keyfile.sign_in_key(path, username, password, clock())
-    services = open_chart(target, clock, create=False, upgrade=upgrade, key=file_key(chart_key), **costs)  # type: ignore[arg-type]
-    try:
-        services.accounts.record_failures_before_open(*keyfile.take_unaudited(path))
-    except BaseException:
-        services.close()
-        raise
-    return services, chart_key
+    chart_key = unlock(target, username, password, clock)
+    return open_unlocked(target, chart_key, clock, upgrade=upgrade, **costs), chart_key
 
 
 def open_with_recovery(
@@ -160,10 +180,8 @@ def _fold_in_write_ahead_log(path: Path) -> None:
 
 
 def _encrypt_backups(path: Path, key: bytes) -> None:
-    """The plain backups left in the backup folder, encrypted in place with the same key, where the backups'
-    module offers it (`backups.encrypt_plain_backups`)."""
+    """The plain backups left in the backup folder, encrypted in place with the same key (each with the file of
+    keys beside it): no plain copy of the chart stays behind."""
     from needlelog.services import backups
 
-    encrypt_backups = getattr(backups, "encrypt_plain_backups", None)
-    if encrypt_backups is not None:
-        encrypt_backups(backups.backup_folder(path), path, key)
+    backups.encrypt_plain_backups(backups.backup_folder(path), key, path)

@@ -63,6 +63,13 @@ class Services:
         path = sqlite_path(self._engine.url)
         return str(path) if path is not None else self._engine.url.render_as_string(hide_password=True)
 
+    @property
+    def file_key(self) -> bytes | None:
+        """SQLCipher's key to the chart's file when it is encrypted (its backups and restores use it); else None."""
+        from needlelog.db.cipher import key_of
+
+        return key_of(self._engine.url)
+
     def schema(self) -> tuple[str | None, str]:
         """The chart's schema revision and this program's (they are equal once the chart is open); read only."""
         return migrate.schema_revision(self._engine), migrate.HEAD

@@ -251,7 +251,9 @@ def test_an_upgraded_chart_stays_plain_until_every_active_account_holds_a_copy_t
         == 0
     )
     assert unreadable_without_key(chart)
-    assert set(backups.glob("clinic*.sqlite")) - before  # the plain chart's backup, taken first
+    taken = set(backups.glob("clinic*.sqlite")) - before
+    assert taken  # the plain chart's backup, taken first, then encrypted in place with the chart's key
+    assert all(unreadable_without_key(copy) for copy in backups.glob("clinic*.sqlite"))
     key = keyfile.file_key_for(chart, "dwhitford", DANA)
     with closing(raw_connect(chart, key)) as raw:
         [detail] = raw.execute("SELECT detail FROM audit_log WHERE action = 'chart_encrypted'").fetchone()

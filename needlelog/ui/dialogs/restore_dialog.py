@@ -147,8 +147,9 @@ def copies_in(folder: Path, chart: Path) -> list[backups.BackupInfo]:
 class BackupChecker:
     """Each copy re-opened and checked in a thread of its own, newest first; the dialog reads ``results``."""
 
-    def __init__(self, copies: list[backups.BackupInfo]) -> None:
+    def __init__(self, copies: list[backups.BackupInfo], key: bytes | None = None) -> None:
         self._copies = copies
+        self._key = key  # the encrypted chart's file key: its copies are encrypted with it
         self.results: list[backups.BackupInfo] = []
         self.stopped = threading.Event()
         self.done = threading.Event()
@@ -160,7 +161,7 @@ class BackupChecker:
                 if self.stopped.is_set():
                     break
                 try:
-                    self.results.append(backups.describe_backup(info.path, info.taken_at))
+                    self.results.append(backups.describe_backup(info.path, info.taken_at, self._key))
                 except Exception as exc:  # one unreadable copy says so; the others are still checked
                     self.results.append(backups.BackupInfo(info.path, info.taken_at, 0, 0, failure_words(exc)))
         finally:
@@ -277,7 +278,7 @@ class RestoreDialog(QDialog):
         self.model.set_rows(self.rows)
         if self.rows:
             self.table.selectRow(0)
-            self.checker = BackupChecker(list(self.rows))
+            self.checker = BackupChecker(list(self.rows), self.services.file_key)
             self._collect.start()
         self._say_what_is_listed()
 
@@ -381,7 +382,7 @@ def restore_into(window: MainWindow, info: backups.BackupInfo) -> bool:
     services.close()
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        result = restoring.restore(chart, info.path, clock=services.clock)
+        result = restoring.restore(chart, info.path, clock=services.clock, key=services.file_key)
     except Exception as exc:  # the services roll back; the window says why and goes on
         QApplication.restoreOverrideCursor()
         tell(window, f"The backup was not restored: {failure_words(exc)} The chart is as it was.", problem=True)

@@ -208,7 +208,7 @@ class AutoBackup(QObject):
         """Start one backup now (unless one is under way); the result comes back through ``collect_result``."""
         if not self.enabled or self.job is not None:
             return False
-        chart, clock = self.chart, self.services.clock
+        chart, clock, key = self.chart, self.services.clock, self.services.file_key
         assert chart is not None
         with contextlib.suppress(Exception):  # the folder chosen since (Admin → Restore), else the one known
             self.folder = backups.backup_folder(chart)
@@ -216,7 +216,7 @@ class AutoBackup(QObject):
         assert folder is not None
         self._job_started_from = self.signature()
         self.last_attempt = clock()
-        self.job = BackupJob(lambda: backups.take_backup(chart, folder, clock=clock, reason=reason))
+        self.job = BackupJob(lambda: backups.take_backup(chart, folder, clock=clock, reason=reason, key=key))
         self.collect.start()
         return True
 
