@@ -14,13 +14,14 @@ import pkgutil
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import needlelog.services
+from needlelog.db.keyfile import UnauditedFailure
 from needlelog.domain.errors import NeedlelogError, StorageError
 from needlelog.domain.lots import NeedleLot
 from needlelog.domain.model import Clinic, Clinician, Consent, NeedlingSite
@@ -38,6 +39,8 @@ REACHES_NO_CHART = {
     "AccountService.hash_password": "hashes a password in memory",
     "AccountService.logout": "forgets who is signed in; nothing is stored",
     "AccountService.take_recovery_key": "hands over the recovery key held in memory, once",
+    "AccountService.costs": "hands over the hasher and the wrapping's cost held in memory",
+    "AccountService.keep_side_file": "a plain chart has no file of keys: its wrappings are read from the chart",
 }
 
 
@@ -102,6 +105,11 @@ class Chart:
             "display_name": "New Administrator",
             "text": "Ng",
             "reason": "Wrong side recorded",
+            "detail": "the chart's file encrypted with SQLCipher",
+            "failures": [
+                UnauditedFailure("dwhitford", datetime(2026, 3, 10, 16, 0, tzinfo=UTC), "account", "failure 1")
+            ],
+            "dropped": 0,
             "lot": "L2301-11",
             "first": self.today - timedelta(days=30),
             "last": self.today,
