@@ -50,7 +50,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402 - the encrypted chart's connection and copy, shared by every bench script
 from common import row  # noqa: E402 - the contract's row, shared by every bench script
 
 TYPIST = Path(__file__).resolve().parent / "offscreen_typist.py"
@@ -132,7 +132,7 @@ def vm_peak(pid: int) -> tuple[float, float]:
 
 
 def viewed(chart: Path, patient_id: int, after_id: int) -> bool:
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True, timeout=10)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:
         found = conn.execute(
             "SELECT 1 FROM audit_log WHERE id > ? AND action = 'patient_viewed' AND patient_id = ?",
             (after_id, patient_id),
@@ -141,7 +141,7 @@ def viewed(chart: Path, patient_id: int, after_id: int) -> bool:
 
 
 def last_audit_id(chart: Path) -> int:
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True, timeout=10)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:
         return int(conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0])
 
 
@@ -259,11 +259,11 @@ def password_check(chart: Path, user: str, password: str, times: int) -> float:
     from argon2 import PasswordHasher
     from argon2.low_level import Type, hash_secret_raw
 
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:
         stored, account = conn.execute("SELECT password_hash, id FROM clinician WHERE username = ?", (user,)).fetchone()
         try:
             found = conn.execute("SELECT kdf FROM key_wrapping WHERE clinician_id = ?", (account,)).fetchone()
-        except sqlite3.OperationalError:  # a chart made before issue 13
+        except Exception:  # a chart made before issue 13 (sqlite3's or SQLCipher's OperationalError)
             found = None
     derive = None
     if found is not None and str(found[0]).startswith("argon2id$"):
@@ -283,12 +283,12 @@ def password_check(chart: Path, user: str, password: str, times: int) -> float:
 
 
 def session_count(chart: Path) -> int:
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM treatment_session").fetchone()[0])
 
 
 def busiest_patient(chart: Path) -> tuple[int, str]:
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:
         patient_id, _visits = conn.execute(
             "SELECT patient_id, count(*) FROM treatment_session GROUP BY patient_id ORDER BY 2 DESC LIMIT 1"
         ).fetchone()
@@ -422,13 +422,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
         scratch = Path(folder)
         chart = scratch / "chart.sqlite"
-        with (
-            closing(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)) as source,
-            closing(sqlite3.connect(chart)) as copy,
-        ):
-            source.backup(copy)
-        # A chart of an older schema would be upgraded (after a backup) by the first run alone.
-        subprocess.run([sys.executable, "-m", "needlelog", "db", "upgrade", "--db", str(chart)], cwd=ROOT, check=True)
+        common.copy_chart(args.db, chart)
+        if common.file_key(chart) is None:  # an encrypted bench chart is made by this program: at its schema
+            # A chart of an older schema would be upgraded (after a backup) by the first run alone.
+            upgrade = [sys.executable, "-m", "needlelog", "db", "upgrade", "--db", str(chart)]
+            subprocess.run(upgrade, cwd=ROOT, check=True)
         try:
             display = None
             if "xcb" in platforms:

@@ -248,7 +248,8 @@ class Driver:
         self.results["first_result_at"] = time.time()
         if self.args.child == "first":
             return
-        raw = sqlite3.connect(self.args.db, isolation_level=None)
+        raw = common.connect(self.args.db)  # plain sqlite3, or SQLCipher keyed as the program keys the file
+        raw.isolation_level = None
         raw.execute("PRAGMA foreign_keys = ON")
         raw.execute("PRAGMA synchronous = FULL")
         raw.execute("PRAGMA busy_timeout = 10000")

@@ -173,31 +173,89 @@ def add_accounts(db: Path, user: str = BENCH_USER, password: str = BENCH_PASSWOR
         accounts.logout()
     finally:
         services.close()
+    encrypt_as_an_upgrade(db, password)
+
+
+def encrypt_as_an_upgrade(db: Path, password: str = BENCH_PASSWORD) -> None:
+    """The bench chart's file encrypted as a clinic's upgraded chart is (issue 13): its administrator signs in,
+    every active account holding a copy of the key, and the program's own step encrypts it after a backup. A
+    chart already encrypted is left as it is."""
+    sys.path.insert(0, str(ROOT))
+    from needlelog.services import encryption
+    from needlelog.services.store import encrypted_chart, open_chart
+
+    if encrypted_chart(db) is not None:
+        return
+    services = open_chart(db, create=False)
+    try:
+        services.accounts.login(ADMIN_USER, password)
+        services, problem = encryption.encrypt_when_ready(services)
+        if problem is not None or encrypted_chart(db) is None:
+            raise SystemExit(f"bench: the chart was not encrypted: {problem or encryption.waiting_for(services)}")
+        services.accounts.logout()
+    finally:
+        services.close()
+
+
+def file_key(db: Path) -> bytes | None:
+    """SQLCipher's key to an encrypted bench chart (from the bench account's password); None for a plain one."""
+    sys.path.insert(0, str(ROOT))
+    from needlelog.db.cipher import has_keys
+    from needlelog.db.keyfile import file_key_for
+
+    return file_key_for(db, BENCH_USER, BENCH_PASSWORD) if has_keys(db) else None
+
+
+def connect(db: Path, *, readonly: bool = False, timeout: float = 10) -> Any:
+    """A DB-API connection on the bench chart, plain or encrypted: the floors' "plain" SQL runs through the same
+    library as the chart's file needs (``sqlite3``, or SQLCipher keyed as the program keys it)."""
+    sys.path.insert(0, str(ROOT))
+    from needlelog.db.cipher import raw_connect
+
+    return raw_connect(db, file_key(db), readonly=readonly, timeout=timeout)
+
+
+def copy_chart(db: Path, copy: Path) -> None:
+    """A consistent copy of the chart (SQLite's backup API: whatever its log holds), encrypted with the same key
+    when it is encrypted, its file of keys beside it."""
+    key = file_key(db)
+    sys.path.insert(0, str(ROOT))
+    from needlelog.db.cipher import copy_side_file, raw_connect
+
+    with closing(connect(db, readonly=True)) as source, closing(raw_connect(copy, key)) as target:
+        source.backup(target)
+    if key is not None:
+        copy_side_file(db, copy)
 
 
 def scratch_copy(db: Path, folder: Path) -> Path:
-    """A consistent copy of the bench chart in ``folder`` (SQLite's backup API: whatever its log holds), for a
-    script that signs in or writes: the bench chart itself is left unchanged."""
+    """A consistent copy of the bench chart in ``folder``, for a script that signs in or writes: the bench chart
+    itself is left unchanged."""
     copy = folder / "scratch.sqlite"
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as source, closing(sqlite3.connect(copy)) as target:
-        source.backup(target)
+    copy_chart(db, copy)
     return copy
 
 
 def sign_in(db: Path, user: str, password: str) -> Any:
-    """The chart's services with ``user`` signed in through the services (the program's password check)."""
+    """The chart's services with ``user`` signed in through the services (the program's password check); an
+    encrypted chart opened with the key the password unwraps, as the program does."""
     sys.path.insert(0, str(ROOT))
-    from needlelog.services.store import open_chart
+    from needlelog.services.encryption import open_with_password
+    from needlelog.services.store import encrypted_chart, open_chart
 
-    services = open_chart(db, create=False, upgrade=False)
-    services.accounts.login(user, password)
+    if encrypted_chart(db) is None:
+        services = open_chart(db, create=False, upgrade=False)
+        services.accounts.login(user, password)
+        return services
+    services, chart_key = open_with_password(db, user, password, upgrade=False)
+    services.accounts.login(user, password, chart_key)
     return services
 
 
 def export_window(db: Path, wanted: int) -> tuple[str, str, int]:
     """The latest calendar days (this PC's, as an export counts them) holding at least ``wanted`` signed notes:
-    (from, to, how many), read with plain sqlite3."""
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+    (from, to, how many), read with plain SQL."""
+    with closing(connect(db, readonly=True)) as conn:
         days = conn.execute(
             "SELECT date(service_start, 'localtime') AS day, count(*) FROM treatment_session"
             " WHERE status = 'signed' GROUP BY day ORDER BY day DESC"

@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -97,7 +96,7 @@ def make_chart(chart: Path, sessions: int, patients: int, check: bool = False) -
 
 def digest(chart: Path) -> str:
     """The chart's content: its write-ahead log checkpointed into the file, then the file's SHA-256."""
-    with closing(sqlite3.connect(chart)) as conn:
+    with closing(common.connect(chart)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     sha = hashlib.sha256()
     with chart.open("rb") as file:
@@ -211,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[dict[str, Any]] = []
         if args.chart is not None:
             chart = folder / "bench.sqlite"
-            shutil.copyfile(args.chart, chart)
+            common.copy_chart(args.chart, chart)
+            common.encrypt_as_an_upgrade(chart)  # a chart kept before issue 13's encryption: as a clinic's upgrade
             print(f"seed row skipped: the chart {args.chart} was made before (--chart)")
         else:
             chart = folder / "bench.sqlite"
@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep is not None:
                 digest(chart)
                 shutil.copyfile(chart, args.keep)
+                shutil.copyfile(f"{chart}.keys", f"{args.keep}.keys")  # its file of keys: it is encrypted
+                Path(f"{args.keep}.keys").chmod(0o600)
         rows, failures = run_scripts(rows, chart, folder, args)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -19,7 +19,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ def _from_json(data: dict[str, Any]) -> SideFile:
     unaudited = [
         UnauditedFailure(
             str(u["username"]),
-            _when(u["at"]) or datetime.now(UTC),
+            datetime.fromisoformat(u["at"]),
             str(u["role"]),
             str(u["detail"]),
             bool(u.get("locked", False)),

@@ -142,15 +142,16 @@ class ChartIsEncrypted(StorageError):
 
 
 def encrypted_chart(target: str | os.PathLike[str]) -> Path | None:
-    """The file of ``target`` when it is an encrypted chart (SQLCipher), else None (a plain or new file, a
-    server): read from its first bytes, no key needed."""
-    from needlelog.db.cipher import is_encrypted
+    """The file of ``target`` when it is an encrypted chart (SQLCipher) with its file of keys beside it, else None
+    (a plain or new file, a server, or a file that is no chart at all: opening it says so): read from its first
+    bytes, no key needed."""
+    from needlelog.db.cipher import has_keys
 
     path = sqlite_path(resolve_target(target))
     if path is None or is_read_only_target(target) or not path.is_file() or path.stat().st_size == 0:
         return None
     try:
-        return path if is_encrypted(path) else None
+        return path if has_keys(path) else None
     except OSError:
         return None  # opening it says why
 
