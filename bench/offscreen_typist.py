@@ -5,7 +5,8 @@ The moment the sign-in window is marked painted, the user name, a Tab, the passw
 every $BENCH_TYPE_DELAY_MS milliseconds (0: all at once), as key events (QtTest's) into the real dialog, each
 sent by a timer at its time. A person's keys go on arriving while the program works; a timer here fires once
 the event loop is free, as a key a keyboard sent meanwhile is read then. The mark ``typed`` is the time Return
-was planned for (when the person pressed it), written once it has been sent. Once the main window is marked
+was planned for (when the person pressed it), written once it has been sent, and ``key lag`` the longest any
+key waited past its time for the event loop (the chart loads meanwhile). Once the main window is marked
 painted, Ctrl+F and $BENCH_TYPE_SEARCH go to the patient search at the same pace, as a person finds a patient
 (the marks ``search key`` and ``first search``: the first character's due time, and its result shown). QtTest
 is imported after the sign-in mark: its cost is not the program's.
@@ -42,19 +43,23 @@ def _type_sign_in(marks: app.StartupMarks, painted: float) -> None:
     keys.append((login.password, Qt.Key.Key_Return))
     enter_at = painted + delay * (len(keys) - 1)
 
-    def press(widget: object, key: object, last: bool) -> None:
+    lags: list[float] = []
+
+    def press(widget: object, key: object, due: float, last: bool) -> None:
+        lags.append(time.monotonic() - due)  # how long the key waited for the program's event loop
         if isinstance(key, str):
             QTest.keyClicks(widget, key)
         elif key != Qt.Key.Key_Tab:  # the Tab moves the focus; the keys go to each field directly
             QTest.keyClick(widget, key)
         if last:
             _mark_at(marks, "typed", enter_at)
+            _mark_at(marks, "key lag", max(lags))
 
     for number, (widget, key) in enumerate(keys):
         due = painted + delay * number
         wait = max(0, round((due - time.monotonic()) * 1000))
         last = number == len(keys) - 1
-        QTimer.singleShot(wait, lambda w=widget, k=key, done=last: press(w, k, done))
+        QTimer.singleShot(wait, lambda w=widget, k=key, d=due, done=last: press(w, k, d, done))
 
 
 def _mark_at(marks: app.StartupMarks, what: str, when: float) -> None:
