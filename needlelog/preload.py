@@ -8,8 +8,10 @@ shows nothing for half a second); imported here, in a thread of its own, the win
 back within its switch interval (5 ms) whenever a key comes, so the keys show as they are typed. Python runs one
 thread at a time, so the thread saves no CPU: it moves the work off the keys' way, and the composition root opens
 the chart once it is done (or at once, when it cannot run). Idle-time slices on the window's thread were the
-other design: an import cannot be cut smaller than a module, and SQLAlchemy's ORM is one module of ~0.2 s with
-its submodules, so a key would wait that long.
+other design: an import cannot be interrupted, and ``import sqlalchemy.orm`` is one import of 0.2-0.4 s with its
+submodules, so a key would wait that long, unless SQLAlchemy's ~200 modules were imported one by one from a list
+of our own, which its next release would break. Measured (docs/PERFORMANCE.md): with the thread, a key typed
+every 100 ms waited at most 45-75 ms to show; with the same imports on the window's thread, 0.4-0.55 s.
 
 Only plain Python is loaded here (no Qt: Qt's objects and Python subclasses of Qt's classes are made on the
 window's thread). A module that fails to import is left for the window's thread, which imports it again when
