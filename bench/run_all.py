@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 
 # The scripts the runner runs, in this order (start-up first, on a machine not yet warmed by the others).
-SCRIPTS = ("bench_startup.py", "bench_ui.py", "bench_note.py", "bench_export.py")
+SCRIPTS = ("bench_startup.py", "bench_ui.py", "bench_note.py", "bench_export.py", "bench_check.py")
 PERFORMANCE = common.ROOT / "docs" / "PERFORMANCE.md"
 START, END = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
 SEED_BUDGET_S = 60.0

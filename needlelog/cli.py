@@ -298,7 +298,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from needlelog.cli_auth import seal_problems, seal_words
+    from needlelog.cli_auth import seal_password, seal_problems, seal_words
+    from needlelog.cli_progress import Progress
     from needlelog.services.store import check_database
 
     target = _target(args)
@@ -308,8 +309,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from needlelog.cli_key import check_encrypted
 
         return check_encrypted(target, args.user)
-    problems = check_database(target)
-    sealing, waiting = seal_problems(target, args.user, checked=not problems)
+    password = seal_password(args.user)
+    with Progress("check") as progress:  # said on stderr once it runs longer than a few seconds
+        problems = check_database(target, progress=progress)
+        sealing, waiting = seal_problems(target, args.user, password, checked=not problems, progress=progress)
     problems += sealing
     for line in waiting:  # sealed by the next write that holds the key: said, not a problem
         _say(f"{target}: {line}")

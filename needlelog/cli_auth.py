@@ -12,6 +12,7 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from needlelog.domain.errors import PermissionDenied, StorageError
@@ -80,18 +81,29 @@ def _secret(variable: str, what: str) -> str:
         raise PermissionDenied(f"No {what} was given.") from None
 
 
-def seal_problems(target: str, user: str | None, *, checked: bool) -> tuple[list[str], list[str]]:
+def seal_password(user: str | None) -> str | None:
+    """`check --user`'s password, asked before the check begins (not while its progress is being told)."""
+    return _secret(PASSWORD_VARIABLE, f"password for {user}") if user else None
+
+
+def seal_problems(
+    target: str,
+    user: str | None,
+    password: str | None,
+    *,
+    checked: bool,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[str], list[str]]:
     """`check --user`: every seal verified with the account's key to the chart (nothing is written); the problems,
     and the rows not yet sealed (written by an account without the key since the sealed head), in words."""
     from needlelog.services.store import has_chart_key, seal_findings
 
-    if not user:
+    if not user or password is None:
         return [], []
-    password = _secret(PASSWORD_VARIABLE, f"password for {user}")
     try:
         if not has_chart_key(target):
             return [], []
-        return seal_findings(target, user, password)
+        return seal_findings(target, user, password, progress=progress)
     except StorageError:
         if checked:
             raise

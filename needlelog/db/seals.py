@@ -15,16 +15,16 @@ without a seal as tampering.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from needlelog.db.bulk import without_cycle_collection
 from needlelog.db.engine import read_snapshot
 from needlelog.db.models import (
     AmendmentRow,
@@ -67,6 +67,13 @@ _WORDS = {
     LATE_REPORT: "adverse event reported later",
     AUDIT: "audit row",
 }
+_PLURAL = {
+    NOTE: "signed notes",
+    AMENDMENT: "amendments",
+    FOLLOW_UP: "follow-ups",
+    LATE_REPORT: "adverse events reported later",
+    AUDIT: "audit rows",
+}
 RECORDS = (NOTE, AMENDMENT, FOLLOW_UP, LATE_REPORT)  # sealed once, as written; the audit rows as a chain
 # The audit row each record is written with, in the same transaction, and the visit it names.
 _WRITTEN_WITH = {
@@ -92,17 +99,22 @@ def _only(kind: str) -> ColumnElement[bool] | None:
 
 
 def _plain(value: object) -> object:
+    """A time as ISO text (UTC), for the JSON a seal covers; the encoder asks only for what it cannot write."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    raise TypeError(f"a {type(value).__name__} is not sealed")
+
+
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) with the times written out, made once: `check`
+# seals half a million notes, and the encoder is called back only for the times, not for every value.
+_MESSAGE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain)
 
 
 def seal_of(key: bytes, kind: str, values: Sequence[object]) -> str:
     """The HMAC-SHA256 of one row's content, as stored (its id first)."""
-    message = json.dumps([kind, *(_plain(v) for v in values)], ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, _MESSAGE.encode([kind, *values]).encode("utf-8"), "sha256").hex()
 
 
 def _chain_seal_of(key: bytes, head_id: int, head_hash: str, row_count: int) -> str:
@@ -126,12 +138,15 @@ def _seal_unsealed(db: Session, key: bytes, kind: str, where: ColumnElement[bool
     """Seal every row of ``kind`` matching ``where`` that has no seal, :data:`BATCH` rows at a time (the sweep
     when a key is made may meet half a million notes and millions of audit rows: memory stays flat)."""
     sealed, last = 0, 0
+    column = _id_column(kind)
     while True:
-        rows = _rows(db, kind, where & (_id_column(kind) > last) & _unsealed(kind), limit=BATCH)
+        # In id order, the drafts skipped here rather than in SQL (see _batches: SQLite would sort again).
+        stmt = select(*_COLUMNS[kind]).where(where & (column > last) & _unsealed(kind)).order_by(column).limit(BATCH)
+        rows = [tuple(row) for row in db.execute(stmt)]
         if not rows:
             return sealed
-        sealed += _insert(db, key, kind, rows)
         last = int(rows[-1][0])
+        sealed += _insert(db, key, kind, [row for row in rows if kind != NOTE or row[3] == SessionStatus.SIGNED])
 
 
 def _unsealed(kind: str) -> ColumnElement[bool]:
@@ -239,26 +254,40 @@ def seal_everything(db: Session) -> dict[str, int]:
 
 
 def _batches(db: Session, kind: str) -> Iterator[tuple[list[Row], dict[int, str]]]:
+    """The rows of ``kind`` in id order, :data:`BATCH` at a time, with the seals stored for them.
+
+    Read in id order and the drafts skipped here, not in SQL: asked for signed notes, SQLite takes the status
+    index and sorts every signed note again for each batch (quadratic: most of `check`'s 15 minutes)."""
+    conn = db.connection()
+    column = _id_column(kind)
     last = 0
     while True:
-        column = _id_column(kind)
-        stmt = select(*_COLUMNS[kind]).where(column > last).order_by(column).limit(BATCH)
-        only = _only(kind)
-        rows = [tuple(row) for row in db.execute(stmt if only is None else stmt.where(only))]
+        rows = [
+            tuple(row)
+            for row in conn.execute(select(*_COLUMNS[kind]).where(column > last).order_by(column).limit(BATCH)).all()
+        ]
         if not rows:
             return
         first, last = int(rows[0][0]), int(rows[-1][0])
-        found = db.execute(
+        if kind == NOTE:
+            rows = [row for row in rows if row[3] == SessionStatus.SIGNED]
+        found = conn.execute(
             select(RecordSealRow.row_id, RecordSealRow.seal).where(
                 RecordSealRow.kind == kind, RecordSealRow.row_id.between(first, last)
             )
-        )
+        ).all()
         yield rows, {int(row_id): seal for row_id, seal in found}
 
 
-def _kind_problems(db: Session, key: bytes, kind: str, sealed_head: int, pending: set[int]) -> list[str]:
+def _kind_problems(
+    db: Session, key: bytes, kind: str, sealed_head: int, pending: set[int], progress: Callable[[str], None] | None
+) -> list[str]:
     problems: list[str] = []
+    verified = 0
     for rows, seals in _batches(db, kind):
+        verified += len(rows)
+        if progress is not None:
+            progress(f"seals: {verified:,} {_PLURAL[kind]} verified")
         for row in rows:
             row_id = int(row[0])
             stored = seals.get(row_id)
@@ -314,14 +343,16 @@ def seal_problems(engine: Engine, key: bytes) -> list[str]:
     return seal_findings(engine, key)[0]
 
 
-def seal_findings(engine: Engine, key: bytes) -> tuple[list[str], list[str]]:
+def seal_findings(
+    engine: Engine, key: bytes, progress: Callable[[str], None] | None = None
+) -> tuple[list[str], list[str]]:
     """:func:`seal_problems`, and the rows not yet sealed because an account without the key wrote them after the
-    sealed head (:func:`waiting`): named, not problems."""
-    with Session(read_snapshot(engine)) as db, db.begin():
+    sealed head (:func:`waiting`): named, not problems. ``progress`` is told how far it is, in words."""
+    with Session(read_snapshot(engine)) as db, db.begin(), without_cycle_collection():
         problems, head = _chain_problems(db, key)
         pending = {kind: set(waiting(db, kind, head)) if head is not None else set() for kind in RECORDS}
         for kind in (*RECORDS, AUDIT):
-            problems += _kind_problems(db, key, kind, head or 0, pending.get(kind, set()))
+            problems += _kind_problems(db, key, kind, head or 0, pending.get(kind, set()), progress)
         later = 0 if head is None else _unsealed_audit_after(db, head)
     if len(problems) > SHOWN:
         problems = [*problems[:SHOWN], f"seal: {len(problems) - SHOWN} more problems with seals"]

@@ -20,11 +20,22 @@ def _moment(value: datetime | None) -> str | None:
 
 def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, signed_at: datetime) -> str:
     """SHA-256 of the note's content, in a canonical form that does not depend on storage."""
+    return digest(content(session, patient, signer, signed_at))
+
+
+def digest(note_content: dict[str, object]) -> str:
+    """The fingerprint of a note's :func:`content`: SHA-256 of its canonical JSON."""
+    return hashlib.sha256(_CANONICAL.encode(note_content).encode("utf-8")).hexdigest()
+
+
+def content(session: TreatmentSession, patient: Patient, signer: Clinician, signed_at: datetime) -> dict[str, object]:
+    """What the fingerprint covers, as plain JSON values (codes, ISO times). `needlelog check` builds the same
+    from stored rows (:mod:`needlelog.db.fingerprints`); a test holds the two equal."""
 
     def code(value: Coded | None) -> str | None:
         return None if value is None else value.value
 
-    content = {
+    covered: dict[str, object] = {
         "patient": [
             patient.chart_number,
             patient.family_name,
@@ -76,13 +87,13 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
         if s.timer_started or s.timer_stopped
     ]
     if timers:
-        content["timers"] = timers
+        covered["timers"] = timers
     if session.lung_field_caution:
-        content["lung_field_caution"] = True
+        covered["lung_field_caution"] = True
     # Added with schema 13: outcome measures, present only when recorded, so every note signed before keeps its
     # fingerprint.
     if session.outcomes:
-        content["outcomes"] = [
+        covered["outcomes"] = [
             [o.instrument.value, o.total, [[a.activity, a.score] for a in o.activities]] for o in session.outcomes
         ]
     # Added with schema 6: a site's needles out are listed only where they differ from its needles in, and
@@ -91,9 +102,8 @@ def fingerprint(session: TreatmentSession, patient: Patient, signer: Clinician, 
     # content escapes it, since a site not listed had out = in.
     outs = [[i, s.needles_out] for i, s in enumerate(session.sites) if s.needles_out != (s.needles or 0)]
     if outs:
-        content["needles_out"] = outs
+        covered["needles_out"] = outs
     reasons = [[i, s.dwell_reason] for i, s in enumerate(session.sites) if s.dwell_reason]
     if reasons:
-        content["dwell_reasons"] = reasons
-    canonical = _CANONICAL.encode(content)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        covered["dwell_reasons"] = reasons
+    return covered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,7 +237,12 @@ def upgrade_database(
         engine.dispose()
 
 
-def check_database(target: str | os.PathLike[str], key: bytes | None = None) -> list[str]:
+CheckProgress = Callable[[str], None]  # told what `check` is doing now, in words ("fingerprints: 1,000 of ...")
+
+
+def check_database(
+    target: str | os.PathLike[str], key: bytes | None = None, progress: CheckProgress | None = None
+) -> list[str]:
     """Every problem found with the stored chart, in words; empty when it is sound.
 
     A SQLite file is only read (a damaged file is never opened for writing): its pages, references,
@@ -245,12 +251,14 @@ def check_database(target: str | os.PathLike[str], key: bytes | None = None) -> 
     SQLCipher with it (a wrong key is said, not called damage)."""
     path = sqlite_path(resolve_target(target))
     if path is None:
-        return _check_server(target)
+        return _check_server(target, progress)
     if not path.exists():
         raise StorageError(f"There is no database at {path}.")
     key = health.key_for(path, key)
     if key is None and not health.is_sqlite_file(path):
         raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
+    if progress is not None:
+        progress("every page and reference (SQLite's integrity check)")
     problems, revision = health.examine(path, thorough=True, key=key)
     if problems:
         return problems
@@ -259,18 +267,22 @@ def check_database(target: str | os.PathLike[str], key: bytes | None = None) -> 
         return [schema]
     with health.readable(path, key) as source:  # a hot journal is rolled back in a copy, never in the chart
         try:
-            return protections.trigger_problems(source, key) + _fingerprint_problems(source, key)
+            return protections.trigger_problems(source, key) + _fingerprint_problems(source, key, progress)
         except UnicodeDecodeError as exc:  # scattered bad bytes where SQLite's page checks do not look
             return [f"the file is damaged: a stored text is not UTF-8 ({exc.reason}, byte {exc.start})"]
 
 
-def _fingerprint_problems(path: Path, key: bytes | None = None) -> list[str]:
-    """Every signed note's fingerprint recomputed, on the file opened read-only."""
-    engine = cipher.chart_engine(path, key, read_only=True)
-    try:
-        return fingerprints.fingerprint_problems(engine)
-    finally:
-        engine.dispose()
+def _fingerprint_problems(path: Path, key: bytes | None = None, progress: CheckProgress | None = None) -> list[str]:
+    """Every signed note's fingerprint recomputed, on the file opened read-only, on every core."""
+    from needlelog.services import checking
+
+    return checking.fingerprint_problems(path, key, _notes_told(progress))
+
+
+def _notes_told(progress: CheckProgress | None) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda read, total: progress(f"fingerprints: {read:,} of {total:,} signed notes")
 
 
 def _schema_problem(revision: str | None) -> str | None:
@@ -283,7 +295,7 @@ def _schema_problem(revision: str | None) -> str | None:
     return None
 
 
-def _check_server(target: str | os.PathLike[str]) -> list[str]:
+def _check_server(target: str | os.PathLike[str], progress: CheckProgress | None = None) -> list[str]:
     engine = open_engine(target, create=False)
     try:
         problems = health.integrity_problems(engine)
@@ -298,7 +310,7 @@ def _check_server(target: str | os.PathLike[str]) -> list[str]:
             broken = records.audit_chain_problem(engine)
             if broken is not None:
                 problems.append(broken)
-            problems += fingerprints.fingerprint_problems(engine)
+            problems += fingerprints.fingerprint_problems(engine, _notes_told(progress))
             problems += consistency.version_problems(engine)
             problems += server.privilege_problems(engine)  # the PCs' login cannot take the triggers away
         return problems
@@ -332,7 +344,11 @@ def seal_check(target: str | os.PathLike[str], username: str, password: str) -> 
 
 
 def seal_findings(
-    target: str | os.PathLike[str], username: str, password: str, key: bytes | None = None
+    target: str | os.PathLike[str],
+    username: str,
+    password: str,
+    key: bytes | None = None,
+    progress: CheckProgress | None = None,
 ) -> tuple[list[str], list[str]]:
     """:func:`seal_check`'s problems, and the rows not yet sealed (written by an account without the key since
     the sealed head: sealed by the next write that has it), in words. ``key``: an encrypted chart's file key."""
@@ -342,17 +358,17 @@ def seal_findings(
             key = chart_keys.unwrap_for_check(db, username, password)
         if key is None:
             return [], []
-        return seals.seal_findings(engine, seal_key(key))
+        return seals.seal_findings(engine, seal_key(key), progress)
     finally:
         engine.dispose()
 
 
 def seal_findings_with_chart_key(
-    target: str | os.PathLike[str], chart_key: bytes, key: bytes | None = None
+    target: str | os.PathLike[str], chart_key: bytes, key: bytes | None = None, progress: CheckProgress | None = None
 ) -> tuple[list[str], list[str]]:
     """:func:`seal_findings` with the chart key itself (opened with the recovery key, every password lost)."""
     engine = _read_only_engine(target, key)
     try:
-        return seals.seal_findings(engine, seal_key(chart_key))
+        return seals.seal_findings(engine, seal_key(chart_key), progress)
     finally:
         engine.dispose()
