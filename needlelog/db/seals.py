@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, func, insert, select
+from sqlalchemy import ColumnElement, Engine, func, insert, select, true
 from sqlalchemy.orm import Session
 
+from needlelog.db import keyholders
 from needlelog.db.bulk import without_cycle_collection
 from needlelog.db.engine import read_snapshot
 from needlelog.db.models import (
@@ -82,6 +83,13 @@ _WRITTEN_WITH = {
     FOLLOW_UP: AuditAction.FOLLOW_UP,
     LATE_REPORT: AuditAction.ADVERSE_REPORTED,
 }
+_AUTHOR = {  # who wrote a record (signed it, for a note)
+    NOTE: SessionRow.signed_by_id,
+    AMENDMENT: AmendmentRow.author_id,
+    FOLLOW_UP: FollowUpRow.author_id,
+    LATE_REPORT: LateReportRow.reported_by_id,
+}
+_WITHOUT_KEY_ANYWAY = (AuditAction.LOGIN_FAILED, AuditAction.LOCKED)
 _VISIT = {
     NOTE: SessionRow.id,
     AMENDMENT: AmendmentRow.session_id,
@@ -171,21 +179,29 @@ def waiting(db: Session, kind: str, head_id: int) -> list[int]:
     audit rows, and no fewer sealed rows than the same audit rows at or before the head (each of which was
     sealed, with the key or by the sweep of the write that moved the head past it). A seal deleted from an older
     record, or a record forged without an audit row after the head, therefore does not wait: it is tampering.
+    And only what an account that never held a copy of the key wrote waits (:mod:`needlelog.db.keyholders`):
+    every one of those audit rows names such an account, and each record's author or signer is one of them; a
+    row in the name of an account that holds the key was not written by it (it seals what it writes).
     Only visits named after the head are read, through the audit trail's primary key and patient index."""
     action = _WRITTEN_WITH[kind]
-    after = db.execute(
-        select(AuditRow.session_id, AuditRow.patient_id, func.count())
-        .where(AuditRow.id > head_id, AuditRow.action == action, AuditRow.session_id.is_not(None))
-        .group_by(AuditRow.session_id, AuditRow.patient_id)
-    ).all()
+    keyless = keyholders.keyless_names(db)
+    actors: dict[tuple[int | None, int | None], list[str]] = {}
+    for visit, patient, actor in db.execute(
+        select(AuditRow.session_id, AuditRow.patient_id, AuditRow.user_name).where(
+            AuditRow.id > head_id, AuditRow.action == action, AuditRow.session_id.is_not(None)
+        )
+    ):
+        actors.setdefault((visit, patient), []).append(actor)
     found: list[int] = []
-    for visit, patient, written_after in after:
+    for (visit, patient), names in actors.items():
+        if not all(name in keyless for name in names):
+            continue
         ids = [int(row[0]) for row in _rows(db, kind, _VISIT[kind] == visit)]
         sealed = set(
             db.scalars(select(RecordSealRow.row_id).where(RecordSealRow.kind == kind, RecordSealRow.row_id.in_(ids)))
         )
         unsealed = [row_id for row_id in ids if row_id not in sealed]
-        if not unsealed or len(unsealed) > written_after:
+        if not unsealed or len(unsealed) > len(names) or not _by(db, kind, unsealed, {keyless[n] for n in names}):
             continue
         written_before = db.scalar(
             select(func.count())
@@ -200,6 +216,13 @@ def waiting(db: Session, kind: str, head_id: int) -> list[int]:
         if len(sealed) >= int(written_before or 0):
             found += unsealed
     return sorted(found)
+
+
+def _by(db: Session, kind: str, row_ids: list[int], authors: set[int]) -> bool:
+    """Whether every one of the rows was written (signed, for a note) by one of the accounts ``authors``."""
+    column = _AUTHOR[kind]
+    found = db.execute(select(column).where(_id_column(kind).in_(row_ids))).scalars().all()
+    return len(found) == len(row_ids) and all(author in authors for author in found)
 
 
 def seal_row(db: Session, kind: str, row_id: int) -> None:
@@ -222,7 +245,8 @@ def seal_audit_tail(db: Session) -> None:
         pending = waiting(db, kind, start) if chain is not None else []
         if pending:
             _insert(db, key, kind, _rows(db, kind, _id_column(kind).in_(pending)))
-    _seal_unsealed(db, key, AUDIT, AuditRow.id > start)
+    _seal_unsealed(db, key, AUDIT, (AuditRow.id > start) & _written_without_key(db) if chain is not None else true())
+    keyholders.mark_keyholders(db, key)
     head = db.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
     if head is None:
         return
@@ -234,6 +258,16 @@ def seal_audit_tail(db: Session) -> None:
     else:
         chain.head_id, chain.head_hash, chain.row_count, chain.seal = head[0], head[1], count, seal
     db.flush()
+
+
+def _written_without_key(db: Session) -> ColumnElement[bool]:
+    """The audit rows after the head that an account without the key may have written: those of an account that
+    never held a copy, and a failed or locked sign-in of any (written before a password opens anything). Any
+    other row in the name of an account that holds the key was not written by it: it is left unsealed, and named."""
+    holders = keyholders.holder_names(db)
+    if not holders:
+        return true()
+    return func.lower(AuditRow.user_name).not_in(holders) | AuditRow.action.in_(_WITHOUT_KEY_ANYWAY)
 
 
 def seal_everything(db: Session) -> dict[str, int]:
@@ -284,6 +318,7 @@ def _kind_problems(
 ) -> list[str]:
     problems: list[str] = []
     verified = 0
+    holders = keyholders.holder_names(db) if kind == AUDIT else set()
     for rows, seals in _batches(db, kind):
         verified += len(rows)
         if progress is not None:
@@ -292,7 +327,12 @@ def _kind_problems(
             row_id = int(row[0])
             stored = seals.get(row_id)
             if stored is None:
-                if row_id not in pending and (kind != AUDIT or row_id <= sealed_head):
+                if kind == AUDIT and _claims_a_holder(row, holders):
+                    problems.append(
+                        f"seal: audit row {row_id} has no seal and names {row[_AUDIT_USER]}, who holds the chart key "
+                        "and seals what they write: it was not written by them"
+                    )
+                elif row_id not in pending and (kind != AUDIT or row_id <= sealed_head):
                     problems.append(f"seal: {_WORDS[kind]} {row_id} has no seal: it was written without the chart key")
             elif not hmac.compare_digest(stored, seal_of(key, kind, row)):
                 problems.append(f"seal: {_WORDS[kind]} {row_id} does not match its seal: it was changed or forged")
@@ -353,6 +393,7 @@ def seal_findings(
         pending = {kind: set(waiting(db, kind, head)) if head is not None else set() for kind in RECORDS}
         for kind in (*RECORDS, AUDIT):
             problems += _kind_problems(db, key, kind, head or 0, pending.get(kind, set()), progress)
+        problems += keyholders.keyholder_problems(db, key)
         later = 0 if head is None else _unsealed_audit_after(db, head)
     if len(problems) > SHOWN:
         problems = [*problems[:SHOWN], f"seal: {len(problems) - SHOWN} more problems with seals"]
@@ -365,4 +406,15 @@ def seal_findings(
 
 
 def _unsealed_audit_after(db: Session, head: int) -> int:
-    return int(db.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.id > head, _unsealed(AUDIT))) or 0)
+    """The audit rows after the head that the next keyed write will seal (not those it will not: named)."""
+    where = (AuditRow.id > head) & _unsealed(AUDIT) & _written_without_key(db)
+    return int(db.scalar(select(func.count()).select_from(AuditRow).where(where)) or 0)
+
+
+_AUDIT_USER = [column.key for column in _COLUMNS[AUDIT]].index("user_name")
+_AUDIT_ACTION = [column.key for column in _COLUMNS[AUDIT]].index("action")
+
+
+def _claims_a_holder(row: Row, holders: set[str]) -> bool:
+    """An audit row in the name of an account that holds the key, for what it writes only with it."""
+    return str(row[_AUDIT_USER]).lower() in holders and row[_AUDIT_ACTION] not in _WITHOUT_KEY_ANYWAY

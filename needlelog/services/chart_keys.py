@@ -66,6 +66,9 @@ def give_key(db: Session, access: Access, account_id: int, password: str, cost: 
     if access.chart_key is None:
         keyring.drop_wrapping(db, account_id)
         return
+    # What the account wrote without a copy is sealed as its own now, while it still holds none (a row in the name
+    # of an account that holds the key is never sealed for it: db/keyholders.py).
+    seals.seal_audit_tail(db)
     keyring.keep_wrapping(db, account_id, wrap_for_password(access.chart_key, password, account_id, cost), at)
 
 
