@@ -309,10 +309,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from needlelog.cli_key import check_encrypted
 
         return check_encrypted(target, args.user)
-    password = seal_password(args.user)
-    with Progress("check") as progress:  # said on stderr once it runs longer than a few seconds
-        problems = check_database(target, progress=progress)
-        sealing, waiting = seal_problems(target, args.user, password, checked=not problems, progress=progress)
+    password = seal_password(target, args.user)
+    progress = Progress("check")  # said on stderr once it runs longer than a few seconds
+    problems = check_database(target, progress=progress)
+    sealing, waiting = seal_problems(target, args.user, password, checked=not problems, progress=progress)
     problems += sealing
     for line in waiting:  # sealed by the next write that holds the key: said, not a problem
         _say(f"{target}: {line}")

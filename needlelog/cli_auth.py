@@ -81,9 +81,16 @@ def _secret(variable: str, what: str) -> str:
         raise PermissionDenied(f"No {what} was given.") from None
 
 
-def seal_password(user: str | None) -> str | None:
-    """`check --user`'s password, asked before the check begins (not while its progress is being told)."""
-    return _secret(PASSWORD_VARIABLE, f"password for {user}") if user else None
+def seal_password(target: str, user: str | None) -> str | None:
+    """`check --user`'s password, asked and proved before the check begins: a wrong one is its one line at once,
+    not after minutes of progress."""
+    from needlelog.services.store import prove_seal_account
+
+    if not user:
+        return None
+    password = _secret(PASSWORD_VARIABLE, f"password for {user}")
+    prove_seal_account(target, user, password)
+    return password
 
 
 def seal_problems(

@@ -87,14 +87,14 @@ def check_encrypted(target: str, user: str | None) -> int:
     keys = keys_for(sqlite_file(target), user, recovery=True)
     assert keys is not None  # the caller saw the chart encrypted
     waiting: list[str] = []
-    with Progress("check") as progress:  # said on stderr once it runs longer than a few seconds
-        problems = check_database(target, key=keys.file_key, progress=progress)
-        if not problems:
-            if keys.user is not None and keys.password is not None:
-                sealing, waiting = seal_findings(target, keys.user, keys.password, keys.file_key, progress)
-            else:
-                sealing, waiting = seal_findings_with_chart_key(target, keys.chart_key, keys.file_key, progress)
-            problems += sealing
+    progress = Progress("check")  # said on stderr once it runs longer than a few seconds
+    problems = check_database(target, key=keys.file_key, progress=progress)
+    if not problems:
+        if keys.user is not None and keys.password is not None:
+            sealing, waiting = seal_findings(target, keys.user, keys.password, keys.file_key, progress)
+        else:
+            sealing, waiting = seal_findings_with_chart_key(target, keys.chart_key, keys.file_key, progress)
+        problems += sealing
     for line in waiting:  # sealed by the next write that holds the key: said, not a problem
         _say(f"{target}: {line}")
     for problem in problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from needlelog.db import (
@@ -257,9 +258,9 @@ def check_database(
     key = health.key_for(path, key)
     if key is None and not health.is_sqlite_file(path):
         raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
-    if progress is not None:
-        progress("every page and reference (SQLite's integrity check)")
     problems, revision = health.examine(path, thorough=True, key=key)
+    if progress is not None:  # said once done: nothing is said while it waits for a chart another program holds
+        progress("pages: every page, reference and the audit chain read")
     if problems:
         return problems
     schema = _schema_problem(revision)
@@ -359,6 +360,23 @@ def seal_findings(
         if key is None:
             return [], []
         return seals.seal_findings(engine, seal_key(key), progress)
+    finally:
+        engine.dispose()
+
+
+def prove_seal_account(target: str | os.PathLike[str], username: str, password: str) -> None:
+    """:class:`PermissionDenied` now, before a long `check`, when ``username``'s password does not open its copy
+    of the chart key (nothing is written; a chart without a key, or one that cannot be read, passes: the check
+    says why)."""
+    try:
+        engine = _read_only_engine(target)
+    except StorageError:
+        return
+    try:
+        with Session(engine) as db, db.begin():
+            chart_keys.unwrap_for_check(db, username, password)
+    except (StorageError, SQLAlchemyError):  # a damaged or locked file: the check names it
+        return
     finally:
         engine.dispose()
 

@@ -144,11 +144,11 @@ def test_worker_processes_name_the_same_notes_as_one_process(
     assert [p.split()[3] for p in inline] == [str(notes[1]), str(notes[4]), str(notes[5])]
 
 
-def test_progress_is_quiet_for_a_short_check_then_told_by_stage_and_while_a_stage_is_long() -> None:
+def test_progress_is_quiet_for_a_short_check_then_told_by_stage_and_every_few_seconds() -> None:
     now = [100.0]
     out = io.StringIO()
     progress = Progress("check", out, clock=lambda: now[0])
-    progress("pages: reading")
+    progress("pages: every page read")
     now[0] += 2.0
     progress("fingerprints: 10 of 100 signed notes")
     assert out.getvalue() == ""  # a check that ends within the first seconds says only its answer

@@ -104,7 +104,14 @@ def test_every_record_is_sealed_and_check_verifies_them(keyed: tuple[Path, int, 
         audit = raw.execute("SELECT count(*), max(id) FROM audit_log").fetchone()
         head = raw.execute("SELECT head_id, row_count FROM chain_seal").fetchone()
         made = raw.execute("SELECT detail FROM audit_log WHERE action = 'chart_key_made'").fetchall()
-    assert counts == {"note": notes, "amendment": 1, "follow_up": 1, "late_report": 1, "audit": audit[0], "keyholder": 3}
+    assert counts == {
+        "note": notes,
+        "amendment": 1,
+        "follow_up": 1,
+        "late_report": 1,
+        "audit": audit[0],
+        "keyholder": 3,
+    }
     assert head == (audit[1], audit[0])
     assert len(made) == 1 and "sealed as found: 1 signed notes" in made[0][0]
     assert check_database(path) == [] and seal_check(path, "kpatel", PASSWORD) == []
