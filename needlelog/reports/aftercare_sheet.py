@@ -21,7 +21,7 @@ from needlelog.domain.aftercare import BREATHING_WARNING, AftercareSheet
 from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import ALERT, CONFIDENTIAL, FOOTER_SPACE, INK, MARGIN, MUTED, PAGE, RULE
 from needlelog.reports.shaping import Paragraph
-from needlelog.reports.text import BOLD, MAIN, fonts, markup, plain
+from needlelog.reports.text import BOLD, MAIN, RENDERING, fonts, markup, plain
 
 TITLE = "Aftercare after dry needling"
 WARNING_SHADE = colors.HexColor("#fbeaea")
@@ -124,7 +124,8 @@ def render_aftercare_sheet(sheet: AftercareSheet) -> bytes:
         pageTemplates=[PageTemplate("aftercare", [frame], onPage=decorate)],
     )
     story = sheet_story(sheet, styles, column)
-    doc.build([KeepInFrame(column, body_height - 12, story, mode="shrink")])
+    with RENDERING:  # text.RENDERING: reportlab's fonts are shared by every thread
+        doc.build([KeepInFrame(column, body_height - 12, story, mode="shrink")])
     return buffer.getvalue()
 
 

@@ -30,7 +30,7 @@ from needlelog.domain.vocab import TwitchResponse
 from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import INK, MUTED, RULE, SHADE, line
 from needlelog.reports.shaping import Paragraph
-from needlelog.reports.text import BOLD, MAIN, fonts
+from needlelog.reports.text import BOLD, MAIN, RENDERING, fonts
 
 PAGE = landscape(LETTER)
 MARGIN = 14 * mm
@@ -213,5 +213,6 @@ def dashboard_pdf(found: Dashboard) -> bytes:
     def decorate(canvas: Canvas, page_doc: Any) -> None:
         _decorate(canvas, page_doc, letterhead)
 
-    doc.build(_story(found, styles), onFirstPage=decorate, onLaterPages=decorate)
+    with RENDERING:  # text.RENDERING: reportlab's fonts are shared by every thread
+        doc.build(_story(found, styles), onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()

@@ -21,7 +21,7 @@ from needlelog.reports.csv_export import ENCODING, neutralise
 from needlelog.reports.letterhead import PageLetterhead
 from needlelog.reports.note_layout import INK, MUTED, RULE, SHADE, line
 from needlelog.reports.shaping import Paragraph
-from needlelog.reports.text import BOLD, MAIN, fonts, markup
+from needlelog.reports.text import BOLD, MAIN, RENDERING, fonts, markup
 
 
 def _local(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -185,7 +185,8 @@ def adverse_pdf(
         title="Adverse-event register",
         author="needlelog",
     )
-    doc.build(story, onFirstPage=_page(letterhead), onLaterPages=_page(letterhead))
+    with RENDERING:  # text.RENDERING: reportlab's fonts are shared by every thread
+        doc.build(story, onFirstPage=_page(letterhead), onLaterPages=_page(letterhead))
     return buffer.getvalue()
 
 

@@ -8,6 +8,7 @@ each run of characters the main font lacks in the first fallback font that has t
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -60,6 +61,12 @@ _DROPPED = {"Cc", "Cs", "Co", "Cn"}
 # Explicit direction embeddings, overrides and isolates, and the byte-order mark: invisible, and an
 # override could make a note read backwards. The implicit marks (LRM, RLM) and joiners stay.
 _DROPPED_CHARS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+# reportlab's registered fonts are one per process, and subsetting one reads its file through a shared position:
+# two threads building PDFs at once (the export dialog's and the editor's Save PDF) corrupt each other's subsets
+# (an IndexError, or a PDF with the wrong glyphs). Every PDF of the program is built holding this lock.
+RENDERING = threading.RLock()
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ from needlelog.reports.note_layout import (
 )
 from needlelog.reports.outcomes_section import outcomes_section
 from needlelog.reports.shaping import Paragraph
-from needlelog.reports.text import BOLD, MAIN, markup, plain
+from needlelog.reports.text import BOLD, MAIN, RENDERING, markup, plain
 
 # The page itself (sizes, colours, styles, letterhead, footer, page x of y, watermark) is note_layout's;
 # its names are exported from here too, as they were before it was split off.
@@ -520,10 +520,11 @@ def render_visit_note(note: VisitNote) -> bytes:
     doc = _document(
         buffer, plain(f"Visit note {note.patient.chart_number} {_when(note.session.service_start)}"), [note], styles
     )
-    doc.build(
-        [_NoteStart(0, _title(note)), *story(note, styles, doc.width)],
-        canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=[note], styles=styles, **k),
-    )
+    with RENDERING:  # text.RENDERING: reportlab's fonts are shared by every thread
+        doc.build(
+            [_NoteStart(0, _title(note)), *story(note, styles, doc.width)],
+            canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=[note], styles=styles, **k),
+        )
     return buffer.getvalue()
 
 
@@ -566,5 +567,6 @@ def render_combined(
             flow.append(PageBreak())
         flow.append(_NoteStart(index, _title(note), stop, key=first + index))
         flow.extend(story(note, styles, doc.width))
-    doc.build(flow, canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=notes, styles=styles, **k))
+    with RENDERING:  # text.RENDERING: reportlab's fonts are shared by every thread
+        doc.build(flow, canvasmaker=lambda *a, **k: _NoteCanvas(*a, notes=notes, styles=styles, **k))
     return buffer.getvalue()

@@ -4,6 +4,7 @@ wrap) must print the same as laying it out afresh: the second note of an export 
 from __future__ import annotations
 
 import io
+import sys
 import threading
 from dataclasses import replace
 
@@ -73,3 +74,29 @@ def test_each_thread_draws_its_own_laid_out_letterhead() -> None:
     thread.join()
     assert all(a is b for a, b in zip(mine, again, strict=True)), "laid out once in a thread"
     assert not any(a is b for a, b in zip(mine, theirs, strict=True)), "never shared between threads"
+
+
+def test_two_threads_rendering_at_once_print_what_one_prints() -> None:
+    """The export dialog's thread renders while a note is saved from the editor: reportlab's fonts are one per
+    process and subsetting one moves a shared file position, so PDFs are built one at a time (without it, one
+    render in a few failed here with an IndexError in the font's subsetting)."""
+    note = signed_note()
+    expected = contents(render_visit_note(note))
+    found: list[list[bytes]] = []
+
+    def render() -> None:
+        for _ in range(8):
+            found.append(contents(render_visit_note(note)))
+
+    threads = [threading.Thread(target=render) for _ in range(3)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # threads take turns often, as on a busy PC
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert len(found) == 24
+    assert all(pages == expected for pages in found)
