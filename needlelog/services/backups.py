@@ -349,11 +349,12 @@ def total_size(infos: Iterable[BackupInfo]) -> int:
 
 def encrypt_plain_backups(folder: Path, key: bytes, chart: Path) -> list[Path]:
     """After ``chart`` was encrypted (issue 13): each plain copy of it in ``folder`` — its backups, and the
-    copies kept before an upgrade — encrypted in place with the chart's file key, so that no plain copy of the
-    records stays behind. Each is encrypted into a new file beside it, checked (its integrity, every table's
-    row count: :func:`~needlelog.db.cipher.encrypt_copy`) and only then renamed over the plain one; the chart's
-    side file of wrapped keys is written beside it first. Returns the copies encrypted; a copy that fails is
-    left plain and named in the :class:`StorageError` raised after the others are done."""
+    copies kept before an upgrade or a restore, there and beside the chart — encrypted in place with the
+    chart's file key, so that no plain copy of the records stays behind. Each is encrypted into a new file
+    beside it, checked (its integrity, every table's row count: :func:`~needlelog.db.cipher.encrypt_copy`) and
+    only then renamed over the plain one; the chart's side file of wrapped keys is written beside it first.
+    Returns the copies encrypted; a copy that fails is left plain and named in the :class:`StorageError`
+    raised after the others are done."""
     chart = Path(chart).absolute()
     failed: list[str] = []
     done: list[Path] = []
@@ -380,8 +381,12 @@ def encrypt_plain_backups(folder: Path, key: bytes, chart: Path) -> list[Path]:
 
 
 def _plain_copies(folder: Path, chart: Path) -> list[Path]:
-    upgrades = [p for p in _files_in(folder) if p.name.startswith(f"{chart.stem}.before-upgrade-from-")]
-    candidates = [path for path, _taken in _copies_of(folder, chart)] + upgrades
+    """The copies of ``chart`` that are plain: its backups and the copies made before an upgrade in ``folder``,
+    and beside the chart itself the copies made before an upgrade (their default place) and the charts kept
+    aside by a restore. A chart set aside as damaged is left as it is (its check would fail)."""
+    kept = (f"{chart.stem}.before-upgrade-from-", f"{chart.stem}.before-restore-")
+    beside = {p for p in [*_files_in(folder), *_files_in(chart.parent)] if p.name.startswith(kept)}
+    candidates = [path for path, _taken in _copies_of(folder, chart)] + sorted(beside)
     plain = []
     for path in candidates:
         try:

@@ -201,11 +201,19 @@ def test_plain_backups_are_encrypted_in_place_once_the_chart_is(plain_seeded: Pa
     finally:
         engine.dispose()
     assert upgrade_copy is not None
+    engine = cipher.chart_engine(chart, None)
+    try:
+        beside_chart = migrate.backup_before_upgrade(engine, "0012", None, at=NOW)  # its default place
+    finally:
+        engine.dispose()
+    assert beside_chart is not None and beside_chart.parent == chart.parent
+    kept_at_restore = chart.with_name(f"{chart.stem}.before-restore-20260310T163000Z{chart.suffix}")
+    kept_at_restore.write_bytes(chart.read_bytes())
     key = random_file_key()
     encrypt_in_place(chart, key)
     cipher.side_file(chart).write_bytes(SIDE)
     done = encrypt_plain_backups(first.path.parent, key, chart)
-    assert sorted(done) == sorted([first.path, upgrade_copy])
+    assert sorted(done) == sorted([first.path, upgrade_copy, beside_chart, kept_at_restore])
     for path in done:
         assert unreadable_without_key(path) and count(path, key, "patient") == 3
         assert cipher.side_file(path).read_bytes() == SIDE
