@@ -341,12 +341,12 @@ def _preload_then(app: QObject, target: str, then: Callable[[], None]) -> None:
     """The storage library and the services loaded in a thread while the person types (``needlelog/preload.py``
     says why a thread), then ``then`` on this thread: the chart's opening, which imports them itself at once
     when the thread could not start."""
-    from needlelog.preload import Preload, modules_for
+    from needlelog.preload import Preload, modules_for, warm_for
     from needlelog.ui.widgets.thread_relay import ThreadRelay
 
     relay = ThreadRelay(then, app)  # lives as long as the program, like the application it belongs to
     try:
-        Preload(relay.call, modules_for(target))
+        Preload(relay.call, modules_for(target), warm_for(target))
     except RuntimeError:  # no thread to be had: open now, loading on this thread
         then()
 

@@ -33,6 +33,7 @@ MODULES = (
     "needlelog.services.workspace",
     "needlelog.services.restoring",
     "needlelog.services.backups",
+    "needlelog.services.encryption",  # an encrypted chart is opened with it at Enter (issue 13)
     "needlelog.db.page_check",
     "needlelog.domain.figure",
     "argon2",
@@ -58,6 +59,19 @@ def _body_figure() -> None:
     from needlelog.domain.figure import body_figure
 
     body_figure()
+
+
+def warm_for(target: str) -> tuple[Callable[[], None], ...]:
+    """What is done once the modules are in: the body figure parsed, and for an encrypted chart (issue 13) the
+    SQLCipher driver loaded, which opening it at Enter needs (found from the file, no key needed)."""
+
+    def cipher() -> None:
+        from needlelog.services.store import encrypted_chart
+
+        if encrypted_chart(target) is not None:
+            importlib.import_module("sqlcipher3")
+
+    return (_body_figure, cipher)
 
 
 class Preload:

@@ -42,7 +42,7 @@ def test_the_preload_loads_no_qt() -> None:
     probe = (
         "import json, sys\n"
         "from needlelog import preload\n"
-        "done = preload.Preload(lambda: None, preload.modules_for('chart.sqlite'))\n"
+        "done = preload.Preload(lambda: None, preload.modules_for('chart.sqlite'), preload.warm_for('chart.sqlite'))\n"
         "done.finished.wait(60)\n"
         "print(json.dumps({'failed': done.failed, 'qt': sorted(m for m in sys.modules if m.startswith(('PySide6', "
         "'shiboken6', 'needlelog.ui')))}))\n"
