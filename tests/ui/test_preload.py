@@ -83,3 +83,41 @@ def test_the_relay_calls_on_the_windows_thread(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen == [threading.main_thread()]
     assert QCoreApplication.instance() is not None
+
+
+CANCEL_AT_ONCE = """
+import sys, threading
+from needlelog import app
+
+def mark(self, what):
+    if what == "sign-in window":
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from needlelog.ui.dialogs.login_dialog import LoginDialog
+
+        [dialog] = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog)]
+        QTimer.singleShot(0, dialog.reject)  # Cancel while the storage library is still loading
+
+app.StartupMarks.mark = mark
+from needlelog.cli import main
+code = main(["--db", sys.argv[1]])
+print(" ".join(t.name for t in threading.enumerate()), flush=True)
+raise SystemExit(code)
+"""
+
+
+def test_cancel_while_the_storage_library_loads_ends_the_program(tmp_path: Path) -> None:
+    """The preload's thread is a daemon: the program ends at once, never waiting for it or hanging on it."""
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEEDLELOG_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-c", CANCEL_AT_ONCE, str(tmp_path / "chart.sqlite")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=ROOT,
+        timeout=50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
