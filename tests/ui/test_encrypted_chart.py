@@ -27,6 +27,7 @@ from needlelog.services import encryption
 from needlelog.services.store import open_chart
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
 from needlelog.ui.dialogs.recovery_key import RecoveryKeyDialog
+from needlelog.ui.dialogs.users import UsersDialog
 from needlelog.ui.main_window import MainWindow
 from tests.cipher_util import unreadable_without_key
 from tests.conftest import TEST_HASHER, TEST_WRAPPING, make_patient
@@ -228,11 +229,16 @@ def test_an_upgraded_chart_stays_plain_until_every_active_account_holds_a_copy_t
             qtbot.mouseClick(shown.done_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
         if what == "main window":
             window = visible(MainWindow)
-            told.append(window.statusBar().currentMessage())  # type: ignore[attr-defined]
+            assert isinstance(window, MainWindow)
+            told.append(window.statusBar().currentMessage())
+            users = UsersDialog(window.services, window)  # the Users window says it too
+            told.append(users.count.text())
+            users.close()
 
     assert run_program(chart, administrator, monkeypatch) == 0
     assert not unreadable_without_key(chart)  # still plain: dwhitford could not open an encrypted file
     assert "dwhitford holds no copy of its key" in told[0] and "Set their passwords in Users" in told[0]
+    assert "dwhitford has no key" in told[1] and "the chart's file is not encrypted" in told[1]
 
     services = open_chart(chart, **COSTS)  # type: ignore[arg-type]
     services.accounts.login("rsandhu", ADMIN)

@@ -53,6 +53,12 @@ def role_words(roles: frozenset[Role]) -> str:
     return ", ".join(role.label for role in Role if role in roles) or "none"
 
 
+# An upgraded chart's file is encrypted only once every active account can open it (docs/ARCHITECTURE.md).
+NOT_ENCRYPTED_YET = (
+    "Until each of them has a key, the chart's file is not encrypted: it is encrypted at the next sign-in after."
+)
+
+
 class UserModel(PagedTableModel[Clinician]):
     headers = ("Name", "User name", "Roles", "Authorised to needle", "Active", "Registration")
 
@@ -295,6 +301,7 @@ class UsersDialog(QDialog):
         self.count.setText(
             f"{counted(len(self.accounts), 'account')}, {active:,} active."
             + (f" {without_key_words(waiting)}" if waiting else "")
+            + (f" {NOT_ENCRYPTED_YET}" if waiting and self.services.file_key is None else "")
         )
         row = next((i for i, a in enumerate(self.accounts) if a.id == keep and keep is not None), -1)
         if row >= 0:
