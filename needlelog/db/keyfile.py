@@ -270,10 +270,13 @@ def write_copies(chart: Path, accounts: list[AccountCopy], recovery: tuple[str, 
         side = read(chart) if path.exists() else SideFile()
     except StorageError:
         side = SideFile()  # a damaged file is replaced by the table's copies; the counts start again
+    before = {copy.username.lower(): copy for copy in side.accounts}
     side.accounts = sorted(accounts, key=lambda copy: copy.username.lower())
     side.recovery = recovery
-    known = {copy.username.lower() for copy in accounts}
-    side.failures = {name: value for name, value in side.failures.items() if name in known}
+    # A name gone, or whose copy changed (a new password: set by an administrator or with the recovery key),
+    # starts again with no wrong passwords counted, as the chart's reset of a password does.
+    unchanged = {copy.username.lower() for copy in accounts if before.get(copy.username.lower()) == copy}
+    side.failures = {name: value for name, value in side.failures.items() if name in unchanged}
     _write(chart, side)
 
 

@@ -130,3 +130,38 @@ def test_a_missing_or_changed_file_is_said_in_words(db_path: Path) -> None:
     keyfile.side_path(db_path).write_text('{"version": 1, "accounts": [{"username": 3}]}')
     with pytest.raises(StorageError, match="not a needlelog file of keys"):
         keyfile.file_key_for(db_path, "admin", ADMIN_PASSWORD)
+
+
+def test_the_sign_in_window_spends_the_same_argon2_work_on_any_wrong_name(
+    keyed: tuple[bytes, str], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = chart_key.hash_secret_raw
+
+    def counted(*args: object, **kwargs: object) -> bytes:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chart_key, "hash_secret_raw", counted)
+    costs = {}
+    for who in ("nobody-at-all", "admin", "dwhitford"):
+        calls.clear()
+        with pytest.raises(PermissionDenied, match=r"^Wrong user name or password\.$"):
+            keyfile.sign_in_key(db_path, who, "not-a-password-here", NOW)
+        costs[who] = len(calls)
+    assert set(costs.values()) == {1}, costs
+
+
+def test_a_new_password_clears_the_wrong_ones_counted_before_the_chart_opened(
+    services: Services, keyed: tuple[bytes, str], clinician: Clinician, db_path: Path
+) -> None:
+    for n in range(5):
+        with pytest.raises(PermissionDenied):
+            keyfile.sign_in_key(db_path, "dwhitford", f"wrong-{n}", NOW)
+    assert set(keyfile.locks(db_path, NOW)) == {"dwhitford"}
+    services.accounts.login("admin", ADMIN_PASSWORD)
+    services.accounts.set_password(clinician.id or 0, "dana-new-password")
+    with Session(services._engine) as db:
+        keyfile.write_from_chart(db_path, db)
+    assert keyfile.locks(db_path, NOW) == {}
+    assert len(keyfile.sign_in_key(db_path, "dwhitford", "dana-new-password", NOW)) == 32
