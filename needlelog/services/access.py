@@ -322,7 +322,9 @@ class AccountService(UseCases):
             )
             added = repo.add_clinician(db, tidy, digest)
             chart_keys.give_key(db, self.access, added.id or 0, password, self._wrapping, self._clock())
-            self._audit(db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}")
+            self._audit(
+                db, AuditAction.USER_CHANGED, detail=f"{added.username}: {audit_detail}{self._no_copy_words(db)}"
+            )
         self.keep_side_file()
         return added
 
@@ -391,9 +393,27 @@ class AccountService(UseCases):
             why = password_problem(password, row.username)
             if why:
                 raise ValidationError.single("password", why)
+            chart_keys.refuse_taking_a_copy(db, self.access, row)
             self._new_password(db, row, password, self._clock())
-            self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set")
+            self._audit(db, AuditAction.USER_CHANGED, detail=f"{row.username}: password set{self._no_copy_words(db)}")
         self.keep_side_file()
+
+    def _no_copy_words(self, db: Session) -> str:
+        """What the audit row adds when the one setting a password holds no copy of the key: none was given."""
+        if self.access.chart_key is not None or not keyring.has_chart_key(db):
+            return ""
+        return " by an administrator without a copy of the chart key: none given"
+
+    def key_givers(self) -> list[str]:
+        """The active administrators who hold a copy of the chart key (they give one by setting a password); an
+        empty list on a chart without a key. Whether the one signed in holds one: :attr:`holds_key`."""
+        self._require(Action.MANAGE_USERS)
+        with self._transaction() as db, db.begin():
+            return chart_keys.key_givers(db) if keyring.has_chart_key(db) else []
+
+    @property
+    def holds_key(self) -> bool:
+        return self.access.chart_key is not None
 
     # --- settings ------------------------------------------------------------------------
     def idle_lock_minutes(self) -> int:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from needlelog.db import keyring, records, seals
+from needlelog.db import keyholders, keyring, records, seals
 from needlelog.db.chart_key import (
     KeyWrapping,
     WrongKey,
@@ -57,10 +58,40 @@ def make_chart_key(db: Session, access: Access, at: datetime) -> None:
     records.append_audit(db, access.entry(at, AuditAction.CHART_KEY_MADE, detail=detail))
 
 
+def key_givers(db: Session) -> list[str]:
+    """The user names of the active administrators who hold a copy of the chart key: who can give an account one
+    (by setting its password)."""
+    return [
+        row.username
+        for row in db.scalars(select(ClinicianRow).where(ClinicianRow.active).order_by(ClinicianRow.username))
+        if Role.ADMIN in row.roles and keyring.wrapping_of(db, row.id) is not None
+    ]
+
+
+def givers_words(givers: list[str]) -> str:
+    if not givers:
+        return "an administrator who holds it (or use the recovery key: `needlelog recover`)"
+    return f"{', '.join(givers)} (who hold{'s' if len(givers) == 1 else ''} it)"
+
+
+def refuse_taking_a_copy(db: Session, access: Access, row: ClinicianRow) -> None:
+    """A password set by an administrator without a copy of the key cannot wrap it: it would leave ``row`` without
+    the copy it holds (or held: db/keyholders.py), and on an encrypted chart unable to open it at all. Refused,
+    saying who can set it; an account that never held a copy may be given a password (it stays without one)."""
+    if access.chart_key is not None or not keyring.has_chart_key(db):
+        return
+    if row.id in keyholders.keyholders(db):
+        raise PermissionDenied(
+            f"You hold no copy of the chart key, so a password you set would take {row.username}'s copy away: "
+            f"ask {givers_words(key_givers(db))} to set it."
+        )
+
+
 def give_key(db: Session, access: Access, account_id: int, password: str, cost: KeyWrapping, at: datetime) -> None:
     """A password was set for ``account_id``: wrap the chart key for it (the first account's makes the key).
-    Set by someone who does not hold the key (the command line on a chart with a key), the account keeps no
-    copy until an administrator sets its password again: its old copy opened with the old password."""
+    Set by someone who does not hold the key (an administrator without a copy, on a chart upgraded from before
+    it), the account gets no copy: it never held one (:func:`refuse_taking_a_copy`) and gets one at the next
+    password an administrator who holds the key sets."""
     if not keyring.has_chart_key(db):
         make_chart_key(db, access, at)
     if access.chart_key is None:

@@ -44,15 +44,37 @@ def recovery_text(recovery_key: str, location: str, at: datetime) -> str:
     )
 
 
-def without_key_words(names: Sequence[str]) -> str:
+def without_key_words(names: Sequence[str], givers: Sequence[str] = (), *, holds_key: bool = True) -> str:
     """What an administrator is told of the accounts that hold no copy of the chart key (after an upgrade: every
-    account but theirs), in the Users window and beside the recovery key; empty when there are none."""
+    account but theirs), in the Users window and beside the recovery key; empty when there are none. ``givers``:
+    the administrators who hold a copy (only they give one, by setting a password); ``holds_key``: whether the
+    one reading does."""
     if not names:
         return ""
     who = ", ".join(names)
+    said = f"{who} {'has' if len(names) == 1 else 'have'} no key to the chart yet and can keep charting meanwhile: "
+    holders = f"{', '.join(givers)} hold{'s' if len(givers) == 1 else ''} it" if givers else ""
+    if holds_key:
+        return (
+            said
+            + "each gets its key at the next password an administrator sets for it in Users"
+            + (f" ({holders})." if holders else ".")
+        )
+    return said + (
+        "you hold no copy yourself, so a password you set gives none; an administrator who holds it"
+        + (f" ({holders})" if holders else "")
+        + " gives each its key by setting its password in Users."
+    )
+
+
+def password_set_words(username: str, holds_key: bool, givers: Sequence[str]) -> str:
+    """What the Users window says once a password is set: by an administrator without a copy, none was given."""
+    if holds_key:
+        return f"New password set for {username}: they sign in with it from now on."
+    by = ", ".join(givers) if givers else "an administrator who holds it"
     return (
-        f"{who} {'has' if len(names) == 1 else 'have'} no key to the chart yet and can keep charting meanwhile: "
-        "each gets its key at the next password an administrator sets for it in Users."
+        f"New password set for {username}: they sign in with it from now on, still without a copy of the chart key "
+        f"(you hold none to give): {by} can give one by setting their password."
     )
 
 

@@ -28,7 +28,7 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.domain.model import Clinician
 from needlelog.domain.vocab import Role
 from needlelog.services.store import Services
-from needlelog.ui.dialogs.recovery_key import without_key_words
+from needlelog.ui.dialogs.recovery_key import password_set_words, without_key_words
 from needlelog.ui.models.paged import PagedTableModel
 from needlelog.ui.widgets.common import fixed_columns, named
 from needlelog.ui.widgets.forms import (
@@ -289,9 +289,11 @@ class UsersDialog(QDialog):
     def reload(self, keep: int | None = None) -> None:
         self.general.clear()
         waiting: list[str] = []
+        givers: list[str] = []
         try:
             self.accounts = self.services.accounts.users()
             waiting = self.services.accounts.without_key()
+            givers = self.services.accounts.key_givers() if waiting else []
         except NeedlelogError as exc:
             self.general.setText(str(exc))
             self.accounts = []
@@ -300,7 +302,7 @@ class UsersDialog(QDialog):
         active = sum(1 for account in self.accounts if account.active)
         self.count.setText(
             f"{counted(len(self.accounts), 'account')}, {active:,} active."
-            + (f" {without_key_words(waiting)}" if waiting else "")
+            + (f" {without_key_words(waiting, givers, holds_key=self.services.accounts.holds_key)}" if waiting else "")
             + (f" {NOT_ENCRYPTED_YET}" if waiting and self.services.file_key is None else "")
         )
         row = next((i for i, a in enumerate(self.accounts) if a.id == keep and keep is not None), -1)
@@ -389,4 +391,9 @@ class UsersDialog(QDialog):
             self.password_errors.show(exc)
             return
         self.password_button.setChecked(False)  # hides and clears the two fields
-        self.edit_status.setText(f"New password set for {account.username}: they sign in with it from now on.")
+        accounts = self.services.accounts
+        try:
+            givers = [] if accounts.holds_key else accounts.key_givers()
+        except NeedlelogError:
+            givers = []  # the password is set; only the names of who can give a copy are left out
+        self.edit_status.setText(password_set_words(account.username, accounts.holds_key, givers))
