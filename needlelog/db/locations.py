@@ -11,7 +11,8 @@ NFS mount is refused like the folder itself. What is recognised:
   OneDrive (and "OneDrive - Contoso Physio"), Google Drive ("My Drive"), iCloud Drive (macOS
   ``Library/Mobile Documents``), every provider under macOS ``Library/CloudStorage``, Box, Nextcloud, ownCloud,
   Synology Drive, pCloud, MEGA, Seafile, Tresorit, Sync.com, Yandex.Disk;
-- Windows UNC paths (``\\\\server\\share``) and mapped network drives (the drive type Windows reports);
+- Windows UNC paths (``\\\\server\\share``) and mapped network drives (the drive type Windows reports), after
+  following links and junctions (``\\\\?\\`` prefixes read as the path they name);
 - macOS network volumes (smbfs, afpfs, nfs, webdav under ``/Volumes``, from ``mount``);
 - Linux network file systems and FUSE mounts (``/proc/self/mounts``; ``fuseblk``, a local disk's NTFS, is
   local).
@@ -152,14 +153,10 @@ def shared_location(
 ) -> str | None:
     """Why ``path`` cannot hold a SQLite chart (in words, without the advice), or None for a local disk."""
     text = os.fspath(path)
+    if platform == "win32":
+        return _windows_location(path, drive_type, resolve or _resolved_on_windows)
     if text.startswith(("\\\\", "//")):
         return "is on a network share"
-    if platform == "win32":
-        windows = PureWindowsPath(text)
-        if drive_type(windows) == DRIVE_REMOTE:
-            return f"is on a mapped network drive ({windows.drive})"
-        folder = sync_folder(windows)
-        return None if folder is None else f"is in a cloud-sync folder ({folder})"
     real = (resolve or _resolved)(path)
     shown = "" if real == path else f" (it leads to {real})"
     fs_type = macos_mount_type(real, mount_output) if platform == "darwin" else linux_mount_type(real, mounts)
@@ -169,6 +166,39 @@ def shared_location(
         return f"is on a FUSE mount ({fs_type}), which may be a network or sync drive{shown}"
     folder = sync_folder(real) or sync_folder(path)
     return None if folder is None else f"is in a cloud-sync folder ({folder}){shown}"
+
+
+def plain_windows_path(text: str) -> PureWindowsPath:
+    """A Windows path without its extended-length prefix, as a person reads it: ``\\\\?\\C:\\x`` is ``C:\\x`` and
+    ``\\\\?\\UNC\\server\\share`` is ``\\\\server\\share`` (what resolving a link or junction may return)."""
+    for prefix, instead in (("\\\\?\\UNC\\", "\\\\"), ("\\\\.\\UNC\\", "\\\\"), ("\\\\?\\", ""), ("\\\\.\\", "")):
+        if text[: len(prefix)].upper() == prefix.upper():
+            return PureWindowsPath(instead + text[len(prefix) :])
+    return PureWindowsPath(text)
+
+
+def _windows_location(
+    path: Path, drive_type: Callable[[PureWindowsPath], int | None], resolve: Callable[[Path], Path]
+) -> str | None:
+    """The Windows branch: judged on the path the links and junctions lead to (a junction on the desktop into a
+    OneDrive folder, a link onto a share or a mapped drive), and on the path as typed."""
+    typed = plain_windows_path(os.fspath(path))
+    real = plain_windows_path(os.fspath(resolve(path)))
+    shown = "" if str(real).lower() == str(typed).lower() else f" (it leads to {real})"
+    for where in (real, typed):
+        if str(where).startswith(("\\\\", "//")):
+            return f"is on a network share{shown}"
+        if where.drive and drive_type(where) == DRIVE_REMOTE:
+            return f"is on a mapped network drive ({where.drive}){shown}"
+    folder = sync_folder(real) or sync_folder(typed)
+    return None if folder is None else f"is in a cloud-sync folder ({folder}){shown}"
+
+
+def _resolved_on_windows(path: Path) -> Path:
+    """Links and junctions followed (``Path.resolve`` does both on Windows, Python 3.10 on); elsewhere (a test of
+    this branch on another system) the path as typed."""
+    running_on: str = sys.platform
+    return _resolved(path) if running_on == "win32" else path
 
 
 def _resolved(path: Path) -> Path:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path, PureWindowsPath
 
 import pytest
 
 from needlelog.db.engine import refuse_shared_location
-from needlelog.db.locations import DRIVE_REMOTE, shared_location
+from needlelog.db.locations import DRIVE_REMOTE, plain_windows_path, shared_location
 from needlelog.domain.errors import StorageError
 
 SYNC_FOLDERS = [
@@ -168,3 +169,58 @@ def test_ordinary_folders_named_like_a_sync_client_elsewhere_are_accepted() -> N
         assert shared_location(Path(path), platform="linux", mounts=[], resolve=lambda p: p) is None, path
     for path in ("/home/ana/Box/chart.sqlite", "/home/ana/Sync/clinic/chart.sqlite", "/Users/ana/MEGA/c.sqlite"):
         assert shared_location(Path(path), platform="linux", mounts=[], resolve=lambda p: p) is not None, path
+
+
+def windows_drives(path: PureWindowsPath) -> int:
+    return DRIVE_REMOTE if path.drive.upper() == "Z:" else 3  # Z: is mapped to a share; 3, a fixed local disk
+
+
+def leads_to(target: str) -> Callable[[Path], Path]:
+    """What Windows' own resolution (Path.resolve: GetFinalPathNameByHandle) would return for a link or junction:
+    the path as that call gives it, extended prefix and all. The branch's logic runs here on any system."""
+    return lambda _path: Path(target)
+
+
+WINDOWS_LINKS = [
+    # a junction on the desktop into the OneDrive folder
+    (
+        "C:\\Users\\ana\\Desktop\\Clinic",
+        "\\\\?\\C:\\Users\\ana\\OneDrive - Contoso Physio\\Clinic",
+        "cloud-sync folder",
+    ),
+    # a symbolic link into Dropbox, resolved without the prefix
+    ("D:\\needlelog", "C:\\Users\\ana\\Dropbox (Personal)\\needlelog", "cloud-sync folder (Dropbox (Personal))"),
+    # a symbolic link onto a share: Windows returns it as \\?\UNC\server\share
+    ("C:\\ProgramData\\needlelog", "\\\\?\\UNC\\nas\\clinic\\needlelog", "network share"),
+    # a link onto a mapped drive
+    ("C:\\needlelog", "Z:\\clinic\\needlelog", "mapped network drive (Z:)"),
+]
+
+
+@pytest.mark.parametrize(("typed", "target", "words"), WINDOWS_LINKS)
+def test_windows_links_and_junctions_are_followed_before_the_checks(typed: str, target: str, words: str) -> None:
+    chart = f"{typed}\\chart.sqlite"
+    why = shared_location(
+        Path(chart), platform="win32", drive_type=windows_drives, resolve=leads_to(f"{target}\\chart.sqlite")
+    )
+    assert why is not None and words in why, why
+    shown = target.replace("\\\\?\\UNC\\", "\\\\").replace("\\\\?\\", "")
+    assert f"(it leads to {shown}\\chart.sqlite)" in why
+
+
+def test_windows_paths_that_lead_to_a_local_disk_are_accepted_whatever_their_prefix() -> None:
+    local = "\\\\?\\C:\\ProgramData\\needlelog\\chart.sqlite"
+    assert plain_windows_path(local) == PureWindowsPath("C:\\ProgramData\\needlelog\\chart.sqlite")
+    assert shared_location(Path(local), platform="win32", drive_type=windows_drives, resolve=leads_to(local)) is None
+    link = Path("C:\\Users\\ana\\Desktop\\chart-here")
+    accepted = shared_location(link, platform="win32", drive_type=windows_drives, resolve=leads_to("D:\\clinic\\x"))
+    assert accepted is None
+    # a link whose target cannot be resolved is judged as typed: a typed share or sync folder is still refused
+    typed = Path("C:\\Users\\ana\\OneDrive\\chart.sqlite")
+    assert "OneDrive" in (
+        shared_location(typed, platform="win32", drive_type=windows_drives, resolve=lambda p: p) or ""
+    )
+    unc = Path("\\\\?\\UNC\\nas\\clinic\\chart.sqlite")
+    assert "network share" in (
+        shared_location(unc, platform="win32", drive_type=windows_drives, resolve=lambda p: p) or ""
+    )
