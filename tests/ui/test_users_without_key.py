@@ -36,7 +36,8 @@ def test_the_users_window_says_who_can_give_a_copy_and_what_a_password_set_witho
             dialog.set_password_button.click()
 
         choose("dwhitford")
-        assert "would take dwhitford's copy away: ask dwhitford (who holds it) to set it" in dialog.password_general.text()
+        refused = dialog.password_general.text()
+        assert "would take dwhitford's copy away: ask dwhitford (who holds it) to set it" in refused
         choose("rsandhu")  # their own: they never held a copy
         assert dialog.edit_status.text() == (
             "New password set for rsandhu: they sign in with it from now on, still without a copy of the chart key "
