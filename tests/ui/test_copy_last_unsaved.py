@@ -41,7 +41,10 @@ class Chart:
         self.clinician = self.services.accounts.add_user(dana, PASSWORD)
         self.services.accounts.login(dana.username, PASSWORD)
         self.patient = self.services.patients.create(
-            make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana Whitford"))
+            # Dated the day before: the earlier visit, two hours ago, is yesterday in the first two hours of a day.
+            make_patient(
+                "C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana Whitford")
+            )
         )
         earlier = self.services.sessions.new_draft(
             self.patient.id or 0, self.clinician.id or 0, datetime.now().astimezone() - timedelta(hours=2)
