@@ -32,7 +32,8 @@ def test_a_version_set_back_and_a_session_removed_are_named(server_chart: Server
     chart = open_chart(server_chart.url, hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     try:
         me = chart.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
-        patient = chart.patients.create(make_patient(consent=Consent(date.today(), ConsentMethod.WRITTEN, "D")))
+        consent = Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "D")  # an hour ago at 00:30
+        patient = chart.patients.create(make_patient(consent=consent))
         draft = chart.sessions.new_draft(patient.id or 0, me.id or 0, chart.clock() - timedelta(hours=1))
         saved = chart.sessions.save_draft(replace(draft, notes="first"))
         chart.sessions.save_draft(replace(saved, notes="second"))
