@@ -71,13 +71,14 @@ def chart_file(args: argparse.Namespace, command: str) -> Path:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from needlelog.cli_key import file_key, keys_for
+    from needlelog.cli_key import access_for, file_key, keys_for
     from needlelog.services.backups import take_backup
 
     chart = chart_file(args, "backup")
     folder = _home(args.to) if args.to is not None else None
-    key = file_key(keys_for(chart, args.user))
-    info = take_backup(chart, folder, reason="needlelog backup (command line)", key=key)
+    keys = keys_for(chart, args.user)
+    reason = "needlelog backup (command line)" if keys is None else f"needlelog backup (command line, {args.user})"
+    info = take_backup(chart, folder, reason=reason, key=file_key(keys), access=access_for(keys))
     if info is None:
         from needlelog.services.backups import backup_folder
 
@@ -88,7 +89,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from needlelog.cli_key import file_key, keys_for
+    from needlelog.cli_key import access_for, file_key, keys_for
     from needlelog.services.backups import backup_folder, restore
 
     chart = chart_file(args, "restore")
@@ -96,8 +97,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     if not backup.exists() and len(backup.parts) == 1 and (backup_folder(chart) / backup).exists():
         backup = backup_folder(chart) / backup  # a copy's name, as `check` or the folder listing shows it
     # An encrypted backup opens with the keys in its own side file (the accounts as they were when it was taken).
-    key = file_key(keys_for(chart, args.user, recovery=True, keys_from=backup))
-    result = restore(chart, backup, key=key)
+    keys = keys_for(chart, args.user, recovery=True, keys_from=backup)
+    result = restore(chart, backup, key=file_key(keys), access=access_for(keys))
     taken = f"taken {_when(result.taken_at)}, " if result.taken_at is not None else ""
     upgraded = f", upgraded from schema {result.migrated_from}" if result.migrated_from else ""
     kept = f"; the chart before is kept as {result.aside}" if result.aside is not None else ""

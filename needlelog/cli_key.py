@@ -16,9 +16,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from needlelog.cli import UsageError
 from needlelog.cli_auth import PASSWORD_VARIABLE, RECOVERY_VARIABLE, _secret
+
+if TYPE_CHECKING:
+    from needlelog.services.base import Access
 
 ENCRYPTED = "this chart is encrypted: give --user"
 USER_HELP = "the account whose password opens an encrypted chart (password: $NEEDLELOG_PASSWORD or a prompt)"
@@ -60,6 +64,18 @@ def keys_for(
         chart_key = keyfile.chart_key_from_recovery(source, recovery_key)
         return ChartKeys(chart_key, cipher.file_key(chart_key), None, None)
     raise UsageError(ENCRYPTED)
+
+
+def access_for(keys: ChartKeys | None) -> Access | None:
+    """Who acts for a command that writes its own audit row (backup, restore): the system, as before, holding
+    the chart key when the command opened an encrypted chart, so that the row is sealed as it is written."""
+    if keys is None:
+        return None
+    from needlelog.services.base import Access
+
+    access = Access()
+    access.chart_key = keys.chart_key
+    return access
 
 
 def file_key(keys: ChartKeys | None) -> bytes | None:

@@ -25,7 +25,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from needlelog import paths
-from needlelog.db import cipher, health, records
+from needlelog.db import cipher, health, records, seals
 from needlelog.domain.access import AuditAction
 from needlelog.domain.backup_schedule import copies_to_remove
 from needlelog.domain.errors import NeedlelogError, StorageError
@@ -174,6 +174,7 @@ def take_backup(
     try:
         if chart.stat().st_size == 0:
             raise StorageError(f"{chart} holds no needlelog chart yet; there is nothing to back up.")
+        _refuse_without_its_key(chart, key)
         owner_only_folder(folder)
         if _unchanged_since_newest(chart, folder, key):
             return None
@@ -187,6 +188,15 @@ def take_backup(
     _audit(chart, info, reason, access or Access(), now, key)
     thin_backups(folder, chart, keep=info.path, identity=identity, key=key)
     return info
+
+
+def _refuse_without_its_key(chart: Path, key: bytes | None) -> None:
+    """An encrypted chart is copied only with its own key: without one, or with another, it would be called
+    damaged (SQLCipher says "file is not a database" to both)."""
+    if key is None and cipher.has_keys(chart):
+        raise StorageError(f"{chart.name} is encrypted: its backup needs the key of an account signed in.")
+    if key is not None and cipher.is_encrypted(chart):
+        cipher.raise_if_wrong_key(chart, key)
 
 
 def _unchanged_since_newest(chart: Path, folder: Path, key: bytes | None) -> bool:
@@ -238,6 +248,8 @@ def _audit(chart: Path, info: BackupInfo, reason: str, access: Access, now: date
         engine = cipher.chart_engine(chart, key)
         try:
             with Session(engine) as db, db.begin():
+                if access.seal_key is not None:  # sealed by the one acting when they hold the chart key
+                    db.info[seals.SEAL_KEY] = access.seal_key
                 records.append_audit(db, access.entry(now, AuditAction.BACKUP, detail=detail))
         finally:
             engine.dispose()

@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from needlelog.db import cipher, health, migrate, records
+from needlelog.db import cipher, health, migrate, records, seals
 from needlelog.db.page_check import EarlyPageCheck
 from needlelog.domain.access import AuditAction
 from needlelog.domain.errors import NeedlelogError, StorageError
@@ -235,6 +235,8 @@ def _prepare(
 def _write_audit(engine: Engine, access: Access, now: datetime, detail: str) -> None:
     try:
         with Session(engine) as db, db.begin():
+            if access.seal_key is not None:  # sealed by the one acting when they hold the chart key
+                db.info[seals.SEAL_KEY] = access.seal_key
             records.append_audit(db, access.entry(now, AuditAction.RESTORE, detail=detail))
     except Exception as exc:
         failure = storage_failure(exc)

@@ -116,6 +116,25 @@ def test_restore_with_user_and_damage_found_by_check(chart: Path, tmp_path: Path
     assert again.returncode == 0, again.stderr
 
 
+def test_restore_with_the_recovery_key_when_every_password_is_lost(
+    chart: Path, tmp_path: Path, encrypted_seeded: tuple[Path, bytes, str]
+) -> None:
+    home = tmp_path / "home"
+    taken = needlelog("backup", "--db", str(chart), "--user", "admin", home=home, NEEDLELOG_PASSWORD=ADMIN_PASSWORD)
+    assert taken.returncode == 0, taken.stderr
+    copy = next((tmp_path / "clinic-backups").glob("clinic-*.sqlite"))
+    chart.unlink()  # lost, with every password
+    refused = needlelog("restore", "--db", str(chart), copy.name, home=home, NEEDLELOG_RECOVERY_KEY="not-the-key")
+    assert refused.returncode == 2 and "recovery key" in said(refused).lower()
+    restored = needlelog(
+        "restore", "--db", str(chart), copy.name, home=home, NEEDLELOG_RECOVERY_KEY=encrypted_seeded[2]
+    )
+    assert restored.returncode == 0, restored.stderr
+    assert unreadable_without_key(chart) and cipher.side_file(chart).is_file()
+    with_key = needlelog("check", "--db", str(chart), home=home, NEEDLELOG_RECOVERY_KEY=encrypted_seeded[2])
+    assert with_key.returncode == 0 and "encrypted; seals verified" in said(with_key), with_key.stderr
+
+
 PG_URL = os.environ.get("NEEDLELOG_TEST_PG_URL")
 
 

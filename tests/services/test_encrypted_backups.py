@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from needlelog.db import cipher, health, migrate, protections
+from needlelog.db import cipher, health, migrate, page_check, protections
 from needlelog.db.page_check import EarlyPageCheck, PageCheck
 from needlelog.domain.errors import StorageError
 from needlelog.services.backups import (
@@ -227,3 +227,28 @@ def test_plain_backups_are_encrypted_in_place_once_the_chart_is(plain_seeded: Pa
     add_patient(chart, key, "LATER")
     second = take_backup(chart, clock=clock, key=key)
     assert second is not None and cipher.is_encrypted(second.path) and count(second.path, key, "patient") == 4
+
+
+def test_an_encrypted_chart_is_not_backed_up_without_its_key_nor_with_another(
+    encrypted: tuple[Path, bytes], clock: FakeClock
+) -> None:
+    chart, _key = encrypted
+    with pytest.raises(StorageError, match="is encrypted: its backup needs the key"):
+        take_backup(chart, clock=clock)
+    with pytest.raises(cipher.WrongKeyError, match="does not open with this key"):
+        take_backup(chart, clock=clock, key=random_file_key())
+    assert not list(chart.parent.glob("chart-backups/*.sqlite"))
+
+
+def test_start_up_finds_an_encrypted_chart_cut_short_without_a_whole_page_check(
+    encrypted: tuple[Path, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the deferral size the program's start reads no page check before the window (issue 14): for an
+    encrypted chart the page count is read through SQLCipher, its header being encrypted too."""
+    chart, key = encrypted
+    monkeypatch.setattr(page_check, "DEFER_ABOVE", 0)  # this small chart counts as a large one
+    assert health.examine_from(chart, pages=False, key=key)[0] == []
+    with chart.open("r+b") as handle:
+        handle.truncate(chart.stat().st_size - 3 * cipher.PAGE_SIZE)
+    problems = health.examine_from(chart, pages=False, key=key)[0]
+    assert problems and "the file is damaged" in problems[0]
