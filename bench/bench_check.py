@@ -8,8 +8,9 @@ the audit chain, every signed note's fingerprint recomputed on every core, every
 key the account's password unwraps), read only: the chart is left unchanged. The floor, measured in the same
 run and interleaved with it: the same checks SQLite does (``integrity_check``, ``foreign_key_check``), and the
 same rows (every session, site, trigger point, adverse event and outcome of a signed note, every audit row and
-seal) read by plain ``sqlite3`` in one process, each row hashed with SHA-256 and each sealed row's values MACed
-with HMAC-SHA256: what any check of these records must at least cost, without a line of the program.
+seal) read by plain ``sqlite3`` (SQLCipher's, keyed as the program keys it, on an encrypted chart) in one
+process, each row hashed with SHA-256 and each sealed row's values MACed with HMAC-SHA256: what any check of
+these records must at least cost, without a line of the program.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sqlite3
 import sys
 import time
 from contextlib import closing
@@ -41,7 +41,7 @@ CHILDREN = (
 def floor(chart: Path) -> float:
     """The floor's wall seconds (see the module's text)."""
     started = time.perf_counter()
-    with closing(sqlite3.connect(f"file:{chart}?mode=ro", uri=True)) as conn:
+    with closing(common.connect(chart, readonly=True)) as conn:  # sqlite3, or SQLCipher as the program keys it
         conn.execute("PRAGMA integrity_check").fetchall()
         conn.execute("PRAGMA foreign_key_check").fetchall()
         last = 0
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs of each (default 3, 1 with --quick)")
     args = parser.parse_args()
     runs = args.runs or (1 if args.quick else 3)
-    with closing(sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)) as conn:
+    with closing(common.connect(args.db, readonly=True)) as conn:
         notes = conn.execute("SELECT count(*) FROM treatment_session WHERE status = 'signed'").fetchone()[0]
         audit = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     load_before = os.getloadavg()[0]

@@ -89,7 +89,10 @@ _AUTHOR = {  # who wrote a record (signed it, for a note)
     FOLLOW_UP: FollowUpRow.author_id,
     LATE_REPORT: LateReportRow.reported_by_id,
 }
-_WITHOUT_KEY_ANYWAY = (AuditAction.LOGIN_FAILED, AuditAction.LOCKED)
+# Audit rows written outside a signed-in use case, whoever they name: a sign-in that failed (before a password
+# opened anything), and the backup and restore engines' own connections (the window's backup thread, the command
+# line, the step that encrypts a chart after its backup).
+_WITHOUT_KEY_ANYWAY = (AuditAction.LOGIN_FAILED, AuditAction.LOCKED, AuditAction.BACKUP, AuditAction.RESTORE)
 _VISIT = {
     NOTE: SessionRow.id,
     AMENDMENT: AmendmentRow.session_id,
@@ -262,8 +265,9 @@ def seal_audit_tail(db: Session) -> None:
 
 def _written_without_key(db: Session) -> ColumnElement[bool]:
     """The audit rows after the head that an account without the key may have written: those of an account that
-    never held a copy, and a failed or locked sign-in of any (written before a password opens anything). Any
-    other row in the name of an account that holds the key was not written by it: it is left unsealed, and named."""
+    never held a copy, and of any account a failed or locked sign-in, a backup or a restore (written outside a
+    signed-in use case). Any other row in the name of an account that holds the key was not written by it: it is
+    left unsealed, and named."""
     holders = keyholders.holder_names(db)
     if not holders:
         return true()
