@@ -145,6 +145,10 @@ def _checked_location(path: Path) -> Path:
             raise StorageError(f"The folder {shown(path.parent)} does not exist.")
         if path.is_dir():
             raise StorageError(f"{shown(path)} is a folder, not a database file.")
+        if path.exists() and not path.is_file():
+            # /dev/null, a pipe, a socket: SQLite would "open" some of them, and making one owner-only would take
+            # it from every other program on the PC (a PostgreSQL server cannot start without /dev/null).
+            raise StorageError(f"{shown(path)} is a device or a pipe, not a database file; give a file's path.")
     except OSError as exc:
         raise StorageError(describe_os_error(path, exc)) from None
     return path
@@ -172,7 +176,10 @@ def _owner_only(path: Path) -> None:
         return
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
-            mode = stat.S_IMODE(candidate.stat().st_mode) if candidate.exists() else 0
+            found = candidate.stat() if candidate.exists() else None
+            if found is None or not stat.S_ISREG(found.st_mode):
+                continue  # only the chart's own files: never a device or a pipe
+            mode = stat.S_IMODE(found.st_mode)
             if mode & 0o077:  # taken from the group and others, never given: a read-only chart stays read-only
                 candidate.chmod(mode & 0o700)
         except OSError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import stat
@@ -77,6 +78,26 @@ def test_a_missing_folder_and_a_missing_file_are_named(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="There is no database at"):
         open_engine(tmp_path / "absent.sqlite", create=False)
     assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_a_device_or_a_pipe_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """/dev/null taken for a chart once left it owner-only (the program ran as root): a PostgreSQL server on the
+    same PC could then not start. Neither a device nor a pipe is a chart, and neither is touched."""
+    before = os.stat(os.devnull).st_mode
+    with pytest.raises(StorageError, match=r"is a device or a pipe, not a database file"):
+        open_engine(Path(os.devnull))
+    assert os.stat(os.devnull).st_mode == before
+    pipe = tmp_path / "chart.sqlite"
+    os.mkfifo(pipe, 0o666)
+    with pytest.raises(StorageError, match=r"chart.sqlite is a device or a pipe"):
+        open_engine(pipe)
+    assert stat.S_IMODE(pipe.stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 MOUNTS = [
