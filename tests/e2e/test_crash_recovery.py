@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from needlelog.domain.model import Clinic, Clinician, Consent
@@ -66,7 +66,9 @@ def test_a_killed_program_reopens_the_draft_with_what_was_typed(tmp_path: Path) 
     chart = open_chart(db)
     chart.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     chart.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford"))
-    chart.patients.create(make_patient("C1", consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana")))
+    chart.patients.create(
+        make_patient("C1", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana"))
+    )
     chart.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEEDLELOG_HOME": str(tmp_path / "home")}
     program = subprocess.Popen(

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,7 +86,9 @@ def make_chart(path: Path) -> None:
     chart = open_chart(path)
     chart.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     chart.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", authorised_to_needle=True))
-    chart.patients.create(make_patient("C1", consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana")))
+    chart.patients.create(
+        make_patient("C1", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana"))
+    )
     chart.close()
 
 

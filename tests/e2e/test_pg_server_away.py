@@ -13,7 +13,7 @@ import socket
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,9 @@ def link() -> Iterator[ServerLink]:
 def open_editor(qtbot: QtBot, services: Services) -> SessionEditor:
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
-    patient = services.patients.create(make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D")))
+    patient = services.patients.create(
+        make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "D"))
+    )
     window = MainWindow(services, clinician)
     qtbot.addWidget(window)
     window.show()
@@ -96,7 +98,7 @@ def test_a_kept_draft_is_saved_at_the_next_start_unless_it_was_saved_elsewhere(t
     try:
         clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
         patient = services.patients.create(
-            make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D"))
+            make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "D"))
         )
         draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
         full = _signable(draft, "Zoë <b>&amp; 李")
@@ -131,7 +133,7 @@ def test_the_next_sign_in_saves_what_was_kept_and_says_so(tmp_path: Path) -> Non
     try:
         clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
         patient = services.patients.create(
-            make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D"))
+            make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "D"))
         )
         draft = services.sessions.new_draft(patient.id or 0, clinician.id or 0)
         assert save_kept_drafts(services) == ""  # nothing kept: nothing said

@@ -4,7 +4,7 @@ when the focus moves on, and never takes the focus, moves the cursor or drops wh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,9 @@ def chart(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
     services = open_chart(tmp_path / "room1.sqlite", hasher=TEST_HASHER, wrapping=TEST_WRAPPING)
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
-    patient = services.patients.create(make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "D")))
+    patient = services.patients.create(
+        make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "D"))
+    )
     yield services, clinician, patient
     services.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ def room(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient, Path]]:
     patient = services.patients.create(
         make_patient(
             "C778",
-            consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana Whitford"),
+            consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana Whitford"),
             screening=Screening(frozenset({Precaution.RECENT_SURGERY}), BodyRegion.SHOULDER),
         )
     )

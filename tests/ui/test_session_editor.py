@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ def chart(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient, Path]]
     services.clinic.save_clinic(Clinic(name="Bow River Physiotherapy"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
     patient = services.patients.create(
-        make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana Whitford"))
+        make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana Whitford"))
     )
     yield services, clinician, patient, path
     services.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import subprocess
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,7 +155,7 @@ def room(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
     services.clinic.save_clinic(Clinic("Bow River Physiotherapy", "12 Centre Ave W", "403-555-0142"))
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
     patient = services.patients.create(
-        make_patient("C777", consent=Consent(date.today(), ConsentMethod.WRITTEN, "Dana Whitford"))
+        make_patient("C777", consent=Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana Whitford"))
     )
     yield services, clinician, patient
     services.close()

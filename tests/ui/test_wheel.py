@@ -8,7 +8,7 @@ value stays as it was, and the page behind still scrolls. A field the person cli
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,7 @@ def clinic(tmp_path: Path) -> Iterator[tuple[Services, Clinician, Patient]]:
     services.accounts.add_user(MANAGER, PASSWORD)
     clinician = services.clinic.add_clinician(Clinician("Dana Whitford", "dwhitford", "PT", "PT-04417"))
     services.accounts.set_password(clinician.id or 0, PASSWORD)
-    consent = Consent(date.today(), ConsentMethod.WRITTEN, "Dana Whitford")
+    consent = Consent(date.today() - timedelta(days=1), ConsentMethod.WRITTEN, "Dana Whitford")
     patient = services.patients.create(make_patient("C888", consent=consent))
     yield services, clinician, patient
     services.close()
