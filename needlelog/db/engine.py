@@ -271,7 +271,7 @@ def describe_open_failure(url: URL, exc: DatabaseError) -> str:
     path = sqlite_path(url)
     original = str(getattr(exc, "orig", exc))
     if path is not None and ("not a database" in original or "malformed" in original):
-        return f"{shown(path)} is not a needlelog database (SQLite says: {original})."
+        return not_a_chart(path, f"SQLite says: {original}")
     if isinstance(exc, OperationalError) and path is None:
         return f"Cannot reach the database server at {url.render_as_string(hide_password=True)}: {original.strip()}"
     if path is not None:
@@ -280,6 +280,24 @@ def describe_open_failure(url: URL, exc: DatabaseError) -> str:
             return known
     where = shown(path) if path is not None else url.render_as_string(hide_password=True)
     return f"Cannot open the database {where}: {original.strip()}"
+
+
+def not_a_chart(path: Path, why: str) -> str:
+    """Why ``path`` is refused as a chart, in words; a file that may be an encrypted chart whose file of keys was
+    left behind (copied without it) is told where that file belongs (``cipher.side_file``'s name)."""
+    keys = path.with_name(path.name + ".keys")
+    try:
+        with path.open("rb") as handle:
+            plain = handle.read(16) in (b"", b"SQLite format 3\x00")
+        lost = not plain and not keys.exists()
+    except OSError:
+        lost = False
+    if lost:
+        return (
+            f"{shown(path)} is not a needlelog database, or it is an encrypted chart whose file of keys "
+            f"{keys.name} is not beside it: copy that file back beside it (each backup has its own)."
+        )
+    return f"{shown(path)} is not a needlelog database ({why})."
 
 
 def sqlite_errors() -> tuple[type[Exception], ...]:

@@ -25,7 +25,15 @@ from needlelog.db import (
     server,
 )
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping, seal_key
-from needlelog.db.engine import is_read_only, open_engine, refuse_writes, resolve_target, shown, sqlite_path
+from needlelog.db.engine import (
+    is_read_only,
+    not_a_chart,
+    open_engine,
+    refuse_writes,
+    resolve_target,
+    shown,
+    sqlite_path,
+)
 from needlelog.domain.errors import StorageError
 from needlelog.services import chart_keys
 from needlelog.services.access import AccountService
@@ -257,7 +265,7 @@ def check_database(
         raise StorageError(f"There is no database at {path}.")
     key = health.key_for(path, key)
     if key is None and not health.is_sqlite_file(path):
-        raise StorageError(f"{path} is not a needlelog database (it is not a SQLite file).")
+        raise StorageError(not_a_chart(path, "it is not a SQLite file"))
     problems, revision = health.examine(path, thorough=True, key=key)
     if progress is not None:  # said once done: nothing is said while it waits for a chart another program holds
         progress("pages: every page, reference and the audit chain read")

@@ -82,3 +82,24 @@ def test_recover_opens_an_encrypted_chart_with_the_recovery_key(encrypted: tuple
     assert len(keyfile.file_key_for(chart, "admin", "a-brand-new-password")) == 32  # the file of keys in step
     with pytest.raises(keyfile.PermissionDenied):
         keyfile.file_key_for(chart, "admin", PASSWORD)
+
+
+def test_an_encrypted_chart_copied_without_its_file_of_keys_is_told_where_that_file_belongs(
+    encrypted: tuple[Path, str], tmp_path: Path
+) -> None:
+    chart, _ = encrypted
+    alone = tmp_path / "copied" / chart.name
+    alone.parent.mkdir()
+    alone.write_bytes(chart.read_bytes())  # the chart's file only, as someone copying it by hand might
+    said = f"or it is an encrypted chart whose file of keys {chart.name}.keys is not beside it"
+    assert said in one_line(export(alone, tmp_path / "notes", "--user", "kpatel", password=PASSWORD))
+    checked = subprocess.run(
+        [sys.executable, "-m", "needlelog", "check", "--db", str(alone)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert said in one_line(checked)
+    assert not (tmp_path / "notes").exists()
