@@ -234,21 +234,30 @@ def seal_row(db: Session, kind: str, row_id: int) -> None:
     if key is not None:
         _insert(db, key, kind, _rows(db, kind, _id_column(kind) == row_id))
         if kind == AUDIT:
-            seal_audit_tail(db)
+            seal_audit_tail(db, just_sealed=row_id)
 
 
-def seal_audit_tail(db: Session) -> None:
-    """Seal the audit rows after the sealed head (those written without the key, and the newest), then the head."""
+def seal_audit_tail(db: Session, just_sealed: int | None = None) -> None:
+    """Seal the audit rows after the sealed head (those written without the key, and the newest), then the head.
+
+    ``just_sealed``: the audit row the caller has just written and sealed with the key. When it is the only row
+    after the head (every write of a signed-in key holder, one after another), nothing can be waiting: no account
+    without the key wrote since the head. The search for what waits is then skipped (about twenty queries, 4 ms of
+    a draft's save on a chart with a key, issue 14)."""
     key = key_of(db)
     if key is None:
         return
     chain = db.get(ChainSealRow, 1)
     start = chain.head_id if chain is not None else 0
-    for kind in RECORDS:  # what accounts without the key wrote since the head, before the head moves past it
-        pending = waiting(db, kind, start) if chain is not None else []
-        if pending:
-            _insert(db, key, kind, _rows(db, kind, _id_column(kind).in_(pending)))
-    _seal_unsealed(db, key, AUDIT, (AuditRow.id > start) & _written_without_key(db) if chain is not None else true())
+    after = db.scalars(select(AuditRow.id).where(AuditRow.id > start).order_by(AuditRow.id).limit(2)).all()
+    if chain is None or just_sealed is None or list(after) != [just_sealed]:
+        for kind in RECORDS:  # what accounts without the key wrote since the head, before the head moves past it
+            pending = waiting(db, kind, start) if chain is not None else []
+            if pending:
+                _insert(db, key, kind, _rows(db, kind, _id_column(kind).in_(pending)))
+        _seal_unsealed(
+            db, key, AUDIT, (AuditRow.id > start) & _written_without_key(db) if chain is not None else true()
+        )
     keyholders.mark_keyholders(db, key)
     head = db.execute(select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)).first()
     if head is None:
