@@ -90,13 +90,17 @@ class LoginDialog(QDialog):
         """The chart is open: its clinic's name, its running timers, and a sign-in that was waiting for it."""
         self.services = services
         self._show_clinic(clinic_name)
+        if self.opener is None:  # an encrypted chart is opened at Enter, by the sign-in going on: no dock to show
+            self._show_timers(services)
+        if self._waiting:
+            self._waiting = False
+            self.sign_in()
+
+    def _show_timers(self, services: Services) -> None:
         self.timers = self._timers(services)
         layout = self.layout()
         assert layout is not None
         layout.addWidget(self.timers)
-        if self._waiting:
-            self._waiting = False
-            self.sign_in()
 
     def _timers(self, services: Services) -> TimerDock:
         from needlelog.ui.widgets.timer_dock import TimerDock  # with the chart: the domain's model comes with it
@@ -136,6 +140,8 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _refused(self, why: str) -> None:
+        if self.services is not None and self.timers is None:  # the encrypted chart opened, the sign-in refused
+            self._show_timers(self.services)
         self.message.setText(why)
         self.message.show()
         self.password.clear()
