@@ -61,13 +61,24 @@ def fresh_database(server_url: str, prefix: str = "needlelog_t") -> Iterator[Ser
     try:
         yield chart
     finally:
-        with admin.connect() as conn:
-            for role in chart.roles:  # a member may end the role's connections, which FORCE does
-                conn.execute(text(f'GRANT "{role}" TO CURRENT_USER'))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            for role in chart.roles:
-                conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-        admin.dispose()
+        try:
+            with admin.connect() as conn:
+                # A member may end the role's connections, which FORCE does: the logins made for the chart, and
+                # whoever else is still connected to it (a program's backend still ending after its process did).
+                connected = conn.execute(
+                    text(
+                        "SELECT DISTINCT a.usename FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename"
+                        " WHERE a.datname = :name AND a.usename <> current_user AND NOT r.rolsuper"
+                    ),
+                    {"name": name},
+                ).scalars()
+                for role in sorted(set(chart.roles) | set(connected)):
+                    conn.execute(text(f'GRANT "{role}" TO CURRENT_USER'))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                for role in chart.roles:
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+        finally:
+            admin.dispose()  # even when the drop failed: a connection left open fails a later test at its collection
 
 
 class ServerLink:
