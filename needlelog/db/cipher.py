@@ -150,6 +150,11 @@ def open_encrypted(path: Path, key: bytes) -> Engine:
     # per thread, fails a use case that writes its audit row while its read snapshot is open).
     engine = create_engine(encrypted_url(path, key), poolclass=QueuePool, connect_args={"check_same_thread": False})
     _configure_sqlite(engine, path)
+    return _opened(engine, path, key)
+
+
+def _opened(engine: Engine, path: Path, key: bytes) -> Engine:
+    """``engine`` once its first connection read the schema; a wrong key or a damaged first page said in words."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
@@ -282,13 +287,4 @@ def chart_engine(path: Path, key: bytes | None, *, read_only: bool = False) -> E
     quiet_sqlcipher()
     engine = create_engine(read_only_url(path, key))
     _configure_sqlite(engine, path, read_only=True)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-    except Exception as exc:
-        engine.dispose()
-        if "not a database" in str(exc):
-            raise_if_wrong_key(path, key)
-            raise StorageError(damaged_first_page_words(path)) from None
-        raise
-    return engine
+    return _opened(engine, path, key)

@@ -57,17 +57,23 @@ def test_the_file_is_owner_only_and_holds_no_secret(keyed: tuple[bytes, str], db
     assert not list(db_path.parent.glob("*.partial"))
 
 
-def test_wrong_unknown_and_copyless_names_get_the_same_words_after_the_same_work(
-    keyed: tuple[bytes, str], db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[int] = []
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry for each Argon2id derivation made from now on."""
+    counted_calls: list[int] = []
     real = chart_key.hash_secret_raw
 
     def counted(*args: object, **kwargs: object) -> bytes:
-        calls.append(1)
+        counted_calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(chart_key, "hash_secret_raw", counted)
+    return counted_calls
+
+
+def test_wrong_unknown_and_copyless_names_get_the_same_words_after_the_same_work(
+    keyed: tuple[bytes, str], db_path: Path, calls: list[int]
+) -> None:
     costs = {}
     for who, password in (("admin", "not-the-password"), ("nobody", "whatever-it-is"), ("dwhitford", "nope-nope")):
         calls.clear()
@@ -133,16 +139,8 @@ def test_a_missing_or_changed_file_is_said_in_words(db_path: Path) -> None:
 
 
 def test_the_sign_in_window_spends_the_same_argon2_work_on_any_wrong_name(
-    keyed: tuple[bytes, str], db_path: Path, monkeypatch: pytest.MonkeyPatch
+    keyed: tuple[bytes, str], db_path: Path, calls: list[int]
 ) -> None:
-    calls: list[int] = []
-    real = chart_key.hash_secret_raw
-
-    def counted(*args: object, **kwargs: object) -> bytes:
-        calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(chart_key, "hash_secret_raw", counted)
     costs = {}
     for who in ("nobody-at-all", "admin", "dwhitford"):
         calls.clear()
