@@ -11,8 +11,10 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QWidget
 
+    from needlelog.db.argon2_memory import WorkingMemory
     from needlelog.db.page_check import EarlyPageCheck, PageCheck
     from needlelog.services.base import Clock
+    from needlelog.services.encryption import Unlocked
     from needlelog.services.store import Services
     from needlelog.services.workspace import OpenDrafts
     from needlelog.ui.main_window import MainWindow
@@ -172,6 +174,7 @@ class ChartOpening:
         self.page_check: PageCheck | None = None
         self.damage_found: list[str] | None = None  # by the page check, once the window was up
         self.damage_key: bytes | None = None  # the damaged chart's file key, when it is encrypted
+        self.memory: WorkingMemory | None = None  # the encrypted chart's sign-in's Argon2id memory, until it is done
 
     def open(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -226,18 +229,29 @@ class ChartOpening:
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(0, _load_the_cipher)
+        QTimer.singleShot(0, self._make_working_memory)
         self._while_the_person_types()
         return True
 
-    def open_with_password(self, username: str, password: str) -> bytes:
+    def _make_working_memory(self) -> None:
+        """The 19 MiB the sign-in's two Argon2id derivations work in, mapped now rather than at Enter
+        (``needlelog/db/argon2_memory.py``); given back once the main window is up."""
+        from needlelog.db.argon2_memory import WorkingMemory
+
+        if self.memory is None and self.services is None:
+            self.memory = WorkingMemory.make()
+
+    def open_with_password(self, username: str, password: str) -> Unlocked:
         """The encrypted chart opened with the key ``username``'s password unwraps (a wrong one is counted, and
-        audited once the chart opens), then given to the sign-in window; returns that chart key."""
+        audited once the chart opens), then given to the sign-in window; returns that chart key, and the password
+        hash checked meanwhile."""
         from PySide6.QtWidgets import QApplication
 
         from needlelog.domain.errors import StorageError
         from needlelog.services import encryption
 
-        chart_key = encryption.unlock(self.target, username, password)
+        unlocked = encryption.unlock_for_sign_in(self.target, username, password, memory=self.memory)
+        chart_key = unlocked.chart_key
         # The damaged-chart check, with the key: header, schema and audit trail; the pages once the window is up.
         ended = recover_damaged_chart(self.target, pages=False, key=encryption.file_key_of(chart_key))
         if ended is not None:
@@ -247,7 +261,7 @@ class ChartOpening:
         services = encryption.open_unlocked(self.target, chart_key)
         self.services = services
         self.flow.attach(services)
-        return chart_key
+        return unlocked
 
     def encrypt(self, services: Services) -> Services:
         """The plain chart's file encrypted when its key holder is signed in (or the first administrator was just
@@ -271,6 +285,7 @@ class ChartOpening:
         """The main window is painted (issue 14: nothing it does not need comes before that): its automatic
         backups start, and, after the program's first sign-in, the whole file's page check, in its thread."""
         window.auto_backup.start()  # after changes, once quiet, and daily (ui/window/backup_timer.py)
+        self._give_back_working_memory()  # the sign-in is done: its password check has answered
         chart = chart_file(self.target)
         if self.page_check is not None or self.services is None or chart is None or not chart.is_file():
             return
@@ -297,7 +312,13 @@ class ChartOpening:
         )
         close_on_damage(self.flow.window)
 
+    def _give_back_working_memory(self) -> None:
+        memory, self.memory = self.memory, None
+        if memory is not None:
+            memory.close()
+
     def close(self) -> None:
+        self._give_back_working_memory()
         if self.services is not None:
             self.services.close()
 

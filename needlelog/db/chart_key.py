@@ -15,6 +15,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -25,6 +26,9 @@ NONCE_BYTES = 12
 SALT_BYTES = 16
 RECOVERY_BYTES = 20  # 160 random bits: 32 letters and digits of base32, in groups of four
 SEAL_INFO = b"needlelog seal key v1"
+
+if TYPE_CHECKING:
+    from needlelog.db.argon2_memory import WorkingMemory
 
 
 @dataclass(frozen=True)
@@ -69,22 +73,21 @@ def seal_key(chart_key: bytes) -> bytes:
     return hkdf(chart_key, SEAL_INFO)
 
 
-def _password_key(password: str, kdf: str) -> bytes:
+def _password_key(password: str, kdf: str, memory: WorkingMemory | None = None) -> bytes:
+    """The wrapping key ``password`` derives at ``kdf``; in ``memory`` when it is given and free (the sign-in's:
+    :mod:`needlelog.db.argon2_memory`), the same key."""
     try:
         name, params, salt_hex = kdf.split("$")
         values = dict(part.split("=") for part in params.split(","))
         salt = bytes.fromhex(salt_hex)
         if name != "argon2id":
             raise ValueError(name)
-        return hash_secret_raw(
-            password.encode("utf-8"),
-            salt,
-            time_cost=int(values["t"]),
-            memory_cost=int(values["m"]),
-            parallelism=int(values["p"]),
-            hash_len=KEY_BYTES,
-            type=Type.ID,
-        )
+        cost = {"time_cost": int(values["t"]), "memory_cost": int(values["m"]), "parallelism": int(values["p"])}
+        secret = password.encode("utf-8")
+        derived = memory.raw(secret, salt, hash_len=KEY_BYTES, **cost) if memory is not None else None
+        if derived is not None:
+            return derived
+        return hash_secret_raw(secret, salt, hash_len=KEY_BYTES, type=Type.ID, **cost)
     except (ValueError, KeyError) as exc:
         raise WrongKey("the wrapping's key derivation is not one this program knows") from exc
 
@@ -134,8 +137,8 @@ def wrap_for_password(chart_key: bytes, password: str, account_id: int, cost: Ke
     return Wrapped(kdf, nonce, wrapped)
 
 
-def unwrap_with_password(stored: Wrapped, password: str, account_id: int) -> bytes:
-    return _open(_password_key(password, stored.kdf), stored.nonce, stored.wrapped, account_about(account_id))
+def unwrap_with_password(stored: Wrapped, password: str, account_id: int, memory: WorkingMemory | None = None) -> bytes:
+    return _open(_password_key(password, stored.kdf, memory), stored.nonce, stored.wrapped, account_about(account_id))
 
 
 def new_recovery_key() -> str:

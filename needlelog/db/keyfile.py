@@ -3,9 +3,14 @@
 An encrypted chart cannot be read before its key, so the wrappings the chart's ``key_wrapping`` table holds are
 kept beside it too, in a plain owner-only (0600) JSON file: for each active account its user name, its id (the
 wrapping's associated data), the Argon2id parameters and salt, the nonce and the ciphertext, and the recovery
-key's copy. No secret is in it in the clear: each copy opens only with its account's password (AES-GCM proves
-it) or the recovery key. The file is rewritten from the table, atomically (a temporary file, fsync, rename),
-after each use case that changes a wrapping or who is active commits (:func:`write_from_chart`).
+key's copy, and each account's password hash as the chart holds it (issue 14: the sign-in checks the password
+against it on one core while the copy opens on the other). No secret is in it in the clear: each copy opens only
+with its account's password (AES-GCM proves it) or the recovery key, and the hash is Argon2id at the copy's own
+cost, so that someone guessing passwords with the file learns nothing the copy did not already let them test.
+The hash only saves time: the sign-in takes it as checked only when it is the very hash the opened chart holds
+for that account (``AccountService.login``), and checks the chart's own otherwise. The file is rewritten from the
+table, atomically (a temporary file, fsync, rename), after each use case that changes a wrapping or who is active
+commits (:func:`write_from_chart`).
 
 It also counts the wrong passwords given before the chart could be opened (the chart is closed then): five lock
 the account for five minutes, as in the chart, and each is written to the chart's audit trail by the next
@@ -21,10 +26,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from needlelog.domain.access import FAILED_LOGINS_BEFORE_LOCK, LOGIN_LOCK
 from needlelog.domain.errors import PermissionDenied, StorageError
+
+if TYPE_CHECKING:
+    from needlelog.db.argon2_memory import WorkingMemory
 
 SUFFIX = ".keys"
 VERSION = 1
@@ -46,6 +54,10 @@ class AccountCopy:
     kdf: str
     nonce: str
     wrapped: str
+    # The account's password hash as the chart holds it, so that the sign-in checks the password against it while
+    # the copy is being opened, on the other core (services/encryption.py: unlock_for_sign_in); "" when not
+    # known (a file written before it was kept). Not part of the copy: a hash made again does not change it.
+    password_hash: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,14 @@ def _from_json(data: dict[str, Any]) -> SideFile:
     if data.get("version") != VERSION:
         raise ValueError("version")
     accounts = [
-        AccountCopy(str(a["username"]), int(a["account_id"]), str(a["kdf"]), str(a["nonce"]), str(a["wrapped"]))
+        AccountCopy(
+            str(a["username"]),
+            int(a["account_id"]),
+            str(a["kdf"]),
+            str(a["nonce"]),
+            str(a["wrapped"]),
+            str(a.get("password_hash") or ""),
+        )
         for a in data.get("accounts", [])
     ]
     rec = data.get("recovery")
@@ -163,27 +182,29 @@ def chart_key_from_recovery(chart: Path, recovery: str) -> bytes:
         ) from None
 
 
-def _unwrap(side: SideFile, username: str, password: str) -> bytes:
+def _unwrap(side: SideFile, username: str, password: str, memory: WorkingMemory | None = None) -> bytes:
     from needlelog.db.chart_key import Wrapped, WrongKey, unwrap_with_password
 
     copy = side.copy_of(username)
     if copy is None:
-        _decoy(side, password)
+        _decoy(side, password, memory)
         raise PermissionDenied(WRONG_LOGIN)
     try:
-        return unwrap_with_password(Wrapped(copy.kdf, copy.nonce, copy.wrapped), password, copy.account_id)
+        stored = Wrapped(copy.kdf, copy.nonce, copy.wrapped)
+        return unwrap_with_password(stored, password, copy.account_id, memory)
     except WrongKey:
         raise PermissionDenied(WRONG_LOGIN) from None
 
 
-def _decoy(side: SideFile, password: str) -> None:
-    """One Argon2id derivation at the cost the chart's copies use, and a copy that does not open."""
+def _decoy(side: SideFile, password: str, memory: WorkingMemory | None = None) -> None:
+    """One Argon2id derivation at the cost the chart's copies use (in the same memory as theirs), and a copy that
+    does not open."""
     from needlelog.db.chart_key import KEY_WRAPPING, Wrapped, WrongKey, unwrap_with_password
 
     kdf = side.accounts[0].kdf.rsplit("$", 1)[0] if side.accounts else f"argon2id${_params(KEY_WRAPPING)}"
     decoy = Wrapped(f"{kdf}${secrets.token_hex(16)}", secrets.token_hex(12), secrets.token_hex(48))
     with contextlib.suppress(WrongKey):
-        unwrap_with_password(decoy, password, 0)
+        unwrap_with_password(decoy, password, 0, memory)
 
 
 def _params(cost: Any) -> str:
@@ -193,23 +214,24 @@ def _params(cost: Any) -> str:
 # --- the sign-in window before the chart opens ------------------------------------------------
 
 
-def sign_in_key(chart: Path, username: str, password: str, now: datetime) -> bytes:
+def sign_in_key(chart: Path, username: str, password: str, now: datetime, memory: WorkingMemory | None = None) -> bytes:
     """The chart key for the sign-in window, before the chart can be opened: a locked account is refused, a
     wrong password counted (five lock the account for five minutes) and kept for the chart's audit trail;
-    the right one clears the count. The words and the Argon2id work are those of the chart's own sign-in."""
+    the right one clears the count. The words and the Argon2id work are those of the chart's own sign-in, done
+    in ``memory`` when it is given (:mod:`needlelog.db.argon2_memory`), for every name alike."""
     side = read(chart)
     name = username.strip().lower()
     copy = side.copy_of(name)
     until = side.failures.get(name, (0, None))[1]
     if copy is not None and until is not None and until > now:
-        _decoy(side, password)
+        _decoy(side, password, memory)
         _keep_failure(chart, side, UnauditedFailure(copy.username, now, "locked", "account locked"))
         raise PermissionDenied(
             f"This account is locked after {FAILED_LOGINS_BEFORE_LOCK} failed logins; "
             f"try again at {until.astimezone().strftime('%H:%M')}."
         )
     try:
-        key = _unwrap(side, name, password)
+        key = _unwrap(side, name, password, memory)
     except PermissionDenied:
         raise PermissionDenied(_count_failure(chart, side, copy, username, now)) from None
     if name in side.failures:
@@ -297,7 +319,11 @@ def write_from_chart(chart: Path, db: Any) -> None:
         if wrapping.clinician_id is None:
             recovery = (wrapping.kdf, wrapping.nonce, wrapping.wrapped)
         elif account is not None and account.active and account.password_hash:
-            accounts.append(AccountCopy(account.username, account.id, wrapping.kdf, wrapping.nonce, wrapping.wrapped))
+            accounts.append(
+                AccountCopy(
+                    account.username, account.id, wrapping.kdf, wrapping.nonce, wrapping.wrapped, account.password_hash
+                )
+            )
     write_copies(chart, accounts, recovery)
 
 

@@ -6,6 +6,8 @@ shared with every other service of the chart.
 
 from __future__ import annotations
 
+import hmac
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from needlelog.db import keyfile, keyring, records
 from needlelog.db import repositories as repo
+from needlelog.db.argon2_memory import WorkingMemory
 from needlelog.db.chart_key import KEY_WRAPPING, KeyWrapping
 from needlelog.db.engine import sqlite_path
 from needlelog.db.models import ClinicianRow
@@ -131,12 +134,16 @@ class AccountService(UseCases):
         self._verify(self._decoy, password)
 
     def _verify(self, stored: str, password: str) -> bool:
-        if not stored or bad_character(password) is not None:  # no password is set with one (argon2 cannot hash it)
-            return False
-        try:
-            return self._hasher.verify(stored, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        return verify_password(self._hasher, stored, password)
+
+    def _checked(self, stored: str, password: str, check: PasswordCheck | None) -> bool:
+        """``password`` is the one ``stored`` was made from: checked against this very hash meanwhile, since the
+        encrypted chart's copy of its key opened (:class:`PasswordCheck`), or checked now."""
+        if check is not None and stored and hmac.compare_digest(stored.encode("utf-8"), check.stored.encode("utf-8")):
+            answer = check.wait()
+            if answer is not None:
+                return answer
+        return self._verify(stored, password)
 
     # --- first start ---------------------------------------------------------------------
     def needs_admin(self) -> bool:
@@ -154,9 +161,23 @@ class AccountService(UseCases):
         return self._add(account, password, audit_detail="first administrator created")
 
     # --- signing in and out --------------------------------------------------------------
-    def login(self, username: str, password: str, chart_key: bytes | None = None) -> Clinician:
+    def login(
+        self, username: str, password: str, chart_key: bytes | None = None, check: PasswordCheck | None = None
+    ) -> Clinician:
         """The account, now signed in; :class:`PermissionDenied` in words otherwise (and audited). ``chart_key``:
-        the key this password already unwrapped from an encrypted chart's file of keys (not derived again)."""
+        the key this password already unwrapped from an encrypted chart's file of keys (not derived again);
+        ``check``: the same password being checked meanwhile against the hash that file holds, whose answer is
+        taken only when it is the hash the chart holds for the account (the file is then brought up to date when
+        it is not)."""
+        account, stored = self._login(username, password, chart_key, check)
+        if chart_key is not None and (check.stored if check is not None else "") != stored:
+            self.keep_side_file()  # the file of keys had no hash of this account, or an older one
+        return account
+
+    def _login(
+        self, username: str, password: str, chart_key: bytes | None, check: PasswordCheck | None
+    ) -> tuple[Clinician, str]:
+        """The account signed in and its password hash as now stored; :class:`PermissionDenied` otherwise."""
         now = self._clock()
         with self._transaction() as db, db.begin():
             # A user name no database can store names no account (and cannot be written to the audit as typed).
@@ -177,7 +198,7 @@ class AccountService(UseCases):
                 failure = (
                     f"This account is locked after {FAILED_LOGINS_BEFORE_LOCK} failed logins; try again at {until}."
                 )
-            elif not self._verify(row.password_hash, password):
+            elif not self._checked(row.password_hash, password, check):
                 failure = self._failed(db, row, now)
             else:
                 account = repo.clinician_from_row(row)
@@ -185,7 +206,7 @@ class AccountService(UseCases):
                 self.access.recovery_key_to_show = None  # shown only where it was made (the first start, or here)
                 refused = chart_keys.key_at_sign_in(db, self.access, row, password, self._wrapping, now, chart_key)
                 if refused is None:
-                    return self._signed_in(db, row, password, account)
+                    return self._signed_in(db, row, password, account), row.password_hash
                 self.logout()
                 records.append_audit(
                     db, AuditEntry(now, row.username, _roles(row.roles), AuditAction.LOGIN_FAILED, detail="no key")
@@ -434,3 +455,60 @@ class AccountService(UseCases):
 
 def _roles(roles: frozenset[Role]) -> str:
     return ", ".join(sorted(role.value for role in roles)) or "none"
+
+
+def verify_password(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    """``password`` is the one the Argon2id hash ``stored`` was made from (at the parameters stored in it)."""
+    if not stored or bad_character(password) is not None:  # no password is set with one (argon2 cannot hash it)
+        return False
+    try:
+        return hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class PasswordCheck:
+    """A password checked against a stored hash in a thread of its own (issue 14).
+
+    An encrypted chart's sign-in derives twice with Argon2id: once to open the account's copy of the chart key,
+    once to check the password against the account's hash. The second is started here as soon as the first has
+    opened the copy, with the hash the file of keys holds, and runs on the other core while the window's thread
+    opens the chart (argon2-cffi lets go of Python's lock while it hashes); :meth:`AccountService.login` takes
+    its answer only for that very hash, the one the chart holds. The two never run at once: each takes 19 MiB,
+    and together they took the program's peak memory over SPEC §9's 150 MB. Where no thread can be started the
+    check is done at :meth:`wait`, on the caller's thread."""
+
+    def __init__(self, stored: str, password: str, memory: WorkingMemory | None = None) -> None:
+        self.stored = stored
+        self._password = password
+        self._memory = memory  # the sign-in's working memory, free once the copy is open (db/argon2_memory.py)
+        self._result: bool | None = None
+        self._answered = threading.Event()
+        self._thread: threading.Thread | None = threading.Thread(target=self._run, name="needlelog-password")
+        try:
+            self._thread.start()
+        except RuntimeError:
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            checked = None
+            if self._memory is not None and bad_character(self._password) is None:
+                checked = self._memory.verify(self.stored, self._password)
+            if checked is None:  # not a hash that memory checks, or it is not free: argon2-cffi's own check
+                checked = verify_password(PasswordHasher(), self.stored, self._password)
+            self._result = checked
+        finally:
+            self._answered.set()  # a check that failed to run answers None: the sign-in checks again itself
+            if self._memory is not None:
+                # The sign-in's last derivation: its memory goes back, while the window's thread goes on.
+                self._memory.close()
+
+    def wait(self) -> bool | None:
+        """Whether the password is the one :attr:`stored` was made from, once checked; None when the check
+        could not run (the caller checks it itself)."""
+        if self._thread is None:
+            self._run()
+        else:
+            self._answered.wait()
+        return self._result

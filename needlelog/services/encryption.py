@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from needlelog.db import keyfile, keyring
+from needlelog.db.argon2_memory import WorkingMemory
 from needlelog.db.cipher import encrypt_copy, file_key
 from needlelog.db.engine import shown, sqlite_path
 from needlelog.domain.errors import NeedlelogError, StorageError
+from needlelog.services.access import PasswordCheck
 from needlelog.services.base import Access, Clock, utc_now
 from needlelog.services.store import Services, encrypted_chart, open_chart
 
@@ -41,6 +44,33 @@ def unlock(target: str | os.PathLike[str], username: str, password: str, clock: 
     refused, a wrong password counted (five lock the account) and kept for the audit trail; :class:`PermissionDenied`
     in the sign-in's own words."""
     return keyfile.sign_in_key(chart_file(target), username, password, clock())
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What the sign-in window's Enter gave on an encrypted chart: the chart key the password unwrapped, and the
+    same password being checked meanwhile against the account's hash in the file of keys (None when the file
+    holds none), for :meth:`AccountService.login`."""
+
+    chart_key: bytes
+    check: PasswordCheck | None
+
+
+def unlock_for_sign_in(
+    target: str | os.PathLike[str],
+    username: str,
+    password: str,
+    clock: Clock = utc_now,
+    memory: WorkingMemory | None = None,
+) -> Unlocked:
+    """:func:`unlock`, then the password's check against the account's hash started on the other core
+    (:class:`PasswordCheck`), to run while the chart is opened (issue 14); both derivations in ``memory``, the
+    sign-in's working memory, when it is given (:mod:`needlelog.db.argon2_memory`)."""
+    path = chart_file(target)
+    chart_key = keyfile.sign_in_key(path, username, password, clock(), memory)
+    copy = keyfile.read(path).copy_of(username)
+    stored = copy.password_hash if copy is not None else ""
+    return Unlocked(chart_key, PasswordCheck(stored, password, memory) if stored else None)
 
 
 def open_unlocked(

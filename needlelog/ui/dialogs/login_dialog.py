@@ -21,6 +21,7 @@ from needlelog.ui.widgets.naming import named
 from needlelog.ui.widgets.styles import ERROR_STYLE
 
 if TYPE_CHECKING:  # the sign-in window is on screen before the chart, and its storage library, is loaded
+    from needlelog.services.encryption import Unlocked
     from needlelog.services.store import Services
     from needlelog.ui.widgets.timer_dock import TimerDock
 
@@ -43,7 +44,7 @@ class LoginDialog(QDialog):
         self._waiting = False  # Sign in pressed before the chart was open
         # An encrypted chart opens only with a password: called with the name and password typed, it opens the
         # chart (attaching it here) and returns the chart key they unwrapped (composition root: ChartOpening).
-        self.opener: Callable[[str, str], bytes] | None = None
+        self.opener: Callable[[str, str], Unlocked] | None = None
         self.setObjectName("loginDialog")
         self.setAccessibleName("Sign in")
         layout = QVBoxLayout(self)
@@ -113,7 +114,7 @@ class LoginDialog(QDialog):
         timers.setVisible(bool(timers.timers))
         return timers
 
-    def open_with_password(self, opener: Callable[[str, str], bytes]) -> None:
+    def open_with_password(self, opener: Callable[[str, str], Unlocked]) -> None:
         """The chart is encrypted: it is opened at Enter, with the name and password typed (and a sign-in that
         was waiting for the chart goes on now)."""
         self.opener = opener
@@ -122,10 +123,10 @@ class LoginDialog(QDialog):
             self.sign_in()
 
     def sign_in(self) -> None:
-        chart_key = None
+        unlocked = None
         if self.services is None and self.opener is not None:
             try:  # the encrypted chart opens with this password (counted and audited when wrong)
-                chart_key = self.opener(self.username.text(), self.password.text())
+                unlocked = self.opener(self.username.text(), self.password.text())
             except NeedlelogError as exc:
                 self._refused(str(exc))
                 return
@@ -133,7 +134,12 @@ class LoginDialog(QDialog):
             self._waiting = True
             return
         try:
-            self.services.accounts.login(self.username.text(), self.password.text(), chart_key)
+            if unlocked is None:
+                self.services.accounts.login(self.username.text(), self.password.text())
+            else:  # the password unwrapped the chart key, and is being checked against its hash meanwhile
+                self.services.accounts.login(
+                    self.username.text(), self.password.text(), unlocked.chart_key, unlocked.check
+                )
         except NeedlelogError as exc:
             self._refused(str(exc))
             return

@@ -59,14 +59,16 @@ class WheelGuard(QObject):
     """The application's event filter: unfocused fields hand the wheel on; fields never take focus by wheel."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(watched, GUARDED):  # nearly every event: answered before Qt's event type is read
+            return False
         kind = event.type()
-        if kind == QEvent.Type.Wheel and isinstance(watched, GUARDED) and not holds_focus(watched):
+        if kind == QEvent.Type.Wheel and not holds_focus(watched):
             assert isinstance(event, QWheelEvent)
             pass_on(watched, event)
             event.accept()  # handled here: Qt neither gives it to the field nor sends it on a second time
             return True
         wheel_focus = Qt.FocusPolicy.WheelFocus
-        if kind == QEvent.Type.Polish and isinstance(watched, GUARDED) and watched.focusPolicy() == wheel_focus:
+        if kind == QEvent.Type.Polish and watched.focusPolicy() == wheel_focus:
             watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return False
 

@@ -18,6 +18,7 @@ from needlelog.domain.errors import NeedlelogError
 from needlelog.ui.dialogs.login_dialog import FirstAdminDialog, LoginDialog
 
 if TYPE_CHECKING:  # loaded once someone signs in: the sign-in window shows before the chart and the main window
+    from needlelog.services.encryption import Unlocked
     from needlelog.services.store import Services
     from needlelog.services.workspace import OpenDrafts
     from needlelog.ui.main_window import MainWindow
@@ -51,7 +52,7 @@ class SignInFlow(QObject):
         self._retired: list[QWidget] = []
         # The composition root's (app.py): an encrypted chart opened with the password typed; and the chart's
         # file encrypted once its key holder is signed in (the services of the chart as it is then).
-        self.opener: Callable[[str, str], bytes] | None = None
+        self.opener: Callable[[str, str], Unlocked] | None = None
         self.encrypt: Callable[[Services], Services] = lambda services: services
         self.not_encrypted: Callable[[Services], str] = lambda services: ""  # why not, told to an administrator
         self.encryption_problem: str | None = None  # the file's encryption failed (it stays plain), in words
@@ -77,7 +78,7 @@ class SignInFlow(QObject):
             clinic = services.clinic.clinic_or_none()
             self.dialog.attach(services, clinic.name if clinic else "")
 
-    def open_with_password(self, opener: Callable[[str, str], bytes]) -> None:
+    def open_with_password(self, opener: Callable[[str, str], Unlocked]) -> None:
         """The chart is encrypted: the sign-in window opens it with the password typed (:meth:`attach` follows)."""
         self.opener = opener
         if isinstance(self.dialog, LoginDialog):
