@@ -183,6 +183,21 @@ def rewrite_performance(text: str) -> None:
     PERFORMANCE.write_text(doc, encoding="utf-8")
 
 
+def _without_folders(arguments: list[str]) -> list[str]:
+    """The command as the table prints it: a file given (``--keep``, ``--chart``) by its name alone, not where this
+    machine keeps it."""
+    shown: list[str] = []
+    for argument in arguments:
+        option, equals, value = argument.partition("=")
+        if equals and option in ("--keep", "--chart"):
+            shown.append(f"{option}={Path(value).name}")
+        elif shown and shown[-1] in ("--keep", "--chart"):
+            shown.append(Path(argument).name)
+        else:
+            shown.append(argument)
+    return shown
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=500_000)
@@ -197,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.patients < 1:
         parser.error("--sessions and --patients must be at least 1")
-    command = "bench/run_all.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "bench/run_all.py " + " ".join(_without_folders(argv if argv is not None else sys.argv[1:]))
     before = common.machine()
     print(
         f"machine: nproc {before['nproc']}, load {before['load']}, Python {before['python']}, "
