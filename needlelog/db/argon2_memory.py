@@ -8,12 +8,13 @@ each, and the composition root has every block that large mapped on its own and 
 derivation first took 4,864 page faults, each page zeroed by the system: 29 ms a derivation here instead of 17.
 :class:`WorkingMemory` maps the 19 MiB once, before Enter, and lends them to one derivation at a time through
 Argon2's own allocation callbacks (``argon2_context.allocate_cbk``); Argon2 wipes them at the end of each, as it
-wipes its own. The memory is given back once the sign-in is done (:meth:`WorkingMemory.close`).
+wipes its own. The memory is given back once the sign-in's check is done (:meth:`WorkingMemory.close`).
 
 Only what this module can do exactly as argon2-cffi does is done here: a raw Argon2id hash, and the check of an
-Argon2id (version 19) hash string, whose parameters argon2-cffi reads. Anything else, a derivation larger than the
-memory, one asked for while another holds it, or a system where the callbacks cannot be made, answers None, and
-the caller derives with argon2-cffi as before. Nothing is ever weaker or different: the same function, the same
+Argon2id (version 19) hash string written exactly as argon2-cffi writes one. Anything else (another type or version,
+another spelling of the string, parameters out of Argon2's range, a derivation larger than the memory, one asked
+for while another holds it, or a system where the callbacks cannot be made) answers None, and the caller derives
+with argon2-cffi as before. Nothing is ever weaker or different: the same function, the same
 parameters, the same result, in memory that is already there.
 """
 
@@ -32,7 +33,7 @@ from argon2.low_level import core
 SIGN_IN_KIB = 19 * 1024  # the sign-in's two derivations: chart_key.KEY_WRAPPING and access.PASSWORD_HASHING
 _ARGON2_OK = 0
 _VERSION = 19
-_PAGE = 4096
+_LIMIT = 2**32  # Argon2's parameters are 32-bit
 
 
 class WorkingMemory:
@@ -67,6 +68,8 @@ class WorkingMemory:
     ) -> bytes | None:
         """argon2-cffi's ``hash_secret_raw(..., type=Type.ID)`` (version 19), derived in this memory; None when it
         cannot be (too large, busy, closed): the caller derives it with argon2-cffi."""
+        if not all(1 <= value < _LIMIT for value in (time_cost, memory_cost, parallelism, hash_len)):
+            return None  # argon2-cffi refuses these in its own words
         if memory_cost * 1024 > self.size or not self._lock.acquire(blocking=False):
             return None
         try:
@@ -81,8 +84,9 @@ class WorkingMemory:
     ) -> bytes | None:
         ffi = self._ffi
         out = ffi.new("uint8_t[]", hash_len)
-        password = ffi.new("uint8_t[]", secret)
-        salted = ffi.new("uint8_t[]", salt)
+        # The password and the salt are read where they are (no copy left behind): Argon2 is told not to clear them.
+        password = ffi.from_buffer("uint8_t[]", secret) if secret else ffi.NULL
+        salted = ffi.from_buffer("uint8_t[]", salt)
         context = ffi.new(
             "argon2_context *",
             {
@@ -112,8 +116,9 @@ class WorkingMemory:
 
     def verify(self, encoded: str, password: str) -> bool | None:
         """Whether ``password`` is the one the Argon2id hash string ``encoded`` was made from, checked in this
-        memory as argon2-cffi's ``PasswordHasher.verify`` checks it; None when it cannot be here (another type or
-        version of Argon2, a string argon2-cffi would not read, too large, busy, closed)."""
+        memory as argon2-cffi's ``PasswordHasher.verify`` checks it; None when it cannot be here: another type or
+        version of Argon2, a string not written exactly as argon2-cffi writes one (parameters in another order,
+        padding, leading zeros), too large, busy, closed."""
         try:
             parameters = extract_parameters(encoded)
             salt_text, hash_text = encoded.rsplit("$", 2)[1:]
@@ -121,6 +126,12 @@ class WorkingMemory:
         except (InvalidHashError, ValueError):
             return None
         if parameters.type is not Type.ID or parameters.version != _VERSION:
+            return None
+        canonical = (
+            f"$argon2id$v={_VERSION}$m={parameters.memory_cost},t={parameters.time_cost},p={parameters.parallelism}"
+            f"${_b64(salt)}${_b64(wanted)}"
+        )
+        if encoded != canonical:
             return None
         derived = self.raw(
             password.encode("utf-8"),
@@ -148,17 +159,22 @@ def _mapped(size: int) -> mmap.mmap:
     if populate:  # Linux: the system touches them all in one call
         anonymous = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
         return mmap.mmap(-1, size, flags=anonymous)
-    area = mmap.mmap(-1, size)
-    for offset in range(0, size, _PAGE):
+    private = getattr(mmap, "MAP_PRIVATE", 0)  # macOS and the BSDs (Python's default there is shared)
+    area = mmap.mmap(-1, size, flags=private | mmap.MAP_ANONYMOUS) if private else mmap.mmap(-1, size)
+    for offset in range(0, size, mmap.PAGESIZE):
         area[offset] = 0
     return area
 
 
 def _unpadded_b64(text: str) -> bytes:
     """The standard base64 of the PHC string format, whose padding is left out."""
-    if not text:
-        raise ValueError("empty")
+    if not text or "=" in text:
+        raise ValueError("empty or padded")
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii").rstrip("=")
 
 
 def _nothing(_memory: Any, _size: int) -> None:

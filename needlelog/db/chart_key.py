@@ -88,7 +88,7 @@ def _password_key(password: str, kdf: str, memory: WorkingMemory | None = None) 
         if derived is not None:
             return derived
         return hash_secret_raw(secret, salt, hash_len=KEY_BYTES, type=Type.ID, **cost)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, OverflowError) as exc:
         raise WrongKey("the wrapping's key derivation is not one this program knows") from exc
 
 

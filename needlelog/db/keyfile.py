@@ -23,7 +23,7 @@ import contextlib
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,37 @@ class AccountCopy:
     # the copy is being opened, on the other core (services/encryption.py: unlock_for_sign_in); "" when not
     # known (a file written before it was kept). Not part of the copy: a hash made again does not change it.
     password_hash: str = field(default="", compare=False)
+
+    def checked_beside(self) -> str:
+        """The hash the sign-in checks beside the chart's opening: this one when it costs no more than the copy
+        the password has just opened (someone who can write this file cannot make the check run for longer than
+        the opening of the copy itself did); "" otherwise, and the sign-in checks the chart's own hash itself."""
+        hashed, copied = _cost_of_hash(self.password_hash), _cost_of_copy(self.kdf)
+        if hashed is None or copied is None:
+            return ""
+        return self.password_hash if all(h <= c for h, c in zip(hashed, copied, strict=True)) else ""
+
+
+def _cost_of_hash(encoded: str) -> tuple[int, int, int] | None:
+    """(memory, passes, lanes) of an Argon2 hash string; None when it is not one."""
+    from argon2 import extract_parameters
+    from argon2.exceptions import InvalidHashError
+
+    try:
+        parameters = extract_parameters(encoded)
+    except (InvalidHashError, ValueError):
+        return None
+    return parameters.memory_cost, parameters.time_cost, parameters.parallelism
+
+
+def _cost_of_copy(kdf: str) -> tuple[int, int, int] | None:
+    """(memory, passes, lanes) of a copy's ``argon2id$m=..,t=..,p=..$salt``; None when it is not one."""
+    try:
+        name, params, _salt = kdf.split("$")
+        values = dict(part.split("=") for part in params.split(","))
+        return (int(values["m"]), int(values["t"]), int(values["p"])) if name == "argon2id" else None
+    except (ValueError, KeyError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -319,11 +350,13 @@ def write_from_chart(chart: Path, db: Any) -> None:
         if wrapping.clinician_id is None:
             recovery = (wrapping.kdf, wrapping.nonce, wrapping.wrapped)
         elif account is not None and account.active and account.password_hash:
-            accounts.append(
-                AccountCopy(
-                    account.username, account.id, wrapping.kdf, wrapping.nonce, wrapping.wrapped, account.password_hash
-                )
-            )
+            copy = AccountCopy(account.username, account.id, wrapping.kdf, wrapping.nonce, wrapping.wrapped)
+            # The hash only where it costs a guesser at least what the copy beside it does: it adds no easier way
+            # to test a password against the file (the program makes both at the same cost).
+            hashed, copied = _cost_of_hash(account.password_hash), _cost_of_copy(wrapping.kdf)
+            if hashed is not None and copied is not None and hashed[0] >= copied[0] and hashed[1] >= copied[1]:
+                copy = replace(copy, password_hash=account.password_hash)
+            accounts.append(copy)
     write_copies(chart, accounts, recovery)
 
 

@@ -69,7 +69,7 @@ def unlock_for_sign_in(
     path = chart_file(target)
     chart_key = keyfile.sign_in_key(path, username, password, clock(), memory)
     copy = keyfile.read(path).copy_of(username)
-    stored = copy.password_hash if copy is not None else ""
+    stored = copy.checked_beside() if copy is not None else ""
     return Unlocked(chart_key, PasswordCheck(stored, password, memory) if stored else None)
 
 

@@ -116,3 +116,22 @@ def test_the_sign_in_window_derives_in_it_for_every_name_alike(
     costs["right"] = (len(here), len(elsewhere))
     made.close()
     assert set(costs.values()) == {(1, 0)}, costs
+
+
+def test_a_string_not_written_as_argon2_cffi_writes_it_is_left_to_argon2_cffi(memory: WorkingMemory) -> None:
+    """argon2-cffi refuses these (or reads them its own way); the memory answers None rather than a verdict."""
+    stored = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash("x")
+    head, salt, digest = stored.rsplit("$", 2)
+    assert memory.verify(stored, "x") is True
+    variants = [
+        stored.replace("m=64,t=1,p=1", "t=1,m=64,p=1"),  # parameters in another order
+        stored.replace("v=19", "v=019"),
+        stored.replace("m=64", "m=+64"),
+        f"{head}${salt}${digest}=",  # padded
+        f"{head}${salt}=${digest}",
+        stored.replace("t=1", f"t={2**40}"),  # beyond Argon2's 32 bits: no OverflowError out of it
+        stored.replace("t=1", "t=0"),
+    ]
+    for variant in variants:
+        assert memory.verify(variant, "x") is None, variant
+    assert memory.raw(b"x", b"sixteen byte slt", hash_len=32, time_cost=2**40, memory_cost=8, parallelism=1) is None

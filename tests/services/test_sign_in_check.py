@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from needlelog.db import chart_key, keyfile
 from needlelog.db.argon2_memory import WorkingMemory
 from needlelog.domain.errors import PermissionDenied
 from needlelog.domain.model import Clinician
 from needlelog.services import access, encryption
-from needlelog.services.store import Services
+from needlelog.services.store import Services, open_chart
 from tests.conftest import TEST_HASHER, TEST_WRAPPING, FakeClock
 
 ADMIN = "front-desk-password"
@@ -132,3 +133,54 @@ def test_a_copy_and_hash_forged_for_another_password_do_not_sign_in(encrypted: P
 
 def _small() -> dict[str, int]:
     return {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def test_a_check_of_another_password_is_not_taken(encrypted: Path, clock: FakeClock) -> None:
+    """The check answers for the password it was given only: handed to a sign-in with another one, it is waited
+    for and dropped, and the chart's hash decides."""
+    unlocked = encryption.unlock_for_sign_in(encrypted, "dwhitford", DANA, clock)
+    opened = encryption.open_unlocked(encrypted, unlocked.chart_key, clock, **COSTS)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(PermissionDenied, match=r"^Wrong user name or password\.$"):
+            opened.accounts.login("dwhitford", "not-danas-at-all", unlocked.chart_key, unlocked.check)
+    finally:
+        opened.close()
+
+
+def test_a_sign_in_with_the_file_up_to_date_leaves_it_alone(encrypted: Path, clock: FakeClock) -> None:
+    """The command line signs in on every run, beside a sign-in window counting wrong passwords in the same file:
+    the file is written again only when its hash of the account is not the chart's."""
+    path = keyfile.side_path(encrypted)
+    before = (path.stat().st_ino, path.stat().st_mtime_ns, path.read_bytes())
+    opened, key = encryption.open_with_password(encrypted, "admin", ADMIN, clock, **COSTS)  # type: ignore[arg-type]
+    try:
+        opened.accounts.login("admin", ADMIN, key)  # as `needlelog export --user admin` does
+    finally:
+        opened.close()
+    assert (path.stat().st_ino, path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def test_a_hash_dearer_than_the_copy_is_checked_by_the_sign_in_itself(encrypted: Path, clock: FakeClock) -> None:
+    """Whoever can write the file cannot make the check beside the opening run longer than the copy's opening."""
+    dear = PasswordHasher(time_cost=50, memory_cost=8, parallelism=1).hash(DANA)
+    rewrite(encrypted, "dwhitford", password_hash=dear)
+    unlocked = encryption.unlock_for_sign_in(encrypted, "dwhitford", DANA, clock)
+    assert unlocked.check is None
+
+
+def test_a_hash_cheaper_than_the_copy_is_not_written_to_the_file(
+    services: Services, clinician: Clinician, db_path: Path, clock: FakeClock
+) -> None:
+    """The file never holds an easier way to test a password than the copy beside it."""
+    cheap_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    dear_wrapping = chart_key.KeyWrapping(time_cost=2, memory_cost=16, parallelism=1)
+    chart = open_chart(db_path, clock, hasher=cheap_hasher, wrapping=dear_wrapping)
+    try:
+        chart.accounts.create_admin("admin", "Clinic Administrator", ADMIN)
+        chart.accounts.login("admin", ADMIN)
+        opened, problem = encryption.encrypt_when_ready(chart, clock)
+        assert problem is None
+        opened.close()
+    finally:
+        chart.close()
+    assert side(db_path)["admin"]["password_hash"] == ""
