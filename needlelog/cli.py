@@ -313,17 +313,30 @@ def _cmd_check(args: argparse.Namespace) -> int:
     progress = Progress("check")  # said on stderr once it runs longer than a few seconds
     problems = check_database(target, progress=progress)
     sealing, waiting = seal_problems(target, args.user, password, checked=not problems, progress=progress)
-    problems += sealing
-    for line in waiting:  # sealed by the next write that holds the key: said, not a problem
+
+    def ok() -> str:
+        return f"integrity, foreign keys, schema at head{seal_words(target, args.user)}"
+
+    return say_checked(target, problems + sealing, waiting, ok)
+
+
+def say_checked(
+    target: str, problems: list[str], waiting: list[str], ok: Callable[[], str], key: bytes | None = None
+) -> int:
+    """What `needlelog check` found, said, and its exit code: the rows waiting for a seal (sealed by the next write
+    that holds the key: said, not a problem) on stdout, each problem on stderr followed by the newest backup that
+    checks out (read with ``key`` on an encrypted chart), or "ok" and what ``ok()`` says was checked (asked only
+    then: a damaged chart's tables may not be readable)."""
+    for line in waiting:
         _say(f"{target}: {line}")
     for problem in problems:
         print(f"needlelog check: {problem}", file=sys.stderr)
     if problems:
         from needlelog.cli_backup import say_newest_backup
 
-        say_newest_backup(target)
+        say_newest_backup(target, key)
         return EXIT_PROBLEMS
-    _say(f"{target}: ok (integrity, foreign keys, schema at head{seal_words(target, args.user)})")
+    _say(f"{target}: ok ({ok()})")
     return EXIT_OK
 
 

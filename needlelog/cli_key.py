@@ -93,10 +93,7 @@ def check_encrypted(target: str, user: str | None) -> int:
     """`needlelog check` on an encrypted chart: the same checks as on a plain one (pages, references, schema,
     triggers, fingerprints, the audit chain, and every seal), read through SQLCipher with the file key; with the
     recovery key the seals are verified with the chart key it opens."""
-    import sys
-
-    from needlelog.cli import EXIT_OK, EXIT_PROBLEMS, _say
-    from needlelog.cli_backup import say_newest_backup
+    from needlelog.cli import say_checked
     from needlelog.cli_progress import Progress
     from needlelog.services.store import check_database, seal_findings, seal_findings_with_chart_key
 
@@ -111,12 +108,5 @@ def check_encrypted(target: str, user: str | None) -> int:
         else:
             sealing, waiting = seal_findings_with_chart_key(target, keys.chart_key, keys.file_key, progress)
         problems += sealing
-    for line in waiting:  # sealed by the next write that holds the key: said, not a problem
-        _say(f"{target}: {line}")
-    for problem in problems:
-        print(f"needlelog check: {problem}", file=sys.stderr)
-    if problems:
-        say_newest_backup(target, keys.file_key)
-        return EXIT_PROBLEMS
-    _say(f"{target}: ok (integrity, foreign keys, schema at head; encrypted; seals verified)")
-    return EXIT_OK
+    ok = "integrity, foreign keys, schema at head; encrypted; seals verified"
+    return say_checked(target, problems, waiting, lambda: ok, keys.file_key)

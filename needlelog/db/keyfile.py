@@ -250,6 +250,13 @@ def sign_in_key(chart: Path, username: str, password: str, now: datetime, memory
     wrong password counted (five lock the account for five minutes) and kept for the chart's audit trail;
     the right one clears the count. The words and the Argon2id work are those of the chart's own sign-in, done
     in ``memory`` when it is given (:mod:`needlelog.db.argon2_memory`), for every name alike."""
+    return sign_in_copy(chart, username, password, now, memory)[0]
+
+
+def sign_in_copy(
+    chart: Path, username: str, password: str, now: datetime, memory: WorkingMemory | None = None
+) -> tuple[bytes, AccountCopy]:
+    """:func:`sign_in_key`, with the account's copy it opened (and the hash the file holds beside it)."""
     side = read(chart)
     name = username.strip().lower()
     copy = side.copy_of(name)
@@ -268,7 +275,8 @@ def sign_in_key(chart: Path, username: str, password: str, now: datetime, memory
     if name in side.failures:
         del side.failures[name]
         _write(chart, side)
-    return key
+    assert copy is not None  # a copy opened: the name has one
+    return key, copy
 
 
 def _count_failure(chart: Path, side: SideFile, copy: AccountCopy | None, typed: str, now: datetime) -> str:

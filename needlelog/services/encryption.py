@@ -67,9 +67,8 @@ def unlock_for_sign_in(
     (:class:`PasswordCheck`), to run while the chart is opened (issue 14); both derivations in ``memory``, the
     sign-in's working memory, when it is given (:mod:`needlelog.db.argon2_memory`)."""
     path = chart_file(target)
-    chart_key = keyfile.sign_in_key(path, username, password, clock(), memory)
-    copy = keyfile.read(path).copy_of(username)
-    stored = copy.checked_beside() if copy is not None else ""
+    chart_key, copy = keyfile.sign_in_copy(path, username, password, clock(), memory)
+    stored = copy.checked_beside()
     return Unlocked(chart_key, PasswordCheck(stored, password, memory) if stored else None)
 
 

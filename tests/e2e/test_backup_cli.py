@@ -23,9 +23,13 @@ from tests.conftest import NOW
 from tests.services.test_backups import damage, signed_notes_verify
 
 
-def needlelog(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NEEDLELOG_HOME": str(home)}
-    environment.pop("NEEDLELOG_DB", None)
+def needlelog(*args: str, home: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """The real command, its home at ``home``; the chart, a password and a recovery key only where ``variables``
+    give them (never the test runner's own), and no terminal to prompt on."""
+    environment = {**os.environ, "NEEDLELOG_HOME": str(home), **variables}
+    for name in ("NEEDLELOG_DB", "NEEDLELOG_PASSWORD", "NEEDLELOG_RECOVERY_KEY"):
+        if name not in variables:
+            environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "needlelog", *args],
         capture_output=True,
@@ -33,6 +37,7 @@ def needlelog(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         env=environment,
         check=False,
+        stdin=subprocess.DEVNULL,
     )
 
 

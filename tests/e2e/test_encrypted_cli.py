@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from needlelog.services import encryption
 from needlelog.services.store import Services
 from tests.cipher_util import unreadable_without_key
 from tests.db.test_signed_notes import signed_and_draft  # noqa: F401 (a fixture)
+from tests.e2e.test_backup_cli import needlelog
 from tests.e2e.test_cli_sign_in import PASSWORD, export, one_line
 
 
@@ -65,18 +63,17 @@ def test_an_encrypted_chart_needs_user_then_exports_through_it(encrypted: tuple[
     assert ("kpatel", "login") in actions and ("kpatel", "pdf_exported") in actions
 
 
-def test_recover_opens_an_encrypted_chart_with_the_recovery_key(encrypted: tuple[Path, str]) -> None:
+def test_recover_opens_an_encrypted_chart_with_the_recovery_key(encrypted: tuple[Path, str], tmp_path: Path) -> None:
     chart, recovery = encrypted
-    env = {k: v for k, v in os.environ.items() if k != "NEEDLELOG_PASSWORD"}
-    env |= {"NEEDLELOG_RECOVERY_KEY": recovery, "NEEDLELOG_PASSWORD": "a-brand-new-password"}
-    done = subprocess.run(
-        [sys.executable, "-m", "needlelog", "recover", "--db", str(chart), "--user", "admin"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        stdin=subprocess.DEVNULL,
+    done = needlelog(
+        "recover",
+        "--db",
+        str(chart),
+        "--user",
+        "admin",
+        home=tmp_path,
+        NEEDLELOG_RECOVERY_KEY=recovery,
+        NEEDLELOG_PASSWORD="a-brand-new-password",
     )
     assert done.returncode == 0 and "password set with the recovery key" in done.stdout, done.stderr
     assert len(keyfile.file_key_for(chart, "admin", "a-brand-new-password")) == 32  # the file of keys in step
@@ -93,13 +90,6 @@ def test_an_encrypted_chart_copied_without_its_file_of_keys_is_told_where_that_f
     alone.write_bytes(chart.read_bytes())  # the chart's file only, as someone copying it by hand might
     said = f"or it is an encrypted chart whose file of keys {chart.name}.keys is not beside it"
     assert said in one_line(export(alone, tmp_path / "notes", "--user", "kpatel", password=PASSWORD))
-    checked = subprocess.run(
-        [sys.executable, "-m", "needlelog", "check", "--db", str(alone)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    checked = needlelog("check", "--db", str(alone), home=tmp_path)
     assert said in one_line(checked)
     assert not (tmp_path / "notes").exists()

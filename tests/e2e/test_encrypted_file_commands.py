@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,25 +15,9 @@ from needlelog.services.seeding import seed_chart
 from needlelog.services.store import engine_at_head
 from tests.cipher_util import ADMIN_PASSWORD, encrypt_with_accounts, unreadable_without_key
 from tests.conftest import NOW
-from tests.e2e.test_backup_cli import said
+from tests.e2e.test_backup_cli import needlelog, said
 
 ENCRYPTED = "needlelog: this chart is encrypted: give --user"
-
-
-def needlelog(*args: str, home: Path, **variables: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "NEEDLELOG_HOME": str(home), **variables}
-    for name in ("NEEDLELOG_DB", "NEEDLELOG_PASSWORD", "NEEDLELOG_RECOVERY_KEY"):
-        if name not in variables:
-            environment.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "needlelog", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -17,8 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from needlelog import app, preload
 from needlelog.ui.widgets.thread_relay import ThreadRelay
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.ui.test_startup import run_probe
 
 
 def test_every_module_the_lists_name_exists() -> None:
@@ -47,16 +43,7 @@ def test_the_preload_loads_no_qt() -> None:
         "print(json.dumps({'failed': done.failed, 'qt': sorted(m for m in sys.modules if m.startswith(('PySide6', "
         "'shiboken6', 'needlelog.ui')))}))\n"
     )
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-        cwd=ROOT,
-        timeout=50,
-    )
+    result = run_probe(probe)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"failed": [], "qt": []}
 
@@ -109,15 +96,6 @@ raise SystemExit(code)
 
 def test_cancel_while_the_storage_library_loads_ends_the_program(tmp_path: Path) -> None:
     """The preload's thread is a daemon: the program ends at once, never waiting for it or hanging on it."""
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEEDLELOG_HOME": str(tmp_path / "home")}
-    result = subprocess.run(
-        [sys.executable, "-c", CANCEL_AT_ONCE, str(tmp_path / "chart.sqlite")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-        cwd=ROOT,
-        timeout=50,
-    )
+    result = run_probe(CANCEL_AT_ONCE, str(tmp_path / "chart.sqlite"), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -30,6 +30,23 @@ from tests.conftest import TEST_HASHER, FakeClock
 PASSWORD = "correct horse battery"
 ROOT = Path(__file__).resolve().parents[2]
 
+
+def run_probe(code: str, *args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -c code args`` in a fresh process, offscreen, from the checkout (with ``home`` as its home)."""
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if home is not None:
+        environment["NEEDLELOG_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+        cwd=ROOT,
+        timeout=50,
+    )
+
+
 # Modules the sign-in window does not need: each was on the way to it before issue 14.
 NOT_AT_SIGN_IN = (
     "sqlalchemy",  # the chart opens behind the window
@@ -93,16 +110,7 @@ def chart_with_a_clinician(db_path: Path) -> Path:
 def test_nothing_the_sign_in_window_does_not_need_is_loaded_before_it_shows(
     chart_with_a_clinician: Path, tmp_path: Path
 ) -> None:
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEEDLELOG_HOME": str(tmp_path / "home")}
-    result = subprocess.run(
-        [sys.executable, "-c", SIGN_IN_PROBE, str(chart_with_a_clinician)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=environment,
-        cwd=ROOT,
-        timeout=50,
-    )
+    result = run_probe(SIGN_IN_PROBE, str(chart_with_a_clinician), home=tmp_path / "home")
     assert result.returncode == 0, result.stderr
     at_sign_in, at_chart_open = (json.loads(line) for line in result.stdout.splitlines())
     loaded = set(at_sign_in["modules"])
