@@ -43,7 +43,8 @@ class LoginDialog(QDialog):
         self.timers: TimerDock | None = None
         self._waiting = False  # Sign in pressed before the chart was open
         # An encrypted chart opens only with a password: called with the name and password typed, it opens the
-        # chart (attaching it here) and returns the chart key they unwrapped (composition root: ChartOpening).
+        # chart (attaching it here) and returns the chart key they unwrapped, with the password's check running
+        # beside (composition root: ChartOpening).
         self.opener: Callable[[str, str], Unlocked] | None = None
         self.setObjectName("loginDialog")
         self.setAccessibleName("Sign in")
